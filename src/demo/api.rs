@@ -1,0 +1,465 @@
+//! The demo's Imgur API v3: `/3/gallery/...` (every flavour serves the same gallery),
+//! `/3/album/{id}` and `/3/album/{id}/images`, with Imgur's envelope, error bodies,
+//! Client-ID check and rate-limit headers.
+//!
+//! Paths are parsed by hand rather than by one axum route per flavour: a bad section,
+//! sort, window or page must be a 400 with Imgur's error JSON (never a panic, nor axum's
+//! plain 404), and one parser keeps the accepted grammar in one place.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::REFUSED_CLIENT_ID;
+use super::gallery::{DemoAlbum, DemoEntry, DemoImage, Rendition};
+use super::host;
+use super::pictures::{self, DemoFile, PictureError};
+use super::server::DemoState;
+
+const CLIENT_LIMIT: u64 = 12_500;
+const USER_LIMIT: u64 = 2_000;
+const SECTIONS: [&str; 3] = ["hot", "top", "user"];
+const SORTS: [&str; 4] = ["viral", "top", "time", "rising"];
+const WINDOWS: [&str; 5] = ["day", "week", "month", "year", "all"];
+
+/// Answers every `GET /3/...`.
+pub(crate) async fn api(
+    State(state): State<Arc<DemoState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let count = state.count_api_request();
+    let path = uri.path();
+    let (status, body) = match answer(&state, path, &headers).await {
+        Ok(data) => (
+            StatusCode::OK,
+            json!({"data": data, "success": true, "status": 200}),
+        ),
+        Err(error) => (error.status, error.body(path)),
+    };
+    let json = DemoFile::whole(Bytes::from(body.to_string()));
+    let mut response = host::send(&state, status, "application/json", &json);
+    add_rate_limits(response.headers_mut(), count);
+    response
+}
+
+/// What a `/3/...` path asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    /// Any gallery listing: they all serve the demo gallery.
+    Gallery { page: u64 },
+    /// An album with its images.
+    Album { id: String },
+    /// An album's images only.
+    AlbumImages { id: String },
+}
+
+/// An error answered the way Imgur does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// Imgur's error body for a request to `path`.
+    fn body(&self, path: &str) -> Value {
+        json!({
+            "data": {"error": self.message, "request": path, "method": "GET"},
+            "success": false,
+            "status": self.status.as_u16(),
+        })
+    }
+}
+
+impl From<PictureError> for ApiError {
+    fn from(error: PictureError) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+    }
+}
+
+async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Value, ApiError> {
+    check_client_id(headers)?;
+    let route = parse_route(path)?;
+    let host = request_host(headers)
+        .ok_or_else(|| ApiError::bad_request("Missing or invalid Host header"))?;
+    let gallery = &state.gallery;
+    match route {
+        Route::Gallery { page } => {
+            let entries = gallery.page(page);
+            prepare(entries.iter().flat_map(DemoEntry::images)).await?;
+            let items = entries
+                .iter()
+                .map(|entry| entry_json(entry, &host))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::Array(items))
+        }
+        Route::Album { id } => {
+            let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
+            prepare(album.images.iter()).await?;
+            Ok(album_json(album, &host, true)?)
+        }
+        Route::AlbumImages { id } => {
+            let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
+            prepare(album.images.iter()).await?;
+            let items = album
+                .images
+                .iter()
+                .map(|image| image_json(image, &host))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::Array(items))
+        }
+    }
+}
+
+fn unknown_album(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("Unable to find an album with the id, {id}"),
+    )
+}
+
+/// Accepts `Client-ID <id>` (or a `Bearer` token) with any id but the refused one.
+fn check_client_id(headers: &HeaderMap) -> Result<(), ApiError> {
+    let unauthenticated = || ApiError::new(StatusCode::UNAUTHORIZED, "Authentication required");
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(unauthenticated)?;
+    let value = value.to_str().map_err(|_| unauthenticated())?.trim();
+    let (scheme, credential) = value.split_once(' ').ok_or_else(unauthenticated)?;
+    let credential = credential.trim();
+    let known_scheme =
+        scheme.eq_ignore_ascii_case("Client-ID") || scheme.eq_ignore_ascii_case("Bearer");
+    if !known_scheme || credential.is_empty() {
+        return Err(unauthenticated());
+    }
+    if credential == REFUSED_CLIENT_ID {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "Invalid client_id"));
+    }
+    Ok(())
+}
+
+/// Parses a `/3/...` path. The grammar (a trailing slash is always allowed):
+/// `gallery[/{section}[/{sort}[/{window}[/{page}]]]]`, `gallery/r/{subreddit}[/...]`,
+/// `gallery/search[/...]`, `gallery/random/random[/{page}]`, `album/{id}[/images]`.
+fn parse_route(path: &str) -> Result<Route, ApiError> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, format!("Invalid URL (GET {path})"));
+    let rest = path.strip_prefix("/3/").ok_or_else(not_found)?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let segments: Vec<&str> = rest.split('/').collect();
+    if segments.iter().any(|segment| segment.is_empty()) {
+        return Err(not_found());
+    }
+    match segments.as_slice() {
+        ["gallery", "random", "random"] => Ok(Route::Gallery { page: 0 }),
+        ["gallery", "random", "random", page] => Ok(Route::Gallery {
+            page: parse_page(page)?,
+        }),
+        ["gallery", "r", subreddit, listing @ ..] => {
+            check_subreddit(subreddit)?;
+            listing_page(listing).ok_or_else(not_found)?
+        }
+        ["gallery", "search", listing @ ..] => listing_page(listing).ok_or_else(not_found)?,
+        ["gallery"] => Ok(Route::Gallery { page: 0 }),
+        ["gallery", section, listing @ ..] => {
+            check_choice("section", section, &SECTIONS)?;
+            listing_page(listing).ok_or_else(not_found)?
+        }
+        ["album", id] => Ok(Route::Album { id: check_id(id)? }),
+        ["album", id, "images"] => Ok(Route::AlbumImages { id: check_id(id)? }),
+        _ => Err(not_found()),
+    }
+}
+
+/// The page of `[{sort}[/{window}[/{page}]]]`; `None` when there are too many segments.
+fn listing_page(listing: &[&str]) -> Option<Result<Route, ApiError>> {
+    let (sort, window, page) = match listing {
+        [] => (None, None, None),
+        [sort] => (Some(sort), None, None),
+        [sort, window] => (Some(sort), Some(window), None),
+        [sort, window, page] => (Some(sort), Some(window), Some(page)),
+        _ => return None,
+    };
+    let checked = || -> Result<Route, ApiError> {
+        if let Some(sort) = sort {
+            check_choice("sort", sort, &SORTS)?;
+        }
+        if let Some(window) = window {
+            check_choice("window", window, &WINDOWS)?;
+        }
+        let page = page.map(|page| parse_page(page)).transpose()?.unwrap_or(0);
+        Ok(Route::Gallery { page })
+    };
+    Some(checked())
+}
+
+fn check_choice(what: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid {what} '{}': expected one of {}",
+            clip(value),
+            allowed.join(", ")
+        )))
+    }
+}
+
+fn parse_page(page: &str) -> Result<u64, ApiError> {
+    let digits =
+        !page.is_empty() && page.len() <= 9 && page.bytes().all(|byte| byte.is_ascii_digit());
+    page.parse()
+        .ok()
+        .filter(|_| digits)
+        .ok_or_else(|| ApiError::bad_request(format!("Invalid page '{}'", clip(page))))
+}
+
+fn check_subreddit(name: &str) -> Result<(), ApiError> {
+    let valid = name.len() <= 50
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid subreddit '{}'",
+            clip(name)
+        )))
+    }
+}
+
+fn check_id(id: &str) -> Result<String, ApiError> {
+    let valid = id.len() <= 64 && id.bytes().all(|byte| byte.is_ascii_alphanumeric());
+    if valid {
+        Ok(id.to_owned())
+    } else {
+        Err(ApiError::bad_request(format!("Invalid id '{}'", clip(id))))
+    }
+}
+
+/// At most 40 characters of a value echoed in an error message.
+fn clip(value: &str) -> String {
+    value.chars().take(40).collect()
+}
+
+/// The `host[:port]` to build links on: the request's `Host` header, if it is sane.
+pub(crate) fn request_host(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let sane = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b".-:[]".contains(&byte));
+    sane.then(|| host.to_owned())
+}
+
+/// Makes (on blocking threads, in parallel) the pictures these images need, so their
+/// sizes can be listed.
+async fn prepare<'a>(images: impl Iterator<Item = &'a DemoImage>) -> Result<(), ApiError> {
+    let mut seen = HashSet::new();
+    let tasks: Vec<_> = images
+        .filter(|image| !pictures::is_ready(image, Rendition::Original))
+        .filter(|image| seen.insert((image.kind, image.variant)))
+        .map(|image| {
+            let image = image.clone();
+            tokio::task::spawn_blocking(move || {
+                pictures::file(&image, Rendition::Original).map(drop)
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.map_err(|error| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+        })??;
+    }
+    Ok(())
+}
+
+fn entry_json(entry: &DemoEntry, host: &str) -> Result<Value, PictureError> {
+    match entry {
+        DemoEntry::Image(image) => image_json(image, host),
+        DemoEntry::Album(album) => album_json(album, host, album.inline_images),
+    }
+}
+
+fn image_json(image: &DemoImage, host: &str) -> Result<Value, PictureError> {
+    let mut item = json!({
+        "id": image.id,
+        "title": image.title,
+        "description": null,
+        "type": image.kind.mime(),
+        "animated": image.kind.animated(),
+        "width": image.width,
+        "height": image.height,
+        "size": image.size()?,
+        "link": format!("http://{host}{}", image.link_path()),
+        "is_album": false,
+    });
+    if let (Some(path), Some(size), Some(fields)) =
+        (image.mp4_path(), image.mp4_size(), item.as_object_mut())
+    {
+        fields.insert("mp4".into(), json!(format!("http://{host}{path}")));
+        fields.insert("mp4_size".into(), json!(size));
+        fields.insert("looping".into(), json!(true));
+    }
+    Ok(item)
+}
+
+fn album_json(album: &DemoAlbum, host: &str, with_images: bool) -> Result<Value, PictureError> {
+    let mut item = json!({
+        "id": album.id,
+        "title": album.title,
+        "description": null,
+        "cover": album.images.first().map(|image| image.id.as_str()),
+        "is_album": true,
+        "images_count": album.images.len(),
+    });
+    if let (true, Some(fields)) = (with_images, item.as_object_mut()) {
+        let images = album
+            .images
+            .iter()
+            .map(|image| image_json(image, host))
+            .collect::<Result<Vec<_>, _>>()?;
+        fields.insert("images".into(), Value::Array(images));
+    }
+    Ok(item)
+}
+
+/// Imgur's rate-limit headers, after `count` API requests.
+fn add_rate_limits(headers: &mut HeaderMap, count: u64) {
+    let reset = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|now| now.as_secs())
+        .unwrap_or(0)
+        + 3600;
+    let values = [
+        ("x-ratelimit-clientlimit", CLIENT_LIMIT),
+        (
+            "x-ratelimit-clientremaining",
+            CLIENT_LIMIT.saturating_sub(count),
+        ),
+        ("x-ratelimit-userlimit", USER_LIMIT),
+        (
+            "x-ratelimit-userremaining",
+            USER_LIMIT.saturating_sub(count),
+        ),
+        ("x-ratelimit-userreset", reset),
+    ];
+    for (name, value) in values {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gallery(page: u64) -> Result<Route, ApiError> {
+        Ok(Route::Gallery { page })
+    }
+
+    #[test]
+    fn every_gallery_flavour_parses() {
+        for (path, expected) in [
+            ("/3/gallery/hot/viral/day/0", gallery(0)),
+            ("/3/gallery/top/top/all/7", gallery(7)),
+            ("/3/gallery/user/rising/week", gallery(0)),
+            ("/3/gallery/hot/viral/day/", gallery(0)),
+            ("/3/gallery/hot", gallery(0)),
+            ("/3/gallery", gallery(0)),
+            ("/3/gallery/r/earthporn/time/month/3", gallery(3)),
+            ("/3/gallery/r/earthporn/top/year", gallery(0)),
+            ("/3/gallery/search/time/all/2", gallery(2)),
+            ("/3/gallery/search/viral/all", gallery(0)),
+            ("/3/gallery/random/random/", gallery(0)),
+            ("/3/gallery/random/random", gallery(0)),
+            ("/3/gallery/random/random/4", gallery(4)),
+            (
+                "/3/album/aB3dE9x",
+                Ok(Route::Album {
+                    id: "aB3dE9x".into(),
+                }),
+            ),
+            (
+                "/3/album/aB3dE9x/images",
+                Ok(Route::AlbumImages {
+                    id: "aB3dE9x".into(),
+                }),
+            ),
+        ] {
+            assert_eq!(parse_route(path), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn bad_segments_are_client_errors() {
+        for (path, status) in [
+            ("/3/gallery/cold/viral/day/0", 400),
+            ("/3/gallery/hot/best/day/0", 400),
+            ("/3/gallery/hot/viral/decade/0", 400),
+            ("/3/gallery/hot/viral/day/-1", 400),
+            ("/3/gallery/hot/viral/day/1e3", 400),
+            ("/3/gallery/hot/viral/day/99999999999999999999999", 400),
+            ("/3/gallery/r/no%20pe/top/day/0", 400),
+            ("/3/gallery/random/random/x", 400),
+            ("/3/album/a.b/images", 400),
+            ("/3/gallery/hot/viral/day/0/extra", 404),
+            ("/3/gallery//viral", 404),
+            ("/3/image/abc", 404),
+            ("/3/", 404),
+        ] {
+            let error = parse_route(path).expect_err(path);
+            assert_eq!(error.status.as_u16(), status, "{path}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn client_ids_are_checked_like_imgur() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+            check_client_id(&headers).map_err(|error| error.status.as_u16())
+        };
+        assert_eq!(
+            check_client_id(&HeaderMap::new()).map_err(|error| error.status.as_u16()),
+            Err(401)
+        );
+        assert_eq!(with("Client-ID "), Err(401));
+        assert_eq!(with("Client-ID"), Err(401));
+        assert_eq!(with("Basic abc"), Err(401));
+        assert_eq!(with("Client-ID bad"), Err(403));
+        assert_eq!(with("Client-ID demo"), Ok(()));
+        assert_eq!(with("client-id 0123abcd"), Ok(()));
+    }
+
+    #[test]
+    fn only_sane_hosts_make_links() {
+        let host = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, HeaderValue::from_str(value).unwrap());
+            request_host(&headers)
+        };
+        assert_eq!(host("127.0.0.1:8080").as_deref(), Some("127.0.0.1:8080"));
+        assert_eq!(host("[::1]:80").as_deref(), Some("[::1]:80"));
+        assert_eq!(host("evil.com/\"x"), None);
+        assert_eq!(request_host(&HeaderMap::new()), None);
+    }
+}

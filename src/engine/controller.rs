@@ -1,0 +1,141 @@
+//! The engine as a long-lived service for the desktop app: its own tokio runtime, a
+//! command channel in, the event channel out.
+//!
+//! One controller task owns the current run's cancellation token. Commands are handled in
+//! order; a run itself is a separate task, so `Cancel` is served while it goes.
+
+use std::path::PathBuf;
+
+use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use super::events::Waker;
+use super::events::{EVENT_QUEUE, EventSink};
+use super::error::EngineError;
+use super::run::{compare, run_job};
+use super::scan;
+use super::types::{Command, Event, RunId};
+use crate::archive::Archive;
+
+/// A running engine. Dropping it cancels all work and stops its threads.
+pub struct Engine {
+    commands: mpsc::UnboundedSender<Command>,
+    runtime: Option<Runtime>,
+    shutdown: CancellationToken,
+}
+
+impl Engine {
+    /// Starts the engine on its own runtime. `wake` is called after every event, from the
+    /// engine's threads (the app passes `ctx.request_repaint()`).
+    pub fn start(wake: Waker) -> Result<(Engine, mpsc::Receiver<Event>), EngineError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("galley-engine")
+            .enable_all()
+            .build()
+            .map_err(EngineError::Runtime)?;
+        let (command_tx, command_rx) = mpsc::unbounded_channel();
+        let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
+        let events = EventSink::new(event_tx, wake);
+        let shutdown = CancellationToken::new();
+        runtime.spawn(control(command_rx, events, shutdown.clone()));
+        let engine = Engine { commands: command_tx, runtime: Some(runtime), shutdown };
+        Ok((engine, event_rx))
+    }
+
+    /// Queue a command. Never blocks.
+    pub fn send(&self, command: Command) {
+        // The controller only stops when the engine is dropped, so this cannot fail while
+        // `self` exists; a failure would only mean the command is moot.
+        let _ = self.commands.send(command);
+    }
+
+    /// The engine's runtime, for front ends that need to start something on it (the
+    /// in-process demo server).
+    pub fn runtime(&self) -> Option<&tokio::runtime::Handle> {
+        self.runtime.as_ref().map(|runtime| runtime.handle())
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(runtime) = self.runtime.take() {
+            // Never wait on the UI thread for workers to wind down; the cancelled tasks
+            // remove their own temporary files as they unwind.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+        }
+    }
+}
+
+async fn control(
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    events: EventSink,
+    shutdown: CancellationToken,
+) {
+    let mut next_run: RunId = 1;
+    let mut current = shutdown.child_token();
+    let mut current_task: Option<tokio::task::JoinHandle<()>> = None;
+    loop {
+        let command = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            command = commands.recv() => match command {
+                Some(command) => command,
+                None => break,
+            },
+        };
+        match command {
+            Command::Start(job) => {
+                current.cancel();
+                wait_for(current_task.take()).await;
+                current = shutdown.child_token();
+                let run = next_run;
+                next_run += 1;
+                let (events, cancel) = (events.clone(), current.clone());
+                current_task = Some(tokio::spawn(async move {
+                    let _ = run_job(run, job, events, cancel).await;
+                }));
+            }
+            Command::Compare { job, levels } => {
+                current.cancel();
+                wait_for(current_task.take()).await;
+                current = shutdown.child_token();
+                let first = next_run;
+                next_run += levels.len() as RunId;
+                let (events, cancel) = (events.clone(), current.clone());
+                current_task =
+                    Some(tokio::spawn(compare(first, job, levels, events, cancel)));
+            }
+            Command::Cancel => current.cancel(),
+            Command::ScanFolder(dir) => {
+                tokio::spawn(scan::scan_folder(dir, events.clone(), shutdown.child_token()));
+            }
+            Command::Rethumbnail(paths) => {
+                tokio::spawn(scan::rethumbnail(paths, events.clone()));
+            }
+            Command::Preview { path, max_side } => {
+                tokio::spawn(scan::preview(path, max_side, events.clone()));
+            }
+            Command::LoadRuns(archive) => {
+                tokio::spawn(send_runs(archive, events.clone()));
+            }
+        }
+    }
+    current.cancel();
+}
+
+async fn wait_for(task: Option<tokio::task::JoinHandle<()>>) {
+    if let Some(task) = task {
+        let _ = task.await;
+    }
+}
+
+/// Reads the run history on the blocking pool and sends it.
+pub async fn send_runs(archive: PathBuf, events: EventSink) {
+    let runs = tokio::task::spawn_blocking(move || Archive::open(&archive)?.runs(200)).await;
+    match runs {
+        Ok(Ok(runs)) => events.send(Event::Runs(runs)).await,
+        Ok(Err(error)) => tracing::warn!("cannot read the run history: {error}"),
+        Err(error) => tracing::warn!("run history task failed: {error}"),
+    }
+}

@@ -1,0 +1,156 @@
+//! Typed errors of the engine. Messages are written for the person reading them: they say
+//! what happened and where, and never contain the Client-ID.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::types::{Fatal, FatalKind};
+
+/// Errors from talking to the Imgur API (or the demo server).
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(
+        "the Client-ID was refused by {endpoint} (HTTP {status}); check it, or register an application at https://api.imgur.com/oauth2/addclient"
+    )]
+    Refused { endpoint: String, status: u16 },
+    #[error("cannot reach {endpoint}: {reason}")]
+    Offline { endpoint: String, reason: String },
+    #[error("{endpoint} answered malformed JSON: {reason}")]
+    Malformed { endpoint: String, reason: String },
+    #[error("{endpoint} answered HTTP {status}: {message}")]
+    Status { endpoint: String, status: u16, message: String },
+    #[error("{endpoint} is rate-limiting us (HTTP 429) and still was after waiting {waited:?}")]
+    RateLimited { endpoint: String, waited: Duration },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl ApiError {
+    pub fn to_fatal(&self) -> Fatal {
+        let kind = match self {
+            ApiError::Refused { .. } => FatalKind::Auth,
+            ApiError::Offline { .. } => FatalKind::Offline,
+            ApiError::RateLimited { .. } => FatalKind::RateLimited,
+            ApiError::Malformed { .. } | ApiError::Status { .. } | ApiError::Cancelled => {
+                FatalKind::Api
+            }
+        };
+        Fatal { kind, message: self.to_string() }
+    }
+}
+
+/// Why one image could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("refused link: {0}")]
+    BadLink(String),
+    #[error("HTTP {status}")]
+    Status { status: u16, retry_after: Option<Duration> },
+    #[error("network: {0}")]
+    Network(String),
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("larger than the {limit} byte limit")]
+    TooLarge { limit: u64 },
+    #[error("body was {received} bytes but Content-Length said {expected}")]
+    LengthMismatch { expected: u64, received: u64 },
+    #[error("not an image: {0}")]
+    NotAnImage(String),
+    #[error("not a valid image: {0}")]
+    Undecodable(String),
+    #[error("writing {path}: {source}")]
+    Disk { path: PathBuf, source: std::io::Error },
+}
+
+impl DownloadError {
+    /// Worth trying again: timeouts, resets and short bodies, 5xx, 408, 429, and an HTML
+    /// page served in place of an image (what an overloaded CDN does; it is a server
+    /// error in disguise, and the retry budget bounds it).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DownloadError::Status { status, .. } => {
+                matches!(status, 408 | 429) || (500..=599).contains(status)
+            }
+            DownloadError::Network(_)
+            | DownloadError::Timeout(_)
+            | DownloadError::LengthMismatch { .. } => true,
+            DownloadError::NotAnImage(what) => what.contains("HTML"),
+            _ => false,
+        }
+    }
+
+    /// The server's own wait, when it gave one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            DownloadError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A full disk stops the whole run: every further image would fail the same way.
+    pub fn disk_full(&self) -> bool {
+        match self {
+            DownloadError::Disk { source, .. } => {
+                source.kind() == std::io::ErrorKind::StorageFull
+                    || source.raw_os_error() == Some(28) // ENOSPC on older kinds
+            }
+            _ => false,
+        }
+    }
+
+    pub fn from_reqwest(error: reqwest::Error) -> DownloadError {
+        let text = describe_reqwest(&error);
+        if error.is_timeout() {
+            DownloadError::Timeout(text)
+        } else {
+            DownloadError::Network(text)
+        }
+    }
+}
+
+/// A reqwest error with its causes, without the URL's query (which could hold a secret).
+pub fn describe_reqwest(error: &reqwest::Error) -> String {
+    let mut text = error.without_url_ref_text();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+trait WithoutUrl {
+    fn without_url_ref_text(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref_text(&self) -> String {
+        let kind = if self.is_timeout() {
+            "timed out"
+        } else if self.is_connect() {
+            "could not connect"
+        } else if self.is_body() || self.is_decode() {
+            "the body broke off"
+        } else if self.is_redirect() {
+            "bad redirect"
+        } else if self.is_request() {
+            "request failed"
+        } else {
+            "error"
+        };
+        kind.to_owned()
+    }
+}
+
+/// Errors that stop the engine from starting at all.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot start the engine's threads: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
+}

@@ -1,0 +1,408 @@
+//! The Imgur API client: lists a gallery page by page, expands albums, keeps the items
+//! galley can save, and copes with the API's habits (rate limits, repeated pages,
+//! "over capacity" 403s, error bodies).
+
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use super::error::{ApiError, describe_reqwest};
+use super::events::EventSink;
+use super::retry;
+use super::sniff::MediaKind;
+use super::source::Source;
+use super::types::{ClientId, Event, RateLimits, RunId};
+
+/// One thing to download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageItem {
+    /// Imgur's id (untrusted: cleaned before it becomes a file name).
+    pub id: String,
+    /// The link to fetch (untrusted: checked before it is fetched).
+    pub link: String,
+    /// What the listing claims it is; the bytes have the last word.
+    pub claimed: Option<MediaKind>,
+    /// The listing's claimed size, if any.
+    pub size: Option<u64>,
+}
+
+/// How many times one API request is tried when it fails transiently.
+const API_ATTEMPTS: u32 = 5;
+/// Total time one API request may spend waiting out 429s.
+const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(120);
+/// Listing until nothing new stops here at the latest.
+const MAX_PAGES: u32 = 1000;
+
+/// Talks to one API root with one Client-ID.
+pub struct ImgurClient {
+    http: reqwest::Client,
+    base: Url,
+    client_id: ClientId,
+    run: RunId,
+    events: EventSink,
+    cancel: CancellationToken,
+}
+
+/// The envelope of every Imgur answer.
+#[derive(Deserialize)]
+struct Envelope {
+    data: serde_json::Value,
+    #[serde(default)]
+    success: Option<bool>,
+}
+
+/// One gallery entry: an image or an album. Every field is optional because the API (or
+/// a server pretending to be it) may leave any of them out.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawItem {
+    id: Option<String>,
+    #[serde(rename = "type")]
+    mime: Option<String>,
+    link: Option<String>,
+    animated: Option<bool>,
+    mp4: Option<String>,
+    is_album: Option<bool>,
+    images: Option<Vec<serde_json::Value>>,
+    size: Option<u64>,
+}
+
+impl ImgurClient {
+    pub fn new(
+        http: reqwest::Client,
+        base: Url,
+        client_id: ClientId,
+        run: RunId,
+        events: EventSink,
+        cancel: CancellationToken,
+    ) -> Self {
+        Self { http, base, client_id, run, events, cancel }
+    }
+
+    /// Lists `source` and sends each image to `items`, dropping ids already seen. Stops
+    /// after `pages` pages (or, with `None`, when a page brings nothing new), after `limit`
+    /// images, or when the receiver goes away. Returns how many images it sent.
+    pub async fn list(
+        &self,
+        source: &Source,
+        pages: Option<u32>,
+        limit: Option<usize>,
+        include_animated: bool,
+        items: mpsc::Sender<ImageItem>,
+    ) -> Result<u64, ApiError> {
+        let mut seen = HashSet::new();
+        let mut sent: u64 = 0;
+        let last_page = if source.is_paged() { pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) } else { 1 };
+        for page in 0..last_page {
+            let entries = self.page(source, page).await?;
+            let mut new_on_page = 0;
+            for entry in entries {
+                for item in self.expand(entry, include_animated).await? {
+                    if !seen.insert(item.id.clone()) {
+                        continue;
+                    }
+                    new_on_page += 1;
+                    if limit.is_some_and(|limit| sent >= limit as u64) {
+                        return Ok(sent);
+                    }
+                    sent += 1;
+                    self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total: sent }).await;
+                    if items.send(item).await.is_err() {
+                        return Ok(sent);
+                    }
+                }
+            }
+            // Past the last page Imgur repeats earlier pages (or sends nothing).
+            if new_on_page == 0 {
+                break;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// The entries of one page.
+    async fn page(&self, source: &Source, page: u32) -> Result<Vec<serde_json::Value>, ApiError> {
+        let path = source.api_path(page);
+        let data = self.get(&path, &source.query()).await?;
+        as_list(data, &path)
+    }
+
+    /// The images of an entry: itself, or an album's members (fetched when not inline).
+    async fn expand(&self, entry: serde_json::Value, include_animated: bool) -> Result<Vec<ImageItem>, ApiError> {
+        // A malformed entry is skipped, not fatal: one bad item must not sink a gallery.
+        let Ok(raw) = serde_json::from_value::<RawItem>(entry) else {
+            tracing::warn!("skipping a gallery entry of unexpected shape");
+            return Ok(Vec::new());
+        };
+        if raw.is_album != Some(true) {
+            return Ok(keep(raw, include_animated).into_iter().collect());
+        }
+        let members = match raw.images {
+            Some(images) => images,
+            None => {
+                let Some(id) = raw.id.as_deref().filter(|id| is_plain_id(id)) else {
+                    return Ok(Vec::new());
+                };
+                let path = format!("/3/album/{id}/images");
+                as_list(self.get(&path, &[]).await?, &path)?
+            }
+        };
+        Ok(members
+            .into_iter()
+            .filter_map(|member| serde_json::from_value::<RawItem>(member).ok())
+            .filter_map(|member| keep(member, include_animated))
+            .collect())
+    }
+
+    /// GET an API path and return its `data`, retrying what is worth retrying.
+    async fn get(&self, path: &str, query: &[(&'static str, String)]) -> Result<serde_json::Value, ApiError> {
+        let endpoint = path.to_owned();
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{}", self.base.path().trim_end_matches('/'), path));
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let request = self
+                .http
+                .get(url.clone())
+                .header(reqwest::header::AUTHORIZATION, format!("Client-ID {}", self.client_id.expose()))
+                .header(reqwest::header::ACCEPT, "application/json");
+            let response = tokio::select! {
+                _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
+                response = request.send() => response,
+            };
+            let response = match response {
+                Ok(response) => response,
+                Err(error) if attempt < API_ATTEMPTS => {
+                    tracing::debug!("{endpoint}: {}; retrying", describe_reqwest(&error));
+                    self.sleep(retry::next_wait(attempt, None)).await?;
+                    continue;
+                }
+                Err(error) => {
+                    return Err(ApiError::Offline { endpoint, reason: describe_reqwest(&error) });
+                }
+            };
+            self.report_rate_limits(response.headers()).await;
+            let status = response.status().as_u16();
+            let server_wait = rate_limit_wait(response.headers());
+            let body = tokio::select! {
+                _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
+                body = response.bytes() => body,
+            };
+            let body = match body {
+                Ok(body) => body,
+                Err(error) if attempt < API_ATTEMPTS => {
+                    tracing::debug!("{endpoint}: body failed: {}; retrying", describe_reqwest(&error));
+                    self.sleep(retry::next_wait(attempt, None)).await?;
+                    continue;
+                }
+                Err(error) => return Err(ApiError::Offline { endpoint, reason: describe_reqwest(&error) }),
+            };
+            match status {
+                200..=299 => return parse_envelope(&body, &endpoint),
+                429 => {
+                    let wait = server_wait.unwrap_or_else(|| retry::backoff_ceiling(attempt)).min(retry::MAX_SERVER_WAIT);
+                    if waited + wait > MAX_RATE_LIMIT_WAIT {
+                        return Err(ApiError::RateLimited { endpoint, waited });
+                    }
+                    self.events.send(Event::RateLimited { run: self.run, wait }).await;
+                    waited += wait;
+                    self.sleep(wait).await?;
+                    attempt = 0; // a 429 is the server pacing us, not a failure
+                }
+                401 | 403 if !over_capacity(&body) => return Err(ApiError::Refused { endpoint, status }),
+                _ if is_transient_status(status) && attempt < API_ATTEMPTS => {
+                    self.sleep(retry::next_wait(attempt, None)).await?;
+                }
+                _ => return Err(ApiError::Status { endpoint, status, message: error_message(&body) }),
+            }
+        }
+    }
+
+    async fn sleep(&self, wait: Duration) -> Result<(), ApiError> {
+        tokio::select! {
+            _ = self.cancel.cancelled() => Err(ApiError::Cancelled),
+            _ = tokio::time::sleep(wait) => Ok(()),
+        }
+    }
+
+    async fn report_rate_limits(&self, headers: &reqwest::header::HeaderMap) {
+        let limits = rate_limits(headers);
+        if limits != RateLimits::default() {
+            self.events.send(Event::RateLimit { run: self.run, limits }).await;
+        }
+    }
+}
+
+/// Keeps an entry galley can save, as the item to fetch.
+fn keep(raw: RawItem, include_animated: bool) -> Option<ImageItem> {
+    let id = raw.id.filter(|id| !id.is_empty())?;
+    let mime = raw.mime.as_deref().and_then(MediaKind::from_mime);
+    let animated = raw.animated.unwrap_or(false);
+    let (link, claimed) = match (mime, raw.mp4) {
+        (Some(_) | None, Some(mp4)) if include_animated && animated => (mp4, Some(MediaKind::Mp4)),
+        (Some(kind), _) if kind.is_image() => (raw.link?, Some(kind)),
+        (Some(MediaKind::Mp4), _) if include_animated => (raw.link?, Some(MediaKind::Mp4)),
+        _ => return None,
+    };
+    Some(ImageItem { id, link, claimed, size: raw.size })
+}
+
+fn is_plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn parse_envelope(body: &[u8], endpoint: &str) -> Result<serde_json::Value, ApiError> {
+    let envelope: Envelope = serde_json::from_slice(body)
+        .map_err(|error| ApiError::Malformed { endpoint: endpoint.to_owned(), reason: error.to_string() })?;
+    if envelope.success == Some(false) {
+        return Err(ApiError::Status {
+            endpoint: endpoint.to_owned(),
+            status: 200,
+            message: error_message(body),
+        });
+    }
+    Ok(envelope.data)
+}
+
+fn as_list(data: serde_json::Value, endpoint: &str) -> Result<Vec<serde_json::Value>, ApiError> {
+    match data {
+        serde_json::Value::Array(items) => Ok(items),
+        serde_json::Value::Null => Ok(Vec::new()),
+        other => Err(ApiError::Malformed {
+            endpoint: endpoint.to_owned(),
+            reason: format!("expected a list in `data`, found {}", json_kind(&other)),
+        }),
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The human part of an Imgur error body (`data.error`, a string or `{message}`), cut short.
+fn error_message(body: &[u8]) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let error = parsed.as_ref().and_then(|value| value.get("data")).and_then(|data| data.get("error"));
+    let text = match error {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(other) => other.get("message").and_then(|m| m.as_str()).unwrap_or("no message").to_owned(),
+        None => String::from_utf8_lossy(body).chars().take(200).collect(),
+    };
+    text.chars().take(200).collect()
+}
+
+/// Imgur has answered 403 "Imgur is temporarily over capacity", which is not about the
+/// Client-ID and passes.
+fn over_capacity(body: &[u8]) -> bool {
+    error_message(body).to_ascii_lowercase().contains("over capacity")
+}
+
+fn is_transient_status(status: u16) -> bool {
+    matches!(status, 408 | 403) || (500..=599).contains(&status)
+}
+
+fn header_u64(headers: &reqwest::header::HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Imgur's quota headers.
+pub fn rate_limits(headers: &reqwest::header::HeaderMap) -> RateLimits {
+    RateLimits {
+        client_remaining: header_u64(headers, "x-ratelimit-clientremaining"),
+        user_remaining: header_u64(headers, "x-ratelimit-userremaining"),
+        user_reset: header_u64(headers, "x-ratelimit-userreset"),
+    }
+}
+
+/// How long a 429 asks us to wait: `Retry-After`, else until the user quota resets.
+pub fn rate_limit_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if let Some(wait) = headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after) {
+        return Some(wait);
+    }
+    let reset = header_u64(headers, "x-ratelimit-userreset")?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    Some(retry::wait_until_reset(reset, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: serde_json::Value) -> RawItem {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn keeps_jpeg_png_gif_and_drops_the_rest() {
+        for (mime, kept) in [("image/jpeg", true), ("image/png", true), ("image/gif", true), ("image/webp", false), ("video/mp4", false)] {
+            let item = raw(serde_json::json!({"id":"a","type":mime,"link":"http://h/a"}));
+            assert_eq!(keep(item, false).is_some(), kept, "{mime}");
+        }
+    }
+
+    #[test]
+    fn animated_items_become_mp4_only_when_asked() {
+        let json = serde_json::json!({"id":"a","type":"image/gif","animated":true,"link":"http://h/a.gif","mp4":"http://h/a.mp4"});
+        let as_gif = keep(raw(json.clone()), false).unwrap();
+        assert_eq!((as_gif.link.as_str(), as_gif.claimed), ("http://h/a.gif", Some(MediaKind::Gif)));
+        let as_mp4 = keep(raw(json), true).unwrap();
+        assert_eq!((as_mp4.link.as_str(), as_mp4.claimed), ("http://h/a.mp4", Some(MediaKind::Mp4)));
+        let video = serde_json::json!({"id":"v","type":"video/mp4","animated":true,"link":"http://h/v.mp4","mp4":"http://h/v.mp4"});
+        assert!(keep(raw(video.clone()), false).is_none());
+        assert!(keep(raw(video), true).is_some());
+    }
+
+    #[test]
+    fn items_without_id_or_link_are_skipped() {
+        assert!(keep(raw(serde_json::json!({"type":"image/png","link":"http://h/a"})), false).is_none());
+        assert!(keep(raw(serde_json::json!({"id":"a","type":"image/png"})), false).is_none());
+        assert!(keep(raw(serde_json::json!({"id":"","type":"image/png","link":"x"})), false).is_none());
+        assert!(serde_json::from_value::<RawItem>(serde_json::json!({"id": 5})).is_err());
+    }
+
+    #[test]
+    fn envelope_errors_name_the_endpoint() {
+        let error = parse_envelope(b"{not json", "/3/gallery/hot/viral/day/0").unwrap_err();
+        assert!(error.to_string().contains("/3/gallery/hot/viral/day/0"), "{error}");
+        let error = parse_envelope(br#"{"data":{"error":"nope"},"success":false,"status":400}"#, "/3/x").unwrap_err();
+        assert!(error.to_string().contains("nope"), "{error}");
+        let data = parse_envelope(br#"{"data":[1,2],"success":true,"status":200}"#, "/3/x").unwrap();
+        assert_eq!(as_list(data, "/3/x").unwrap().len(), 2);
+        assert!(as_list(serde_json::json!({"a":1}), "/3/x").is_err());
+        assert!(as_list(serde_json::Value::Null, "/3/x").unwrap().is_empty());
+    }
+
+    #[test]
+    fn over_capacity_403_is_recognised() {
+        assert!(over_capacity(br#"{"data":{"error":"Imgur is temporarily over capacity. Please try again later."},"success":false,"status":403}"#));
+        assert!(!over_capacity(br#"{"data":{"error":"Invalid client_id"},"success":false,"status":403}"#));
+    }
+
+    #[test]
+    fn rate_limit_headers_are_read() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("X-RateLimit-ClientRemaining", "12000".parse().unwrap());
+        headers.insert("X-RateLimit-UserRemaining", "1999".parse().unwrap());
+        headers.insert("Retry-After", "3".parse().unwrap());
+        let limits = rate_limits(&headers);
+        assert_eq!(limits.client_remaining, Some(12000));
+        assert_eq!(limits.user_remaining, Some(1999));
+        assert_eq!(rate_limit_wait(&headers), Some(Duration::from_secs(3)));
+    }
+}

@@ -1,0 +1,182 @@
+//! File names from the network, made safe. Whatever an id or a link says, the result is
+//! one plain file name inside the destination folder: no separators, no `..`, no control
+//! characters, no device names, and a bounded length.
+
+use std::path::{Path, PathBuf};
+
+use super::sniff::MediaKind;
+
+/// Longest stem kept (bytes); file systems allow 255 for the whole name.
+pub const MAX_STEM: usize = 120;
+
+/// Names Windows reserves for devices, whatever the extension.
+const RESERVED: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// A safe file stem from untrusted text: ASCII letters, digits, `-` and `_` are kept, every
+/// other run of characters becomes one `_`; leading dots and underscores are dropped.
+/// Returns `None` when nothing usable is left.
+pub fn clean_stem(text: &str) -> Option<String> {
+    let mut stem = String::with_capacity(text.len().min(MAX_STEM));
+    let mut pending_gap = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            if pending_gap && !stem.is_empty() {
+                stem.push('_');
+            }
+            pending_gap = false;
+            stem.push(c);
+        } else {
+            pending_gap = true;
+        }
+        if stem.len() >= MAX_STEM {
+            break;
+        }
+    }
+    let stem = stem.trim_matches(|c| c == '_' || c == '-').to_owned();
+    if stem.is_empty() {
+        return None;
+    }
+    let base = stem.split('.').next().unwrap_or(&stem).to_ascii_uppercase();
+    if RESERVED.contains(&base.as_str()) {
+        return Some(format!("_{stem}"));
+    }
+    Some(stem)
+}
+
+/// The stem for an Imgur item: its cleaned id, or a name derived from the raw id's hash
+/// when the id has nothing usable in it (so distinct bad ids stay distinct).
+pub fn stem_for_id(id: &str) -> String {
+    clean_stem(id).unwrap_or_else(|| format!("item-{}", short_hash(id)))
+}
+
+/// The stem and claimed kind for a bare link (`--urls`): the last path segment,
+/// percent-decoded then cleaned, without its extension.
+pub fn stem_for_link(link: &url::Url) -> (String, Option<MediaKind>) {
+    let segment = link
+        .path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .unwrap_or_default();
+    let decoded = percent_decode(segment);
+    let (stem, extension) = match decoded.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem.to_owned(), MediaKind::from_extension(ext)),
+        _ => (decoded.clone(), None),
+    };
+    let stem = clean_stem(&stem).unwrap_or_else(|| format!("link-{}", short_hash(link.as_str())));
+    (stem, extension)
+}
+
+/// The final path of a saved file.
+pub fn file_path(dir: &Path, stem: &str, kind: MediaKind) -> PathBuf {
+    dir.join(format!("{stem}.{}", kind.extension()))
+}
+
+/// Temporary files are hidden, name their process (so a later run can tell an orphan from
+/// another live process's work) and end in `.part`.
+pub const TEMP_PREFIX: &str = ".galley-";
+pub const TEMP_SUFFIX: &str = ".part";
+
+pub fn temp_path(dir: &Path, stem: &str, serial: u64) -> PathBuf {
+    let short: String = stem.chars().take(40).collect();
+    dir.join(format!("{TEMP_PREFIX}{}-{serial}-{short}{TEMP_SUFFIX}", std::process::id()))
+}
+
+/// The process id recorded in a temporary file's name.
+pub fn temp_owner(file_name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix(TEMP_PREFIX)?;
+    if !file_name.ends_with(TEMP_SUFFIX) {
+        return None;
+    }
+    rest.split('-').next()?.parse().ok()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(value)) => {
+                out.push(value);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn short_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(text.as_bytes())[..6])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inside(dir: &Path, stem: &str) -> bool {
+        let path = file_path(dir, stem, MediaKind::Jpeg);
+        path.parent() == Some(dir) && !stem.contains(['/', '\\', '\0']) && !stem.starts_with('.')
+    }
+
+    #[test]
+    fn plain_ids_are_kept() {
+        assert_eq!(stem_for_id("aB3dE9x"), "aB3dE9x");
+        assert_eq!(stem_for_id("my_pic-2"), "my_pic-2");
+    }
+
+    #[test]
+    fn hostile_ids_stay_inside_the_folder() {
+        let dir = Path::new("/out");
+        let hostile = [
+            "../../etc/passwd", "..", ".", "/abs/path", "a\\b\\..\\c", "a%2F..%2Fb", "nul\0byte",
+            "tab\there", "\u{1b}[31mred", "CON", "nul", "com1", "LPT9.txt", "...hidden",
+            "", "////", "日本語",
+        ];
+        for id in hostile {
+            let stem = stem_for_id(id);
+            assert!(inside(dir, &stem), "{id:?} gave {stem:?}");
+            assert!(!stem.is_empty());
+        }
+        assert_eq!(stem_for_id("CON"), "_CON");
+        assert_eq!(stem_for_id("../../etc/passwd"), "etc_passwd");
+    }
+
+    #[test]
+    fn long_names_are_cut() {
+        let stem = stem_for_id(&"a".repeat(1000));
+        assert_eq!(stem.len(), MAX_STEM);
+    }
+
+    #[test]
+    fn distinct_unusable_ids_get_distinct_names() {
+        assert_ne!(stem_for_id("../"), stem_for_id("/.."));
+    }
+
+    #[test]
+    fn link_names_are_decoded_then_cleaned() {
+        let url = url::Url::parse("http://h/i/..%2F..%2Fevil.png").unwrap();
+        let (stem, kind) = stem_for_link(&url);
+        assert_eq!(stem, "evil");
+        assert_eq!(kind, Some(MediaKind::Png));
+        let url = url::Url::parse("http://h/i/photo.JPG?x=1").unwrap();
+        assert_eq!(stem_for_link(&url), ("photo".to_owned(), Some(MediaKind::Jpeg)));
+        let url = url::Url::parse("http://h/").unwrap();
+        assert!(stem_for_link(&url).0.starts_with("link-"));
+    }
+
+    #[test]
+    fn temp_names_record_their_owner() {
+        let path = temp_path(Path::new("/out"), "abc", 7);
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert_eq!(temp_owner(name), Some(std::process::id()));
+        assert_eq!(temp_owner("abc.jpg"), None);
+    }
+}

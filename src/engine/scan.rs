@@ -1,0 +1,99 @@
+//! Thumbnails of files already on disk: a folder the user opens, thumbnails the UI evicted
+//! and wants back, and large previews. Decoding runs on the blocking pool, a few at a time.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use futures_util::stream;
+use tokio_util::sync::CancellationToken;
+
+use super::events::EventSink;
+use super::naming;
+use super::sniff::MediaKind;
+use super::thumbnail::{self, THUMBNAIL_SIDE};
+use super::types::{Event, Thumbnail};
+
+/// Folder scans and re-thumbnails report under this run id.
+pub const SCAN_RUN: u64 = 0;
+
+/// Image files directly inside `dir` (not temporary files), oldest first.
+pub fn image_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.path();
+            let name = path.file_name()?.to_str()?;
+            if name.starts_with('.') || naming::temp_owner(name).is_some() {
+                return None;
+            }
+            let kind = MediaKind::from_extension(path.extension()?.to_str()?)?;
+            let metadata = entry.metadata().ok()?;
+            (kind.is_image() && metadata.is_file()).then(|| (metadata.modified().unwrap_or(std::time::UNIX_EPOCH), path))
+        })
+        .collect();
+    files.sort();
+    files.into_iter().map(|(_, path)| path).collect()
+}
+
+/// Sends a thumbnail for every image in `dir`.
+pub async fn scan_folder(dir: PathBuf, events: EventSink, cancel: CancellationToken) {
+    let files = match tokio::task::spawn_blocking(move || image_files(&dir)).await {
+        Ok(files) => files,
+        Err(_) => return,
+    };
+    tokio::select! {
+        _ = cancel.cancelled() => {}
+        _ = thumbnail_all(files, events) => {}
+    }
+}
+
+/// Sends thumbnails for these files again.
+pub async fn rethumbnail(paths: Vec<PathBuf>, events: EventSink) {
+    thumbnail_all(paths, events).await;
+}
+
+async fn thumbnail_all(paths: Vec<PathBuf>, events: EventSink) {
+    let parallel = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    stream::iter(paths)
+        .map(|path| tokio::task::spawn_blocking(move || one_thumbnail(path)))
+        .buffered(parallel)
+        .for_each(|made| {
+            let events = events.clone();
+            async move {
+                match made {
+                    Ok(Ok(thumbnail)) => events.send(Event::Thumbnail { run: SCAN_RUN, thumbnail }).await,
+                    Ok(Err((path, reason))) => events.send(Event::ThumbnailFailed { path, reason }).await,
+                    Err(_) => {}
+                }
+            }
+        })
+        .await;
+}
+
+fn one_thumbnail(path: PathBuf) -> Result<Thumbnail, (PathBuf, String)> {
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    match thumbnail::thumbnail_file(&path, THUMBNAIL_SIDE) {
+        Ok(decoded) => Ok(Thumbnail {
+            path,
+            bytes,
+            width: decoded.width,
+            height: decoded.height,
+            pixels: Arc::new(decoded.pixels),
+        }),
+        Err(error) => Err((path, error.to_string())),
+    }
+}
+
+/// Decodes one image at up to `max_side` and sends it as a preview.
+pub async fn preview(path: PathBuf, max_side: u32, events: EventSink) {
+    let source = path.clone();
+    let decoded = tokio::task::spawn_blocking(move || thumbnail::thumbnail_file(&source, max_side)).await;
+    let result = match decoded {
+        Ok(Ok(decoded)) => Ok(Arc::new(decoded.pixels)),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    events.send(Event::Preview { path, result }).await;
+}

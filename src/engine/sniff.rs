@@ -1,0 +1,114 @@
+//! What a file really is, from its first bytes. A server's Content-Type is a claim; the
+//! magic bytes are the evidence, and they decide the extension a file is saved under.
+
+/// The kinds of file galley saves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaKind {
+    Jpeg,
+    Png,
+    Gif,
+    Mp4,
+}
+
+impl MediaKind {
+    pub const ALL: [MediaKind; 4] = [MediaKind::Jpeg, MediaKind::Png, MediaKind::Gif, MediaKind::Mp4];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            MediaKind::Jpeg => "jpg",
+            MediaKind::Png => "png",
+            MediaKind::Gif => "gif",
+            MediaKind::Mp4 => "mp4",
+        }
+    }
+
+    /// From a MIME type such as Imgur's `type` field.
+    pub fn from_mime(mime: &str) -> Option<MediaKind> {
+        let essence = mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        match essence.as_str() {
+            "image/jpeg" | "image/jpg" | "image/pjpeg" => Some(MediaKind::Jpeg),
+            "image/png" => Some(MediaKind::Png),
+            "image/gif" => Some(MediaKind::Gif),
+            "video/mp4" => Some(MediaKind::Mp4),
+            _ => None,
+        }
+    }
+
+    /// From a file extension (case-insensitive).
+    pub fn from_extension(extension: &str) -> Option<MediaKind> {
+        match extension.to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" | "jpe" => Some(MediaKind::Jpeg),
+            "png" => Some(MediaKind::Png),
+            "gif" => Some(MediaKind::Gif),
+            "mp4" => Some(MediaKind::Mp4),
+            _ => None,
+        }
+    }
+
+    pub fn is_image(self) -> bool {
+        self != MediaKind::Mp4
+    }
+}
+
+/// Bytes needed to tell the kinds apart.
+pub const SNIFF_LEN: usize = 12;
+
+/// The kind the leading bytes prove, if any.
+pub fn sniff(head: &[u8]) -> Option<MediaKind> {
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(MediaKind::Jpeg)
+    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(MediaKind::Png)
+    } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        Some(MediaKind::Gif)
+    } else if head.len() >= 8 && &head[4..8] == b"ftyp" {
+        Some(MediaKind::Mp4)
+    } else {
+        None
+    }
+}
+
+/// A short description of bytes that are not media, for the failure reason.
+pub fn describe_non_media(head: &[u8]) -> String {
+    let text = String::from_utf8_lossy(head).trim_start().to_ascii_lowercase();
+    if text.starts_with("<!doctype html") || text.starts_with("<html") || text.starts_with("<") {
+        "an HTML page".to_owned()
+    } else if text.starts_with('{') || text.starts_with('[') {
+        "JSON".to_owned()
+    } else if head.is_empty() {
+        "an empty body".to_owned()
+    } else {
+        format!("unknown bytes {:02x?}", &head[..head.len().min(8)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_each_kind_by_its_magic() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some(MediaKind::Jpeg));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(MediaKind::Png));
+        assert_eq!(sniff(b"GIF89a\x01\x00"), Some(MediaKind::Gif));
+        assert_eq!(sniff(b"\0\0\0\x18ftypisom"), Some(MediaKind::Mp4));
+        assert_eq!(sniff(b"<!DOCTYPE html>"), None);
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn describes_impostors() {
+        assert_eq!(describe_non_media(b"  <!DOCTYPE html><html>"), "an HTML page");
+        assert_eq!(describe_non_media(b"{\"data\":1}"), "JSON");
+        assert_eq!(describe_non_media(b""), "an empty body");
+    }
+
+    #[test]
+    fn mime_and_extension_agree() {
+        for kind in MediaKind::ALL {
+            assert_eq!(MediaKind::from_extension(kind.extension()), Some(kind));
+        }
+        assert_eq!(MediaKind::from_mime("image/JPEG; charset=x"), Some(MediaKind::Jpeg));
+        assert_eq!(MediaKind::from_mime("text/html"), None);
+    }
+}

@@ -1,0 +1,301 @@
+//! The engine's vocabulary: what a front end asks for (`Job`, `Command`) and what it hears
+//! back (`Event`). Both front ends (the egui app and the command line) speak only this.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use url::Url;
+
+use super::source::Source;
+
+/// Default cap on one image's size: a body larger than this is refused.
+pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
+/// Downloads at once are clamped to this range.
+pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<usize> = 1..=256;
+/// Imgur's API root.
+pub const IMGUR_API_BASE: &str = "https://api.imgur.com";
+
+/// An Imgur Client-ID. Its `Debug` and `Display` never show the secret, so it can sit in
+/// structs that are logged or printed without leaking.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into().trim().to_owned())
+    }
+
+    /// The secret itself, for the `Authorization` header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientId(<redacted>)")
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Where the images of a job come from.
+#[derive(Debug, Clone)]
+pub enum JobInput {
+    /// List a gallery through the Imgur API (or the demo server, which speaks the same API).
+    Imgur {
+        api_base: Url,
+        client_id: ClientId,
+        source: Source,
+        /// Gallery pages to list; `None` lists until a page brings nothing new.
+        pages: Option<u32>,
+    },
+    /// Download these links as they are, with no API.
+    Urls(Vec<String>),
+}
+
+/// One download job: what to fetch, where to put it, how hard to go at it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub input: JobInput,
+    pub out_dir: PathBuf,
+    /// Downloads at once; clamped to `CONCURRENCY_RANGE`.
+    pub concurrency: usize,
+    /// At most this many images.
+    pub limit: Option<usize>,
+    /// Save animated items as their MP4 instead of skipping the video-only ones.
+    pub include_animated: bool,
+    /// Decode each image and send a thumbnail (also proves the file is a valid image).
+    pub thumbnails: bool,
+    pub max_image_bytes: u64,
+    /// The SQLite run archive; `None` keeps no history (and skips by file only).
+    pub archive: Option<PathBuf>,
+    /// Label of the source, for the archive and the runs table.
+    pub label: String,
+}
+
+impl Job {
+    pub fn new(input: JobInput, out_dir: PathBuf) -> Self {
+        let label = match &input {
+            JobInput::Imgur { source, .. } => source.to_string(),
+            JobInput::Urls(urls) => format!("{} links", urls.len()),
+        };
+        Self {
+            input,
+            out_dir,
+            concurrency: 16,
+            limit: None,
+            include_animated: false,
+            thumbnails: true,
+            max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
+            archive: None,
+            label,
+        }
+    }
+}
+
+/// What a front end asks the engine to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Start a run; a run already going is cancelled first.
+    Start(Job),
+    /// Stop the current run (and a compare series): in-flight downloads stop, temporary files go.
+    Cancel,
+    /// Run the job once per concurrency level into fresh scratch folders, one after another.
+    Compare { job: Job, levels: Vec<usize> },
+    /// Thumbnail the images already in a folder, without downloading anything.
+    ScanFolder(PathBuf),
+    /// Thumbnail these files again (the UI evicted them from its texture budget).
+    Rethumbnail(Vec<PathBuf>),
+    /// Decode one image at preview size.
+    Preview { path: PathBuf, max_side: u32 },
+    /// Send the run history (`Event::Runs`).
+    LoadRuns(PathBuf),
+}
+
+/// Identifies one run; events from older runs can be told apart and dropped.
+pub type RunId = u64;
+
+/// Pixels of a decoded, downscaled image: tightly packed RGBA8.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pixels {
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+impl fmt::Debug for Pixels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pixels({}x{})", self.width, self.height)
+    }
+}
+
+/// A thumbnail of a saved (or already present) image.
+#[derive(Debug, Clone)]
+pub struct Thumbnail {
+    pub path: PathBuf,
+    /// Size of the file on disk.
+    pub bytes: u64,
+    /// Dimensions of the full image.
+    pub width: u32,
+    pub height: u32,
+    /// At most 256x256, aspect kept.
+    pub pixels: Arc<Pixels>,
+}
+
+/// Imgur's rate-limit headers, as last seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateLimits {
+    pub client_remaining: Option<u64>,
+    pub user_remaining: Option<u64>,
+    /// Unix time at which the user quota resets.
+    pub user_reset: Option<u64>,
+}
+
+/// Why an image was not downloaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The file is already there, whole.
+    AlreadyPresent,
+    /// The same bytes were already saved under another name (the path).
+    Duplicate(PathBuf),
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::AlreadyPresent => f.write_str("already present"),
+            SkipReason::Duplicate(path) => write!(f, "same bytes as {}", path.display()),
+        }
+    }
+}
+
+/// Counts and timing of one run. Serialises to the fixed `--json` summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub listed: u64,
+    pub downloaded: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub images_per_second: f64,
+    pub concurrency: u64,
+}
+
+/// What kind of error stopped a whole run (as opposed to one image failing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FatalKind {
+    /// The Client-ID was refused or missing.
+    Auth,
+    /// The destination folder cannot be created or written.
+    Destination,
+    /// The API could not be reached.
+    Offline,
+    /// The API kept answering 429 past the bounded wait.
+    RateLimited,
+    /// The API answered something unusable (malformed JSON, `success: false`, ...).
+    Api,
+    /// The run archive could not be opened.
+    Archive,
+    /// The job itself is invalid (nothing to download, bad source).
+    Usage,
+}
+
+/// A run-stopping error, in plain words for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fatal {
+    pub kind: FatalKind,
+    pub message: String,
+}
+
+impl fmt::Display for Fatal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// One row of the run history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub number: i64,
+    /// Unix seconds.
+    pub started_at: i64,
+    pub source: String,
+    pub out_dir: String,
+    pub summary: Summary,
+}
+
+/// Everything the engine reports. Front ends read these from one channel.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The listing found one more image to fetch (`total` so far).
+    Listed { run: RunId, id: String, total: u64 },
+    /// The listing is complete.
+    ListingDone { run: RunId, total: u64 },
+    /// Imgur's quota headers changed.
+    RateLimit { run: RunId, limits: RateLimits },
+    /// The server said slow down; the engine waits this long before asking again.
+    RateLimited { run: RunId, wait: Duration },
+    /// A download began.
+    Started { run: RunId, id: String },
+    /// More bytes of a download arrived (a delta, sent at most every 64 KiB or so).
+    Progress { run: RunId, id: String, bytes: u64 },
+    /// A transient failure; the download is tried again after `wait`.
+    Retrying { run: RunId, id: String, attempt: u32, reason: String, wait: Duration },
+    /// An image is on disk, whole and valid.
+    Saved { run: RunId, id: String, path: PathBuf, bytes: u64, elapsed: Duration },
+    /// An image was not downloaded, for a good reason.
+    Skipped { run: RunId, id: String, path: PathBuf, reason: SkipReason },
+    /// An image could not be saved; nothing of it is left on disk.
+    Failed { run: RunId, id: String, reason: String },
+    /// A thumbnail for the grid (`run` is 0 for folder scans and re-thumbnails).
+    Thumbnail { run: RunId, thumbnail: Thumbnail },
+    /// A thumbnail could not be made for a file in a folder scan.
+    ThumbnailFailed { path: PathBuf, reason: String },
+    /// A large preview, decoded off the UI thread.
+    Preview { path: PathBuf, result: Result<Arc<Pixels>, String> },
+    /// One step of a compare series finished.
+    CompareStep { concurrency: usize, seconds: f64, saved: u64 },
+    /// The run ended (completed, cancelled, or stopped by `fatal`).
+    Finished { run: RunId, summary: Summary, cancelled: bool, fatal: Option<Fatal> },
+    /// The run history, newest first.
+    Runs(Vec<RunRecord>),
+}
+
+impl Event {
+    /// The run this event belongs to, if it belongs to one.
+    pub fn run(&self) -> Option<RunId> {
+        match self {
+            Event::Listed { run, .. }
+            | Event::ListingDone { run, .. }
+            | Event::RateLimit { run, .. }
+            | Event::RateLimited { run, .. }
+            | Event::Started { run, .. }
+            | Event::Progress { run, .. }
+            | Event::Retrying { run, .. }
+            | Event::Saved { run, .. }
+            | Event::Skipped { run, .. }
+            | Event::Failed { run, .. }
+            | Event::Thumbnail { run, .. }
+            | Event::Finished { run, .. } => Some(*run),
+            _ => None,
+        }
+    }
+}
+
+/// Duration helper for summaries.
+pub fn images_per_second(images: u64, seconds: f64) -> f64 {
+    if seconds > 0.0 { images as f64 / seconds } else { 0.0 }
+}
