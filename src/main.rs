@@ -1,1 +1,27 @@
-fn main() {}
+//! `galley`: parses the command line and hands over to the app or the command it names.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use galley::cli::{self, Cli, CliCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let outcome = match &cli.command {
+        None => galley::ui::run(galley::ui::AppOptions { demo: cli.demo }).map(|()| ExitCode::SUCCESS),
+        Some(CliCommand::Fetch(args)) => cli::fetch(args),
+        Some(CliCommand::DemoServer(args)) => cli::demo_server(args).map(|()| ExitCode::SUCCESS),
+    };
+    outcome.unwrap_or_else(|error| {
+        eprintln!("galley: {error:#}");
+        ExitCode::from(cli::EXIT_FAILED)
+    })
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the default of warnings only.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

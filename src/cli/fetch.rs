@@ -1,0 +1,167 @@
+//! `galley fetch`: one run of the engine, reported on the terminal.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use tokio_util::sync::CancellationToken;
+
+use super::report::Reporter;
+use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, FetchArgs};
+use crate::archive;
+use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
+use crate::engine::{ClientId, EventSink, FatalKind, Job, JobInput, Source, run_job};
+
+/// Runs `galley fetch` and says how it went as an exit status.
+pub fn fetch(args: &FetchArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(fetch_async(args))
+}
+
+async fn fetch_async(args: &FetchArgs) -> anyhow::Result<ExitCode> {
+    // Usage errors are found before anything is touched, so they exit 2 with no side effects.
+    let demo = match args.demo {
+        true => Some(start_demo(args).await?),
+        false => None,
+    };
+    let job = match build_job(args, demo.as_ref()) {
+        Ok(job) => job,
+        Err(error) => {
+            eprintln!("galley: {error:#}");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    };
+
+    let cancel = CancellationToken::new();
+    let (events, receiver) = EventSink::channel();
+    let run = tokio::spawn(run_job(1, job.clone(), events, cancel.clone()));
+    let interrupted = CancellationToken::new();
+    tokio::spawn(cancel_on_ctrl_c(cancel.clone(), interrupted.clone()));
+
+    let reporter = Reporter::new(args.json, &job);
+    reporter.follow(receiver).await;
+    let report = run.await.context("the run stopped unexpectedly")?;
+    if let Some(demo) = demo {
+        demo.shutdown().await;
+    }
+    reporter.summary(&report)?;
+
+    Ok(ExitCode::from(match (&report.fatal, report.cancelled) {
+        (Some(fatal), _) if is_usage_error(fatal.kind) => EXIT_USAGE,
+        (Some(_), _) => EXIT_FAILED,
+        (None, true) if interrupted.is_cancelled() => EXIT_INTERRUPTED,
+        _ if report.summary.failed > 0 => EXIT_FAILED,
+        _ => 0,
+    }))
+}
+
+/// DESIGN.md: usage, authentication and destination errors exit 2.
+fn is_usage_error(kind: FatalKind) -> bool {
+    matches!(kind, FatalKind::Auth | FatalKind::Destination | FatalKind::Usage | FatalKind::Archive)
+}
+
+async fn cancel_on_ctrl_c(cancel: CancellationToken, interrupted: CancellationToken) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        interrupted.cancel();
+        cancel.cancel();
+    }
+}
+
+async fn start_demo(args: &FetchArgs) -> anyhow::Result<DemoServer> {
+    let config = DemoConfig {
+        images: args.demo_images,
+        latency: std::time::Duration::from_millis(args.demo_latency_ms),
+        ..DemoConfig::default()
+    };
+    DemoServer::start(config, 0).await.context("cannot start the demo gallery on 127.0.0.1")
+}
+
+fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job> {
+    let input = match &args.urls {
+        Some(file) => JobInput::Urls(read_links(file)?),
+        None => imgur_input(args, demo)?,
+    };
+    let mut job = Job::new(input, out_dir(args)?);
+    job.concurrency = args.concurrency;
+    job.limit = args.limit;
+    job.include_animated = args.animated;
+    job.thumbnails = !args.no_thumbnails;
+    job.max_image_bytes = args.max_image_mib.saturating_mul(1024 * 1024);
+    job.archive = match (&args.archive, args.no_archive) {
+        (_, true) => None,
+        (Some(path), false) => Some(path.clone()),
+        (None, false) => archive::default_path(),
+    };
+    Ok(job)
+}
+
+fn imgur_input(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<JobInput> {
+    let source: Source = args.source.parse().with_context(|| format!("bad --source `{}`", args.source))?;
+    let client_id = match (&args.client_id, demo) {
+        (Some(id), _) if !id.trim().is_empty() => ClientId::new(id.as_str()),
+        (_, Some(_)) => ClientId::new(DEMO_CLIENT_ID),
+        _ => bail!(
+            "no Client-ID: pass --client-id or set IMGUR_CLIENT_ID (register one at \
+             https://api.imgur.com/oauth2/addclient), or try --demo"
+        ),
+    };
+    let (api_base, pages) = match demo {
+        // The demo gallery is small; list all of it unless told otherwise.
+        Some(server) => (server.base_url(), args.pages),
+        None => (args.api_base.clone(), Some(args.pages.unwrap_or(1))),
+    };
+    Ok(JobInput::Imgur { api_base, client_id, source, pages })
+}
+
+/// The links of a `--urls` file: one per line; blank lines and `#` comments ignored.
+fn read_links(file: &Path) -> anyhow::Result<Vec<String>> {
+    let mut text = String::new();
+    if file == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text).context("cannot read links from stdin")?;
+    } else {
+        text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    let links = parse_links(&text);
+    if links.is_empty() {
+        bail!("{} lists no links", file.display());
+    }
+    Ok(links)
+}
+
+fn parse_links(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn out_dir(args: &FetchArgs) -> anyhow::Result<PathBuf> {
+    match &args.out {
+        Some(dir) => Ok(dir.clone()),
+        None => dirs::picture_dir()
+            .or_else(|| dirs::home_dir().map(|home| home.join("Pictures")))
+            .map(|pictures| pictures.join("galley"))
+            .context("no Pictures folder is known here; pass --out DIR"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_skip_blanks_and_comments() {
+        let links = parse_links("# demo\nhttp://a/1.jpg\n\n  http://a/2.png  \n");
+        assert_eq!(links, ["http://a/1.jpg", "http://a/2.png"]);
+    }
+
+    #[test]
+    fn usage_errors_are_the_documented_kinds() {
+        assert!(is_usage_error(FatalKind::Auth));
+        assert!(is_usage_error(FatalKind::Destination));
+        assert!(!is_usage_error(FatalKind::Offline));
+        assert!(!is_usage_error(FatalKind::RateLimited));
+    }
+}

@@ -1,0 +1,242 @@
+//! The command line: `galley`, `galley --demo`, `galley fetch` and `galley demo-server`.
+//! Argument shapes are fixed by DESIGN.md; `main.rs` parses them and calls in here.
+
+mod fetch;
+mod report;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use url::Url;
+
+pub use fetch::fetch;
+
+use crate::demo::{DemoConfig, run_until_ctrl_c};
+use crate::engine::{CONCURRENCY_RANGE, IMGUR_API_BASE};
+
+/// Exit status for usage, authentication and destination errors (DESIGN.md).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status when some images failed or the run stopped on a network/API error.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status after ctrl-c, as shells expect (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// galley: download Imgur galleries concurrently and browse them as thumbnails.
+#[derive(Debug, Parser)]
+#[command(name = "galley", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Open the app on the built-in demo gallery (no account, no internet needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<CliCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Download a gallery headlessly, with the same engine as the app.
+    Fetch(FetchArgs),
+    /// Serve a fake Imgur API and its images on 127.0.0.1.
+    DemoServer(DemoServerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Imgur Client-ID (required unless --demo or --urls). Never printed or logged.
+    #[arg(long, env = "IMGUR_CLIENT_ID", hide_env_values = true)]
+    pub client_id: Option<String>,
+
+    /// hot/viral/day | r/<subreddit> | album/<id> | search:<query> | an imgur.com URL.
+    #[arg(long, default_value = "hot/viral/day")]
+    pub source: String,
+
+    /// Gallery pages to list [default: 1; with --demo, the whole demo gallery].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub pages: Option<u32>,
+
+    /// At most N images.
+    #[arg(long)]
+    pub limit: Option<usize>,
+
+    /// Download the links listed in FILE (one per line, `-` for stdin), no API.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["source", "pages"])]
+    pub urls: Option<PathBuf>,
+
+    /// Destination folder [default: the user's Pictures/galley].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Downloads at once.
+    #[arg(long, default_value_t = 16, value_parser = concurrency_in_range)]
+    pub concurrency: usize,
+
+    /// API root.
+    #[arg(long, value_name = "URL", default_value = IMGUR_API_BASE)]
+    pub api_base: Url,
+
+    /// List from an in-process demo gallery instead of Imgur.
+    #[arg(long, conflicts_with = "api_base")]
+    pub demo: bool,
+
+    /// Skip thumbnail making (made by default, as the app does; it also proves each
+    /// image decodes).
+    #[arg(long)]
+    pub no_thumbnails: bool,
+
+    /// Print one JSON summary line on stdout at the end.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Save animated items as MP4 (skipped by default).
+    #[arg(long)]
+    pub animated: bool,
+
+    /// The SQLite run archive [default: the user's data folder/galley/archive.sqlite].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_archive")]
+    pub archive: Option<PathBuf>,
+
+    /// Keep no run history (skipping then relies on the files alone).
+    #[arg(long)]
+    pub no_archive: bool,
+
+    /// Largest image accepted, in MiB.
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub max_image_mib: u64,
+
+    /// With --demo: images in the demo gallery.
+    #[arg(long, default_value_t = 40, requires = "demo")]
+    pub demo_images: usize,
+
+    /// With --demo: latency of every demo response, in milliseconds.
+    #[arg(long, default_value_t = 0, requires = "demo")]
+    pub demo_latency_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoServerArgs {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Downloadable images in the gallery.
+    #[arg(long, default_value_t = 40)]
+    pub images: usize,
+
+    /// Latency added to every response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+
+    /// Fraction of image requests answered with a fault (500, 429, reset, truncated, HTML).
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    pub fail_rate: f64,
+
+    /// Same seed, same gallery, same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Bytes per second per response body (0 = unlimited).
+    #[arg(long, default_value_t = 0)]
+    pub bandwidth: u64,
+
+    /// Top-level gallery entries per page.
+    #[arg(long, default_value_t = 60)]
+    pub page_size: usize,
+}
+
+impl DemoServerArgs {
+    pub fn config(&self) -> DemoConfig {
+        DemoConfig {
+            images: self.images,
+            latency: std::time::Duration::from_millis(self.latency_ms),
+            fail_rate: self.fail_rate,
+            seed: self.seed,
+            bandwidth: (self.bandwidth > 0).then_some(self.bandwidth),
+            page_size: self.page_size,
+        }
+    }
+}
+
+/// `galley demo-server`: serve until ctrl-c. The first line on stdout is the address.
+pub fn demo_server(args: &DemoServerArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime
+        .block_on(run_until_ctrl_c(args.config(), args.port, |addr| {
+            let mut stdout = std::io::stdout().lock();
+            // Scripts wait for this exact line, so flush it at once.
+            let _ = writeln!(stdout, "listening on http://{addr}");
+            let _ = writeln!(stdout, "Client-ID: any id works except `bad`; ctrl-c stops");
+            let _ = stdout.flush();
+        }))
+        .with_context(|| format!("cannot serve the demo gallery on 127.0.0.1:{}", args.port))
+}
+
+fn concurrency_in_range(text: &str) -> Result<usize, String> {
+    let value: usize = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if CONCURRENCY_RANGE.contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("must be {}..={}", CONCURRENCY_RANGE.start(), CONCURRENCY_RANGE.end()))
+    }
+}
+
+fn fraction(text: &str) -> Result<f64, String> {
+    let value: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err("must be between 0 and 1".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("galley").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_documented_fetch_line_parses() {
+        let cli = parse(&[
+            "fetch", "--client-id", "x", "--source", "r/earthporn", "--pages", "3", "--out", "/tmp/e",
+            "--concurrency", "32", "--json",
+        ])
+        .expect("parses");
+        let Some(CliCommand::Fetch(args)) = cli.command else { panic!("not fetch") };
+        assert_eq!(args.pages, Some(3));
+        assert_eq!(args.concurrency, 32);
+        assert!(args.json);
+    }
+
+    #[test]
+    fn concurrency_outside_1_to_256_is_refused() {
+        assert!(parse(&["fetch", "--concurrency", "0"]).is_err());
+        assert!(parse(&["fetch", "--concurrency", "257"]).is_err());
+        assert!(parse(&["fetch", "--concurrency", "256"]).is_ok());
+    }
+
+    #[test]
+    fn urls_and_source_do_not_mix() {
+        assert!(parse(&["fetch", "--urls", "f.txt", "--source", "r/x"]).is_err());
+    }
+
+    #[test]
+    fn demo_server_fail_rate_is_a_fraction() {
+        assert!(parse(&["demo-server", "--fail-rate", "1.5"]).is_err());
+        let cli = parse(&["demo-server", "--port", "0", "--images", "400", "--latency-ms", "250"]).expect("parses");
+        let Some(CliCommand::DemoServer(args)) = cli.command else { panic!("not demo-server") };
+        assert_eq!(args.config().images, 400);
+        assert_eq!(args.config().latency, std::time::Duration::from_millis(250));
+    }
+
+    #[test]
+    fn bare_galley_and_demo_open_the_app() {
+        assert!(parse(&[]).expect("parses").command.is_none());
+        assert!(parse(&["--demo"]).expect("parses").demo);
+    }
+}

@@ -1,0 +1,202 @@
+//! What `galley fetch` shows while it runs and when it ends: a progress bar on a terminal,
+//! plain lines otherwise, and a summary (human, or one JSON line with `--json`).
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use tokio::sync::mpsc::Receiver;
+
+use crate::engine::run::RunReport;
+use crate::engine::{Event, Job, Summary};
+
+const MB: f64 = 1_000_000.0;
+
+/// Follows one run's events on stderr and prints its summary.
+pub struct Reporter {
+    json: bool,
+    bar: Option<ProgressBar>,
+    label: String,
+}
+
+/// Running totals for the progress line.
+#[derive(Default)]
+struct Tally {
+    done: u64,
+    bytes: u64,
+    saved: u64,
+    in_flight: HashSet<String>,
+}
+
+impl Reporter {
+    pub fn new(json: bool, job: &Job) -> Self {
+        let bar = std::io::stderr().is_terminal().then(progress_bar);
+        Self { json, bar, label: job.label.clone() }
+    }
+
+    /// Reports events until the run's `Finished` (or the channel closes).
+    pub async fn follow(&self, mut events: Receiver<Event>) {
+        let started = std::time::Instant::now();
+        let mut tally = Tally::default();
+        while let Some(event) = events.recv().await {
+            if matches!(event, Event::Finished { .. }) {
+                break;
+            }
+            self.show(event, &mut tally);
+            if let Some(bar) = &self.bar {
+                let rate = tally.saved as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                bar.set_position(tally.done);
+                bar.set_message(format!(
+                    "{:.1} MB  {rate:.1} img/s  {} in flight",
+                    tally.bytes as f64 / MB,
+                    tally.in_flight.len()
+                ));
+            }
+        }
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn show(&self, event: Event, tally: &mut Tally) {
+        match event {
+            Event::Listed { total, .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_length(total);
+                }
+            }
+            Event::ListingDone { total, .. } => self.line(format!("listed {total} images from {}", self.label)),
+            Event::RateLimited { wait, .. } => {
+                self.line(format!("rate limited: waiting {:.0} s as the server asks", wait.as_secs_f64()))
+            }
+            Event::Started { id, .. } => {
+                tally.in_flight.insert(id);
+            }
+            Event::Progress { bytes, .. } => tally.bytes += bytes,
+            Event::Retrying { id, attempt, reason, wait, .. } => {
+                self.plain_line(format!("retrying {id} (attempt {attempt}) in {} ms: {reason}", wait.as_millis()))
+            }
+            Event::Saved { id, path, bytes, elapsed, .. } => {
+                tally.in_flight.remove(&id);
+                tally.done += 1;
+                tally.saved += 1;
+                self.plain_line(format!(
+                    "saved {} ({:.0} KB, {:.2} s)",
+                    path.display(),
+                    bytes as f64 / 1000.0,
+                    elapsed.as_secs_f64()
+                ));
+            }
+            Event::Skipped { id, path, reason, .. } => {
+                tally.in_flight.remove(&id);
+                tally.done += 1;
+                self.plain_line(format!("skipped {}: {reason}", path.display()));
+            }
+            Event::Failed { id, reason, .. } => {
+                tally.in_flight.remove(&id);
+                tally.done += 1;
+                self.line(format!("failed {id}: {reason}"));
+            }
+            Event::ThumbnailFailed { path, reason } => {
+                self.line(format!("no thumbnail for {}: {reason}", path.display()))
+            }
+            _ => {}
+        }
+    }
+
+    /// A line that matters on a terminal too (printed above the bar).
+    fn line(&self, text: String) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// A per-image line, only when there is no bar to show the same.
+    fn plain_line(&self, text: String) {
+        if self.bar.is_none() {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Prints the end of the run: the error if one stopped it, then the summary.
+    pub fn summary(&self, report: &RunReport) -> anyhow::Result<()> {
+        if let Some(fatal) = &report.fatal {
+            eprintln!("galley: {fatal}");
+        } else if report.cancelled {
+            eprintln!("galley: cancelled; nothing half-written was left behind");
+        }
+        let mut stdout = std::io::stdout().lock();
+        if self.json {
+            let line = JsonSummary {
+                summary: &report.summary,
+                cancelled: report.cancelled,
+                error: report.fatal.as_ref().map(|fatal| fatal.message.as_str()),
+            };
+            let text = serde_json::to_string(&line).context("cannot write the JSON summary")?;
+            writeln!(stdout, "{text}").context("cannot write to stdout")?;
+        } else if report.fatal.is_none() || report.summary.listed > 0 {
+            writeln!(stdout, "{}", human_summary(&report.summary)).context("cannot write to stdout")?;
+        }
+        Ok(())
+    }
+}
+
+/// The `--json` line: the fixed keys of DESIGN.md, plus how the run ended.
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    cancelled: bool,
+    error: Option<&'a str>,
+}
+
+fn human_summary(summary: &Summary) -> String {
+    format!(
+        "listed {}, saved {}, skipped {}, failed {}, {:.1} MB in {:.2} s, {:.1} images/s at concurrency {}",
+        summary.listed,
+        summary.downloaded,
+        summary.skipped,
+        summary.failed,
+        summary.bytes as f64 / MB,
+        summary.seconds,
+        summary.images_per_second,
+        summary.concurrency
+    )
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+    let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:32} {pos}/{len} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_summary_has_the_fixed_keys() {
+        let summary = Summary { listed: 3, downloaded: 2, skipped: 1, concurrency: 16, ..Summary::default() };
+        let line = JsonSummary { summary: &summary, cancelled: false, error: None };
+        let value: serde_json::Value = serde_json::to_value(&line).expect("serialises");
+        for key in ["listed", "downloaded", "skipped", "failed", "bytes", "seconds", "images_per_second", "concurrency"] {
+            assert!(value.get(key).is_some(), "missing {key} in {value}");
+        }
+        assert_eq!(value["downloaded"], 2);
+    }
+
+    #[test]
+    fn human_summary_reads_as_a_sentence() {
+        let summary = Summary { listed: 40, downloaded: 40, bytes: 12_500_000, seconds: 0.5, images_per_second: 80.0, concurrency: 16, ..Summary::default() };
+        assert_eq!(
+            human_summary(&summary),
+            "listed 40, saved 40, skipped 0, failed 0, 12.5 MB in 0.50 s, 80.0 images/s at concurrency 16"
+        );
+    }
+}
