@@ -1,0 +1,219 @@
+//! The built `galley` binary, as a user or a script runs it, against demo servers on
+//! 127.0.0.1: exit statuses, the JSON summary, `demo-server`'s first line, link lists, and
+//! names from the network that must stay inside the folder.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use galley::demo::{DemoConfig, DemoServer};
+
+fn galley() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_galley"));
+    command.env_remove("IMGUR_CLIENT_ID").env("RUST_LOG", "warn").stdin(Stdio::null());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("galley runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn json_summary(output: &Output) -> serde_json::Value {
+    let stdout = text(&output.stdout);
+    let line = stdout.lines().last().unwrap_or_else(|| panic!("no summary; stderr: {}", text(&output.stderr)));
+    serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"))
+}
+
+fn fetch_into(out: &Path) -> Command {
+    let mut command = galley();
+    command.arg("fetch").arg("--out").arg(out).arg("--no-archive").arg("--json");
+    command
+}
+
+#[test]
+fn fetch_demo_saves_the_gallery_and_prints_the_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("demo");
+    let archive = dir.path().join("archive.sqlite");
+
+    let first = run(galley()
+        .args(["fetch", "--demo", "--demo-images", "25", "--concurrency", "8", "--json", "--archive"])
+        .arg(&archive)
+        .arg("--out")
+        .arg(&out));
+    assert!(first.status.success(), "stderr: {}", text(&first.stderr));
+    let summary = json_summary(&first);
+    for key in ["listed", "downloaded", "skipped", "failed", "bytes", "seconds", "images_per_second", "concurrency"] {
+        assert!(summary.get(key).is_some(), "missing {key}: {summary}");
+    }
+    assert_eq!(summary["listed"], 25);
+    assert_eq!(summary["downloaded"], 25);
+    assert_eq!(summary["concurrency"], 8);
+    assert_eq!(std::fs::read_dir(&out).expect("out").count(), 25);
+
+    let second = run(galley()
+        .args(["fetch", "--demo", "--demo-images", "25", "--json", "--archive"])
+        .arg(&archive)
+        .arg("--out")
+        .arg(&out));
+    assert!(second.status.success());
+    let summary = json_summary(&second);
+    assert_eq!(summary["skipped"], 25);
+    assert_eq!(summary["downloaded"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_client_id_exits_2_with_a_clear_message_and_no_files() {
+    let server = DemoServer::start(DemoConfig::default(), 0).await.expect("demo server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("never");
+
+    let output = run(fetch_into(&out).args(["--client-id", "bad", "--api-base", server.base_url().as_str()]));
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("the Client-ID was refused"), "stderr: {stderr}");
+    assert_eq!(std::fs::read_dir(&out).map(|entries| entries.count()).unwrap_or(0), 0);
+    assert_eq!(server.stats().image_requests, 0);
+}
+
+#[test]
+fn a_missing_client_id_exits_2_and_says_how_to_get_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = run(fetch_into(dir.path()).args(["--api-base", "http://127.0.0.1:9"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("no Client-ID"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn the_client_id_is_never_printed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = "s3cr3t-client-id-4242";
+    // Port 9 on loopback refuses connections: the run stops with an offline error.
+    let output = run(fetch_into(dir.path())
+        .args(["--client-id", secret, "--api-base", "http://127.0.0.1:9"])
+        .env("RUST_LOG", "trace"));
+    assert_eq!(output.status.code(), Some(1), "offline is exit 1: {}", text(&output.stderr));
+    assert!(!text(&output.stdout).contains(secret));
+    assert!(!text(&output.stderr).contains(secret));
+}
+
+#[test]
+fn an_unwritable_destination_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").expect("write");
+    let output = run(fetch_into(&file.join("sub")).args(["--demo"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("cannot create the folder"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let output = run(galley().args(["fetch", "--concurrency", "0"]));
+    assert_eq!(output.status.code(), Some(2));
+    let output = run(galley().args(["fetch", "--source", "r/../../etc", "--client-id", "x"]));
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn demo_server_announces_its_address_first_and_serves_urls_txt() {
+    let mut child = galley()
+        .args(["demo-server", "--port", "0", "--images", "6", "--seed", "3"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("demo-server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first_line = String::new();
+    BufReader::new(stdout).read_line(&mut first_line).expect("first line");
+    let address = first_line.trim().strip_prefix("listening on ").map(str::to_owned);
+
+    // Fetch from it with the binary itself, through /urls.txt as a peer tool would.
+    let fetched = address.as_ref().map(|address| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let links = dir.path().join("urls.txt");
+        let body = fetch_text(&format!("{address}/urls.txt"));
+        std::fs::write(&links, &body).expect("write links");
+        let output = run(fetch_into(&dir.path().join("out")).arg("--urls").arg(&links));
+        (body.lines().count(), output, std::fs::read_dir(dir.path().join("out")).map(|d| d.count()).unwrap_or(0))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(first_line.starts_with("listening on http://127.0.0.1:"), "first line: {first_line:?}");
+    let (links, output, files) = fetched.expect("address parsed");
+    assert_eq!(links, 6);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(json_summary(&output)["downloaded"], 6);
+    assert_eq!(files, 6);
+}
+
+/// A GET on loopback with the library's own HTTP stack (no extra test dependency).
+fn fetch_text(url: &str) -> String {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        reqwest::get(url).await.expect("GET").error_for_status().expect("200").text().await.expect("body")
+    })
+}
+
+/// A tiny valid PNG whose colour depends on `seed`, so that each path serves distinct
+/// bytes (the engine saves identical bytes only once).
+fn png_bytes(seed: &str) -> Vec<u8> {
+    let shade = seed.bytes().fold(7u8, |acc, byte| acc.wrapping_mul(31).wrapping_add(byte));
+    let image = image::RgbaImage::from_pixel(8, 8, image::Rgba([shade, 40, seed.len() as u8, 255]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).expect("encode");
+    bytes.into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_link_names_stay_inside_the_folder() {
+    let app = Router::new().fallback(|uri: axum::http::Uri| async move {
+        ([(header::CONTENT_TYPE, "image/png")], png_bytes(&uri.to_string())).into_response()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("inside");
+    let hostile = [
+        "/%2E%2E%2F%2E%2E%2Fescaped.png",
+        "/a/..%2F..%2Fescaped2.png",
+        "/%2Fetc%2Fpasswd",
+        "/..%5C..%5Cwindows.png",
+        "/CON",
+        "/nul%00byte.png",
+        "/%0Acontrol%07chars.png",
+    ];
+    let mut links: String = hostile.iter().map(|path| format!("http://{address}{path}\n")).collect();
+    links.push_str("file:///etc/passwd\ndata:image/png;base64,AAAA\n");
+    let list = dir.path().join("links.txt");
+    std::fs::write(&list, links).expect("write links");
+
+    let output = run(fetch_into(&out).arg("--urls").arg(&list));
+
+    let summary = json_summary(&output);
+    assert_eq!(summary["downloaded"], hostile.len() as u64, "{}", text(&output.stderr));
+    assert_eq!(summary["failed"], 2, "file: and data: links are refused");
+    assert!(text(&output.stderr).contains("file:"), "the refusal names the link: {}", text(&output.stderr));
+    let outside: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut outside = outside;
+    outside.sort();
+    assert_eq!(outside, ["inside", "links.txt"], "nothing written beside the folder");
+    for entry in std::fs::read_dir(&out).expect("out") {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        assert!(!name.contains(['/', '\\', '\0']) && !name.chars().any(char::is_control), "{name:?}");
+        assert!(!name.starts_with('.'), "no hidden or dot names: {name:?}");
+    }
+}
