@@ -1,0 +1,120 @@
+//! The large preview of one image: decoded by the engine off the UI thread, shown in a
+//! window with next/previous (arrow keys) and open / reveal / copy-path actions.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::Pixels;
+
+/// Longest side a preview is decoded at.
+pub const PREVIEW_SIDE: u32 = 1600;
+
+/// What the preview window asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewAction {
+    /// Show the image `offset` places away in the grid (-1 previous, +1 next).
+    Step(isize),
+    Close,
+}
+
+pub struct Preview {
+    pub index: usize,
+    pub path: PathBuf,
+    state: PreviewState,
+}
+
+enum PreviewState {
+    Loading,
+    Ready(egui::TextureHandle),
+    Failed(String),
+}
+
+impl Preview {
+    pub fn new(index: usize, path: PathBuf) -> Self {
+        Self { index, path, state: PreviewState::Loading }
+    }
+
+    /// The engine's answer for `path` (ignored if the user moved on meanwhile).
+    pub fn loaded(&mut self, ctx: &egui::Context, path: &std::path::Path, result: Result<Arc<Pixels>, String>) {
+        if path != self.path {
+            return;
+        }
+        self.state = match result {
+            Ok(pixels) if pixels.rgba.len() == pixels.width as usize * pixels.height as usize * 4 => {
+                let size = [pixels.width as usize, pixels.height as usize];
+                let image = egui::ColorImage::from_rgba_unmultiplied(size, &pixels.rgba);
+                PreviewState::Ready(ctx.load_texture("preview", image, egui::TextureOptions::LINEAR))
+            }
+            Ok(_) => PreviewState::Failed("the decoded image has the wrong size".to_owned()),
+            Err(reason) => PreviewState::Failed(reason),
+        };
+    }
+
+    pub fn ui(&self, ctx: &egui::Context) -> Option<PreviewAction> {
+        let mut action = None;
+        let mut open = true;
+        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        egui::Window::new(format!("Preview: {name}"))
+            .id(egui::Id::unique("galley-preview"))
+            .open(&mut open)
+            .default_size([900.0, 700.0])
+            .show(ctx, |ui| {
+                action = self.actions_ui(ui);
+                match &self.state {
+                    PreviewState::Loading => {
+                        ui.spinner();
+                    }
+                    PreviewState::Failed(reason) => {
+                        ui.colored_label(ui.visuals().error_fg_color, format!("Cannot show this image: {reason}"));
+                    }
+                    PreviewState::Ready(texture) => {
+                        ui.add(egui::Image::new(texture).shrink_to_fit());
+                    }
+                }
+            });
+        ctx.input(|input| {
+            if input.key_pressed(egui::Key::ArrowRight) {
+                action = Some(PreviewAction::Step(1));
+            } else if input.key_pressed(egui::Key::ArrowLeft) {
+                action = Some(PreviewAction::Step(-1));
+            } else if input.key_pressed(egui::Key::Escape) {
+                action = Some(PreviewAction::Close);
+            }
+        });
+        if !open {
+            action = Some(PreviewAction::Close);
+        }
+        action
+    }
+
+    fn actions_ui(&self, ui: &mut egui::Ui) -> Option<PreviewAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            if ui.button("< Previous").clicked() {
+                action = Some(PreviewAction::Step(-1));
+            }
+            if ui.button("Next >").clicked() {
+                action = Some(PreviewAction::Step(1));
+            }
+            if ui.button("Open file").clicked() {
+                open_detached(&self.path);
+            }
+            if ui.button("Reveal folder").clicked() {
+                if let Some(folder) = self.path.parent() {
+                    open_detached(folder);
+                }
+            }
+            if ui.button("Copy path").clicked() {
+                ui.ctx().copy_text(self.path.display().to_string());
+            }
+        });
+        action
+    }
+}
+
+/// Hands a path to the desktop's opener without waiting for it.
+fn open_detached(path: &std::path::Path) {
+    if let Err(error) = open::that_detached(path) {
+        tracing::warn!("cannot open {}: {error}", path.display());
+    }
+}

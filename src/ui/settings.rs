@@ -1,0 +1,296 @@
+//! The settings panel: Client-ID, gallery source, folder, concurrency. Settings persist
+//! through eframe's storage; the Client-ID does not (it goes to a file only the user can
+//! read, see [`SecretStore`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{CONCURRENCY_RANGE, Section, Sort, Source, Window};
+
+/// Which kind of gallery the user picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceKind {
+    Gallery,
+    Subreddit,
+    Album,
+    Search,
+}
+
+/// Everything the panel edits that is worth keeping across restarts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub kind: SourceKind,
+    pub section: Section,
+    pub sort: Sort,
+    pub window: Window,
+    pub subreddit: String,
+    /// An album id or an imgur.com album/gallery URL.
+    pub album: String,
+    pub search: String,
+    pub pages: u32,
+    /// 0 means no limit.
+    pub limit: usize,
+    pub folder: String,
+    pub concurrency: usize,
+    pub include_animated: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            kind: SourceKind::Gallery,
+            section: Section::Hot,
+            sort: Sort::Viral,
+            window: Window::Day,
+            subreddit: "earthporn".to_owned(),
+            album: String::new(),
+            search: String::new(),
+            pages: 1,
+            limit: 0,
+            folder: default_folder().display().to_string(),
+            concurrency: 16,
+            include_animated: false,
+        }
+    }
+}
+
+/// The user's Pictures/galley, or a folder in the temp dir on machines without one.
+pub fn default_folder() -> PathBuf {
+    dirs::picture_dir()
+        .or_else(|| dirs::home_dir().map(|home| home.join("Pictures")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("galley")
+}
+
+impl Settings {
+    /// The source these settings describe, or why they describe none.
+    pub fn source(&self) -> Result<Source, String> {
+        let parsed = match self.kind {
+            SourceKind::Gallery => {
+                return Ok(Source::Gallery { section: self.section, sort: self.sort, window: self.window });
+            }
+            SourceKind::Subreddit => format!("r/{}/{}/{}", self.subreddit.trim(), self.sort, self.window).parse(),
+            SourceKind::Album => {
+                let album = self.album.trim();
+                if album.contains("imgur.com") { album.parse() } else { format!("album/{album}").parse() }
+            }
+            SourceKind::Search => format!("search:{}", self.search.trim()).parse(),
+        };
+        parsed.map_err(|error: crate::engine::SourceError| error.to_string())
+    }
+
+    pub fn limit(&self) -> Option<usize> {
+        (self.limit > 0).then_some(self.limit)
+    }
+}
+
+/// What the panel asks the app to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsAction {
+    ChooseFolder,
+    /// The folder text was edited and left: show what it holds.
+    FolderEdited,
+}
+
+/// The panel's widgets. `client_id` is edited here but stored apart from `settings`.
+pub fn settings_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    client_id: &mut String,
+    show_client_id: &mut bool,
+) -> Option<SettingsAction> {
+    let mut action = None;
+    egui::Grid::new("settings").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+        let label = ui.label("Client-ID");
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(client_id).password(!*show_client_id).desired_width(180.0))
+                .labelled_by(label.id);
+            ui.checkbox(show_client_id, "Show");
+        });
+        ui.end_row();
+
+        source_ui(ui, settings);
+
+        let label = ui.label("Pages");
+        ui.add(egui::DragValue::new(&mut settings.pages).range(1..=50)).labelled_by(label.id);
+        ui.end_row();
+        let label = ui.label("Limit (0 = none)");
+        ui.add(egui::DragValue::new(&mut settings.limit).range(0..=100_000)).labelled_by(label.id);
+        ui.end_row();
+
+        let label = ui.label("Folder");
+        ui.horizontal(|ui| {
+            let edit = ui.add(egui::TextEdit::singleline(&mut settings.folder).desired_width(220.0)).labelled_by(label.id);
+            if edit.lost_focus() {
+                action = Some(SettingsAction::FolderEdited);
+            }
+            if ui.button("Choose...").clicked() {
+                action = Some(SettingsAction::ChooseFolder);
+            }
+        });
+        ui.end_row();
+
+        let label = ui.label("Concurrency");
+        let range = *CONCURRENCY_RANGE.start()..=*CONCURRENCY_RANGE.end();
+        ui.add(egui::Slider::new(&mut settings.concurrency, range).logarithmic(true)).labelled_by(label.id);
+        ui.end_row();
+        ui.label("");
+        ui.checkbox(&mut settings.include_animated, "Include animated (as MP4)");
+        ui.end_row();
+    });
+    action
+}
+
+fn source_ui(ui: &mut egui::Ui, settings: &mut Settings) {
+    let label = ui.label("Gallery");
+    egui::ComboBox::from_id_salt("source-kind")
+        .selected_text(kind_name(settings.kind))
+        .show_ui(ui, |ui| {
+            for kind in [SourceKind::Gallery, SourceKind::Subreddit, SourceKind::Album, SourceKind::Search] {
+                ui.selectable_value(&mut settings.kind, kind, kind_name(kind));
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+
+    match settings.kind {
+        SourceKind::Gallery => {
+            keyword_row(ui, "Section", &mut settings.section, &[Section::Hot, Section::Top, Section::User]);
+            sort_and_window_rows(ui, settings);
+        }
+        SourceKind::Subreddit => {
+            text_row(ui, "Subreddit", &mut settings.subreddit);
+            sort_and_window_rows(ui, settings);
+        }
+        SourceKind::Album => text_row(ui, "Album id or URL", &mut settings.album),
+        SourceKind::Search => {
+            text_row(ui, "Search", &mut settings.search);
+            sort_and_window_rows(ui, settings);
+        }
+    }
+}
+
+fn sort_and_window_rows(ui: &mut egui::Ui, settings: &mut Settings) {
+    keyword_row(ui, "Sort", &mut settings.sort, &[Sort::Viral, Sort::Top, Sort::Time, Sort::Rising]);
+    keyword_row(
+        ui,
+        "Window",
+        &mut settings.window,
+        &[Window::Day, Window::Week, Window::Month, Window::Year, Window::All],
+    );
+}
+
+fn text_row(ui: &mut egui::Ui, name: &str, value: &mut String) {
+    let label = ui.label(name);
+    ui.add(egui::TextEdit::singleline(value).desired_width(220.0)).labelled_by(label.id);
+    ui.end_row();
+}
+
+fn keyword_row<T: Copy + PartialEq + std::fmt::Display>(ui: &mut egui::Ui, name: &str, value: &mut T, choices: &[T]) {
+    let label = ui.label(name);
+    egui::ComboBox::from_id_salt(name)
+        .selected_text(value.to_string())
+        .show_ui(ui, |ui| {
+            for choice in choices {
+                ui.selectable_value(value, *choice, choice.to_string());
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+}
+
+fn kind_name(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Gallery => "Imgur gallery",
+        SourceKind::Subreddit => "Subreddit",
+        SourceKind::Album => "Album",
+        SourceKind::Search => "Search",
+    }
+}
+
+/// Keeps the Client-ID in `<config dir>/client-id`, readable by the user alone (0600).
+#[derive(Debug, Clone)]
+pub struct SecretStore {
+    path: PathBuf,
+}
+
+impl SecretStore {
+    pub fn new(config_dir: &Path) -> Self {
+        Self { path: config_dir.join("client-id") }
+    }
+
+    /// The saved Client-ID, or an empty string when there is none (or it is unreadable).
+    pub fn load(&self) -> String {
+        std::fs::read_to_string(&self.path).map(|text| text.trim().to_owned()).unwrap_or_default()
+    }
+
+    /// Saves `client_id`; an empty id removes the file.
+    pub fn save(&self, client_id: &str) -> std::io::Result<()> {
+        let client_id = client_id.trim();
+        if client_id.is_empty() {
+            return match std::fs::remove_file(&self.path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+                _ => Ok(()),
+            };
+        }
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_private(&self.path, client_id.as_bytes())
+    }
+}
+
+/// Writes a file that only its owner can read, created with those permissions so that the
+/// secret is never briefly world-readable.
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    // A file made before by something else may have wider permissions: narrow them.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_describes_a_source() {
+        let mut settings = Settings { kind: SourceKind::Subreddit, subreddit: "aww".into(), ..Settings::default() };
+        assert_eq!(settings.source().expect("subreddit").api_path(0), "/3/gallery/r/aww/viral/day/0");
+        settings.kind = SourceKind::Album;
+        settings.album = "https://imgur.com/a/AbC12".into();
+        assert_eq!(settings.source().expect("album url").api_path(0), "/3/album/AbC12/images");
+        settings.album = "../etc".into();
+        assert!(settings.source().is_err());
+        settings.kind = SourceKind::Search;
+        settings.search = "  ".into();
+        assert!(settings.source().is_err(), "an empty search is refused");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_client_id_file_is_private_and_round_trips() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SecretStore::new(&dir.path().join("galley"));
+        assert_eq!(store.load(), "");
+        store.save(" abc123 ").expect("save");
+        assert_eq!(store.load(), "abc123");
+        let mode = std::fs::metadata(dir.path().join("galley/client-id")).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        store.save("").expect("clear");
+        assert_eq!(store.load(), "");
+    }
+}
