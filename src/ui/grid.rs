@@ -11,6 +11,10 @@ use crate::engine::{Pixels, Thumbnail};
 
 pub const UPLOADS_PER_FRAME: usize = 24;
 pub const TEXTURE_BUDGET: usize = 600;
+/// Decoded thumbnails waiting for upload at most; beyond this, new arrivals keep only their
+/// place and are thumbnailed again when scrolled into view, so a flood cannot hold
+/// gigabytes of pixels.
+pub const MAX_PENDING: usize = 256;
 /// Side of one grid cell, in points.
 pub const CELL: f32 = 144.0;
 const GAP: f32 = 6.0;
@@ -93,7 +97,7 @@ impl ThumbnailGrid {
         tile.width = thumbnail.width;
         tile.height = thumbnail.height;
         tile.requested = false;
-        if tile.texture.is_none() {
+        if tile.texture.is_none() && self.uploads.len() < MAX_PENDING {
             tile.pixels = Some(thumbnail.pixels);
             self.uploads.push_back(index);
         }
@@ -236,12 +240,15 @@ mod tests {
         }
         grid.upload(&ctx);
         assert_eq!(grid.textures(), UPLOADS_PER_FRAME);
+        assert_eq!(grid.uploads.len(), MAX_PENDING - UPLOADS_PER_FRAME, "pending pixels are bounded");
         while !grid.uploads.is_empty() {
             grid.frame += 1;
             grid.upload(&ctx);
             grid.evict();
         }
         assert!(grid.textures() <= TEXTURE_BUDGET, "{} textures", grid.textures());
+        let held = grid.tiles.iter().filter(|tile| tile.pixels.is_some()).count();
+        assert_eq!(held, 0, "uploaded pixels are let go");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::sync::mpsc as std_mpsc;
 use anyhow::Context as _;
 use tokio::sync::mpsc::Receiver;
 
-pub use grid::{GridAction, ThumbnailGrid};
+pub use grid::{GridAction, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME};
 pub use progress::RunProgress;
 pub use runs::COMPARE_LEVELS;
 pub use settings::{SecretStore, Settings, SourceKind};

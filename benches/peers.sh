@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# galley against the download tools people trust, on the same links in the same run:
+# 400 demo images behind 250 ms of latency, concurrency 64, best of 3 each; then the same
+# files with no latency. Installs aria2 with apt-get when it is missing.
+#
+# Usage: bash benches/peers.sh      (SKIP_BUILD=1 to use the existing release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. benches/common.sh
+
+if ! command -v aria2c > /dev/null; then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq aria2
+fi
+command -v bc > /dev/null || { echo "bc is needed" >&2; exit 1; }
+build_galley
+
+IMAGES=400
+curl_config() {
+    # One "url/output" pair per link, so curl saves every file under its own name.
+    while read -r url; do
+        printf 'url = "%s"\noutput = "%s/%s"\n' "$url" "$WORK/out" "${url##*/}"
+    done < "$WORK/urls.txt" > "$WORK/curl.cfg"
+}
+
+run_peers() {
+    local label=$1 ideal=$2
+    curl_config
+    local g gn a c
+    g=$(best_of 3 "$GALLEY" fetch --urls "$WORK/urls.txt" --out "$WORK/out" --no-archive --concurrency 64 --json)
+    gn=$(best_of 3 "$GALLEY" fetch --urls "$WORK/urls.txt" --out "$WORK/out" --no-archive --no-thumbnails --concurrency 64 --json)
+    a=$(best_of 3 aria2c -q -j64 -x1 --allow-overwrite=true --auto-file-renaming=false -d "$WORK/out" -i "$WORK/urls.txt")
+    c=$(best_of 3 curl -sS -Z --parallel-max 64 -K "$WORK/curl.cfg")
+    echo "$label"
+    printf '%-34s %9s %12s %12s %10s\n' tool seconds images/s vs-ideal vs-galley
+    for row in "galley fetch --urls (thumbnails):$g" "galley fetch --urls --no-thumbnails:$gn" \
+               "aria2c -j64 -x1:$a" "curl -Z --parallel-max 64:$c"; do
+        name=${row%%:*}; s=${row##*:}
+        vs_ideal="-"; [ "$ideal" != 0 ] && vs_ideal=$(printf '%.2f' "$(echo "$s / $ideal" | bc -l)")
+        printf '%-34s %9.2f %12.0f %12s %10.2f\n' "$name" "$s" "$(echo "$IMAGES / $s" | bc -l)" \
+            "$vs_ideal" "$(echo "$s / $g" | bc -l)"
+    done
+}
+
+start_demo "$IMAGES" 250
+run_peers "$IMAGES images, 250 ms latency, 64 at once (ideal ceil(400/64) x 0.25 = 1.75 s), best of 3" 1.75
+echo
+start_demo "$IMAGES" 0
+run_peers "$IMAGES images, no latency, loopback, 64 at once, best of 3" 0
+echo
+echo "peak memory of a 5,000-image fetch with thumbnails (bodies stream to disk):"
+start_demo 5000 0
+/usr/bin/time -v "$GALLEY" fetch --urls "$WORK/urls.txt" --out "$WORK/out" --no-archive --concurrency 64 --json \
+    2> "$WORK/time.log" | tail -1
+grep -E "Maximum resident|Elapsed" "$WORK/time.log"

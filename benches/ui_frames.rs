@@ -1,0 +1,131 @@
+//! Frame times of the real app with 5,000 thumbnails in the grid, and with a burst of 400
+//! new thumbnails arriving at once; then the process's peak memory.
+//!
+//! Measures the CPU side of a frame: the app's `ui` (layout of the visible rows, texture
+//! uploads queued to egui) plus tessellation, at 1280x900 points, scrolling the grid a
+//! little every frame. The GPU upload and draw are not included (no display is needed).
+//!
+//! Run: `cargo bench --bench ui_frames`. Goals (issue 3/5): frames under 16 ms with 5,000
+//! thumbnails, under 33 ms during the burst, peak memory under 300 MB.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use galley::demo::DemoConfig;
+use galley::engine::{Pixels, Thumbnail};
+use galley::ui::{AppConfig, GalleyApp, Settings, UPLOADS_PER_FRAME};
+
+const THUMBNAILS: usize = 5_000;
+const BURST: usize = 400;
+const FRAMES: usize = 300;
+
+fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let folder = dir.path().join("pictures");
+    std::fs::create_dir_all(&folder)?;
+    let config = AppConfig {
+        config_dir: dir.path().join("config"),
+        archive: None,
+        demo: DemoConfig::default(),
+        demo_mode: false,
+        autostart: false,
+    };
+    let settings = Settings { folder: folder.display().to_string(), ..Settings::default() };
+    let ctx = egui::Context::default();
+    let mut app = GalleyApp::new(&ctx, config, settings)?;
+    // Real files behind the tiles, so thumbnails evicted from the texture budget can be
+    // made again when scrolled back into view, as in the app.
+    write_files(&folder, THUMBNAILS + BURST)?;
+
+    for n in 0..THUMBNAILS {
+        app.grid_mut().insert(thumbnail(&folder, n));
+    }
+    // Let the uploads of everything on screen settle before timing steady frames.
+    let mut clock = 0.0;
+    for _ in 0..60 {
+        frame(&ctx, &mut app, &mut clock, 0.0);
+    }
+    let steady = measure(&ctx, &mut app, &mut clock, FRAMES, -40.0);
+    report("5,000 thumbnails, scrolling", &steady, app.thumbnails());
+
+    for n in THUMBNAILS..THUMBNAILS + BURST {
+        app.grid_mut().insert(thumbnail(&folder, n));
+    }
+    let burst = measure(&ctx, &mut app, &mut clock, BURST.div_ceil(UPLOADS_PER_FRAME) + 10, -40.0);
+    report("burst of 400 new thumbnails", &burst, app.thumbnails());
+
+    println!("peak memory (VmHWM): {}", peak_rss().unwrap_or_else(|| "unknown".to_owned()));
+    Ok(())
+}
+
+fn write_files(folder: &std::path::Path, count: usize) -> anyhow::Result<()> {
+    let image = image::RgbImage::from_fn(1200, 900, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut jpeg, image::ImageFormat::Jpeg)?;
+    for n in 0..count {
+        std::fs::write(folder.join(format!("image{n:05}.jpg")), jpeg.get_ref())?;
+    }
+    Ok(())
+}
+
+/// A synthetic 256x192 thumbnail (the largest size the engine sends is 256x256).
+fn thumbnail(folder: &std::path::Path, n: usize) -> Thumbnail {
+    let (width, height) = (256u32, 192u32);
+    let shade = (n % 251) as u8;
+    let rgba = (0..width * height).flat_map(|i| [shade, (i % 256) as u8, 255 - shade, 255]).collect();
+    Thumbnail {
+        path: PathBuf::from(folder).join(format!("image{n:05}.jpg")),
+        bytes: 150_000,
+        width: 1200,
+        height: 900,
+        pixels: Arc::new(Pixels { width, height, rgba }),
+    }
+}
+
+fn frame(ctx: &egui::Context, app: &mut GalleyApp, clock: &mut f64, scroll: f32) -> Duration {
+    *clock += 1.0 / 60.0;
+    let mut input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 900.0))),
+        time: Some(*clock),
+        ..Default::default()
+    };
+    input.events.push(egui::Event::PointerMoved(egui::pos2(900.0, 700.0)));
+    if scroll != 0.0 {
+        input.events.push(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, scroll),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    let started = Instant::now();
+    let output = ctx.run_ui(input, |ui| app.ui_contents(ui));
+    let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
+    std::hint::black_box(primitives);
+    started.elapsed()
+}
+
+fn measure(ctx: &egui::Context, app: &mut GalleyApp, clock: &mut f64, frames: usize, scroll: f32) -> Vec<Duration> {
+    (0..frames).map(|_| frame(ctx, app, clock, scroll)).collect()
+}
+
+fn report(name: &str, frames: &[Duration], thumbnails: usize) {
+    let mut ms: Vec<f64> = frames.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
+    let p99 = ms.get((ms.len() * 99 / 100).min(ms.len().saturating_sub(1))).copied().unwrap_or(0.0);
+    let max = ms.last().copied().unwrap_or(0.0);
+    println!(
+        "{name}: {} frames, {thumbnails} thumbnails: mean {mean:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
+        ms.len()
+    );
+}
+
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.0} MB", kb / 1024.0))
+}
