@@ -49,7 +49,18 @@ pub fn clean_stem(text: &str) -> Option<String> {
 /// The stem for an Imgur item: its cleaned id, or a name derived from the raw id's hash
 /// when the id has nothing usable in it (so distinct bad ids stay distinct).
 pub fn stem_for_id(id: &str) -> String {
-    clean_stem(id).unwrap_or_else(|| format!("item-{}", short_hash(id)))
+    match clean_stem(id) {
+        Some(stem) if stem == id => stem,
+        // Cleaning can map two ids to one name (`a/b` and `a\b`): the hash of the original
+        // keeps their files apart, so one never replaces the other.
+        Some(stem) => format!("{stem}-{}", short_hash(id)),
+        None => format!("item-{}", short_hash(id)),
+    }
+}
+
+/// A stem for a link whose cleaned name another link of the same run already took.
+pub fn disambiguated(stem: &str, link: &str) -> String {
+    format!("{stem}-{}", short_hash(link))
 }
 
 /// The stem and claimed kind for a bare link (`--urls`): the last path segment,
@@ -145,8 +156,15 @@ mod tests {
             assert!(inside(dir, &stem), "{id:?} gave {stem:?}");
             assert!(!stem.is_empty());
         }
-        assert_eq!(stem_for_id("CON"), "_CON");
-        assert_eq!(stem_for_id("../../etc/passwd"), "etc_passwd");
+        assert!(stem_for_id("CON").starts_with("_CON-"));
+        assert!(stem_for_id("../../etc/passwd").starts_with("etc_passwd-"));
+        assert_eq!(stem_for_id("aB3dE9x"), "aB3dE9x", "real Imgur ids are kept as they are");
+    }
+
+    #[test]
+    fn ids_that_clean_to_the_same_name_stay_apart() {
+        assert_ne!(stem_for_id("a/b"), stem_for_id("a\\b"));
+        assert_ne!(stem_for_id(&"x".repeat(1000)), stem_for_id(&"x".repeat(999)));
     }
 
     #[test]

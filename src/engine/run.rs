@@ -271,6 +271,9 @@ async fn list_links(
             Ok(url) => naming::stem_for_link(&url),
             Err(_) => (link.trim().to_owned(), None),
         };
+        // Two links may end in the same name (`a/1.jpg`, `b/1.jpg`): the second gets a
+        // name of its own; only the very same link twice is dropped.
+        let id = if seen.contains(&id) { naming::disambiguated(&id, link.trim()) } else { id };
         if !seen.insert(id.clone()) {
             continue;
         }

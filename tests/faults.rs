@@ -1,0 +1,531 @@
+//! Nothing lost, nothing let in: the engine against purpose-built hostile servers on
+//! 127.0.0.1. Every case asserts that each image is either saved whole or reported failed
+//! with a reason, and that nothing half-written or outside the folder remains.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use galley::engine::download::Disk;
+use galley::engine::run::{RunOptions, RunReport, Timeouts, run_job_with};
+use galley::engine::{ClientId, Event, EventSink, FatalKind, Job, JobInput, Source};
+use tokio::io::AsyncWrite;
+use tokio_util::sync::CancellationToken;
+
+const RUN_BOUND: Duration = Duration::from_secs(120);
+
+/// Counts requests per path, so a handler can fail the first attempts and then succeed.
+#[derive(Clone, Default)]
+struct Hits(Arc<std::sync::Mutex<HashMap<String, usize>>>);
+
+impl Hits {
+    fn bump(&self, key: &str) -> usize {
+        let mut hits = self.0.lock().expect("lock");
+        let count = hits.entry(key.to_owned()).or_default();
+        *count += 1;
+        *count
+    }
+}
+
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}")
+}
+
+fn jpeg(seed: u8) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([seed, x as u8 * 4, y as u8 * 5]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Jpeg).expect("encode jpeg");
+    bytes.into_inner()
+}
+
+fn png(seed: u8) -> Vec<u8> {
+    let image = image::RgbaImage::from_pixel(40, 30, image::Rgba([seed, 10, 200, 255]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).expect("encode png");
+    bytes.into_inner()
+}
+
+fn fast_options() -> RunOptions {
+    RunOptions {
+        timeouts: Timeouts { connect: Duration::from_secs(2), read: Duration::from_millis(800) },
+        ..RunOptions::default()
+    }
+}
+
+async fn fetch_links(base: &str, paths: &[&str], out: &Path, options: RunOptions) -> (RunReport, Vec<Event>) {
+    let links = paths.iter().map(|path| format!("{base}{path}")).collect();
+    let mut job = Job::new(JobInput::Urls(links), out.to_owned());
+    job.concurrency = 8;
+    run(job, options).await
+}
+
+async fn run(job: Job, options: RunOptions) -> (RunReport, Vec<Event>) {
+    let (events, mut receiver) = EventSink::channel();
+    let collector = tokio::spawn(async move {
+        let mut all = Vec::new();
+        while let Some(event) = receiver.recv().await {
+            all.push(event);
+        }
+        all
+    });
+    let report = tokio::time::timeout(RUN_BOUND, run_job_with(1, job, events, CancellationToken::new(), options))
+        .await
+        .expect("the run ends in bounded time");
+    (report, collector.await.expect("collector"))
+}
+
+fn failures(events: &[Event]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Failed { id, reason, .. } => Some((id.clone(), reason.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn saved_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Every file left is a whole, decodable image; no temporary file remains.
+fn assert_only_whole_images(dir: &Path) {
+    for name in saved_names(dir) {
+        assert!(!name.starts_with(".galley-"), "temporary file left: {name}");
+        let path = dir.join(&name);
+        image::open(&path).unwrap_or_else(|error| panic!("{name} is not a whole image: {error}"));
+    }
+}
+
+// ---- transient faults are survived ----
+
+/// Fails each path's first two requests with the fault named in the path, then serves it.
+async fn flaky(State(hits): State<Hits>, UrlPath(name): UrlPath<String>) -> Response {
+    let attempt = hits.bump(&name);
+    // Distinct bytes per name: identical images would be saved once, as duplicates.
+    let seed = name.bytes().fold(0u8, |acc, byte| acc.wrapping_mul(31).wrapping_add(byte));
+    let body = jpeg(seed);
+    if attempt > 2 {
+        return ([(header::CONTENT_TYPE, "image/jpeg")], body).into_response();
+    }
+    match name.split('.').next().unwrap_or_default() {
+        "e500" => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        "e502" => StatusCode::BAD_GATEWAY.into_response(),
+        "e503" => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        "e408" => StatusCode::REQUEST_TIMEOUT.into_response(),
+        "retry_after" => (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response(),
+        "no_retry_after" => StatusCode::TOO_MANY_REQUESTS.into_response(),
+        // Announces the whole length, sends half: the client sees a short body.
+        "short" => {
+            let half = body[..body.len() / 2].to_vec();
+            let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(half)]);
+            Response::builder()
+                .header(header::CONTENT_TYPE, "image/jpeg")
+                .header(header::CONTENT_LENGTH, body.len())
+                .body(Body::from_stream(stream))
+                .expect("response")
+        }
+        // Sends half, then the connection breaks mid-body.
+        "reset" => {
+            let half = body[..body.len() / 2].to_vec();
+            let stream = futures_util::stream::iter([
+                Ok::<_, std::io::Error>(half),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset")),
+            ]);
+            Response::builder().header(header::CONTENT_TYPE, "image/jpeg").body(Body::from_stream(stream)).expect("response")
+        }
+        // An error page that claims to be the image.
+        "html" => ([(header::CONTENT_TYPE, "image/jpeg")], "<html><body>Oops</body></html>").into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_faults_are_retried_until_each_image_arrives_whole() {
+    let base = serve(Router::new().route("/{name}", get(flaky)).with_state(Hits::default())).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let paths = [
+        "/e500.jpg", "/e502.jpg", "/e503.jpg", "/e408.jpg", "/retry_after.jpg", "/no_retry_after.jpg",
+        "/short.jpg", "/reset.jpg", "/html.jpg",
+    ];
+
+    let (report, events) = fetch_links(&base, &paths, out.path(), fast_options()).await;
+
+    assert_eq!(failures(&events), Vec::new());
+    assert_eq!(report.summary.downloaded, paths.len() as u64);
+    let retries = events.iter().filter(|event| matches!(event, Event::Retrying { .. })).count();
+    assert_eq!(retries, 2 * paths.len(), "two retries per image");
+    assert_only_whole_images(out.path());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_errors_fail_at_once_with_the_reason() {
+    let app = Router::new()
+        .route("/missing.jpg", get(|| async { StatusCode::NOT_FOUND }))
+        .route("/forbidden.jpg", get(|| async { StatusCode::FORBIDDEN }));
+    let base = serve(app).await;
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let (report, events) = fetch_links(&base, &["/missing.jpg", "/forbidden.jpg"], out.path(), fast_options()).await;
+
+    assert_eq!(report.summary.failed, 2);
+    assert!(events.iter().all(|event| !matches!(event, Event::Retrying { .. })), "4xx is not retried");
+    let reasons: Vec<String> = failures(&events).into_iter().map(|(_, reason)| reason).collect();
+    assert!(reasons.iter().any(|reason| reason.contains("404")), "{reasons:?}");
+    assert!(reasons.iter().any(|reason| reason.contains("403")), "{reasons:?}");
+    assert_eq!(saved_names(out.path()), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_drips_or_never_answers_times_out_and_leaves_nothing() {
+    async fn drip() -> Response {
+        let stream = futures_util::stream::unfold(0u32, |sent| async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            (sent < 30).then_some((Ok::<_, std::io::Error>(vec![0xFF]), sent + 1))
+        });
+        Response::builder().header(header::CONTENT_TYPE, "image/jpeg").body(Body::from_stream(stream)).expect("response")
+    }
+    async fn silent() -> Response {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        StatusCode::OK.into_response()
+    }
+    let base = serve(Router::new().route("/drip.jpg", get(drip)).route("/silent.jpg", get(silent))).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut options = fast_options();
+    options.timeouts.read = Duration::from_millis(300);
+
+    let started = std::time::Instant::now();
+    let (report, events) = fetch_links(&base, &["/drip.jpg", "/silent.jpg"], out.path(), options).await;
+
+    assert_eq!(report.summary.failed, 2, "{:?}", failures(&events));
+    assert!(started.elapsed() < RUN_BOUND);
+    assert_eq!(saved_names(out.path()), Vec::<String>::new(), "no partial file");
+}
+
+// ---- lies are refused ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lies_about_content_are_refused_or_corrected() {
+    fn bomb() -> Vec<u8> {
+        // A valid PNG header claiming 100,000 x 100,000 pixels, in a few hundred bytes.
+        let mut encoder_out = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut encoder_out, 100_000, 100_000);
+            encoder.set_color(png::ColorType::Grayscale);
+            encoder.set_depth(png::BitDepth::Eight);
+            let mut writer = encoder.write_header().expect("header");
+            let _ = writer.write_image_data(&[]);
+        }
+        encoder_out
+    }
+    let png_bytes = png(3);
+    let app = Router::new()
+        .route("/json.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], "{\"error\":\"nope\"}") }))
+        .route("/html.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], "<!DOCTYPE html><p>hi</p>") }))
+        .route("/really-png.jpg", get(move || async move { ([(header::CONTENT_TYPE, "image/jpeg")], png_bytes) }))
+        .route("/bomb.png", get(|| async { ([(header::CONTENT_TYPE, "image/png")], bomb()) }))
+        .route(
+            "/endless.jpg",
+            get(|| async {
+                let chunk = {
+                    let mut chunk = jpeg(9);
+                    chunk.resize(64 * 1024, 0);
+                    chunk
+                };
+                let stream = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+                Response::builder().header(header::CONTENT_TYPE, "image/jpeg").body(Body::from_stream(stream)).expect("response")
+            }),
+        );
+    let base = serve(app).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let links = ["/json.jpg", "/html.jpg", "/really-png.jpg", "/bomb.png", "/endless.jpg"];
+    let mut job = Job::new(JobInput::Urls(links.iter().map(|path| format!("{base}{path}")).collect()), out.path().to_owned());
+    job.max_image_bytes = 2 * 1024 * 1024;
+
+    let (report, events) = run(job, fast_options()).await;
+
+    let failed: HashMap<String, String> = failures(&events).into_iter().collect();
+    assert_eq!(report.summary.failed, 4, "{failed:?}");
+    assert!(failed.keys().any(|id| id.contains("endless")), "size cap: {failed:?}");
+    assert!(failed.values().any(|reason| reason.contains("limit") || reason.contains("cap") || reason.contains("larger")), "{failed:?}");
+    // The PNG served as a JPEG is saved under its real extension, never mislabelled.
+    assert_eq!(saved_names(out.path()), ["really-png.png"]);
+    assert_only_whole_images(out.path());
+}
+
+// ---- hostile names and links ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_loops_and_scheme_changes_are_refused() {
+    let app = Router::new()
+        .route("/loop.jpg", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop.jpg")]) }))
+        .route("/to-file.jpg", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "file:///etc/passwd")]) }))
+        .route("/ok.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], jpeg(1)) }))
+        .route("/to-ok.jpg", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/ok.jpg")]) }));
+    let base = serve(app).await;
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let (report, events) = fetch_links(&base, &["/loop.jpg", "/to-file.jpg", "/to-ok.jpg"], out.path(), fast_options()).await;
+
+    assert_eq!(report.summary.failed, 2, "{:?}", failures(&events));
+    assert_eq!(report.summary.downloaded, 1, "an ordinary redirect is followed");
+    assert_eq!(saved_names(out.path()), ["to-ok.jpg"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_ids_from_the_api_stay_inside_the_folder() {
+    let ids = [
+        "../../escape", "..", "a/b", "a\\b", "%2e%2e%2fx", "nul\u{0}byte", "ctrl\u{7}\u{1b}", "CON", "NUL", "com1",
+    ];
+    let long = "x".repeat(1000);
+    let mut all: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    all.push(long);
+    let gallery_ids = all.clone();
+    let app = Router::new()
+        .route(
+            "/3/gallery/hot/viral/day/{page}",
+            get(move |UrlPath(page): UrlPath<u32>, headers: HeaderMap| {
+                let ids = gallery_ids.clone();
+                async move {
+                    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_owned();
+                    let data: Vec<serde_json::Value> = if page == 0 {
+                        ids.iter()
+                            .enumerate()
+                            .map(|(n, id)| {
+                                serde_json::json!({"id": id, "type": "image/jpeg", "link": format!("http://{host}/img/{n}.jpg"), "animated": false})
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let body = serde_json::json!({"data": data, "success": true, "status": 200}).to_string();
+                    ([(header::CONTENT_TYPE, "application/json")], body)
+                }
+            }),
+        )
+        .route(
+            "/img/{n}",
+            get(|UrlPath(n): UrlPath<String>| async move {
+                let seed = n.trim_end_matches(".jpg").parse::<u8>().unwrap_or(0);
+                ([(header::CONTENT_TYPE, "image/jpeg")], jpeg(seed.wrapping_mul(17)))
+            }),
+        );
+    let base = serve(app).await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let out = root.path().join("inside");
+    let input = JobInput::Imgur {
+        api_base: base.parse().expect("url"),
+        client_id: ClientId::new("test"),
+        source: Source::default(),
+        pages: None,
+    };
+    let (report, events) = run(Job::new(input, out.clone()), fast_options()).await;
+
+    assert_eq!(report.summary.downloaded, all.len() as u64, "{:?}", failures(&events));
+    assert_eq!(saved_names(root.path()), ["inside"], "nothing beside the folder");
+    let names = saved_names(&out);
+    assert_eq!(names.len(), all.len(), "distinct ids get distinct files: {names:?}");
+    for name in &names {
+        assert!(name.len() <= 255, "name too long: {} bytes", name.len());
+        assert!(!name.contains(['/', '\\', '\0']) && !name.chars().any(char::is_control), "{name:?}");
+        assert!(!name.starts_with('.'), "{name:?}");
+        let stem = name.split('.').next().unwrap_or_default().to_ascii_uppercase();
+        assert!(!["CON", "NUL", "COM1"].contains(&stem.as_str()), "reserved device name: {name}");
+    }
+    assert_only_whole_images(&out);
+}
+
+// ---- malformed API answers ----
+
+async fn api_run(body: &'static str, status: StatusCode) -> RunReport {
+    let app = Router::new().fallback(move || async move { (status, [(header::CONTENT_TYPE, "application/json")], body) });
+    let base = serve(app).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let input = JobInput::Imgur {
+        api_base: base.parse().expect("url"),
+        client_id: ClientId::new("test"),
+        source: Source::default(),
+        pages: Some(1),
+    };
+    run(Job::new(input, out.path().to_owned()), fast_options()).await.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_api_answers_give_clear_errors_not_panics() {
+    let cases: [(&str, &str, StatusCode); 4] = [
+        ("invalid JSON", "{\"data\": [", StatusCode::OK),
+        ("wrong types", "{\"data\": \"not a list\", \"success\": true}", StatusCode::OK),
+        ("success false", "{\"data\": {\"error\": \"Imgur is sad\"}, \"success\": false, \"status\": 400}", StatusCode::BAD_REQUEST),
+        ("not JSON at all", "<html>maintenance</html>", StatusCode::OK),
+    ];
+    for (name, body, status) in cases {
+        let report = api_run(body, status).await;
+        let fatal = report.fatal.unwrap_or_else(|| panic!("{name}: expected an error"));
+        assert_eq!(fatal.kind, FatalKind::Api, "{name}: {fatal}");
+        assert!(fatal.message.contains("/3/gallery/hot/viral/day/0"), "{name}: the error names the endpoint: {fatal}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_with_missing_fields_and_empty_albums_are_skipped_cleanly() {
+    let body = r#"{"success": true, "status": 200, "data": [
+        {"id": "noLink", "type": "image/jpeg"},
+        {"type": "image/jpeg", "link": "http://127.0.0.1:9/x.jpg"},
+        {"id": "nullType", "type": null, "link": "http://127.0.0.1:9/y.jpg"},
+        {"id": "emptyAlbum", "is_album": true, "images": []},
+        {"id": "video", "type": "video/mp4", "link": "http://127.0.0.1:9/v.mp4"}
+    ]}"#;
+    let report = api_run(body, StatusCode::OK).await;
+    assert!(report.fatal.is_none(), "{:?}", report.fatal);
+    assert_eq!(report.summary.listed, 0);
+    // A page whose data is null is an empty page, not a crash.
+    let report = api_run("{\"data\": null, \"success\": true}", StatusCode::OK).await;
+    assert!(report.fatal.is_none(), "{:?}", report.fatal);
+    assert_eq!(report.summary.listed, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_items_in_one_page_are_listed_without_trouble() {
+    let items: Vec<serde_json::Value> = (0..10_000)
+        .map(|n| serde_json::json!({"id": format!("id{n}"), "type": "image/gif", "link": format!("{{HOST}}/gone/{n}.gif")}))
+        .collect();
+    let page = serde_json::json!({"data": items, "success": true, "status": 200}).to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let page = page.replace("{HOST}", &base);
+    let app = Router::new()
+        .route("/gone/{n}", get(|| async { StatusCode::NOT_FOUND }))
+        .fallback(move || {
+            let page = page.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], page) }
+        });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let out = tempfile::tempdir().expect("tempdir");
+    let input = JobInput::Imgur {
+        api_base: base.parse().expect("url"),
+        client_id: ClientId::new("test"),
+        source: Source::default(),
+        pages: Some(1),
+    };
+    let mut job = Job::new(input, out.path().to_owned());
+    job.limit = Some(10_000);
+    job.concurrency = 64;
+    let (report, _) = run(job, fast_options()).await;
+    assert_eq!(report.summary.listed, 10_000);
+    // Every image is gone (404): each fails cleanly at once, none is left half-written.
+    assert_eq!(report.summary.failed, 10_000);
+    assert_eq!(saved_names(out.path()), Vec::<String>::new());
+}
+
+// ---- disk trouble ----
+
+/// A disk that accepts `budget` bytes across all files, then fails every write with ENOSPC.
+struct FillingDisk {
+    written: Arc<AtomicUsize>,
+    budget: usize,
+}
+
+struct FillingFile {
+    inner: tokio::fs::File,
+    written: Arc<AtomicUsize>,
+    budget: usize,
+}
+
+impl Disk for FillingDisk {
+    fn create(&self, path: &Path) -> std::io::Result<Box<dyn AsyncWrite + Send + Unpin>> {
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+        Ok(Box::new(FillingFile {
+            inner: tokio::fs::File::from_std(file),
+            written: self.written.clone(),
+            budget: self.budget,
+        }))
+    }
+}
+
+impl AsyncWrite for FillingFile {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        if self.written.load(Ordering::SeqCst) + buf.len() > self.budget {
+            return Poll::Ready(Err(std::io::Error::from_raw_os_error(28))); // ENOSPC
+        }
+        let written = std::task::ready!(Pin::new(&mut self.inner).poll_write(cx, buf))?;
+        self.written.fetch_add(written, Ordering::SeqCst);
+        Poll::Ready(Ok(written))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_that_fills_stops_the_run_with_a_clear_error_and_no_partial_file() {
+    let app = Router::new().route(
+        "/{n}",
+        get(|UrlPath(n): UrlPath<String>| async move {
+            let seed = n.trim_end_matches(".jpg").parse::<u8>().unwrap_or(0);
+            ([(header::CONTENT_TYPE, "image/jpeg")], jpeg(seed))
+        }),
+    );
+    let base = serve(app).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let paths: Vec<String> = (0..40).map(|n| format!("/{n}.jpg")).collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let options = RunOptions {
+        disk: Arc::new(FillingDisk { written: Arc::default(), budget: 3 * jpeg(0).len() }),
+        ..fast_options()
+    };
+
+    let (report, _) = fetch_links(&base, &paths, out.path(), options).await;
+
+    let fatal = report.fatal.expect("a full disk stops the run");
+    assert_eq!(fatal.kind, FatalKind::Destination);
+    assert!(fatal.message.contains("full"), "{fatal}");
+    assert!(report.summary.downloaded < 40);
+    assert_only_whole_images(out.path());
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_destination_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let folder = root.path().join("read-only");
+    std::fs::create_dir(&folder).expect("mkdir");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    // Root ignores permissions; the case is only meaningful for ordinary users.
+    let probe = folder.join("probe");
+    if std::fs::write(&probe, b"x").is_ok() {
+        let _ = std::fs::remove_file(&probe);
+        eprintln!("running as a user who can write anywhere: checking a file-as-folder instead");
+        let file = root.path().join("file");
+        std::fs::write(&file, b"x").expect("write");
+        let (report, _) = fetch_links("http://127.0.0.1:9", &["/x.jpg"], &file, fast_options()).await;
+        assert_eq!(report.fatal.map(|fatal| fatal.kind), Some(FatalKind::Destination));
+        return;
+    }
+    let (report, _) = fetch_links("http://127.0.0.1:9", &["/x.jpg"], &folder, fast_options()).await;
+    let fatal = report.fatal.expect("refused");
+    assert_eq!(fatal.kind, FatalKind::Destination);
+    assert!(fatal.message.contains("not writable"), "{fatal}");
+}
