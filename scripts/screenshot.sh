@@ -41,5 +41,6 @@ for _ in $(seq 1 100); do
 done
 # Let the demo run finish so the grid is full and the runs table has its row.
 sleep "${SHOT_DELAY:-12}"
-DISPLAY="$display" import -window root assets/screenshot.png
+window="$(DISPLAY="$display" xdotool search --name '^galley$' | head -n1)"
+DISPLAY="$display" import -window "${window:-root}" assets/screenshot.png
 echo "wrote assets/screenshot.png"

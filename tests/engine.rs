@@ -312,3 +312,39 @@ async fn link_lists_download_without_the_api() {
     assert_eq!(server.stats().api_requests, 0, "no API call for a link list");
     assert_eq!(names(&files_in(out.path())), expected_names(&server));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_runs_each_level_into_a_scratch_folder_and_reports_its_time() {
+    let server = DemoServer::start(DemoConfig { images: 8, ..DemoConfig::default() }, 0).await.expect("demo");
+    let out = tempfile::tempdir().expect("tempdir");
+    let job = demo_job(&server, out.path(), 1);
+    let (events, receiver) = EventSink::channel();
+    let collector = tokio::spawn(collect(receiver));
+
+    tokio::time::timeout(
+        RUN_BOUND,
+        galley::engine::run::compare(10, job, vec![1, 4], events, CancellationToken::new()),
+    )
+    .await
+    .expect("compare ends");
+    let events = collector.await.expect("collector");
+
+    let steps: Vec<(usize, u64)> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::CompareStep { concurrency, saved, seconds } => {
+                assert!(*seconds > 0.0);
+                Some((*concurrency, *saved))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(steps, [(1, 8), (4, 8)], "each level downloads the whole gallery afresh");
+    assert!(files_in(out.path()).is_empty(), "the user's folder is untouched");
+    let scratch_left = std::fs::read_dir(std::env::temp_dir())
+        .expect("temp dir")
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&format!("galley-compare-{}-", std::process::id())))
+        .count();
+    assert_eq!(scratch_left, 0, "scratch folders are removed");
+}

@@ -529,3 +529,30 @@ async fn a_read_only_destination_is_a_clear_error() {
     assert_eq!(fatal.kind, FatalKind::Destination);
     assert!(fatal.message.contains("not writable"), "{fatal}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_thumbnails_a_body_cut_short_is_still_caught() {
+    // No Content-Length (a streamed body), cut short on the first two requests.
+    async fn cut(State(hits): State<Hits>, UrlPath(name): UrlPath<String>) -> Response {
+        let body = if name.ends_with(".png") { png(5) } else { jpeg(5) };
+        let kind = if name.ends_with(".png") { "image/png" } else { "image/jpeg" };
+        let sent = if hits.bump(&name) > 2 { body.clone() } else { body[..body.len() - 40].to_vec() };
+        let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(sent)]);
+        Response::builder().header(header::CONTENT_TYPE, kind).body(Body::from_stream(stream)).expect("response")
+    }
+    let base = serve(Router::new().route("/{name}", get(cut)).with_state(Hits::default())).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let links = ["/cut.jpg", "/cut.png"].iter().map(|path| format!("{base}{path}")).collect();
+    let mut job = Job::new(JobInput::Urls(links), out.path().to_owned());
+    job.thumbnails = false;
+
+    let (report, events) = run(job, fast_options()).await;
+
+    assert_eq!(report.summary.downloaded, 2, "{:?}", failures(&events));
+    let retried_for_early_end = events
+        .iter()
+        .filter(|event| matches!(event, Event::Retrying { reason, .. } if reason.contains("cut short")))
+        .count();
+    assert_eq!(retried_for_early_end, 4, "each cut body was refused, twice per image");
+    assert_only_whole_images(out.path());
+}

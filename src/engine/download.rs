@@ -220,6 +220,7 @@ impl Downloader {
         let mut writer = BufWriter::with_capacity(128 * 1024, file);
         let mut hasher = Sha256::new();
         let mut head = Vec::with_capacity(SNIFF_LEN);
+        let mut tail = Vec::with_capacity(2 * TAIL_LEN);
         let (mut received, mut unreported) = (0u64, 0u64);
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
@@ -236,6 +237,7 @@ impl Downloader {
                 }
             }
             hasher.update(&chunk);
+            keep_tail(&mut tail, &chunk);
             writer.write_all(&chunk).await.map_err(disk_error)?;
             unreported += chunk.len() as u64;
             if unreported >= 64 * 1024 {
@@ -247,6 +249,12 @@ impl Downloader {
             return Err(DownloadError::LengthMismatch { expected, received });
         }
         let kind = media_kind(&head)?;
+        // With no Content-Length to compare, a body cut short is told by its missing end
+        // marker (checked only then: some encoders leave bytes after the marker, and a
+        // matching length already proves the body whole).
+        if expected.is_none() && !sniff::has_end_marker(kind, &tail) {
+            return Err(DownloadError::Truncated(format!("the {} has no end marker", kind.extension())));
+        }
         writer.shutdown().await.map_err(disk_error)?;
         drop(writer);
         if unreported > 0 {
@@ -341,16 +349,14 @@ impl Downloader {
             if thumbnails {
                 thumbnail::thumbnail_file(&path, THUMBNAIL_SIDE)
                     .map(|decoded| (Some((decoded.width, decoded.height)), Some(decoded.pixels)))
-                    .map_err(|error| error.to_string())
+                    .map_err(|error| DownloadError::Undecodable(error.to_string()))
             } else {
-                image::image_dimensions(&path)
-                    .map(|dimensions| (Some(dimensions), None))
-                    .map_err(|error| error.to_string())
+                header_check(&path).map(|dimensions| (Some(dimensions), None))
             }
         })
         .await;
         match decoded {
-            Ok(result) => result.map_err(DownloadError::Undecodable),
+            Ok(result) => result,
             Err(join_error) => Err(DownloadError::Undecodable(join_error.to_string())),
         }
     }
@@ -407,6 +413,29 @@ async fn read_head(path: &Path) -> Option<Vec<u8>> {
     }
     head.truncate(filled);
     Some(head)
+}
+
+/// The fast check used when no thumbnail is made: the header must parse (by the bytes'
+/// real format, not the temporary file's name). Completeness was proved while streaming
+/// (Content-Length, or the end marker when there was none).
+fn header_check(path: &Path) -> Result<(u32, u32), DownloadError> {
+    image::ImageReader::open(path)
+        .and_then(|reader| reader.with_guessed_format())
+        .map_err(|error| DownloadError::Undecodable(error.to_string()))?
+        .into_dimensions()
+        .map_err(|error| DownloadError::Undecodable(error.to_string()))
+}
+
+/// Bytes kept from the end of a body, for the end-marker check.
+const TAIL_LEN: usize = 32;
+
+/// Keeps the last `TAIL_LEN` bytes seen, without holding the body.
+fn keep_tail(tail: &mut Vec<u8>, chunk: &[u8]) {
+    let from_chunk = &chunk[chunk.len().saturating_sub(TAIL_LEN)..];
+    tail.extend_from_slice(from_chunk);
+    if tail.len() > TAIL_LEN {
+        tail.drain(..tail.len() - TAIL_LEN);
+    }
 }
 
 #[cfg(test)]

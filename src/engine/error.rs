@@ -58,6 +58,10 @@ pub enum DownloadError {
     NotAnImage(String),
     #[error("not a valid image: {0}")]
     Undecodable(String),
+    /// The file parses but lacks its end marker: a body cut short with no Content-Length
+    /// to tell. Treated like a short body, so it is fetched again.
+    #[error("cut short: {0}")]
+    Truncated(String),
     #[error("writing {path}: {source}")]
     Disk { path: PathBuf, source: std::io::Error },
 }
@@ -73,7 +77,8 @@ impl DownloadError {
             }
             DownloadError::Network(_)
             | DownloadError::Timeout(_)
-            | DownloadError::LengthMismatch { .. } => true,
+            | DownloadError::LengthMismatch { .. }
+            | DownloadError::Truncated(_) => true,
             DownloadError::NotAnImage(what) => what.contains("HTML"),
             _ => false,
         }

@@ -69,6 +69,19 @@ pub fn sniff(head: &[u8]) -> Option<MediaKind> {
 }
 
 /// A short description of bytes that are not media, for the failure reason.
+/// Whether `tail` (the last bytes of a file) holds the format's end marker: a cheap proof
+/// that an image was not cut short, for when it is not fully decoded (`--no-thumbnails`).
+/// A few bytes of padding after the marker are tolerated, as encoders sometimes add them.
+pub fn has_end_marker(kind: MediaKind, tail: &[u8]) -> bool {
+    let last = |n: usize| &tail[tail.len().saturating_sub(n)..];
+    match kind {
+        MediaKind::Jpeg => last(32).windows(2).any(|pair| pair == [0xFF, 0xD9]),
+        MediaKind::Png => last(32).windows(4).any(|chunk| chunk == b"IEND"),
+        MediaKind::Gif => last(8).contains(&0x3B),
+        MediaKind::Mp4 => true,
+    }
+}
+
 pub fn describe_non_media(head: &[u8]) -> String {
     let text = String::from_utf8_lossy(head).trim_start().to_ascii_lowercase();
     if text.starts_with("<!doctype html") || text.starts_with("<html") || text.starts_with("<") {
@@ -110,5 +123,15 @@ mod tests {
         }
         assert_eq!(MediaKind::from_mime("image/JPEG; charset=x"), Some(MediaKind::Jpeg));
         assert_eq!(MediaKind::from_mime("text/html"), None);
+    }
+
+    #[test]
+    fn end_markers_tell_whole_files_from_cut_ones() {
+        assert!(has_end_marker(MediaKind::Jpeg, &[0x00, 0xFF, 0xD9]));
+        assert!(!has_end_marker(MediaKind::Jpeg, &[0xFF, 0xD8, 0x00, 0x12]));
+        assert!(has_end_marker(MediaKind::Png, b"....IEND\xAEB`\x82"));
+        assert!(!has_end_marker(MediaKind::Png, b"....IDAT...."));
+        assert!(has_end_marker(MediaKind::Gif, &[0x00, 0x3B]));
+        assert!(!has_end_marker(MediaKind::Gif, &[]));
     }
 }

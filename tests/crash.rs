@@ -1,0 +1,124 @@
+//! Crashes and company: the binary killed with SIGKILL mid-run and run again, and two
+//! galley processes downloading into one folder at once. Afterwards every file is whole,
+//! no temporary file remains, the archive is consistent, and the set is complete.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use galley::archive::Archive;
+
+struct DemoProcess(Child, String);
+
+impl Drop for DemoProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `galley demo-server` as a separate process, so fetches are separate processes too.
+fn demo_server(images: usize, latency_ms: u64) -> DemoProcess {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .args(["demo-server", "--port", "0", "--images", &images.to_string(), "--latency-ms", &latency_ms.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("demo-server starts");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout).read_line(&mut line).expect("first line");
+    let base = line.trim().strip_prefix("listening on ").expect("address line").to_owned();
+    DemoProcess(child, base)
+}
+
+fn fetch(base: &str, out: &Path, archive: &Path, concurrency: usize) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_galley"));
+    command
+        .args(["fetch", "--client-id", "demo", "--api-base", base, "--pages", "10", "--json"])
+        .args(["--concurrency", &concurrency.to_string()])
+        .arg("--out")
+        .arg(out)
+        .arg("--archive")
+        .arg(archive)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    command
+}
+
+fn images_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+fn assert_whole_and_no_temporaries(dir: &Path) {
+    for name in images_in(dir) {
+        assert!(!name.starts_with(".galley-"), "temporary file left: {name}");
+        image::open(dir.join(&name)).unwrap_or_else(|error| panic!("{name} is not whole: {error}"));
+    }
+}
+
+fn summary(output: &std::process::Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON summary")
+}
+
+#[test]
+fn killed_mid_run_then_run_again_completes_the_set_with_nothing_half_written() {
+    let server = demo_server(60, 150);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, archive) = (dir.path().join("out"), dir.path().join("archive.sqlite"));
+
+    let mut first = fetch(&server.1, &out, &archive, 8).spawn().expect("fetch starts");
+    // Kill once some images are saved and others are surely mid-download.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while images_in(&out).iter().filter(|name| !name.starts_with('.')).count() < 5 {
+        assert!(Instant::now() < deadline, "the first run saved nothing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.kill().expect("SIGKILL");
+    let _ = first.wait();
+    let saved_before = images_in(&out).iter().filter(|name| !name.starts_with('.')).count();
+    assert!(saved_before < 60, "killed before the end");
+    // Files under their final names are whole even right after the kill.
+    for name in images_in(&out).iter().filter(|name| !name.starts_with('.')) {
+        image::open(out.join(name)).unwrap_or_else(|error| panic!("{name} is not whole after SIGKILL: {error}"));
+    }
+
+    let second = fetch(&server.1, &out, &archive, 8).output().expect("second run");
+    assert!(second.status.success());
+    let summary = summary(&second);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["downloaded"].as_u64().unwrap_or(0) + summary["skipped"].as_u64().unwrap_or(0), 60);
+    assert_eq!(images_in(&out).len(), 60, "the set is complete and orphans are gone");
+    assert_whole_and_no_temporaries(&out);
+    let archive = Archive::open(&archive).expect("archive opens");
+    assert!(archive.integrity_ok().expect("integrity check"));
+    // The killed run never finished, so only the second is in the history of runs.
+    let runs = archive.runs(10).expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].summary.failed, 0);
+}
+
+#[test]
+fn two_processes_into_one_folder_leave_whole_files_and_a_consistent_archive() {
+    let server = demo_server(80, 20);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, archive) = (dir.path().join("out"), dir.path().join("archive.sqlite"));
+
+    let first = fetch(&server.1, &out, &archive, 16).spawn().expect("first starts");
+    let second = fetch(&server.1, &out, &archive, 16).spawn().expect("second starts");
+    let first = first.wait_with_output().expect("first ends");
+    let second = second.wait_with_output().expect("second ends");
+
+    assert!(first.status.success() && second.status.success());
+    assert_eq!(summary(&first)["failed"], 0);
+    assert_eq!(summary(&second)["failed"], 0);
+    assert_eq!(images_in(&out).len(), 80);
+    assert_whole_and_no_temporaries(&out);
+    let archive = Archive::open(&archive).expect("archive opens");
+    assert!(archive.integrity_ok().expect("integrity check"));
+    assert_eq!(archive.runs(10).expect("runs").len(), 2);
+}
