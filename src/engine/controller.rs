@@ -76,6 +76,7 @@ async fn control(
     let mut next_run: RunId = 1;
     let mut current = shutdown.child_token();
     let mut current_task: Option<tokio::task::JoinHandle<()>> = None;
+    let decoders = scan::scan_decoders();
     loop {
         let command = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -108,13 +109,13 @@ async fn control(
             }
             Command::Cancel => current.cancel(),
             Command::ScanFolder(dir) => {
-                tokio::spawn(scan::scan_folder(dir, events.clone(), shutdown.child_token()));
+                tokio::spawn(scan::scan_folder(dir, events.clone(), shutdown.child_token(), decoders.clone()));
             }
             Command::Rethumbnail(paths) => {
-                tokio::spawn(scan::rethumbnail(paths, events.clone()));
+                tokio::spawn(scan::rethumbnail(paths, events.clone(), decoders.clone()));
             }
             Command::Preview { path, max_side } => {
-                tokio::spawn(scan::preview(path, max_side, events.clone()));
+                tokio::spawn(scan::preview(path, max_side, events.clone(), decoders.clone()));
             }
             Command::LoadRuns(archive) => {
                 tokio::spawn(send_runs(archive, events.clone()));

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use futures_util::stream;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::events::EventSink;
@@ -37,27 +38,41 @@ pub fn image_files(dir: &Path) -> Vec<PathBuf> {
     files.into_iter().map(|(_, path)| path).collect()
 }
 
+/// Bounds decoding for folder scans, re-thumbnails and previews across all requests:
+/// one core is left to the front end, so a fast scroll through thousands of evicted
+/// thumbnails cannot starve the UI thread or pile up decoded images in memory.
+pub fn scan_decoders() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
+}
+
 /// Sends a thumbnail for every image in `dir`.
-pub async fn scan_folder(dir: PathBuf, events: EventSink, cancel: CancellationToken) {
+pub async fn scan_folder(dir: PathBuf, events: EventSink, cancel: CancellationToken, decoders: Arc<Semaphore>) {
     let files = match tokio::task::spawn_blocking(move || image_files(&dir)).await {
         Ok(files) => files,
         Err(_) => return,
     };
     tokio::select! {
         _ = cancel.cancelled() => {}
-        _ = thumbnail_all(files, events) => {}
+        _ = thumbnail_all(files, events, decoders) => {}
     }
 }
 
 /// Sends thumbnails for these files again.
-pub async fn rethumbnail(paths: Vec<PathBuf>, events: EventSink) {
-    thumbnail_all(paths, events).await;
+pub async fn rethumbnail(paths: Vec<PathBuf>, events: EventSink, decoders: Arc<Semaphore>) {
+    thumbnail_all(paths, events, decoders).await;
 }
 
-async fn thumbnail_all(paths: Vec<PathBuf>, events: EventSink) {
+async fn thumbnail_all(paths: Vec<PathBuf>, events: EventSink, decoders: Arc<Semaphore>) {
     let parallel = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     stream::iter(paths)
-        .map(|path| tokio::task::spawn_blocking(move || one_thumbnail(path)))
+        .map(|path| {
+            let decoders = decoders.clone();
+            async move {
+                let _permit = decoders.acquire_owned().await;
+                tokio::task::spawn_blocking(move || one_thumbnail(path)).await
+            }
+        })
         .buffered(parallel)
         .for_each(|made| {
             let events = events.clone();
@@ -87,8 +102,9 @@ fn one_thumbnail(path: PathBuf) -> Result<Thumbnail, (PathBuf, String)> {
 }
 
 /// Decodes one image at up to `max_side` and sends it as a preview.
-pub async fn preview(path: PathBuf, max_side: u32, events: EventSink) {
+pub async fn preview(path: PathBuf, max_side: u32, events: EventSink, decoders: Arc<Semaphore>) {
     let source = path.clone();
+    let _permit = decoders.acquire_owned().await;
     let decoded = tokio::task::spawn_blocking(move || thumbnail::thumbnail_file(&source, max_side)).await;
     let result = match decoded {
         Ok(Ok(decoded)) => Ok(Arc::new(decoded.pixels)),
