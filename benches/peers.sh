@@ -50,6 +50,7 @@ run_peers "$IMAGES images, no latency, loopback, 64 at once, best of 3" 0
 echo
 echo "peak memory of a 5,000-image fetch with thumbnails (bodies stream to disk):"
 start_demo 5000 0
+rm -rf "$WORK/out"
 /usr/bin/time -v "$GALLEY" fetch --urls "$WORK/urls.txt" --out "$WORK/out" --no-archive --concurrency 64 --json \
     2> "$WORK/time.log" | tail -1
 grep -E "Maximum resident|Elapsed" "$WORK/time.log"

@@ -6,7 +6,8 @@
 //! little every frame, 60 frames a second. The GPU upload and draw are not included (no
 //! display is needed).
 //!
-//! Run: `cargo bench --bench ui_frames` (`FRAMES=1` also prints each burst frame, in ms). Goals (issue 3/5): frames under 16 ms with 5,000
+//! Run: `cargo bench --bench ui_frames` (`FRAMES=1` also prints each burst frame, in ms).
+//! Goals (issues 3 and 5): frames under 16 ms with 5,000
 //! thumbnails, under 33 ms during the burst, peak memory under 300 MB.
 
 use std::path::PathBuf;

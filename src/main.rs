@@ -6,6 +6,7 @@ use clap::Parser;
 use galley::cli::{self, Cli, CliCommand};
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     init_logging();
     let outcome = match &cli.command {
@@ -25,3 +26,19 @@ fn init_logging() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
+
+/// glibc gives each thread that allocates under contention its own heap (up to 8 per
+/// core) and seldom returns their memory: with decodes and file writes hopping across the
+/// blocking pool, a 5,000-image fetch peaked at 205 MB. Two heaps keep it near 70 MB at
+/// the same speed (measured; see the README).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only sets an allocator tunable; it is called first thing in main,
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
