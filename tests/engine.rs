@@ -48,10 +48,8 @@ async fn collect(mut receiver: Receiver<Event>) -> Vec<Event> {
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("folder readable")
-        .map(|entry| entry.expect("entry").path())
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("folder readable").map(|entry| entry.expect("entry").path()).collect();
     files.sort();
     files
 }
@@ -65,11 +63,7 @@ fn temporary_files(dir: &Path) -> Vec<PathBuf> {
 
 /// The names the demo gallery promises: `<id>.<ext>` for every downloadable image.
 fn expected_names(server: &DemoServer) -> HashSet<String> {
-    server
-        .gallery()
-        .images()
-        .map(|image| format!("{}.{}", image.id, image.kind.extension()))
-        .collect()
+    server.gallery().images().map(|image| format!("{}.{}", image.id, image.kind.extension())).collect()
 }
 
 fn names(paths: &[PathBuf]) -> HashSet<String> {
@@ -176,7 +170,10 @@ async fn a_damaged_file_is_fetched_again_not_skipped() {
     let mut job = demo_job(&server, out.path(), 4);
     job.archive = Some(out.path().join("archive.sqlite"));
     run(job.clone()).await;
-    let victim = files_in(out.path()).into_iter().find(|path| path.extension().is_some_and(|ext| ext != "sqlite")).expect("a saved image");
+    let victim = files_in(out.path())
+        .into_iter()
+        .find(|path| path.extension().is_some_and(|ext| ext != "sqlite"))
+        .expect("a saved image");
     let whole = std::fs::read(&victim).expect("read");
     std::fs::write(&victim, &whole[..whole.len() / 2]).expect("truncate");
 
@@ -297,11 +294,8 @@ async fn limit_and_pages_bound_what_is_listed() {
 async fn link_lists_download_without_the_api() {
     let server = DemoServer::start(DemoConfig { images: 12, ..DemoConfig::default() }, 0).await.expect("demo");
     let base = server.base_url();
-    let links: Vec<String> = server
-        .gallery()
-        .images()
-        .map(|image| base.join(&image.link_path()).expect("link").to_string())
-        .collect();
+    let links: Vec<String> =
+        server.gallery().images().map(|image| base.join(&image.link_path()).expect("link").to_string()).collect();
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = Job::new(JobInput::Urls(links), out.path().to_owned());
     job.concurrency = 4;
@@ -344,7 +338,9 @@ async fn compare_runs_each_level_into_a_scratch_folder_and_reports_its_time() {
     let scratch_left = std::fs::read_dir(std::env::temp_dir())
         .expect("temp dir")
         .flatten()
-        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&format!("galley-compare-{}-", std::process::id())))
+        .filter(|entry| {
+            entry.file_name().to_string_lossy().starts_with(&format!("galley-compare-{}-", std::process::id()))
+        })
         .count();
     assert_eq!(scratch_left, 0, "scratch folders are removed");
 }

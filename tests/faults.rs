@@ -149,7 +149,10 @@ async fn flaky(State(hits): State<Hits>, UrlPath(name): UrlPath<String>) -> Resp
                 Ok::<_, std::io::Error>(half),
                 Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset")),
             ]);
-            Response::builder().header(header::CONTENT_TYPE, "image/jpeg").body(Body::from_stream(stream)).expect("response")
+            Response::builder()
+                .header(header::CONTENT_TYPE, "image/jpeg")
+                .body(Body::from_stream(stream))
+                .expect("response")
         }
         // An error page that claims to be the image.
         "html" => ([(header::CONTENT_TYPE, "image/jpeg")], "<html><body>Oops</body></html>").into_response(),
@@ -162,8 +165,15 @@ async fn transient_faults_are_retried_until_each_image_arrives_whole() {
     let base = serve(Router::new().route("/{name}", get(flaky)).with_state(Hits::default())).await;
     let out = tempfile::tempdir().expect("tempdir");
     let paths = [
-        "/e500.jpg", "/e502.jpg", "/e503.jpg", "/e408.jpg", "/retry_after.jpg", "/no_retry_after.jpg",
-        "/short.jpg", "/reset.jpg", "/html.jpg",
+        "/e500.jpg",
+        "/e502.jpg",
+        "/e503.jpg",
+        "/e408.jpg",
+        "/retry_after.jpg",
+        "/no_retry_after.jpg",
+        "/short.jpg",
+        "/reset.jpg",
+        "/html.jpg",
     ];
 
     let (report, events) = fetch_links(&base, &paths, out.path(), fast_options()).await;
@@ -200,7 +210,10 @@ async fn a_server_that_drips_or_never_answers_times_out_and_leaves_nothing() {
             tokio::time::sleep(Duration::from_secs(1)).await;
             (sent < 30).then_some((Ok::<_, std::io::Error>(vec![0xFF]), sent + 1))
         });
-        Response::builder().header(header::CONTENT_TYPE, "image/jpeg").body(Body::from_stream(stream)).expect("response")
+        Response::builder()
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .body(Body::from_stream(stream))
+            .expect("response")
     }
     async fn silent() -> Response {
         tokio::time::sleep(Duration::from_secs(60)).await;
@@ -250,13 +263,17 @@ async fn lies_about_content_are_refused_or_corrected() {
                     chunk
                 };
                 let stream = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
-                Response::builder().header(header::CONTENT_TYPE, "image/jpeg").body(Body::from_stream(stream)).expect("response")
+                Response::builder()
+                    .header(header::CONTENT_TYPE, "image/jpeg")
+                    .body(Body::from_stream(stream))
+                    .expect("response")
             }),
         );
     let base = serve(app).await;
     let out = tempfile::tempdir().expect("tempdir");
     let links = ["/json.jpg", "/html.jpg", "/really-png.jpg", "/bomb.png", "/endless.jpg"];
-    let mut job = Job::new(JobInput::Urls(links.iter().map(|path| format!("{base}{path}")).collect()), out.path().to_owned());
+    let mut job =
+        Job::new(JobInput::Urls(links.iter().map(|path| format!("{base}{path}")).collect()), out.path().to_owned());
     job.max_image_bytes = 2 * 1024 * 1024;
 
     let (report, events) = run(job, fast_options()).await;
@@ -264,7 +281,10 @@ async fn lies_about_content_are_refused_or_corrected() {
     let failed: HashMap<String, String> = failures(&events).into_iter().collect();
     assert_eq!(report.summary.failed, 4, "{failed:?}");
     assert!(failed.keys().any(|id| id.contains("endless")), "size cap: {failed:?}");
-    assert!(failed.values().any(|reason| reason.contains("limit") || reason.contains("cap") || reason.contains("larger")), "{failed:?}");
+    assert!(
+        failed.values().any(|reason| reason.contains("limit") || reason.contains("cap") || reason.contains("larger")),
+        "{failed:?}"
+    );
     // The PNG served as a JPEG is saved under its real extension, never mislabelled.
     assert_eq!(saved_names(out.path()), ["really-png.png"]);
     assert_only_whole_images(out.path());
@@ -282,7 +302,8 @@ async fn redirect_loops_and_scheme_changes_are_refused() {
     let base = serve(app).await;
     let out = tempfile::tempdir().expect("tempdir");
 
-    let (report, events) = fetch_links(&base, &["/loop.jpg", "/to-file.jpg", "/to-ok.jpg"], out.path(), fast_options()).await;
+    let (report, events) =
+        fetch_links(&base, &["/loop.jpg", "/to-file.jpg", "/to-ok.jpg"], out.path(), fast_options()).await;
 
     assert_eq!(report.summary.failed, 2, "{:?}", failures(&events));
     assert_eq!(report.summary.downloaded, 1, "an ordinary redirect is followed");
@@ -291,9 +312,8 @@ async fn redirect_loops_and_scheme_changes_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_ids_from_the_api_stay_inside_the_folder() {
-    let ids = [
-        "../../escape", "..", "a/b", "a\\b", "%2e%2e%2fx", "nul\u{0}byte", "ctrl\u{7}\u{1b}", "CON", "NUL", "com1",
-    ];
+    let ids =
+        ["../../escape", "..", "a/b", "a\\b", "%2e%2e%2fx", "nul\u{0}byte", "ctrl\u{7}\u{1b}", "CON", "NUL", "com1"];
     let long = "x".repeat(1000);
     let mut all: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
     all.push(long);
@@ -355,7 +375,8 @@ async fn hostile_ids_from_the_api_stay_inside_the_folder() {
 // ---- malformed API answers ----
 
 async fn api_run(body: &'static str, status: StatusCode) -> RunReport {
-    let app = Router::new().fallback(move || async move { (status, [(header::CONTENT_TYPE, "application/json")], body) });
+    let app =
+        Router::new().fallback(move || async move { (status, [(header::CONTENT_TYPE, "application/json")], body) });
     let base = serve(app).await;
     let out = tempfile::tempdir().expect("tempdir");
     let input = JobInput::Imgur {
@@ -372,7 +393,11 @@ async fn malformed_api_answers_give_clear_errors_not_panics() {
     let cases: [(&str, &str, StatusCode); 4] = [
         ("invalid JSON", "{\"data\": [", StatusCode::OK),
         ("wrong types", "{\"data\": \"not a list\", \"success\": true}", StatusCode::OK),
-        ("success false", "{\"data\": {\"error\": \"Imgur is sad\"}, \"success\": false, \"status\": 400}", StatusCode::BAD_REQUEST),
+        (
+            "success false",
+            "{\"data\": {\"error\": \"Imgur is sad\"}, \"success\": false, \"status\": 400}",
+            StatusCode::BAD_REQUEST,
+        ),
         ("not JSON at all", "<html>maintenance</html>", StatusCode::OK),
     ];
     for (name, body, status) in cases {
@@ -410,12 +435,10 @@ async fn ten_thousand_items_in_one_page_are_listed_without_trouble() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let page = page.replace("{HOST}", &base);
-    let app = Router::new()
-        .route("/gone/{n}", get(|| async { StatusCode::NOT_FOUND }))
-        .fallback(move || {
-            let page = page.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], page) }
-        });
+    let app = Router::new().route("/gone/{n}", get(|| async { StatusCode::NOT_FOUND })).fallback(move || {
+        let page = page.clone();
+        async move { ([(header::CONTENT_TYPE, "application/json")], page) }
+    });
     tokio::spawn(async move { axum::serve(listener, app).await });
     let out = tempfile::tempdir().expect("tempdir");
     let input = JobInput::Imgur {

@@ -167,9 +167,7 @@ impl Archive {
     pub fn images_with_sha256(&self, sha256: &str) -> Result<Vec<ImageRecord>, ArchiveError> {
         let mut statement = self
             .conn
-            .prepare_cached(
-                "SELECT path, id, source, bytes, sha256, width, height FROM images WHERE sha256=?1",
-            )
+            .prepare_cached("SELECT path, id, source, bytes, sha256, width, height FROM images WHERE sha256=?1")
             .map_err(|e| self.err(e))?;
         let rows = statement.query_map(params![sha256], image_from_row).map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
@@ -210,10 +208,7 @@ impl Archive {
                         failed: row.get::<_, i64>(8)? as u64,
                         bytes: row.get::<_, i64>(9)? as u64,
                         seconds,
-                        images_per_second: crate::engine::images_per_second(
-                            downloaded as u64,
-                            seconds,
-                        ),
+                        images_per_second: crate::engine::images_per_second(downloaded as u64, seconds),
                     },
                 })
             })
@@ -223,10 +218,8 @@ impl Archive {
 
     /// Runs SQLite's own consistency check; `true` when the database is sound.
     pub fn integrity_ok(&self) -> Result<bool, ArchiveError> {
-        let answer: String = self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-            .map_err(|e| self.err(e))?;
+        let answer: String =
+            self.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).map_err(|e| self.err(e))?;
         Ok(answer == "ok")
     }
 }
@@ -265,7 +258,8 @@ mod tests {
         let archive = Archive::open(&dir.path().join("a/b/archive.sqlite")).unwrap();
         let first = archive.begin_run(1, "r/earthporn", Path::new("/tmp/x"), 4).unwrap();
         let second = archive.begin_run(2, "album/abc", Path::new("/tmp/y"), 64).unwrap();
-        let summary = Summary { listed: 3, downloaded: 2, skipped: 1, seconds: 2.0, concurrency: 4, ..Default::default() };
+        let summary =
+            Summary { listed: 3, downloaded: 2, skipped: 1, seconds: 2.0, concurrency: 4, ..Default::default() };
         archive.finish_run(first, &summary).unwrap();
         archive.finish_run(second, &summary).unwrap();
         let runs = archive.runs(10).unwrap();

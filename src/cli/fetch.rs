@@ -130,11 +130,7 @@ fn read_links(file: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 fn parse_links(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
+    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).map(str::to_owned).collect()
 }
 
 fn out_dir(args: &FetchArgs) -> anyhow::Result<PathBuf> {

@@ -36,7 +36,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
     /// Download a gallery headlessly, with the same engine as the app.
-    Fetch(FetchArgs),
+    Fetch(Box<FetchArgs>),
     /// Serve a fake Imgur API and its images on 127.0.0.1.
     DemoServer(DemoServerArgs),
 }
@@ -185,11 +185,7 @@ fn concurrency_in_range(text: &str) -> Result<usize, String> {
 
 fn fraction(text: &str) -> Result<f64, String> {
     let value: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err("must be between 0 and 1".to_owned())
-    }
+    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err("must be between 0 and 1".to_owned()) }
 }
 
 #[cfg(test)]
@@ -203,8 +199,18 @@ mod tests {
     #[test]
     fn the_documented_fetch_line_parses() {
         let cli = parse(&[
-            "fetch", "--client-id", "x", "--source", "r/earthporn", "--pages", "3", "--out", "/tmp/e",
-            "--concurrency", "32", "--json",
+            "fetch",
+            "--client-id",
+            "x",
+            "--source",
+            "r/earthporn",
+            "--pages",
+            "3",
+            "--out",
+            "/tmp/e",
+            "--concurrency",
+            "32",
+            "--json",
         ])
         .expect("parses");
         let Some(CliCommand::Fetch(args)) = cli.command else { panic!("not fetch") };

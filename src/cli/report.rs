@@ -185,7 +185,8 @@ mod tests {
         let summary = Summary { listed: 3, downloaded: 2, skipped: 1, concurrency: 16, ..Summary::default() };
         let line = JsonSummary { summary: &summary, cancelled: false, error: None };
         let value: serde_json::Value = serde_json::to_value(&line).expect("serialises");
-        for key in ["listed", "downloaded", "skipped", "failed", "bytes", "seconds", "images_per_second", "concurrency"] {
+        for key in ["listed", "downloaded", "skipped", "failed", "bytes", "seconds", "images_per_second", "concurrency"]
+        {
             assert!(value.get(key).is_some(), "missing {key} in {value}");
         }
         assert_eq!(value["downloaded"], 2);
@@ -193,7 +194,15 @@ mod tests {
 
     #[test]
     fn human_summary_reads_as_a_sentence() {
-        let summary = Summary { listed: 40, downloaded: 40, bytes: 12_500_000, seconds: 0.5, images_per_second: 80.0, concurrency: 16, ..Summary::default() };
+        let summary = Summary {
+            listed: 40,
+            downloaded: 40,
+            bytes: 12_500_000,
+            seconds: 0.5,
+            images_per_second: 80.0,
+            concurrency: 16,
+            ..Summary::default()
+        };
         assert_eq!(
             human_summary(&summary),
             "listed 40, saved 40, skipped 0, failed 0, 12.5 MB in 0.50 s, 80.0 images/s at concurrency 16"

@@ -29,18 +29,11 @@ const SORTS: [&str; 4] = ["viral", "top", "time", "rising"];
 const WINDOWS: [&str; 5] = ["day", "week", "month", "year", "all"];
 
 /// Answers every `GET /3/...`.
-pub(crate) async fn api(
-    State(state): State<Arc<DemoState>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+pub(crate) async fn api(State(state): State<Arc<DemoState>>, uri: Uri, headers: HeaderMap) -> Response {
     let count = state.count_api_request();
     let path = uri.path();
     let (status, body) = match answer(&state, path, &headers).await {
-        Ok(data) => (
-            StatusCode::OK,
-            json!({"data": data, "success": true, "status": 200}),
-        ),
+        Ok(data) => (StatusCode::OK, json!({"data": data, "success": true, "status": 200})),
         Err(error) => (error.status, error.body(path)),
     };
     let json = DemoFile::whole(Bytes::from(body.to_string()));
@@ -69,10 +62,7 @@ struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
+        Self { status, message: message.into() }
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -98,17 +88,13 @@ impl From<PictureError> for ApiError {
 async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Value, ApiError> {
     check_client_id(headers)?;
     let route = parse_route(path)?;
-    let host = request_host(headers)
-        .ok_or_else(|| ApiError::bad_request("Missing or invalid Host header"))?;
+    let host = request_host(headers).ok_or_else(|| ApiError::bad_request("Missing or invalid Host header"))?;
     let gallery = &state.gallery;
     match route {
         Route::Gallery { page } => {
             let entries = gallery.page(page);
             prepare(entries.iter().flat_map(DemoEntry::images)).await?;
-            let items = entries
-                .iter()
-                .map(|entry| entry_json(entry, &host))
-                .collect::<Result<Vec<_>, _>>()?;
+            let items = entries.iter().map(|entry| entry_json(entry, &host)).collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(items))
         }
         Route::Album { id } => {
@@ -119,34 +105,24 @@ async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Va
         Route::AlbumImages { id } => {
             let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
             prepare(album.images.iter()).await?;
-            let items = album
-                .images
-                .iter()
-                .map(|image| image_json(image, &host))
-                .collect::<Result<Vec<_>, _>>()?;
+            let items = album.images.iter().map(|image| image_json(image, &host)).collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(items))
         }
     }
 }
 
 fn unknown_album(id: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        format!("Unable to find an album with the id, {id}"),
-    )
+    ApiError::new(StatusCode::NOT_FOUND, format!("Unable to find an album with the id, {id}"))
 }
 
 /// Accepts `Client-ID <id>` (or a `Bearer` token) with any id but the refused one.
 fn check_client_id(headers: &HeaderMap) -> Result<(), ApiError> {
     let unauthenticated = || ApiError::new(StatusCode::UNAUTHORIZED, "Authentication required");
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(unauthenticated)?;
+    let value = headers.get(header::AUTHORIZATION).ok_or_else(unauthenticated)?;
     let value = value.to_str().map_err(|_| unauthenticated())?.trim();
     let (scheme, credential) = value.split_once(' ').ok_or_else(unauthenticated)?;
     let credential = credential.trim();
-    let known_scheme =
-        scheme.eq_ignore_ascii_case("Client-ID") || scheme.eq_ignore_ascii_case("Bearer");
+    let known_scheme = scheme.eq_ignore_ascii_case("Client-ID") || scheme.eq_ignore_ascii_case("Bearer");
     if !known_scheme || credential.is_empty() {
         return Err(unauthenticated());
     }
@@ -169,9 +145,7 @@ fn parse_route(path: &str) -> Result<Route, ApiError> {
     }
     match segments.as_slice() {
         ["gallery", "random", "random"] => Ok(Route::Gallery { page: 0 }),
-        ["gallery", "random", "random", page] => Ok(Route::Gallery {
-            page: parse_page(page)?,
-        }),
+        ["gallery", "random", "random", page] => Ok(Route::Gallery { page: parse_page(page)? }),
         ["gallery", "r", subreddit, listing @ ..] => {
             check_subreddit(subreddit)?;
             listing_page(listing).ok_or_else(not_found)?
@@ -214,45 +188,23 @@ fn check_choice(what: &str, value: &str, allowed: &[&str]) -> Result<(), ApiErro
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(format!(
-            "Invalid {what} '{}': expected one of {}",
-            clip(value),
-            allowed.join(", ")
-        )))
+        Err(ApiError::bad_request(format!("Invalid {what} '{}': expected one of {}", clip(value), allowed.join(", "))))
     }
 }
 
 fn parse_page(page: &str) -> Result<u64, ApiError> {
-    let digits =
-        !page.is_empty() && page.len() <= 9 && page.bytes().all(|byte| byte.is_ascii_digit());
-    page.parse()
-        .ok()
-        .filter(|_| digits)
-        .ok_or_else(|| ApiError::bad_request(format!("Invalid page '{}'", clip(page))))
+    let digits = !page.is_empty() && page.len() <= 9 && page.bytes().all(|byte| byte.is_ascii_digit());
+    page.parse().ok().filter(|_| digits).ok_or_else(|| ApiError::bad_request(format!("Invalid page '{}'", clip(page))))
 }
 
 fn check_subreddit(name: &str) -> Result<(), ApiError> {
-    let valid = name.len() <= 50
-        && name
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "Invalid subreddit '{}'",
-            clip(name)
-        )))
-    }
+    let valid = name.len() <= 50 && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
+    if valid { Ok(()) } else { Err(ApiError::bad_request(format!("Invalid subreddit '{}'", clip(name)))) }
 }
 
 fn check_id(id: &str) -> Result<String, ApiError> {
     let valid = id.len() <= 64 && id.bytes().all(|byte| byte.is_ascii_alphanumeric());
-    if valid {
-        Ok(id.to_owned())
-    } else {
-        Err(ApiError::bad_request(format!("Invalid id '{}'", clip(id))))
-    }
+    if valid { Ok(id.to_owned()) } else { Err(ApiError::bad_request(format!("Invalid id '{}'", clip(id)))) }
 }
 
 /// At most 40 characters of a value echoed in an error message.
@@ -265,9 +217,7 @@ pub(crate) fn request_host(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let sane = !host.is_empty()
         && host.len() <= 255
-        && host
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b".-:[]".contains(&byte));
+        && host.bytes().all(|byte| byte.is_ascii_alphanumeric() || b".-:[]".contains(&byte));
     sane.then(|| host.to_owned())
 }
 
@@ -280,15 +230,11 @@ async fn prepare<'a>(images: impl Iterator<Item = &'a DemoImage>) -> Result<(), 
         .filter(|image| seen.insert((image.kind, image.variant)))
         .map(|image| {
             let image = image.clone();
-            tokio::task::spawn_blocking(move || {
-                pictures::file(&image, Rendition::Original).map(drop)
-            })
+            tokio::task::spawn_blocking(move || pictures::file(&image, Rendition::Original).map(drop))
         })
         .collect();
     for task in tasks {
-        task.await.map_err(|error| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
-        })??;
+        task.await.map_err(|error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))??;
     }
     Ok(())
 }
@@ -313,9 +259,7 @@ fn image_json(image: &DemoImage, host: &str) -> Result<Value, PictureError> {
         "link": format!("http://{host}{}", image.link_path()),
         "is_album": false,
     });
-    if let (Some(path), Some(size), Some(fields)) =
-        (image.mp4_path(), image.mp4_size(), item.as_object_mut())
-    {
+    if let (Some(path), Some(size), Some(fields)) = (image.mp4_path(), image.mp4_size(), item.as_object_mut()) {
         fields.insert("mp4".into(), json!(format!("http://{host}{path}")));
         fields.insert("mp4_size".into(), json!(size));
         fields.insert("looping".into(), json!(true));
@@ -333,11 +277,7 @@ fn album_json(album: &DemoAlbum, host: &str, with_images: bool) -> Result<Value,
         "images_count": album.images.len(),
     });
     if let (true, Some(fields)) = (with_images, item.as_object_mut()) {
-        let images = album
-            .images
-            .iter()
-            .map(|image| image_json(image, host))
-            .collect::<Result<Vec<_>, _>>()?;
+        let images = album.images.iter().map(|image| image_json(image, host)).collect::<Result<Vec<_>, _>>()?;
         fields.insert("images".into(), Value::Array(images));
     }
     Ok(item)
@@ -345,22 +285,12 @@ fn album_json(album: &DemoAlbum, host: &str, with_images: bool) -> Result<Value,
 
 /// Imgur's rate-limit headers, after `count` API requests.
 fn add_rate_limits(headers: &mut HeaderMap, count: u64) {
-    let reset = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|now| now.as_secs())
-        .unwrap_or(0)
-        + 3600;
+    let reset = SystemTime::now().duration_since(UNIX_EPOCH).map(|now| now.as_secs()).unwrap_or(0) + 3600;
     let values = [
         ("x-ratelimit-clientlimit", CLIENT_LIMIT),
-        (
-            "x-ratelimit-clientremaining",
-            CLIENT_LIMIT.saturating_sub(count),
-        ),
+        ("x-ratelimit-clientremaining", CLIENT_LIMIT.saturating_sub(count)),
         ("x-ratelimit-userlimit", USER_LIMIT),
-        (
-            "x-ratelimit-userremaining",
-            USER_LIMIT.saturating_sub(count),
-        ),
+        ("x-ratelimit-userremaining", USER_LIMIT.saturating_sub(count)),
         ("x-ratelimit-userreset", reset),
     ];
     for (name, value) in values {
@@ -392,18 +322,8 @@ mod tests {
             ("/3/gallery/random/random/", gallery(0)),
             ("/3/gallery/random/random", gallery(0)),
             ("/3/gallery/random/random/4", gallery(4)),
-            (
-                "/3/album/aB3dE9x",
-                Ok(Route::Album {
-                    id: "aB3dE9x".into(),
-                }),
-            ),
-            (
-                "/3/album/aB3dE9x/images",
-                Ok(Route::AlbumImages {
-                    id: "aB3dE9x".into(),
-                }),
-            ),
+            ("/3/album/aB3dE9x", Ok(Route::Album { id: "aB3dE9x".into() })),
+            ("/3/album/aB3dE9x/images", Ok(Route::AlbumImages { id: "aB3dE9x".into() })),
         ] {
             assert_eq!(parse_route(path), expected, "{path}");
         }
@@ -438,10 +358,7 @@ mod tests {
             headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
             check_client_id(&headers).map_err(|error| error.status.as_u16())
         };
-        assert_eq!(
-            check_client_id(&HeaderMap::new()).map_err(|error| error.status.as_u16()),
-            Err(401)
-        );
+        assert_eq!(check_client_id(&HeaderMap::new()).map_err(|error| error.status.as_u16()), Err(401));
         assert_eq!(with("Client-ID "), Err(401));
         assert_eq!(with("Client-ID"), Err(401));
         assert_eq!(with("Basic abc"), Err(401));

@@ -160,19 +160,12 @@ pub fn demo_gallery(config: &DemoConfig) -> DemoGallery {
     let entries = Layout::new(config.seed).entries(config.images);
     let mut files = HashMap::new();
     for image in entries.iter().flat_map(DemoEntry::images) {
-        files.insert(
-            format!("{}.{}", image.id, image.kind.extension()),
-            (image.clone(), Rendition::Original),
-        );
+        files.insert(format!("{}.{}", image.id, image.kind.extension()), (image.clone(), Rendition::Original));
         if image.kind == DemoKind::AnimatedGif {
             files.insert(format!("{}.mp4", image.id), (image.clone(), Rendition::Mp4));
         }
     }
-    DemoGallery {
-        entries,
-        page_size: config.page_size.max(1),
-        files,
-    }
+    DemoGallery { entries, page_size: config.page_size.max(1), files }
 }
 
 impl DemoGallery {
@@ -194,10 +187,7 @@ impl DemoGallery {
     /// The entries of 0-based `page`. Past the last page this is page 0 again, as Imgur
     /// has been seen to do.
     pub fn page(&self, page: u64) -> &[DemoEntry] {
-        let page = usize::try_from(page)
-            .ok()
-            .filter(|&page| page < self.page_count())
-            .unwrap_or(0);
+        let page = usize::try_from(page).ok().filter(|&page| page < self.page_count()).unwrap_or(0);
         let start = (page * self.page_size).min(self.entries.len());
         let end = (start + self.page_size).min(self.entries.len());
         &self.entries[start..end]
@@ -231,9 +221,7 @@ impl DemoGallery {
 
     /// The item and rendition served as `/i/{name}`.
     pub(crate) fn file(&self, name: &str) -> Option<(&DemoImage, Rendition)> {
-        self.files
-            .get(name)
-            .map(|(image, rendition)| (image, *rendition))
+        self.files.get(name).map(|(image, rendition)| (image, *rendition))
     }
 }
 
@@ -252,11 +240,7 @@ struct Layout {
 
 impl Layout {
     fn new(seed: u64) -> Self {
-        Self {
-            rng: SplitMix::for_stream(seed, 1),
-            ids: IdMaker::new(seed),
-            albums: 0,
-        }
+        Self { rng: SplitMix::for_stream(seed, 1), ids: IdMaker::new(seed), albums: 0 }
     }
 
     /// Entries holding exactly `images` downloadable images, plus a few videos.
@@ -293,26 +277,13 @@ impl Layout {
         self.albums += 1;
         // Alternate, starting with an inline album.
         let inline_images = self.albums % 2 == 1;
-        DemoAlbum {
-            id,
-            title,
-            images,
-            inline_images,
-        }
+        DemoAlbum { id, title, images, inline_images }
     }
 
     fn media(&mut self, kind: DemoKind, album: Option<String>) -> DemoImage {
         let variant = self.rng.below(pictures::variants(kind) as u64) as usize;
         let (width, height) = pictures::dimensions(kind, variant);
-        DemoImage {
-            id: self.ids.next(),
-            title: self.title(),
-            kind,
-            width,
-            height,
-            album,
-            variant,
-        }
+        DemoImage { id: self.ids.next(), title: self.title(), kind, width, height, album, variant }
     }
 
     /// Mostly JPEG: 60% JPEG, 25% PNG, 10% still GIF, 5% animated GIF.
@@ -327,12 +298,12 @@ impl Layout {
 
     fn title(&mut self) -> String {
         const ADJECTIVES: [&str; 16] = [
-            "Quiet", "Golden", "Misty", "Electric", "Lazy", "Crimson", "Frozen", "Sunlit",
-            "Velvet", "Wild", "Hidden", "Lucky", "Dusky", "Bright", "Ancient", "Tiny",
+            "Quiet", "Golden", "Misty", "Electric", "Lazy", "Crimson", "Frozen", "Sunlit", "Velvet", "Wild", "Hidden",
+            "Lucky", "Dusky", "Bright", "Ancient", "Tiny",
         ];
         const NOUNS: [&str; 16] = [
-            "harbour", "meadow", "lagoon", "nebula", "alley", "orchard", "glacier", "canyon",
-            "lantern", "reef", "forest", "skyline", "dune", "marsh", "comet", "garden",
+            "harbour", "meadow", "lagoon", "nebula", "alley", "orchard", "glacier", "canyon", "lantern", "reef",
+            "forest", "skyline", "dune", "marsh", "comet", "garden",
         ];
         let adjective = ADJECTIVES[self.rng.below(ADJECTIVES.len() as u64) as usize];
         let noun = NOUNS[self.rng.below(NOUNS.len() as u64) as usize];
@@ -351,18 +322,13 @@ impl IdMaker {
     const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     fn new(seed: u64) -> Self {
-        Self {
-            rng: SplitMix::for_stream(seed, 2),
-            used: HashSet::new(),
-        }
+        Self { rng: SplitMix::for_stream(seed, 2), used: HashSet::new() }
     }
 
     fn next(&mut self) -> String {
         loop {
             let id: String = (0..7)
-                .map(|_| {
-                    char::from(Self::ALPHABET[self.rng.below(Self::ALPHABET.len() as u64) as usize])
-                })
+                .map(|_| char::from(Self::ALPHABET[self.rng.below(Self::ALPHABET.len() as u64) as usize]))
                 .collect();
             if self.used.insert(id.clone()) {
                 return id;
@@ -376,11 +342,7 @@ mod tests {
     use super::*;
 
     fn config(images: usize, seed: u64) -> DemoConfig {
-        DemoConfig {
-            images,
-            seed,
-            ..DemoConfig::default()
-        }
+        DemoConfig { images, seed, ..DemoConfig::default() }
     }
 
     #[test]
@@ -406,11 +368,7 @@ mod tests {
         let gallery = demo_gallery(&config(5000, 1));
         let mut seen = HashSet::new();
         let album_ids = gallery.albums().map(|album| album.id.as_str());
-        for id in gallery
-            .media()
-            .map(|image| image.id.as_str())
-            .chain(album_ids)
-        {
+        for id in gallery.media().map(|image| image.id.as_str()).chain(album_ids) {
             assert_eq!(id.len(), 7, "{id}");
             assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
             assert!(seen.insert(id.to_owned()), "duplicate id {id}");
@@ -421,12 +379,8 @@ mod tests {
     fn mixes_kinds_mostly_jpeg() {
         let gallery = demo_gallery(&config(2000, 1));
         let count = |kind| gallery.images().filter(|image| image.kind == kind).count();
-        let (jpeg, png, gif, animated) = (
-            count(DemoKind::Jpeg),
-            count(DemoKind::Png),
-            count(DemoKind::Gif),
-            count(DemoKind::AnimatedGif),
-        );
+        let (jpeg, png, gif, animated) =
+            (count(DemoKind::Jpeg), count(DemoKind::Png), count(DemoKind::Gif), count(DemoKind::AnimatedGif));
         assert!((1000..1400).contains(&jpeg), "{jpeg}");
         assert!((350..650).contains(&png), "{png}");
         assert!((120..300).contains(&gif), "{gif}");
@@ -442,17 +396,9 @@ mod tests {
         assert!(albums.iter().any(|album| !album.inline_images));
         for album in &albums {
             assert!((2..=4).contains(&album.images.len()));
-            assert!(
-                album
-                    .images
-                    .iter()
-                    .all(|image| image.album.as_deref() == Some(album.id.as_str()))
-            );
+            assert!(album.images.iter().all(|image| image.album.as_deref() == Some(album.id.as_str())));
         }
-        let videos = gallery
-            .media()
-            .filter(|image| image.kind == DemoKind::Video)
-            .count();
+        let videos = gallery.media().filter(|image| image.kind == DemoKind::Video).count();
         assert!((1..=4).contains(&videos), "{videos}");
     }
 
@@ -467,11 +413,7 @@ mod tests {
 
     #[test]
     fn pages_are_full_except_the_last_and_repeat_past_the_end() {
-        let gallery = demo_gallery(&DemoConfig {
-            images: 130,
-            page_size: 20,
-            ..DemoConfig::default()
-        });
+        let gallery = demo_gallery(&DemoConfig { images: 130, page_size: 20, ..DemoConfig::default() });
         let pages = gallery.page_count();
         assert!(pages > 2);
         for page in 0..pages - 1 {
@@ -492,10 +434,7 @@ mod tests {
             let name = image.link_path().trim_start_matches("/i/").to_owned();
             assert_eq!(gallery.file(&name), Some((image, Rendition::Original)));
             if image.kind == DemoKind::AnimatedGif {
-                assert_eq!(
-                    gallery.file(&format!("{}.mp4", image.id)),
-                    Some((image, Rendition::Mp4))
-                );
+                assert_eq!(gallery.file(&format!("{}.mp4", image.id)), Some((image, Rendition::Mp4)));
             }
         }
         assert!(gallery.file("nothere.jpg").is_none());

@@ -46,13 +46,8 @@ pub(crate) enum Fault {
 }
 
 impl Fault {
-    const ALL: [Fault; 5] = [
-        Fault::ServerError,
-        Fault::TooManyRequests,
-        Fault::Reset,
-        Fault::Truncated,
-        Fault::HtmlPage,
-    ];
+    const ALL: [Fault; 5] =
+        [Fault::ServerError, Fault::TooManyRequests, Fault::Reset, Fault::Truncated, Fault::HtmlPage];
 
     /// The fault (if any) for image request number `request`.
     pub(crate) fn for_request(seed: u64, request: u64, fail_rate: f64) -> Option<Fault> {
@@ -62,9 +57,7 @@ impl Fault {
         if !faulty {
             return None;
         }
-        Fault::ALL
-            .get((rng::mix(bits, 1) % Fault::ALL.len() as u64) as usize)
-            .copied()
+        Fault::ALL.get((rng::mix(bits, 1) % Fault::ALL.len() as u64) as usize).copied()
     }
 }
 
@@ -78,10 +71,7 @@ enum Ending {
 }
 
 /// Answers `GET /i/{file}`.
-pub(crate) async fn image(
-    State(state): State<Arc<DemoState>>,
-    Path(name): Path<String>,
-) -> Response {
+pub(crate) async fn image(State(state): State<Arc<DemoState>>, Path(name): Path<String>) -> Response {
     let Some((image, rendition)) = state.gallery.file(&name) else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
@@ -119,17 +109,13 @@ fn respond(state: &DemoState, fault: Option<Fault>, mime: &str, file: &DemoFile)
         None => send(state, ok, mime, file),
         Some(Fault::Reset) => send_part(state, ok, mime, file, length / 2, Ending::WithError),
         Some(Fault::Truncated) => send_part(state, ok, mime, file, length * 3 / 4, Ending::Quietly),
-        Some(Fault::ServerError) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Server Error (galley demo fault)\n",
-        )
-            .into_response(),
-        Some(Fault::TooManyRequests) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "1")],
-            "Too Many Requests (galley demo fault)\n",
-        )
-            .into_response(),
+        Some(Fault::ServerError) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error (galley demo fault)\n").into_response()
+        }
+        Some(Fault::TooManyRequests) => {
+            (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "Too Many Requests (galley demo fault)\n")
+                .into_response()
+        }
         Some(Fault::HtmlPage) => html_page(state),
     }
 }
@@ -198,21 +184,12 @@ impl Stream {
                 Ending::Quietly => None,
                 Ending::WithError => {
                     self.ending = Ending::Quietly;
-                    Some((
-                        Err(io::Error::new(
-                            io::ErrorKind::ConnectionReset,
-                            "galley demo fault: reset",
-                        )),
-                        self,
-                    ))
+                    Some((Err(io::Error::new(io::ErrorKind::ConnectionReset, "galley demo fault: reset")), self))
                 }
             };
         };
         if self.cancel.is_cancelled() {
-            return Some((
-                Err(io::Error::other("demo server stopping")),
-                self.finished(),
-            ));
+            return Some((Err(io::Error::other("demo server stopping")), self.finished()));
         }
         self.sent += piece.len() as u64;
         if let Some(rate) = self.bandwidth {
@@ -250,9 +227,7 @@ mod tests {
 
     #[test]
     fn faults_follow_the_rate_and_cover_every_kind() {
-        let faults: Vec<Fault> = (0..10_000)
-            .filter_map(|request| Fault::for_request(5, request, 0.3))
-            .collect();
+        let faults: Vec<Fault> = (0..10_000).filter_map(|request| Fault::for_request(5, request, 0.3)).collect();
         assert!((2_700..3_300).contains(&faults.len()), "{}", faults.len());
         for kind in Fault::ALL {
             let count = faults.iter().filter(|&&fault| fault == kind).count();

@@ -55,13 +55,6 @@ pub struct DemoConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self {
-            images: 40,
-            latency: Duration::ZERO,
-            fail_rate: 0.0,
-            seed: 1,
-            bandwidth: None,
-            page_size: 60,
-        }
+        Self { images: 40, latency: Duration::ZERO, fail_rate: 0.0, seed: 1, bandwidth: None, page_size: 60 }
     }
 }

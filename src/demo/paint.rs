@@ -17,22 +17,12 @@ pub(crate) struct Spec {
 
 /// Noise on every pixel.
 pub(crate) const fn spec(width: u32, height: u32, noise: u8) -> Spec {
-    Spec {
-        width,
-        height,
-        noise,
-        density: 256,
-    }
+    Spec { width, height, noise, density: 256 }
 }
 
 /// Noise on `density` pixels in 256.
 pub(crate) const fn sparse(width: u32, height: u32, noise: u8, density: u16) -> Spec {
-    Spec {
-        width,
-        height,
-        noise,
-        density,
-    }
+    Spec { width, height, noise, density }
 }
 
 /// Paints plasma (sums of sine waves through a cosine palette) with a few discs on top
@@ -70,32 +60,24 @@ impl Painter {
     pub(crate) fn new(spec: &Spec, style: u64, phase: u8) -> Self {
         let mut rng = SplitMix::new(style);
         let (width, height) = (spec.width as usize, spec.height as usize);
-        let sine: [u8; 256] = std::array::from_fn(|i| {
-            (127.5 + 127.0 * (i as f64 * std::f64::consts::TAU / 256.0).sin()) as u8
-        });
+        let sine: [u8; 256] =
+            std::array::from_fn(|i| (127.5 + 127.0 * (i as f64 * std::f64::consts::TAU / 256.0).sin()) as u8);
         let phase = phase as usize;
         let wave = |rng: &mut SplitMix, length: usize, phase: usize| -> Vec<u8> {
             let cycles = rng.between(1, 3) as usize;
             let offset = rng.below(256) as usize + phase;
-            (0..length)
-                .map(|i| sine[(i * cycles * 256 / length.max(1) + offset) & 255])
-                .collect()
+            (0..length).map(|i| sine[(i * cycles * 256 / length.max(1) + offset) & 255]).collect()
         };
         let columns = wave(&mut rng, width, phase);
         let rows = wave(&mut rng, height, 0);
         let diagonals = wave(&mut rng, width + height, phase);
-        let ring_center = (
-            rng.below(width as u64) as i64,
-            rng.below(height as u64) as i64,
-        );
+        let ring_center = (rng.below(width as u64) as i64, rng.below(height as u64) as i64);
         // About two rings across the larger side.
         let reach = (width.max(height) as u64).pow(2);
         let ring_shift = (reach / 512).max(1).ilog2();
         let ring_phase = (rng.below(256) as usize + phase) as u8;
         let palette = Self::palette(&mut rng);
-        let discs = (0..rng.between(3, 6))
-            .map(|_| Self::disc(&mut rng, width, height))
-            .collect();
+        let discs = (0..rng.between(3, 6)).map(|_| Self::disc(&mut rng, width, height)).collect();
         let noise_seed = (rng.next_u64() as u32) | 1;
         Self {
             width,
@@ -125,8 +107,7 @@ impl Painter {
     }
 
     fn disc(rng: &mut SplitMix, width: usize, height: usize) -> Disc {
-        let radius =
-            rng.between(width.min(height) as u64 / 12, width.min(height) as u64 / 4) as i64;
+        let radius = rng.between(width.min(height) as u64 / 12, width.min(height) as u64 / 4) as i64;
         Disc {
             x: rng.below(width as u64) as i64,
             y: rng.below(height as u64) as i64,
@@ -138,9 +119,7 @@ impl Painter {
     /// The palette index of every pixel, row by row, before noise.
     fn indices(&self) -> Vec<u8> {
         let (cx, cy) = self.ring_center;
-        let dx_squared: Vec<i64> = (0..self.width as i64)
-            .map(|x| (x - cx) * (x - cx))
-            .collect();
+        let dx_squared: Vec<i64> = (0..self.width as i64).map(|x| (x - cx) * (x - cx)).collect();
         let mut out = Vec::with_capacity(self.width * self.height);
         for (y, &row) in self.rows.iter().enumerate() {
             let dy_squared = (y as i64 - cy) * (y as i64 - cy);
@@ -224,9 +203,7 @@ impl Noise {
             density: density as u32,
             sums: Vec::new(),
         };
-        noise.sums = (0..=u16::MAX)
-            .map(|at| ((at >> 8) as i32 + noise.delta(at as u32)).clamp(0, 255) as u8)
-            .collect();
+        noise.sums = (0..=u16::MAX).map(|at| ((at >> 8) as i32 + noise.delta(at as u32)).clamp(0, 255) as u8).collect();
         noise
     }
 
@@ -240,11 +217,7 @@ impl Noise {
         self.state ^= self.state << 13;
         self.state ^= self.state >> 17;
         self.state ^= self.state << 5;
-        if self.state >> 24 < self.density {
-            self.state
-        } else {
-            NO_NOISE
-        }
+        if self.state >> 24 < self.density { self.state } else { NO_NOISE }
     }
 
     /// Maps the low 8 bits of `bits` into the noise range, without a division.

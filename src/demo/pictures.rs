@@ -54,19 +54,9 @@ const PNG_SPECS: [Spec; 8] = [
     sparse(450, 800, 2, 16),
     sparse(1200, 900, 2, 16),
 ];
-const GIF_SPECS: [Spec; 6] = [
-    spec(480, 400, 3),
-    spec(640, 480, 2),
-    spec(400, 400, 4),
-    spec(800, 600, 1),
-    spec(500, 500, 3),
-    spec(600, 450, 2),
-];
-const ANIMATED_SPECS: [Spec; 3] = [
-    sparse(480, 400, 1, 8),
-    sparse(400, 400, 1, 16),
-    sparse(520, 400, 0, 0),
-];
+const GIF_SPECS: [Spec; 6] =
+    [spec(480, 400, 3), spec(640, 480, 2), spec(400, 400, 4), spec(800, 600, 1), spec(500, 500, 3), spec(600, 450, 2)];
+const ANIMATED_SPECS: [Spec; 3] = [sparse(480, 400, 1, 8), sparse(400, 400, 1, 16), sparse(520, 400, 0, 0)];
 /// Videos are never painted: these only give their listing a plausible size.
 const VIDEO_SPECS: [Spec; 3] = [spec(1280, 720, 0), spec(720, 1280, 0), spec(640, 640, 0)];
 
@@ -82,8 +72,7 @@ type Base = OnceLock<Result<Bytes, PictureError>>;
 static JPEG_BASES: [Base; JPEG_SPECS.len()] = [const { OnceLock::new() }; JPEG_SPECS.len()];
 static PNG_BASES: [Base; PNG_SPECS.len()] = [const { OnceLock::new() }; PNG_SPECS.len()];
 static GIF_BASES: [Base; GIF_SPECS.len()] = [const { OnceLock::new() }; GIF_SPECS.len()];
-static ANIMATED_BASES: [Base; ANIMATED_SPECS.len()] =
-    [const { OnceLock::new() }; ANIMATED_SPECS.len()];
+static ANIMATED_BASES: [Base; ANIMATED_SPECS.len()] = [const { OnceLock::new() }; ANIMATED_SPECS.len()];
 
 fn specs(kind: DemoKind) -> &'static [Spec] {
     match kind {
@@ -125,9 +114,7 @@ fn spec_of(kind: DemoKind, variant: usize) -> &'static Spec {
 pub(crate) fn is_ready(image: &DemoImage, rendition: Rendition) -> bool {
     match (image.kind, rendition) {
         (DemoKind::Video, _) | (_, Rendition::Mp4) => MP4_NOISE.get().is_some(),
-        _ => bases(image.kind)
-            .get(image.variant)
-            .is_none_or(|cell| cell.get().is_some()),
+        _ => bases(image.kind).get(image.variant).is_none_or(|cell| cell.get().is_some()),
     }
 }
 
@@ -137,12 +124,8 @@ pub(crate) fn file(image: &DemoImage, rendition: Rendition) -> Result<DemoFile, 
     let stamp = format!("galley demo {}", image.id);
     match (image.kind, rendition) {
         (DemoKind::Video, _) | (_, Rendition::Mp4) => Ok(mp4(&image.id)),
-        (DemoKind::Jpeg, Rendition::Original) => {
-            Ok(stamp_jpeg(base(image.kind, image.variant)?, &stamp))
-        }
-        (DemoKind::Png, Rendition::Original) => {
-            Ok(stamp_png(base(image.kind, image.variant)?, &stamp))
-        }
+        (DemoKind::Jpeg, Rendition::Original) => Ok(stamp_jpeg(base(image.kind, image.variant)?, &stamp)),
+        (DemoKind::Png, Rendition::Original) => Ok(stamp_png(base(image.kind, image.variant)?, &stamp)),
         (DemoKind::Gif | DemoKind::AnimatedGif, Rendition::Original) => {
             Ok(stamp_gif(base(image.kind, image.variant)?, &stamp))
         }
@@ -152,20 +135,14 @@ pub(crate) fn file(image: &DemoImage, rendition: Rendition) -> Result<DemoFile, 
 /// Base picture `variant` of `kind`, painted and encoded on first use.
 fn base(kind: DemoKind, variant: usize) -> Result<Bytes, PictureError> {
     let cells = bases(kind);
-    let cell = cells.get(variant).or(cells.first()).ok_or(PictureError {
-        kind: "video",
-        reason: "no base".into(),
-    })?;
+    let cell = cells.get(variant).or(cells.first()).ok_or(PictureError { kind: "video", reason: "no base".into() })?;
     cell.get_or_init(|| encode_base(kind, variant)).clone()
 }
 
 fn encode_base(kind: DemoKind, variant: usize) -> Result<Bytes, PictureError> {
     let spec = spec_of(kind, variant);
     let style = rng::mix(kind as u64, variant as u64);
-    let failed = |reason: image::ImageError| PictureError {
-        kind: kind.mime(),
-        reason: reason.to_string(),
-    };
+    let failed = |reason: image::ImageError| PictureError { kind: kind.mime(), reason: reason.to_string() };
     let bytes = match kind {
         DemoKind::Jpeg => encode_jpeg(&Painter::new(spec, style, 0).rgb(1), spec),
         // PNGs are usually graphics: flat bands compress the way they do.
@@ -208,11 +185,9 @@ fn encode_gif(spec: &Spec, style: u64, frames: u32) -> image::ImageResult<Vec<u8
             let phase = (frame * 256 / frames.max(1)) as u8;
             let rgba = Painter::new(spec, style, phase).indexed_rgba();
             let Some(image) = RgbaImage::from_raw(spec.width, spec.height, rgba) else {
-                return Err(image::ImageError::Parameter(
-                    image::error::ParameterError::from_kind(
-                        image::error::ParameterErrorKind::DimensionMismatch,
-                    ),
-                ));
+                return Err(image::ImageError::Parameter(image::error::ParameterError::from_kind(
+                    image::error::ParameterErrorKind::DimensionMismatch,
+                )));
             };
             let delay = Delay::from_numer_denom_ms(FRAME_DELAY_MS, 1);
             encoder.encode_frame(Frame::from_parts(image, 0, 0, delay))?;
@@ -231,16 +206,12 @@ pub(crate) struct DemoFile {
 impl DemoFile {
     /// A file in one piece, such as a JSON body.
     pub(crate) fn whole(bytes: Bytes) -> Self {
-        Self {
-            parts: [bytes, Bytes::new(), Bytes::new()],
-        }
+        Self { parts: [bytes, Bytes::new(), Bytes::new()] }
     }
 
     fn spliced(base: &Bytes, at: usize, stamp: Vec<u8>) -> Self {
         let at = at.min(base.len());
-        Self {
-            parts: [base.slice(..at), Bytes::from(stamp), base.slice(at..)],
-        }
+        Self { parts: [base.slice(..at), Bytes::from(stamp), base.slice(at..)] }
     }
 
     pub(crate) fn len(&self) -> u64 {
@@ -315,19 +286,9 @@ fn stamp_gif(base: Bytes, text: &str) -> DemoFile {
 fn crc32(data: &[u8]) -> u32 {
     static TABLE: OnceLock<[u32; 256]> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        std::array::from_fn(|n| {
-            (0..8).fold(n as u32, |c, _| {
-                if c & 1 == 1 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                }
-            })
-        })
+        std::array::from_fn(|n| (0..8).fold(n as u32, |c, _| if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 }))
     });
-    !data.iter().fold(!0u32, |c, &byte| {
-        table[((c ^ byte as u32) & 0xFF) as usize] ^ (c >> 8)
-    })
+    !data.iter().fold(!0u32, |c, &byte| table[((c ^ byte as u32) & 0xFF) as usize] ^ (c >> 8))
 }
 
 /// The length of the mp4 served for `id`: 150 KB to 600 KB, fixed by the id.
@@ -344,11 +305,7 @@ const MP4_NOISE_LEN: usize = 1 << 20;
 fn mp4(id: &str) -> DemoFile {
     let noise = MP4_NOISE.get_or_init(|| {
         let mut rng = SplitMix::new(0x6D70_3400);
-        Bytes::from(
-            (0..MP4_NOISE_LEN / 8)
-                .flat_map(|_| rng.next_u64().to_le_bytes())
-                .collect::<Vec<u8>>(),
-        )
+        Bytes::from((0..MP4_NOISE_LEN / 8).flat_map(|_| rng.next_u64().to_le_bytes()).collect::<Vec<u8>>())
     });
     let mut head = Vec::with_capacity(96);
     head.extend_from_slice(&24u32.to_be_bytes());
@@ -362,18 +319,11 @@ fn mp4(id: &str) -> DemoFile {
     head.extend_from_slice(&(8 + payload as u32).to_be_bytes());
     head.extend_from_slice(b"mdat");
     let offset = hash(id) as usize % (MP4_NOISE_LEN - payload + 1);
-    DemoFile {
-        parts: [
-            Bytes::from(head),
-            Bytes::new(),
-            noise.slice(offset..offset + payload),
-        ],
-    }
+    DemoFile { parts: [Bytes::from(head), Bytes::new(), noise.slice(offset..offset + payload)] }
 }
 
 fn hash(text: &str) -> u64 {
-    text.bytes()
-        .fold(0x5EED, |h, byte| rng::mix(h, byte as u64))
+    text.bytes().fold(0x5EED, |h, byte| rng::mix(h, byte as u64))
 }
 
 #[cfg(test)]
@@ -382,40 +332,19 @@ mod tests {
 
     fn image(kind: DemoKind, variant: usize, id: &str) -> DemoImage {
         let (width, height) = dimensions(kind, variant);
-        DemoImage {
-            id: id.into(),
-            title: String::new(),
-            kind,
-            width,
-            height,
-            album: None,
-            variant,
-        }
+        DemoImage { id: id.into(), title: String::new(), kind, width, height, album: None, variant }
     }
 
     #[test]
     fn every_base_decodes_to_its_listed_size_after_stamping() {
-        for kind in [
-            DemoKind::Jpeg,
-            DemoKind::Png,
-            DemoKind::Gif,
-            DemoKind::AnimatedGif,
-        ] {
+        for kind in [DemoKind::Jpeg, DemoKind::Png, DemoKind::Gif, DemoKind::AnimatedGif] {
             for variant in 0..variants(kind) {
                 let image = image(kind, variant, "aB3dE9x");
                 let bytes = file(&image, Rendition::Original).unwrap().to_bytes();
-                let decoded = image::load_from_memory(&bytes)
-                    .unwrap_or_else(|e| panic!("{kind:?} {variant}: {e}"));
-                assert_eq!(
-                    (decoded.width(), decoded.height()),
-                    (image.width, image.height),
-                    "{kind:?} {variant}"
-                );
+                let decoded = image::load_from_memory(&bytes).unwrap_or_else(|e| panic!("{kind:?} {variant}: {e}"));
+                assert_eq!((decoded.width(), decoded.height()), (image.width, image.height), "{kind:?} {variant}");
                 let text = b"galley demo aB3dE9x";
-                assert!(
-                    bytes.windows(text.len()).any(|w| w == text),
-                    "{kind:?} {variant} lacks its stamp"
-                );
+                assert!(bytes.windows(text.len()).any(|w| w == text), "{kind:?} {variant} lacks its stamp");
             }
         }
     }
@@ -431,12 +360,7 @@ mod tests {
     #[test]
     fn animated_gifs_have_several_frames() {
         use image::AnimationDecoder;
-        let bytes = file(
-            &image(DemoKind::AnimatedGif, 0, "anim123"),
-            Rendition::Original,
-        )
-        .unwrap()
-        .to_bytes();
+        let bytes = file(&image(DemoKind::AnimatedGif, 0, "anim123"), Rendition::Original).unwrap().to_bytes();
         let decoder = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(bytes)).unwrap();
         let frames = decoder.into_frames().collect_frames().unwrap();
         assert_eq!(frames.len(), ANIMATION_FRAMES as usize);
@@ -456,18 +380,9 @@ mod tests {
     fn chunks_cover_the_requested_prefix() {
         let file = mp4("chunky1");
         let whole = file.to_bytes();
-        for (max, limit) in [
-            (1000, file.len()),
-            (4096, file.len() / 2),
-            (7, 10),
-            (1000, 0),
-        ] {
+        for (max, limit) in [(1000, file.len()), (4096, file.len() / 2), (7, 10), (1000, 0)] {
             let chunks = file.chunks(max, limit);
-            assert!(
-                chunks
-                    .iter()
-                    .all(|chunk| chunk.len() <= max && !chunk.is_empty())
-            );
+            assert!(chunks.iter().all(|chunk| chunk.len() <= max && !chunk.is_empty()));
             let joined: Vec<u8> = chunks.concat();
             assert_eq!(joined, whole[..limit as usize]);
         }
@@ -481,42 +396,23 @@ mod tests {
 
     #[test]
     fn a_typical_gallery_averages_about_200_kb() {
-        let gallery = crate::demo::demo_gallery(&crate::demo::DemoConfig {
-            images: 2000,
-            ..Default::default()
-        });
-        let sizes: Vec<u64> = gallery
-            .images()
-            .map(|image| image.size().unwrap())
-            .collect();
+        let gallery = crate::demo::demo_gallery(&crate::demo::DemoConfig { images: 2000, ..Default::default() });
+        let sizes: Vec<u64> = gallery.images().map(|image| image.size().unwrap()).collect();
         let average = sizes.iter().sum::<u64>() / sizes.len() as u64;
         assert!((170_000..=250_000).contains(&average), "{average}");
-        assert!(
-            sizes
-                .iter()
-                .all(|size| (100_000..=1_000_000).contains(size))
-        );
+        assert!(sizes.iter().all(|size| (100_000..=1_000_000).contains(size)));
     }
 
     /// Prints every base's size and how long it took: `cargo test --lib demo::pictures -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn print_base_sizes() {
-        for kind in [
-            DemoKind::Jpeg,
-            DemoKind::Png,
-            DemoKind::Gif,
-            DemoKind::AnimatedGif,
-        ] {
+        for kind in [DemoKind::Jpeg, DemoKind::Png, DemoKind::Gif, DemoKind::AnimatedGif] {
             for variant in 0..variants(kind) {
                 let started = std::time::Instant::now();
                 let size = base(kind, variant).unwrap().len();
                 let (w, h) = dimensions(kind, variant);
-                println!(
-                    "{kind:?} {variant}: {w}x{h} {} KB in {:?}",
-                    size / 1000,
-                    started.elapsed()
-                );
+                println!("{kind:?} {variant}: {w}x{h} {} KB in {:?}", size / 1000, started.elapsed());
             }
         }
     }

@@ -118,10 +118,7 @@ fn app(state: Arc<DemoState>) -> Router {
         .route("/i/{file}", get(host::image))
         .route("/3/{*path}", get(api::api))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            add_latency,
-        ))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), add_latency))
         .with_state(state)
 }
 
@@ -150,12 +147,7 @@ impl DemoServer {
                 tracing::warn!("demo server stopped: {error}");
             }
         });
-        Ok(DemoServer {
-            addr,
-            base_url,
-            state,
-            task: Some(task),
-        })
+        Ok(DemoServer { addr, base_url, state, task: Some(task) })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -214,11 +206,7 @@ impl Drop for DemoServer {
 
 /// Runs a demo server on 127.0.0.1:`port` until ctrl-c, for `galley demo-server`.
 /// Prints nothing itself: `on_ready` gets the bound address (to print) once listening.
-pub async fn run_until_ctrl_c(
-    config: DemoConfig,
-    port: u16,
-    on_ready: impl FnOnce(SocketAddr),
-) -> io::Result<()> {
+pub async fn run_until_ctrl_c(config: DemoConfig, port: u16, on_ready: impl FnOnce(SocketAddr)) -> io::Result<()> {
     let server = DemoServer::start(config, port).await?;
     on_ready(server.addr());
     let stopped = tokio::signal::ctrl_c().await;
@@ -227,11 +215,7 @@ pub async fn run_until_ctrl_c(
 }
 
 /// Sleeps `config.latency` before every response (or answers 503 if stopping meanwhile).
-async fn add_latency(
-    State(state): State<Arc<DemoState>>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn add_latency(State(state): State<Arc<DemoState>>, request: Request, next: Next) -> Response {
     let latency = state.config.latency;
     if !latency.is_zero() {
         tokio::select! {
@@ -260,19 +244,10 @@ async fn urls(State(state): State<Arc<DemoState>>, headers: HeaderMap) -> Respon
     let Some(host) = api::request_host(&headers) else {
         return (StatusCode::BAD_REQUEST, "missing or invalid Host header\n").into_response();
     };
-    let text: String = state
-        .gallery
-        .images()
-        .map(|image| format!("http://{host}{}\n", image.link_path()))
-        .collect();
+    let text: String = state.gallery.images().map(|image| format!("http://{host}{}\n", image.link_path())).collect();
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
 }
 
 async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "not found\n",
-    )
-        .into_response()
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "not found\n").into_response()
 }

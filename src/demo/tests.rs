@@ -10,23 +10,15 @@ use sha2::{Digest, Sha256};
 use super::*;
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a plain HTTP client builds")
+    reqwest::Client::builder().no_proxy().build().expect("a plain HTTP client builds")
 }
 
 async fn start(config: DemoConfig) -> DemoServer {
-    DemoServer::start(config, 0)
-        .await
-        .expect("binds 127.0.0.1:0")
+    DemoServer::start(config, 0).await.expect("binds 127.0.0.1:0")
 }
 
 fn config(images: usize) -> DemoConfig {
-    DemoConfig {
-        images,
-        ..DemoConfig::default()
-    }
+    DemoConfig { images, ..DemoConfig::default() }
 }
 
 /// GETs an API path with the demo Client-ID; returns status, headers and JSON body.
@@ -64,13 +56,9 @@ async fn list(server: &DemoServer, pages: usize) -> Vec<Value> {
             }
             let members = match entry.get("images") {
                 Some(images) => images.clone(),
-                None => api(
-                    server,
-                    &format!("/3/album/{}/images", entry["id"].as_str().unwrap()),
-                )
-                .await
-                .2["data"]
-                    .clone(),
+                None => {
+                    api(server, &format!("/3/album/{}/images", entry["id"].as_str().unwrap())).await.2["data"].clone()
+                }
             };
             items.extend(members.as_array().expect("album images").iter().cloned());
         }
@@ -81,20 +69,13 @@ async fn list(server: &DemoServer, pages: usize) -> Vec<Value> {
 async fn download(url: &str) -> reqwest::Result<(StatusCode, String, Option<u64>, bytes::Bytes)> {
     let response = client().get(url).send().await?;
     let status = response.status();
-    let mime = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let mime = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let length = response.content_length();
     Ok((status, mime, length, response.bytes().await?))
 }
 
 fn is_image_item(item: &Value) -> bool {
-    item["type"]
-        .as_str()
-        .is_some_and(|mime| mime.starts_with("image/"))
+    item["type"].as_str().is_some_and(|mime| mime.starts_with("image/"))
 }
 
 #[tokio::test]
@@ -106,27 +87,12 @@ async fn same_seed_serves_the_same_json_and_bytes() {
     let text_b = page_b.to_string().replace(&b.addr().to_string(), "HOST");
     assert_eq!(text_a, text_b);
     for id in a.image_ids().iter().take(5) {
-        let name = a
-            .gallery()
-            .images()
-            .find(|image| &image.id == id)
-            .unwrap()
-            .link_path();
-        let bytes_a = download(a.base_url().join(&name).unwrap().as_str())
-            .await
-            .unwrap()
-            .3;
-        let bytes_b = download(b.base_url().join(&name).unwrap().as_str())
-            .await
-            .unwrap()
-            .3;
+        let name = a.gallery().images().find(|image| &image.id == id).unwrap().link_path();
+        let bytes_a = download(a.base_url().join(&name).unwrap().as_str()).await.unwrap().3;
+        let bytes_b = download(b.base_url().join(&name).unwrap().as_str()).await.unwrap().3;
         assert_eq!(bytes_a, bytes_b);
     }
-    let other = start(DemoConfig {
-        seed: 2,
-        ..config(30)
-    })
-    .await;
+    let other = start(DemoConfig { seed: 2, ..config(30) }).await;
     assert_ne!(a.image_ids(), other.image_ids());
 }
 
@@ -144,22 +110,10 @@ async fn served_images_decode_match_their_listing_and_never_share_bytes() {
         assert_eq!(mime, item["type"].as_str().unwrap(), "{link}");
         assert_eq!(length, Some(bytes.len() as u64), "{link}");
         assert_eq!(item["size"].as_u64(), Some(bytes.len() as u64), "{link}");
-        let decoded =
-            image::load_from_memory(&bytes).unwrap_or_else(|error| panic!("{link}: {error}"));
-        assert_eq!(
-            Some(decoded.width() as u64),
-            item["width"].as_u64(),
-            "{link}"
-        );
-        assert_eq!(
-            Some(decoded.height() as u64),
-            item["height"].as_u64(),
-            "{link}"
-        );
-        assert!(
-            hashes.insert(Sha256::digest(&bytes)),
-            "{link} repeats another image's bytes"
-        );
+        let decoded = image::load_from_memory(&bytes).unwrap_or_else(|error| panic!("{link}: {error}"));
+        assert_eq!(Some(decoded.width() as u64), item["width"].as_u64(), "{link}");
+        assert_eq!(Some(decoded.height() as u64), item["height"].as_u64(), "{link}");
+        assert!(hashes.insert(Sha256::digest(&bytes)), "{link} repeats another image's bytes");
         if item["animated"] == Value::Bool(true) {
             let mp4 = item["mp4"].as_str().unwrap();
             let (status, mime, _, bytes) = download(mp4).await.unwrap();
@@ -174,10 +128,7 @@ async fn served_images_decode_match_their_listing_and_never_share_bytes() {
 async fn videos_are_listed_with_servable_mp4s_and_do_not_count_as_images() {
     let server = start(config(60)).await;
     let items = list(&server, server.gallery().page_count()).await;
-    let videos: Vec<&Value> = items
-        .iter()
-        .filter(|item| item["type"] == "video/mp4")
-        .collect();
+    let videos: Vec<&Value> = items.iter().filter(|item| item["type"] == "video/mp4").collect();
     assert!(!videos.is_empty());
     assert_eq!(items.len() - videos.len(), 60);
     for video in videos {
@@ -198,12 +149,7 @@ fn every_file_of_a_large_gallery_has_distinct_bytes() {
         let mut files = vec![(image.link_path(), image.bytes().unwrap())];
         if image.kind == DemoKind::AnimatedGif {
             let (mp4, _) = gallery.file(&format!("{}.mp4", image.id)).unwrap();
-            files.push((
-                format!("{}.mp4", image.id),
-                pictures::file(mp4, gallery::Rendition::Mp4)
-                    .unwrap()
-                    .to_bytes(),
-            ));
+            files.push((format!("{}.mp4", image.id), pictures::file(mp4, gallery::Rendition::Mp4).unwrap().to_bytes()));
         }
         for (name, bytes) in files {
             if let Some(other) = hashes.insert(Sha256::digest(&bytes), name.clone()) {
@@ -215,12 +161,7 @@ fn every_file_of_a_large_gallery_has_distinct_bytes() {
 
 #[tokio::test]
 async fn pages_list_every_image_once_then_repeat_page_zero() {
-    let server = start(DemoConfig {
-        images: 150,
-        page_size: 20,
-        ..DemoConfig::default()
-    })
-    .await;
+    let server = start(DemoConfig { images: 150, page_size: 20, ..DemoConfig::default() }).await;
     let pages = server.gallery().page_count();
     let mut ids = Vec::new();
     for page in 0..pages {
@@ -231,11 +172,7 @@ async fn pages_list_every_image_once_then_repeat_page_zero() {
         } else {
             assert!(!entries.is_empty() && entries.len() <= 20);
         }
-        ids.extend(
-            entries
-                .iter()
-                .map(|entry| entry["id"].as_str().unwrap().to_owned()),
-        );
+        ids.extend(entries.iter().map(|entry| entry["id"].as_str().unwrap().to_owned()));
     }
     let unique: HashSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "an entry appears on two pages");
@@ -274,22 +211,14 @@ async fn every_gallery_flavour_serves_the_same_gallery() {
 #[tokio::test]
 async fn invalid_gallery_segments_get_imgur_style_400s() {
     let server = start(config(5)).await;
-    for path in [
-        "/3/gallery/cold/viral/day/0",
-        "/3/gallery/hot/best/day/0",
-        "/3/gallery/hot/viral/day/x",
-    ] {
+    for path in ["/3/gallery/cold/viral/day/0", "/3/gallery/hot/best/day/0", "/3/gallery/hot/viral/day/x"] {
         let (status, _, body) = api(&server, path).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
         assert_eq!(body["success"], Value::Bool(false));
         assert_eq!(body["status"], 400);
         assert_eq!(body["data"]["request"], path);
         assert_eq!(body["data"]["method"], "GET");
-        assert!(
-            body["data"]["error"]
-                .as_str()
-                .is_some_and(|error| !error.is_empty())
-        );
+        assert!(body["data"]["error"].as_str().is_some_and(|error| !error.is_empty()));
     }
 }
 
@@ -298,10 +227,7 @@ async fn client_ids_are_demanded_and_bad_is_refused() {
     let server = start(config(5)).await;
     let path = "/3/gallery/hot/viral/day/0";
     let (status, _, body) = api_as(&server, path, None).await;
-    assert_eq!(
-        (status, body["status"].as_u64()),
-        (StatusCode::UNAUTHORIZED, Some(401))
-    );
+    assert_eq!((status, body["status"].as_u64()), (StatusCode::UNAUTHORIZED, Some(401)));
     let (status, _, _) = api_as(&server, path, Some("")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, body) = api_as(&server, path, Some(REFUSED_CLIENT_ID)).await;
@@ -313,29 +239,16 @@ async fn client_ids_are_demanded_and_bad_is_refused() {
     });
     assert_eq!(body, expected);
     // The image host and the link list need no Client-ID, like i.imgur.com.
-    let link = server
-        .base_url()
-        .join(&server.gallery().images().next().unwrap().link_path())
-        .unwrap();
+    let link = server.base_url().join(&server.gallery().images().next().unwrap().link_path()).unwrap();
     assert_eq!(download(link.as_str()).await.unwrap().0, StatusCode::OK);
-    assert_eq!(
-        download(server.base_url().join("urls.txt").unwrap().as_str())
-            .await
-            .unwrap()
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(download(server.base_url().join("urls.txt").unwrap().as_str()).await.unwrap().0, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn rate_limit_headers_count_down() {
     let server = start(config(5)).await;
     let remaining = |headers: &reqwest::header::HeaderMap, name: &str| -> u64 {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap()
+        headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap()
     };
     let (_, first, _) = api(&server, "/3/gallery/hot/viral/day/0").await;
     let (_, second, _) = api(&server, "/3/gallery/hot/viral/day/1").await;
@@ -344,10 +257,7 @@ async fn rate_limit_headers_count_down() {
     assert_eq!(remaining(&first, "x-ratelimit-clientremaining"), 12_499);
     assert_eq!(remaining(&second, "x-ratelimit-clientremaining"), 12_498);
     assert_eq!(remaining(&second, "x-ratelimit-userremaining"), 1_998);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let reset = remaining(&second, "x-ratelimit-userreset");
     assert!((now + 3500..=now + 3700).contains(&reset), "{reset}");
     assert_eq!(server.stats().api_requests, 2);
@@ -357,12 +267,8 @@ async fn rate_limit_headers_count_down() {
 async fn albums_come_with_and_without_inline_images() {
     let server = start(config(40)).await;
     let (_, _, body) = api(&server, "/3/gallery/hot/viral/day/0").await;
-    let albums: Vec<&Value> = body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|entry| entry["is_album"] == true)
-        .collect();
+    let albums: Vec<&Value> =
+        body["data"].as_array().unwrap().iter().filter(|entry| entry["is_album"] == true).collect();
     assert!(albums.iter().any(|album| album.get("images").is_some()));
     assert!(albums.iter().any(|album| album.get("images").is_none()));
     for album in albums {
@@ -375,17 +281,8 @@ async fn albums_come_with_and_without_inline_images() {
             assert_eq!(inline.as_array().unwrap(), &listed);
         }
         let expected = &server.gallery().album(id).unwrap().images;
-        let ids: Vec<&str> = listed
-            .iter()
-            .map(|image| image["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            ids,
-            expected
-                .iter()
-                .map(|image| image.id.as_str())
-                .collect::<Vec<_>>()
-        );
+        let ids: Vec<&str> = listed.iter().map(|image| image["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, expected.iter().map(|image| image.id.as_str()).collect::<Vec<_>>());
         let (_, _, whole) = api(&server, &format!("/3/album/{id}")).await;
         assert_eq!(whole["data"]["images"].as_array().unwrap(), &listed);
     }
@@ -399,34 +296,13 @@ async fn unknown_albums_and_files_are_404s() {
         (status, body["status"].as_u64(), body["success"].as_bool()),
         (StatusCode::NOT_FOUND, Some(404), Some(false))
     );
-    for path in [
-        "/i/zzzzzzz.jpg",
-        "/i/..%2F..%2Fetc%2Fpasswd",
-        "/i/",
-        "/nothing",
-    ] {
-        let status = download(server.base_url().join(path).unwrap().as_str())
-            .await
-            .unwrap()
-            .0;
+    for path in ["/i/zzzzzzz.jpg", "/i/..%2F..%2Fetc%2Fpasswd", "/i/", "/nothing"] {
+        let status = download(server.base_url().join(path).unwrap().as_str()).await.unwrap().0;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
     // A still image has no mp4 rendition.
-    let still = server
-        .gallery()
-        .images()
-        .find(|image| !image.kind.animated())
-        .unwrap();
-    let status = download(
-        server
-            .base_url()
-            .join(&format!("/i/{}.mp4", still.id))
-            .unwrap()
-            .as_str(),
-    )
-    .await
-    .unwrap()
-    .0;
+    let still = server.gallery().images().find(|image| !image.kind.animated()).unwrap();
+    let status = download(server.base_url().join(&format!("/i/{}.mp4", still.id)).unwrap().as_str()).await.unwrap().0;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -447,12 +323,7 @@ async fn fetch_outcome(url: &str) -> Outcome {
     if status != StatusCode::OK {
         return Outcome::Status(status.as_u16());
     }
-    let mime = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let mime = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let length = response.content_length();
     let Ok(bytes) = response.bytes().await else {
         return Outcome::BrokenBody;
@@ -469,31 +340,19 @@ async fn fetch_outcome(url: &str) -> Outcome {
 #[tokio::test]
 async fn fail_rate_one_never_delivers_a_valid_image_and_shows_every_fault() {
     use super::host::Fault;
-    let server = start(DemoConfig {
-        fail_rate: 1.0,
-        ..config(10)
-    })
-    .await;
-    let link = server
-        .base_url()
-        .join(&server.gallery().images().next().unwrap().link_path())
-        .unwrap();
+    let server = start(DemoConfig { fail_rate: 1.0, ..config(10) }).await;
+    let link = server.base_url().join(&server.gallery().images().next().unwrap().link_path()).unwrap();
     let mut seen = HashSet::new();
     // Requests go one at a time, so request n meets the fault the seed gives n.
     for request in 0..60 {
-        let fault =
-            Fault::for_request(server.config().seed, request, 1.0).expect("every request faults");
+        let fault = Fault::for_request(server.config().seed, request, 1.0).expect("every request faults");
         let expected = match fault {
             Fault::ServerError => Outcome::Status(500),
             Fault::TooManyRequests => Outcome::Status(429),
             Fault::Reset | Fault::Truncated => Outcome::BrokenBody,
             Fault::HtmlPage => Outcome::NotAnImage,
         };
-        assert_eq!(
-            fetch_outcome(link.as_str()).await,
-            expected,
-            "request {request}: {fault:?}"
-        );
+        assert_eq!(fetch_outcome(link.as_str()).await, expected, "request {request}: {fault:?}");
         seen.insert(fault);
     }
     assert_eq!(seen.len(), 5, "{seen:?}");
@@ -513,11 +372,7 @@ async fn fail_rate_zero_never_faults() {
 
 #[tokio::test]
 async fn retries_get_through_a_flaky_host() {
-    let server = start(DemoConfig {
-        fail_rate: 0.5,
-        ..config(10)
-    })
-    .await;
+    let server = start(DemoConfig { fail_rate: 0.5, ..config(10) }).await;
     for image in server.gallery().images() {
         let link = server.base_url().join(&image.link_path()).unwrap();
         let mut attempts = 0;
@@ -531,15 +386,8 @@ async fn retries_get_through_a_flaky_host() {
 
 #[tokio::test]
 async fn the_429_fault_says_when_to_retry() {
-    let server = start(DemoConfig {
-        fail_rate: 1.0,
-        ..config(3)
-    })
-    .await;
-    let link = server
-        .base_url()
-        .join(&server.gallery().images().next().unwrap().link_path())
-        .unwrap();
+    let server = start(DemoConfig { fail_rate: 1.0, ..config(3) }).await;
+    let link = server.base_url().join(&server.gallery().images().next().unwrap().link_path()).unwrap();
     for _ in 0..60 {
         let Ok(response) = client().get(link.clone()).send().await else {
             continue;
@@ -554,72 +402,38 @@ async fn the_429_fault_says_when_to_retry() {
 
 #[tokio::test]
 async fn bandwidth_paces_bodies() {
-    let server = start(DemoConfig {
-        bandwidth: Some(400_000),
-        ..config(3)
-    })
-    .await;
+    let server = start(DemoConfig { bandwidth: Some(400_000), ..config(3) }).await;
     let image = server.gallery().images().next().unwrap().clone();
-    let size = tokio::task::spawn_blocking(move || image.size().unwrap())
-        .await
-        .unwrap();
-    let link = server
-        .base_url()
-        .join(&server.gallery().images().next().unwrap().link_path())
-        .unwrap();
+    let size = tokio::task::spawn_blocking(move || image.size().unwrap()).await.unwrap();
+    let link = server.base_url().join(&server.gallery().images().next().unwrap().link_path()).unwrap();
     let started = Instant::now();
     let bytes = download(link.as_str()).await.unwrap().3;
     let elapsed = started.elapsed().as_secs_f64();
     let expected = size as f64 / 400_000.0;
     assert_eq!(bytes.len() as u64, size);
-    assert!(
-        elapsed >= expected * 0.9,
-        "{elapsed} s for {size} bytes at 400 KB/s"
-    );
-    assert!(
-        elapsed < expected * 3.0 + 1.0,
-        "{elapsed} s for {size} bytes at 400 KB/s"
-    );
+    assert!(elapsed >= expected * 0.9, "{elapsed} s for {size} bytes at 400 KB/s");
+    assert!(elapsed < expected * 3.0 + 1.0, "{elapsed} s for {size} bytes at 400 KB/s");
 }
 
 #[tokio::test]
 async fn bandwidth_paces_api_bodies_too() {
-    let server = start(DemoConfig {
-        bandwidth: Some(20_000),
-        ..config(12)
-    })
-    .await;
+    let server = start(DemoConfig { bandwidth: Some(20_000), ..config(12) }).await;
     let started = Instant::now();
     let response = client()
-        .get(
-            server
-                .base_url()
-                .join("/3/gallery/hot/viral/day/0")
-                .unwrap(),
-        )
+        .get(server.base_url().join("/3/gallery/hot/viral/day/0").unwrap())
         .header("Authorization", "Client-ID demo")
         .send()
         .await
         .unwrap();
     let length = response.bytes().await.unwrap().len();
     let expected = length as f64 / 20_000.0;
-    assert!(
-        started.elapsed().as_secs_f64() >= expected * 0.9,
-        "{length} bytes"
-    );
+    assert!(started.elapsed().as_secs_f64() >= expected * 0.9, "{length} bytes");
 }
 
 #[tokio::test]
 async fn latency_delays_every_response() {
-    let server = start(DemoConfig {
-        latency: Duration::from_millis(300),
-        ..config(3)
-    })
-    .await;
-    let link = server
-        .base_url()
-        .join(&server.gallery().images().next().unwrap().link_path())
-        .unwrap();
+    let server = start(DemoConfig { latency: Duration::from_millis(300), ..config(3) }).await;
+    let link = server.base_url().join(&server.gallery().images().next().unwrap().link_path()).unwrap();
     // The first answers may also wait for pictures to be made: time the second ones.
     let _ = api(&server, "/3/gallery/hot/viral/day/0").await;
     let _ = download(link.as_str()).await;
@@ -634,9 +448,7 @@ async fn latency_delays_every_response() {
 #[tokio::test]
 async fn urls_txt_lists_every_image_link() {
     let server = start(config(45)).await;
-    let (status, mime, _, body) = download(server.base_url().join("urls.txt").unwrap().as_str())
-        .await
-        .unwrap();
+    let (status, mime, _, body) = download(server.base_url().join("urls.txt").unwrap().as_str()).await.unwrap();
     assert_eq!(status, StatusCode::OK);
     assert!(mime.starts_with("text/plain"), "{mime}");
     let text = String::from_utf8(body.to_vec()).unwrap();
@@ -644,13 +456,7 @@ async fn urls_txt_lists_every_image_link() {
     let expected: Vec<String> = server
         .gallery()
         .images()
-        .map(|image| {
-            server
-                .base_url()
-                .join(&image.link_path())
-                .unwrap()
-                .to_string()
-        })
+        .map(|image| server.base_url().join(&image.link_path()).unwrap().to_string())
         .collect();
     assert_eq!(lines, expected);
     let listed: Vec<String> = list(&server, server.gallery().page_count())
@@ -676,25 +482,10 @@ async fn the_router_mounts_on_a_listener_of_ones_own() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let serving = tokio::spawn(async move { axum::serve(listener, router(config(12))).await });
-    let (status, _, _, body) = download(&format!("http://{addr}/3/gallery/hot/viral/day/0"))
-        .await
-        .unwrap();
-    assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
-        "{}",
-        String::from_utf8_lossy(&body)
-    );
-    let text = download(&format!("http://{addr}/urls.txt"))
-        .await
-        .unwrap()
-        .3;
-    let first = String::from_utf8(text.to_vec())
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .to_owned();
+    let (status, _, _, body) = download(&format!("http://{addr}/3/gallery/hot/viral/day/0")).await.unwrap();
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{}", String::from_utf8_lossy(&body));
+    let text = download(&format!("http://{addr}/urls.txt")).await.unwrap().3;
+    let first = String::from_utf8(text.to_vec()).unwrap().lines().next().unwrap().to_owned();
     assert!(first.starts_with(&format!("http://{addr}/i/")), "{first}");
     assert_eq!(download(&first).await.unwrap().0, StatusCode::OK);
     serving.abort();
@@ -730,20 +521,11 @@ async fn time_serving_400_images() {
     let server = start(config(400)).await;
     let (status, _, _) = api(&server, "/3/gallery/hot/viral/day/0").await;
     assert_eq!(status, StatusCode::OK);
-    println!(
-        "first gallery page, pictures made cold: {:.2} s",
-        started.elapsed().as_secs_f64()
-    );
+    println!("first gallery page, pictures made cold: {:.2} s", started.elapsed().as_secs_f64());
     let links: Vec<String> = server
         .gallery()
         .images()
-        .map(|image| {
-            server
-                .base_url()
-                .join(&image.link_path())
-                .unwrap()
-                .to_string()
-        })
+        .map(|image| server.base_url().join(&image.link_path()).unwrap().to_string())
         .collect();
     for pass in ["first (pictures made on demand)", "second (all cached)"] {
         let started = Instant::now();
@@ -752,17 +534,7 @@ async fn time_serving_400_images() {
         let results: Vec<usize> = futures_util::stream::iter(links.iter().cloned())
             .map(|link| {
                 let client = client.clone();
-                async move {
-                    client
-                        .get(link)
-                        .send()
-                        .await
-                        .unwrap()
-                        .bytes()
-                        .await
-                        .unwrap()
-                        .len()
-                }
+                async move { client.get(link).send().await.unwrap().bytes().await.unwrap().len() }
             })
             .buffer_unordered(16)
             .collect()

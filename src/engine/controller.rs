@@ -10,9 +10,9 @@ use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::error::EngineError;
 pub use super::events::Waker;
 use super::events::{EVENT_QUEUE, EventSink};
-use super::error::EngineError;
 use super::run::{compare, run_job};
 use super::scan;
 use super::types::{Command, Event, RunId};
@@ -68,11 +68,7 @@ impl Drop for Engine {
     }
 }
 
-async fn control(
-    mut commands: mpsc::UnboundedReceiver<Command>,
-    events: EventSink,
-    shutdown: CancellationToken,
-) {
+async fn control(mut commands: mpsc::UnboundedReceiver<Command>, events: EventSink, shutdown: CancellationToken) {
     let mut next_run: RunId = 1;
     let mut current = shutdown.child_token();
     let mut current_task: Option<tokio::task::JoinHandle<()>> = None;
@@ -104,8 +100,7 @@ async fn control(
                 let first = next_run;
                 next_run += levels.len() as RunId;
                 let (events, cancel) = (events.clone(), current.clone());
-                current_task =
-                    Some(tokio::spawn(compare(first, job, levels, events, cancel)));
+                current_task = Some(tokio::spawn(compare(first, job, levels, events, cancel)));
             }
             Command::Cancel => current.cancel(),
             Command::ScanFolder(dir) => {

@@ -46,7 +46,9 @@ impl Disk for LocalDisk {
 /// How one image ended.
 #[derive(Debug)]
 pub enum Outcome {
-    Saved { bytes: u64 },
+    Saved {
+        bytes: u64,
+    },
     Skipped,
     Failed,
     /// The disk is full: the whole run should stop.
@@ -324,9 +326,10 @@ impl Downloader {
         let lookup = tokio::task::spawn_blocking(move || {
             let archive = archive.lock().ok()?;
             let records = archive.images_with_sha256(&sha256).ok()?;
-            records.into_iter().map(|record| record.path).find(|other| {
-                other != &path && other.parent() == Some(dir.as_path()) && other.is_file()
-            })
+            records
+                .into_iter()
+                .map(|record| record.path)
+                .find(|other| other != &path && other.parent() == Some(dir.as_path()) && other.is_file())
         });
         lookup.await.ok().flatten()
     }
@@ -446,7 +449,14 @@ mod tests {
     fn only_http_links_are_fetched() {
         assert!(checked_link("https://i.imgur.com/a.jpg").is_ok());
         assert!(checked_link("http://127.0.0.1:8080/i/a.jpg").is_ok());
-        for bad in ["file:///etc/passwd", "data:image/png;base64,AAAA", "ftp://h/a.jpg", "javascript:alert(1)", "not a url", ""] {
+        for bad in [
+            "file:///etc/passwd",
+            "data:image/png;base64,AAAA",
+            "ftp://h/a.jpg",
+            "javascript:alert(1)",
+            "not a url",
+            "",
+        ] {
             let error = checked_link(bad).unwrap_err();
             assert!(matches!(error, DownloadError::BadLink(_)), "{bad}: {error}");
         }

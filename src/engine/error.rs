@@ -31,9 +31,7 @@ impl ApiError {
             ApiError::Refused { .. } => FatalKind::Auth,
             ApiError::Offline { .. } => FatalKind::Offline,
             ApiError::RateLimited { .. } => FatalKind::RateLimited,
-            ApiError::Malformed { .. } | ApiError::Status { .. } | ApiError::Cancelled => {
-                FatalKind::Api
-            }
+            ApiError::Malformed { .. } | ApiError::Status { .. } | ApiError::Cancelled => FatalKind::Api,
         };
         Fatal { kind, message: self.to_string() }
     }
@@ -72,9 +70,7 @@ impl DownloadError {
     /// error in disguise, and the retry budget bounds it).
     pub fn is_transient(&self) -> bool {
         match self {
-            DownloadError::Status { status, .. } => {
-                matches!(status, 408 | 429) || (500..=599).contains(status)
-            }
+            DownloadError::Status { status, .. } => matches!(status, 408 | 429) || (500..=599).contains(status),
             DownloadError::Network(_)
             | DownloadError::Timeout(_)
             | DownloadError::LengthMismatch { .. }
@@ -96,8 +92,7 @@ impl DownloadError {
     pub fn disk_full(&self) -> bool {
         match self {
             DownloadError::Disk { source, .. } => {
-                source.kind() == std::io::ErrorKind::StorageFull
-                    || source.raw_os_error() == Some(28) // ENOSPC on older kinds
+                source.kind() == std::io::ErrorKind::StorageFull || source.raw_os_error() == Some(28) // ENOSPC on older kinds
             }
             _ => false,
         }
@@ -105,11 +100,7 @@ impl DownloadError {
 
     pub fn from_reqwest(error: reqwest::Error) -> DownloadError {
         let text = describe_reqwest(&error);
-        if error.is_timeout() {
-            DownloadError::Timeout(text)
-        } else {
-            DownloadError::Network(text)
-        }
+        if error.is_timeout() { DownloadError::Timeout(text) } else { DownloadError::Network(text) }
     }
 }
 

@@ -209,7 +209,8 @@ impl ImgurClient {
             match status {
                 200..=299 => return parse_envelope(&body, &endpoint),
                 429 => {
-                    let wait = server_wait.unwrap_or_else(|| retry::backoff_ceiling(attempt)).min(retry::MAX_SERVER_WAIT);
+                    let wait =
+                        server_wait.unwrap_or_else(|| retry::backoff_ceiling(attempt)).min(retry::MAX_SERVER_WAIT);
                     if waited + wait > MAX_RATE_LIMIT_WAIT {
                         return Err(ApiError::RateLimited { endpoint, waited });
                     }
@@ -264,11 +265,7 @@ fn parse_envelope(body: &[u8], endpoint: &str) -> Result<serde_json::Value, ApiE
     let envelope: Envelope = serde_json::from_slice(body)
         .map_err(|error| ApiError::Malformed { endpoint: endpoint.to_owned(), reason: error.to_string() })?;
     if envelope.success == Some(false) {
-        return Err(ApiError::Status {
-            endpoint: endpoint.to_owned(),
-            status: 200,
-            message: error_message(body),
-        });
+        return Err(ApiError::Status { endpoint: endpoint.to_owned(), status: 200, message: error_message(body) });
     }
     Ok(envelope.data)
 }
@@ -332,7 +329,9 @@ pub fn rate_limits(headers: &reqwest::header::HeaderMap) -> RateLimits {
 
 /// How long a 429 asks us to wait: `Retry-After`, else until the user quota resets.
 pub fn rate_limit_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    if let Some(wait) = headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after) {
+    if let Some(wait) =
+        headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after)
+    {
         return Some(wait);
     }
     let reset = header_u64(headers, "x-ratelimit-userreset")?;
@@ -350,7 +349,13 @@ mod tests {
 
     #[test]
     fn keeps_jpeg_png_gif_and_drops_the_rest() {
-        for (mime, kept) in [("image/jpeg", true), ("image/png", true), ("image/gif", true), ("image/webp", false), ("video/mp4", false)] {
+        for (mime, kept) in [
+            ("image/jpeg", true),
+            ("image/png", true),
+            ("image/gif", true),
+            ("image/webp", false),
+            ("video/mp4", false),
+        ] {
             let item = raw(serde_json::json!({"id":"a","type":mime,"link":"http://h/a"}));
             assert_eq!(keep(item, false).is_some(), kept, "{mime}");
         }

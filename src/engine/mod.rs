@@ -11,14 +11,14 @@ pub mod naming;
 pub mod retry;
 pub mod run;
 pub mod scan;
-pub mod source;
 pub mod sniff;
+pub mod source;
 pub mod thumbnail;
 pub mod types;
 
 pub use controller::{Engine, Waker};
 pub use error::EngineError;
 pub use events::EventSink;
-pub use source::{Section, Sort, Source, SourceError, Window};
 pub use run::run_job;
+pub use source::{Section, Sort, Source, SourceError, Window};
 pub use types::*;

@@ -11,8 +11,8 @@ pub const MAX_STEM: usize = 120;
 
 /// Names Windows reserves for devices, whatever the extension.
 const RESERVED: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2",
+    "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
 /// A safe file stem from untrusted text: ASCII letters, digits, `-` and `_` are kept, every
@@ -66,10 +66,7 @@ pub fn disambiguated(stem: &str, link: &str) -> String {
 /// The stem and claimed kind for a bare link (`--urls`): the last path segment,
 /// percent-decoded then cleaned, without its extension.
 pub fn stem_for_link(link: &url::Url) -> (String, Option<MediaKind>) {
-    let segment = link
-        .path_segments()
-        .and_then(|mut segments| segments.next_back())
-        .unwrap_or_default();
+    let segment = link.path_segments().and_then(|mut segments| segments.next_back()).unwrap_or_default();
     let decoded = percent_decode(segment);
     let (stem, extension) = match decoded.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => (stem.to_owned(), MediaKind::from_extension(ext)),
@@ -147,9 +144,23 @@ mod tests {
     fn hostile_ids_stay_inside_the_folder() {
         let dir = Path::new("/out");
         let hostile = [
-            "../../etc/passwd", "..", ".", "/abs/path", "a\\b\\..\\c", "a%2F..%2Fb", "nul\0byte",
-            "tab\there", "\u{1b}[31mred", "CON", "nul", "com1", "LPT9.txt", "...hidden",
-            "", "////", "日本語",
+            "../../etc/passwd",
+            "..",
+            ".",
+            "/abs/path",
+            "a\\b\\..\\c",
+            "a%2F..%2Fb",
+            "nul\0byte",
+            "tab\there",
+            "\u{1b}[31mred",
+            "CON",
+            "nul",
+            "com1",
+            "LPT9.txt",
+            "...hidden",
+            "",
+            "////",
+            "日本語",
         ];
         for id in hostile {
             let stem = stem_for_id(id);

@@ -19,9 +19,7 @@ use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
 use super::imgur::{ImageItem, ImgurClient};
 use super::naming;
-use super::types::{
-    CONCURRENCY_RANGE, Event, Fatal, FatalKind, Job, JobInput, RunId, Summary, images_per_second,
-};
+use super::types::{CONCURRENCY_RANGE, Event, Fatal, FatalKind, Job, JobInput, RunId, Summary, images_per_second};
 use crate::archive::Archive;
 
 /// Connection and read timeouts of the HTTP client.
@@ -108,10 +106,10 @@ pub async fn run_job_with(
     if let Some((archive, number)) = archive {
         let summary = summary.clone();
         let _ = tokio::task::spawn_blocking(move || {
-            if let Ok(archive) = archive.lock() {
-                if let Err(error) = archive.finish_run(number, &summary) {
-                    tracing::warn!("could not record the run: {error}");
-                }
+            if let Ok(archive) = archive.lock()
+                && let Err(error) = archive.finish_run(number, &summary)
+            {
+                tracing::warn!("could not record the run: {error}");
             }
         })
         .await;

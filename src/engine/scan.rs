@@ -31,7 +31,8 @@ pub fn image_files(dir: &Path) -> Vec<PathBuf> {
             }
             let kind = MediaKind::from_extension(path.extension()?.to_str()?)?;
             let metadata = entry.metadata().ok()?;
-            (kind.is_image() && metadata.is_file()).then(|| (metadata.modified().unwrap_or(std::time::UNIX_EPOCH), path))
+            (kind.is_image() && metadata.is_file())
+                .then(|| (metadata.modified().unwrap_or(std::time::UNIX_EPOCH), path))
         })
         .collect();
     files.sort();

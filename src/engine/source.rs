@@ -89,7 +89,9 @@ impl Default for Source {
 pub enum SourceError {
     #[error("unknown {kind} '{word}' (expected {allowed})")]
     Keyword { kind: &'static str, word: String, allowed: String },
-    #[error("'{0}' is not a gallery source: use hot/viral/day, r/<subreddit>, album/<id>, search:<query> or an imgur.com URL")]
+    #[error(
+        "'{0}' is not a gallery source: use hot/viral/day, r/<subreddit>, album/<id>, search:<query> or an imgur.com URL"
+    )]
     Unrecognised(String),
     #[error("'{0}' is not a valid {1}: letters, digits and _ only")]
     BadName(String, &'static str),
@@ -98,9 +100,7 @@ pub enum SourceError {
 /// Imgur ids and subreddit names are short runs of letters, digits and `_`; checking this
 /// keeps anything else out of the API path.
 fn check_name(name: &str, what: &'static str) -> Result<String, SourceError> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let valid = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if valid { Ok(name.to_owned()) } else { Err(SourceError::BadName(name.to_owned(), what)) }
 }
 
@@ -141,18 +141,17 @@ impl Source {
         if host != "imgur.com" {
             return Err(unrecognised());
         }
-        let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let segments: Vec<&str> =
+            url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
         match segments.as_slice() {
             // New gallery and album URLs end in "-<id>" after a title slug.
             ["gallery" | "a", slug, ..] => {
                 let id = slug.rsplit('-').next().unwrap_or(slug);
                 Ok(Source::Album { id: check_name(id, "album id")? })
             }
-            ["r", name, ..] => Ok(Source::Subreddit {
-                name: check_name(name, "subreddit")?,
-                sort: Sort::Time,
-                window: Window::Day,
-            }),
+            ["r", name, ..] => {
+                Ok(Source::Subreddit { name: check_name(name, "subreddit")?, sort: Sort::Time, window: Window::Day })
+            }
             [] | ["hot"] => Ok(Source::default()),
             _ => Err(unrecognised()),
         }
@@ -248,7 +247,9 @@ mod tests {
 
     #[test]
     fn refuses_names_that_could_bend_the_path() {
-        for text in ["album/../../x", "r/a%2Fb", "album/a?b=1", "https://evil.com/a/abc", "hot/sideways/day", "", "search:"] {
+        for text in
+            ["album/../../x", "r/a%2Fb", "album/a?b=1", "https://evil.com/a/abc", "hot/sideways/day", "", "search:"]
+        {
             assert!(text.parse::<Source>().is_err(), "{text} should be refused");
         }
     }

@@ -86,9 +86,7 @@ fn downscale(image: DynamicImage, max_side: u32) -> Result<DynamicImage, Thumbna
     };
     let mut target = DynamicImage::new(width, height, source.color());
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
-    Resizer::new()
-        .resize(&source, &mut target, &options)
-        .map_err(|error| ThumbnailError::Resize(error.to_string()))?;
+    Resizer::new().resize(&source, &mut target, &options).map_err(|error| ThumbnailError::Resize(error.to_string()))?;
     Ok(target)
 }
 

@@ -131,8 +131,8 @@ pub struct GalleyApp {
 impl GalleyApp {
     pub fn new(ctx: &egui::Context, config: AppConfig, settings: Settings) -> anyhow::Result<Self> {
         let repaint = ctx.clone();
-        let (engine, events) = Engine::start(Arc::new(move || repaint.request_repaint()))
-            .context("cannot start the download engine")?;
+        let (engine, events) =
+            Engine::start(Arc::new(move || repaint.request_repaint())).context("cannot start the download engine")?;
         let secrets = SecretStore::new(&config.config_dir);
         let mut app = Self {
             engine,
@@ -361,7 +361,9 @@ impl GalleyApp {
         let client_id = match self.client_id.trim() {
             "" if self.use_demo => DEMO_CLIENT_ID.to_owned(),
             "" => {
-                return Err("Enter a Client-ID (register an application at api.imgur.com), or try the demo gallery.".to_owned());
+                return Err(
+                    "Enter a Client-ID (register an application at api.imgur.com), or try the demo gallery.".to_owned()
+                );
             }
             id => id.to_owned(),
         };
@@ -369,10 +371,10 @@ impl GalleyApp {
         if folder.as_os_str().is_empty() {
             return Err("Choose a folder to save the images in.".to_owned());
         }
-        if !self.use_demo {
-            if let Err(error) = self.secrets.save(&client_id) {
-                tracing::warn!("cannot save the Client-ID: {error}");
-            }
+        if !self.use_demo
+            && let Err(error) = self.secrets.save(&client_id)
+        {
+            tracing::warn!("cannot save the Client-ID: {error}");
         }
         // The demo serves its whole gallery; Imgur is listed page by page as asked.
         let pages = (!self.use_demo).then_some(self.settings.pages);
@@ -479,10 +481,10 @@ impl GalleyApp {
                 self.progress = Some(RunProgress::new(run));
             }
         }
-        if let Some(progress) = &mut self.progress {
-            if event.run() == Some(progress.run) {
-                progress.apply(&event);
-            }
+        if let Some(progress) = &mut self.progress
+            && event.run() == Some(progress.run)
+        {
+            progress.apply(&event);
         }
         match event {
             Event::Thumbnail { run, thumbnail } => self.add_thumbnail(run, thumbnail),
@@ -523,14 +525,14 @@ impl GalleyApp {
 
     /// Saves the Client-ID (to its private file) as the window closes.
     fn save_client_id(&self) {
-        if !self.use_demo && !self.client_id.trim().is_empty() {
-            if let Err(error) = self.secrets.save(&self.client_id) {
-                tracing::warn!("cannot save the Client-ID: {error}");
-            }
+        if !self.use_demo
+            && !self.client_id.trim().is_empty()
+            && let Err(error) = self.secrets.save(&self.client_id)
+        {
+            tracing::warn!("cannot save the Client-ID: {error}");
         }
     }
 }
-
 
 impl eframe::App for GalleyApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -99,10 +99,10 @@ impl Preview {
             if ui.button("Open file").clicked() {
                 open_detached(&self.path);
             }
-            if ui.button("Reveal folder").clicked() {
-                if let Some(folder) = self.path.parent() {
-                    open_detached(folder);
-                }
+            if ui.button("Reveal folder").clicked()
+                && let Some(folder) = self.path.parent()
+            {
+                open_detached(folder);
             }
             if ui.button("Copy path").clicked() {
                 ui.ctx().copy_text(self.path.display().to_string());

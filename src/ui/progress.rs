@@ -102,7 +102,8 @@ impl RunProgress {
             Event::Finished { summary, cancelled, fatal, .. } => {
                 self.in_flight.clear();
                 self.bytes = summary.bytes.max(self.bytes);
-                self.finished = Some(Finished { summary: summary.clone(), cancelled: *cancelled, fatal: fatal.clone() });
+                self.finished =
+                    Some(Finished { summary: summary.clone(), cancelled: *cancelled, fatal: fatal.clone() });
             }
             _ => {}
         }
@@ -171,7 +172,9 @@ impl RunProgress {
         }
         let (since, wait) = self.rate_limited?;
         let left = wait.saturating_sub(since.elapsed());
-        (!left.is_zero()).then(|| format!("Rate-limited by the server: waiting {:.0} s before asking again.", left.as_secs_f64().ceil()))
+        (!left.is_zero()).then(|| {
+            format!("Rate-limited by the server: waiting {:.0} s before asking again.", left.as_secs_f64().ceil())
+        })
     }
 
     fn plot_ui(&self, ui: &mut egui::Ui) {

@@ -9,7 +9,8 @@ use crate::engine::RunRecord;
 /// Concurrency levels of a compare series.
 pub const COMPARE_LEVELS: [usize; 4] = [1, 4, 16, 64];
 
-const HEADERS: [&str; 10] = ["#", "Source", "Concurrency", "Listed", "Saved", "Skipped", "Failed", "MB", "Seconds", "Images/s"];
+const HEADERS: [&str; 10] =
+    ["#", "Source", "Concurrency", "Listed", "Saved", "Skipped", "Failed", "MB", "Seconds", "Images/s"];
 
 /// The runs table.
 pub fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunRecord]) {

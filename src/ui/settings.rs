@@ -122,7 +122,8 @@ pub fn settings_ui(
 
         let label = ui.label("Folder");
         ui.horizontal(|ui| {
-            let edit = ui.add(egui::TextEdit::singleline(&mut settings.folder).desired_width(220.0)).labelled_by(label.id);
+            let edit =
+                ui.add(egui::TextEdit::singleline(&mut settings.folder).desired_width(220.0)).labelled_by(label.id);
             if edit.lost_focus() {
                 action = Some(SettingsAction::FolderEdited);
             }
