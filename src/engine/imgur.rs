@@ -243,6 +243,28 @@ impl ImgurClient {
     }
 }
 
+/// Parses one gallery page's body the way a listing does, without the network: the items
+/// to fetch, with albums' inline members expanded (albums without inline images, which
+/// need another request, give nothing here). Used by the fuzzer and tests.
+pub fn parse_page(body: &[u8], endpoint: &str, include_animated: bool) -> Result<Vec<ImageItem>, ApiError> {
+    let entries = as_list(parse_envelope(body, endpoint)?, endpoint)?;
+    let raw_items = entries.into_iter().filter_map(|entry| serde_json::from_value::<RawItem>(entry).ok());
+    let mut items = Vec::new();
+    for raw in raw_items {
+        match (raw.is_album, raw.images) {
+            (Some(true), Some(members)) => items.extend(
+                members
+                    .into_iter()
+                    .filter_map(|member| serde_json::from_value::<RawItem>(member).ok())
+                    .filter_map(|member| keep(member, include_animated)),
+            ),
+            (Some(true), None) => {}
+            (_, images) => items.extend(keep(RawItem { images, ..raw }, include_animated)),
+        }
+    }
+    Ok(items)
+}
+
 /// Keeps an entry galley can save, as the item to fetch.
 fn keep(raw: RawItem, include_animated: bool) -> Option<ImageItem> {
     let id = raw.id.filter(|id| !id.is_empty())?;
@@ -409,5 +431,18 @@ mod tests {
         assert_eq!(limits.client_remaining, Some(12000));
         assert_eq!(limits.user_remaining, Some(1999));
         assert_eq!(rate_limit_wait(&headers), Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn a_page_parses_without_the_network() {
+        let body = br#"{"success": true, "data": [
+            {"id": "a1", "type": "image/png", "link": "http://x/a1.png"},
+            {"id": "al", "is_album": true, "images": [{"id": "b2", "type": "image/gif", "link": "http://x/b2.gif"}]},
+            {"id": "v", "type": "video/mp4", "link": "http://x/v.mp4"}
+        ]}"#;
+        let items = parse_page(body, "/3/gallery/hot/viral/day/0", false).expect("parses");
+        let ids: Vec<&str> = items.iter().map(|item| item.id.as_str()).collect();
+        assert_eq!(ids, ["a1", "b2"]);
+        assert!(parse_page(b"{", "/3/x", false).is_err());
     }
 }
