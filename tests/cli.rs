@@ -103,6 +103,26 @@ fn the_client_id_is_never_printed() {
     assert_eq!(output.status.code(), Some(1), "offline is exit 1: {}", text(&output.stderr));
     assert!(!text(&output.stdout).contains(secret));
     assert!(!text(&output.stderr).contains(secret));
+
+    // A successful run with a history: the id is in neither the output nor the archive.
+    let archive = dir.path().join("archive.sqlite");
+    let output = run(galley()
+        .args(["fetch", "--demo", "--demo-images", "5", "--json", "--client-id", secret, "--archive"])
+        .arg(&archive)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .env("RUST_LOG", "trace"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(!text(&output.stdout).contains(secret));
+    assert!(!text(&output.stderr).contains(secret));
+    for entry in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+        // The archive and its WAL/SHM companions.
+        if entry.file_name().to_string_lossy().starts_with("archive.sqlite") {
+            let bytes = std::fs::read(entry.path()).expect("archive bytes");
+            let found = bytes.windows(secret.len()).any(|window| window == secret.as_bytes());
+            assert!(!found, "the Client-ID is stored in {}", entry.path().display());
+        }
+    }
 }
 
 #[test]

@@ -579,3 +579,65 @@ async fn without_thumbnails_a_body_cut_short_is_still_caught() {
     assert_eq!(retried_for_early_end, 4, "each cut body was refused, twice per image");
     assert_only_whole_images(out.path());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_content_length_smaller_than_the_body_never_leaves_a_partial_file() {
+    // The header promises less than is sent: whatever the client makes of it, the image is
+    // either saved whole and valid or reported failed, and nothing half-written remains.
+    async fn liar() -> Response {
+        let body = jpeg(77);
+        let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(body.clone())]);
+        Response::builder()
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header(header::CONTENT_LENGTH, body.len() / 2)
+            .body(Body::from_stream(stream))
+            .expect("response")
+    }
+    let base = serve(Router::new().route("/liar.jpg", get(liar))).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut options = fast_options();
+    options.timeouts.read = Duration::from_millis(300);
+
+    let (report, events) = fetch_links(&base, &["/liar.jpg"], out.path(), options).await;
+
+    assert_eq!(report.summary.downloaded + report.summary.failed, 1);
+    if report.summary.failed == 1 {
+        assert!(!failures(&events)[0].1.is_empty(), "the failure has a reason");
+    }
+    assert_only_whole_images(out.path());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_animated_gif_of_thousands_of_frames_is_saved_from_its_first_frame() {
+    fn many_frames() -> Vec<u8> {
+        let mut bytes = Vec::new();
+        {
+            let mut encoder = image::codecs::gif::GifEncoder::new(&mut bytes);
+            for n in 0..3_000u32 {
+                let frame = image::RgbaImage::from_pixel(16, 16, image::Rgba([(n % 256) as u8, 0, 0, 255]));
+                encoder.encode_frame(image::Frame::new(frame)).expect("frame");
+            }
+        }
+        bytes
+    }
+    let gif = many_frames();
+    let base = serve(Router::new().route(
+        "/many.gif",
+        get(move || {
+            let gif = gif.clone();
+            async move { ([(header::CONTENT_TYPE, "image/gif")], gif) }
+        }),
+    ))
+    .await;
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let (report, events) = fetch_links(&base, &["/many.gif"], out.path(), fast_options()).await;
+
+    assert_eq!(report.summary.downloaded, 1, "{:?}", failures(&events));
+    let thumbnail = events.iter().find_map(|event| match event {
+        Event::Thumbnail { thumbnail, .. } => Some((thumbnail.width, thumbnail.height)),
+        _ => None,
+    });
+    assert_eq!(thumbnail, Some((16, 16)), "the thumbnail is made from the first frame");
+    assert_only_whole_images(out.path());
+}
