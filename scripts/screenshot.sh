@@ -29,7 +29,7 @@ trap cleanup EXIT
 sleep 1
 
 # A fresh HOME keeps the user's settings, Client-ID and history out of the picture; the
-# demo run starts by itself and downloads into the fresh home's Pictures/galley.
+# demo run starts by itself and downloads into the fresh home's Pictures/galley-demo.
 HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
     DISPLAY="$display" WAYLAND_DISPLAY= GALLEY_DEMO_AUTOSTART=1 LIBGL_ALWAYS_SOFTWARE=1 \
     target/release/galley --demo > "$home/app.log" 2>&1 &
@@ -39,8 +39,18 @@ for _ in $(seq 1 100); do
     DISPLAY="$display" xdotool search --name '^galley$' > /dev/null 2>&1 && break
     sleep 0.2
 done
-# Let the demo run finish so the grid is full and the runs table has its row.
-sleep "${SHOT_DELAY:-12}"
+# Wait for the demo run to save all its images (120, into the fresh home's
+# Pictures/galley-demo), then a little longer for the grid and the runs table to catch up.
+folder="$home/Pictures/galley-demo"
+for _ in $(seq 1 120); do
+    count="$(find "$folder" -maxdepth 1 -type f ! -name '.*' 2> /dev/null | wc -l)"
+    [ "$count" -ge 120 ] && break
+    sleep 0.5
+done
+sleep "${SHOT_DELAY:-3}"
 window="$(DISPLAY="$display" xdotool search --name '^galley$' | head -n1)"
+# Rest the pointer on a thumbnail so the picture shows its hover card too.
+DISPLAY="$display" xdotool mousemove 640 540
+sleep 1
 DISPLAY="$display" import -window "${window:-root}" assets/screenshot.png
 echo "wrote assets/screenshot.png"

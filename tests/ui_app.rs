@@ -19,23 +19,44 @@ struct Fixture {
     harness: Harness<'static, GalleyApp>,
 }
 
+/// The app on the demo gallery, with its config, archive and folder in a fresh temp dir.
 fn app(demo: DemoConfig) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let folder = dir.path().join("pictures");
-    let config = AppConfig {
-        config_dir: dir.path().join("config"),
-        archive: Some(dir.path().join("archive.sqlite")),
-        demo,
-        demo_mode: true,
-        autostart: false,
-    };
+    let config = config_in(dir.path(), demo, true);
     // Start with an empty folder field: the test types it in like a user.
     let settings = Settings { folder: String::new(), ..Settings::default() };
+    let harness = app_harness(config, settings);
+    Fixture { folder: dir.path().join("pictures"), _dir: dir, harness }
+}
+
+fn config_in(dir: &Path, demo: DemoConfig, demo_mode: bool) -> AppConfig {
+    AppConfig {
+        config_dir: dir.join("config"),
+        archive: Some(dir.join("archive.sqlite")),
+        demo,
+        demo_mode,
+        autostart: false,
+    }
+}
+
+fn app_harness(config: AppConfig, settings: Settings) -> Harness<'static, GalleyApp> {
+    // The app is made before the harness (which owns its own context), so the engine's
+    // wake-ups go to a context nobody draws; harmless here, as the tests step frames
+    // themselves.
     let app = GalleyApp::new(&egui::Context::default(), config, settings).expect("app starts");
-    let harness = Harness::builder()
+    Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
-        .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
-    Fixture { _dir: dir, folder, harness }
+        .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app)
+}
+
+/// Starts the demo gallery run and waits until all `images` are in the grid and the
+/// runs table.
+fn run_demo_to_the_end(fixture: &mut Fixture, images: usize) {
+    step_until(&mut fixture.harness, "the demo server", |app| app.demo_server().is_some());
+    fill_in(fixture, "demo");
+    fixture.harness.get_by_label("Start").click();
+    step_until(&mut fixture.harness, "every thumbnail", |app| app.thumbnails() == images);
+    step_until(&mut fixture.harness, "the runs table row", |app| !app.runs().is_empty());
 }
 
 /// Steps frames until `done` holds, or panics after `WAIT_BOUND`.
@@ -79,22 +100,17 @@ fn temporary_files(folder: &Path) -> Vec<String> {
 
 #[test]
 fn start_fills_the_grid_and_adds_a_row_to_the_runs_table() {
-    let mut fixture = app(DemoConfig { images: 24, ..DemoConfig::default() });
-    step_until(&mut fixture.harness, "the demo server", |app| app.demo_server().is_some());
-    fill_in(&mut fixture, "demo");
-
-    fixture.harness.get_by_label("Start").click();
-    step_until(&mut fixture.harness, "every thumbnail", |app| app.thumbnails() == 24);
-    step_until(&mut fixture.harness, "the runs table row", |app| !app.runs().is_empty());
+    let mut fixture = app(DemoConfig { images: 40, ..DemoConfig::default() });
+    run_demo_to_the_end(&mut fixture, 40);
 
     let app = fixture.harness.state();
-    assert_eq!(app.runs()[0].summary.downloaded, 24);
-    assert_eq!(app.progress().map(|progress| progress.saved), Some(24));
-    assert_eq!(std::fs::read_dir(&fixture.folder).expect("folder").count(), 24);
+    assert_eq!(app.runs()[0].summary.downloaded, 40);
+    assert_eq!(app.progress().map(|progress| progress.saved), Some(40));
+    assert_eq!(std::fs::read_dir(&fixture.folder).expect("folder").count(), 40);
     // The row is on screen: its source and its saved count.
     fixture.harness.step();
     assert!(fixture.harness.query_by_label("hot/viral/day").is_some(), "the runs table shows the run");
-    assert!(fixture.harness.query_by_label_contains("24 saved of 24 listed").is_some());
+    assert!(fixture.harness.query_by_label_contains("40 saved of 40 listed").is_some());
 }
 
 #[test]
@@ -146,12 +162,9 @@ fn a_refused_client_id_is_said_in_plain_words() {
 
 #[test]
 fn opening_a_folder_of_images_shows_them_without_downloading() {
-    let mut fixture = app(DemoConfig { images: 10, ..DemoConfig::default() });
-    step_until(&mut fixture.harness, "the demo server", |app| app.demo_server().is_some());
     // Fill a folder with a first app, then open it in a fresh one.
-    fill_in(&mut fixture, "demo");
-    fixture.harness.get_by_label("Start").click();
-    step_until(&mut fixture.harness, "the first run", |app| app.thumbnails() == 10 && !app.runs().is_empty());
+    let mut fixture = app(DemoConfig { images: 10, ..DemoConfig::default() });
+    run_demo_to_the_end(&mut fixture, 10);
 
     let mut second = app(DemoConfig { images: 10, ..DemoConfig::default() });
     step_until(&mut second.harness, "the demo server", |app| app.demo_server().is_some());
@@ -163,4 +176,128 @@ fn opening_a_folder_of_images_shows_them_without_downloading() {
     let requests_after = second.harness.state().demo_server().map(|server| server.stats().image_requests);
     assert_eq!(requests_before, requests_after, "nothing was downloaded");
     assert!(second.harness.state().progress().is_none(), "no run was started");
+}
+
+#[test]
+fn clicking_a_thumbnail_opens_its_preview_and_the_arrows_step_through() {
+    let mut fixture = app(DemoConfig { images: 6, ..DemoConfig::default() });
+    run_demo_to_the_end(&mut fixture, 6);
+    let grid_path = |harness: &Harness<'static, GalleyApp>, index: usize| -> PathBuf {
+        harness.state().grid().path(index).expect("a tile").to_owned()
+    };
+    let (first, second) = (grid_path(&fixture.harness, 0), grid_path(&fixture.harness, 1));
+    let name = first.file_name().expect("file name").to_string_lossy().into_owned();
+
+    fixture.harness.get_by_label(&name).click();
+    step_until(&mut fixture.harness, "the first preview", |app| app.preview() == Some((first.as_path(), true)));
+    fixture.harness.key_press(egui::Key::ArrowRight);
+    step_until(&mut fixture.harness, "the next preview", |app| app.preview() == Some((second.as_path(), true)));
+
+    fixture.harness.get_by_label("Copy path").click();
+    fixture.harness.step();
+    let copied =
+        fixture.harness.output().platform_output.commands.iter().any(
+            |command| matches!(command, egui::OutputCommand::CopyText(text) if *text == second.display().to_string()),
+        );
+    assert!(copied, "Copy path puts the file's path on the clipboard");
+
+    fixture.harness.key_press(egui::Key::Escape);
+    step_until(&mut fixture.harness, "the preview to close", |app| app.preview().is_none());
+}
+
+#[test]
+fn compare_times_each_concurrency_level_into_scratch_folders() {
+    let mut fixture = app(DemoConfig { images: 12, latency: Duration::from_millis(20), ..DemoConfig::default() });
+    step_until(&mut fixture.harness, "the demo server", |app| app.demo_server().is_some());
+    fill_in(&mut fixture, "demo");
+
+    fixture.harness.get_by_label("Compare 1/4/16/64").click();
+    step_until(&mut fixture.harness, "four compare steps", |app| app.comparison().len() == 4);
+    step_until(&mut fixture.harness, "four runs in the table", |app| app.runs().len() == 4);
+
+    let app = fixture.harness.state();
+    let levels: Vec<usize> = app.comparison().iter().map(|(level, ..)| *level).collect();
+    assert_eq!(levels, [1, 4, 16, 64]);
+    assert!(app.comparison().iter().all(|(_, seconds, saved)| *saved == 12 && *seconds > 0.0));
+    assert_eq!(app.thumbnails(), 0, "scratch folders' images stay out of the grid");
+    let saved_in_folder = std::fs::read_dir(&fixture.folder).map(Iterator::count).unwrap_or(0);
+    assert_eq!(saved_in_folder, 0, "compare leaves the chosen folder alone");
+    fixture.harness.step();
+    assert!(fixture.harness.query_by_label_contains("C=64:").is_some(), "the chart's caption lists every level");
+}
+
+#[test]
+fn an_unwritable_folder_is_said_in_plain_words() {
+    let mut fixture = app(DemoConfig::default());
+    step_until(&mut fixture.harness, "the demo server", |app| app.demo_server().is_some());
+    // A folder inside a regular file can be neither created nor written, even by root.
+    let blocker = fixture.folder.with_file_name("a-file");
+    std::fs::write(&blocker, "not a folder").expect("write");
+    type_into(&mut fixture.harness, "Folder", &blocker.join("pictures").display().to_string());
+
+    fixture.harness.get_by_label("Start").click();
+    step_until(&mut fixture.harness, "the run to stop", |app| {
+        app.progress().is_some_and(|progress| !progress.is_running())
+    });
+    fixture.harness.step();
+
+    assert!(fixture.harness.query_by_label_contains("Choose another folder").is_some());
+    assert_eq!(fixture.harness.state().demo_server().map(|server| server.stats().image_requests), Some(0));
+}
+
+/// eframe's storage, kept in memory.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn settings_persist_and_the_client_id_only_in_a_private_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = Settings { folder: String::new(), ..Settings::default() };
+    let mut first = app_harness(config_in(dir.path(), DemoConfig::default(), false), settings);
+    type_into(&mut first, "Client-ID", "secret-id-123");
+    type_into(&mut first, "Folder", "/somewhere/pictures");
+    first.state_mut().settings.concurrency = 48;
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(first.state_mut(), &mut storage);
+
+    let stored: String = storage.0.values().cloned().collect();
+    assert!(stored.contains("/somewhere/pictures") && stored.contains("48"), "settings are in eframe's storage");
+    assert!(!stored.contains("secret-id-123"), "the Client-ID is not in eframe's storage");
+    let secret_file = dir.path().join("config/client-id");
+    assert_eq!(std::fs::read_to_string(&secret_file).expect("client-id file"), "secret-id-123");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret_file).expect("client-id file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only the user can read the Client-ID");
+    }
+
+    // A restart: the settings come back from the storage, the Client-ID from its file.
+    let restored = galley::ui::load_settings(Some(&storage)).expect("saved settings");
+    assert_eq!((restored.folder.as_str(), restored.concurrency), ("/somewhere/pictures", 48));
+    let mut reopened = app_harness(config_in(dir.path(), DemoConfig::default(), false), restored);
+    reopened.step();
+    let masked = reopened.get_by_role_and_label(Role::PasswordInput, "Client-ID").value();
+    assert_eq!(masked.as_deref(), Some("•".repeat(13).as_str()), "the Client-ID is masked");
+    reopened.get_by_label("Show").click();
+    // One frame takes the click, the next draws the field unmasked.
+    reopened.run_steps(2);
+    let shown = reopened.get_by_role_and_label(Role::TextInput, "Client-ID").value();
+    assert_eq!(shown.as_deref(), Some("secret-id-123"), "the Client-ID field is filled in again");
 }

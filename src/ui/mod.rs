@@ -4,6 +4,7 @@
 //! `request_repaint()` when it has something new.
 
 mod grid;
+mod persistence;
 mod preview;
 mod progress;
 mod runs;
@@ -17,9 +18,10 @@ use anyhow::Context as _;
 use tokio::sync::mpsc::Receiver;
 
 pub use grid::{GridAction, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME};
+pub use persistence::{SecretStore, load_settings, save_settings};
 pub use progress::RunProgress;
 pub use runs::COMPARE_LEVELS;
-pub use settings::{SecretStore, Settings, SourceKind};
+pub use settings::{Settings, SourceKind};
 
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
@@ -28,8 +30,6 @@ use preview::{PREVIEW_SIDE, Preview, PreviewAction};
 use runs::Comparison;
 use settings::SettingsAction;
 
-/// Key of the settings in eframe's storage.
-const SETTINGS_KEY: &str = "galley-settings";
 /// Events folded in per frame at most, so a flood never makes one frame long.
 const EVENTS_PER_FRAME: usize = 2000;
 
@@ -80,8 +80,12 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         "galley",
         native,
         Box::new(move |creation| {
-            let saved = creation.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY));
-            let app = GalleyApp::new(&creation.egui_ctx, config, saved.unwrap_or_default())?;
+            let mut settings = persistence::load_settings(creation.storage).unwrap_or_default();
+            if config.demo_mode {
+                // The demo's pictures get a folder of their own, away from real downloads.
+                settings.folder = settings::demo_folder().display().to_string();
+            }
+            let app = GalleyApp::new(&creation.egui_ctx, config, settings)?;
             Ok(Box::new(app))
         }),
     )
@@ -109,13 +113,20 @@ pub struct GalleyApp {
     events: Receiver<Event>,
     pub settings: Settings,
     client_id: String,
+    /// The Client-ID saved by an earlier session, read once at start (not from `ui`).
+    saved_client_id: String,
     show_client_id: bool,
     secrets: SecretStore,
     archive: Option<PathBuf>,
     demo_config: DemoConfig,
     use_demo: bool,
+    /// Opened with `galley --demo`: a try-out, whose settings are not kept.
+    demo_session: bool,
     demo: DemoLink,
     pending_start: Option<StartKind>,
+    /// A run was sent and none of its events has come back yet: Start stays disabled in
+    /// between, so a double click cannot start (and cancel) a second run.
+    launching: bool,
     progress: Option<RunProgress>,
     latest_run: RunId,
     comparison: Comparison,
@@ -134,18 +145,23 @@ impl GalleyApp {
         let (engine, events) =
             Engine::start(Arc::new(move || repaint.request_repaint())).context("cannot start the download engine")?;
         let secrets = SecretStore::new(&config.config_dir);
+        let saved_client_id = secrets.load();
         let mut app = Self {
             engine,
             events,
-            client_id: secrets.load(),
+            // The demo needs no Client-ID; a saved one is filled in when the user turns to Imgur.
+            client_id: if config.demo_mode { String::new() } else { saved_client_id.clone() },
+            saved_client_id,
             settings,
             show_client_id: false,
             secrets,
             archive: config.archive,
             demo_config: config.demo,
             use_demo: config.demo_mode,
+            demo_session: config.demo_mode,
             demo: DemoLink::Off,
             pending_start: None,
+            launching: false,
             progress: None,
             latest_run: 0,
             comparison: Comparison::default(),
@@ -183,8 +199,22 @@ impl GalleyApp {
         self.progress.as_ref()
     }
 
+    pub fn grid(&self) -> &ThumbnailGrid {
+        &self.grid
+    }
+
     pub fn grid_mut(&mut self) -> &mut ThumbnailGrid {
         &mut self.grid
+    }
+
+    /// The file shown in the preview window, and whether its image has arrived.
+    pub fn preview(&self) -> Option<(&Path, bool)> {
+        self.preview.as_ref().map(|preview| (preview.path.as_path(), preview.is_ready()))
+    }
+
+    /// Results of the last compare series: (concurrency, seconds, images saved).
+    pub fn comparison(&self) -> &[(usize, f64, u64)] {
+        &self.comparison.steps
     }
 
     /// The demo server, once it is up.
@@ -248,6 +278,9 @@ impl GalleyApp {
         ui.label(status);
         if ui.link("Use Imgur instead").clicked() {
             self.use_demo = false;
+            if self.client_id.trim().is_empty() {
+                self.client_id = std::mem::take(&mut self.saved_client_id);
+            }
         }
     }
 
@@ -260,6 +293,7 @@ impl GalleyApp {
             if ui.add_enabled(running, egui::Button::new("Cancel")).clicked() {
                 self.engine.send(Command::Cancel);
                 self.pending_start = None;
+                self.launching = false;
             }
             if ui.add_enabled(!running, egui::Button::new("Compare 1/4/16/64")).clicked() {
                 self.start(ui.ctx(), StartKind::Compare);
@@ -320,6 +354,7 @@ impl GalleyApp {
 
     fn is_running(&self) -> bool {
         self.pending_start.is_some()
+            || self.launching
             || self.comparison.running
             || self.progress.as_ref().is_some_and(RunProgress::is_running)
     }
@@ -371,10 +406,8 @@ impl GalleyApp {
         if folder.as_os_str().is_empty() {
             return Err("Choose a folder to save the images in.".to_owned());
         }
-        if !self.use_demo
-            && let Err(error) = self.secrets.save(&client_id)
-        {
-            tracing::warn!("cannot save the Client-ID: {error}");
+        if !self.use_demo {
+            self.save_client_id_in_background(&client_id);
         }
         // The demo serves its whole gallery; Imgur is listed page by page as asked.
         let pages = (!self.use_demo).then_some(self.settings.pages);
@@ -391,7 +424,10 @@ impl GalleyApp {
     fn send_job(&mut self, job: Job, kind: StartKind) {
         self.progress = None;
         match kind {
-            StartKind::Run => self.engine.send(Command::Start(job)),
+            StartKind::Run => {
+                self.launching = true;
+                self.engine.send(Command::Start(job));
+            }
             StartKind::Compare => {
                 self.comparison = Comparison { steps: Vec::new(), running: true };
                 self.engine.send(Command::Compare { job, levels: COMPARE_LEVELS.to_vec() });
@@ -478,6 +514,7 @@ impl GalleyApp {
             }
             if run > self.latest_run {
                 self.latest_run = run;
+                self.launching = false;
                 self.progress = Some(RunProgress::new(run));
             }
         }
@@ -523,7 +560,19 @@ impl GalleyApp {
         }
     }
 
-    /// Saves the Client-ID (to its private file) as the window closes.
+    /// Saves the Client-ID on the engine's blocking pool, so a slow disk never holds a frame.
+    fn save_client_id_in_background(&self, client_id: &str) {
+        let Some(runtime) = self.engine.runtime() else { return };
+        let (secrets, client_id) = (self.secrets.clone(), client_id.to_owned());
+        runtime.spawn_blocking(move || {
+            if let Err(error) = secrets.save(&client_id) {
+                tracing::warn!("cannot save the Client-ID: {error}");
+            }
+        });
+    }
+
+    /// Saves the Client-ID (to its private file) when eframe saves the settings (on exit
+    /// and every 30 s, outside drawing).
     fn save_client_id(&self) {
         if !self.use_demo
             && !self.client_id.trim().is_empty()
@@ -540,7 +589,9 @@ impl eframe::App for GalleyApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+        if !self.demo_session {
+            persistence::save_settings(storage, &self.settings);
+        }
         self.save_client_id();
     }
 }

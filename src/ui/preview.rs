@@ -34,6 +34,10 @@ impl Preview {
         Self { index, path, state: PreviewState::Loading }
     }
 
+    pub fn is_ready(&self) -> bool {
+        matches!(self.state, PreviewState::Ready(_))
+    }
+
     /// The engine's answer for `path` (ignored if the user moved on meanwhile).
     pub fn loaded(&mut self, ctx: &egui::Context, path: &std::path::Path, result: Result<Arc<Pixels>, String>) {
         if path != self.path {
@@ -72,15 +76,10 @@ impl Preview {
                     }
                 }
             });
-        ctx.input(|input| {
-            if input.key_pressed(egui::Key::ArrowRight) {
-                action = Some(PreviewAction::Step(1));
-            } else if input.key_pressed(egui::Key::ArrowLeft) {
-                action = Some(PreviewAction::Step(-1));
-            } else if input.key_pressed(egui::Key::Escape) {
-                action = Some(PreviewAction::Close);
-            }
-        });
+        // Arrow keys belong to a text field while one is being edited.
+        if !ctx.egui_wants_keyboard_input() {
+            action = action.or_else(|| ctx.input(keyboard_action));
+        }
         if !open {
             action = Some(PreviewAction::Close);
         }
@@ -116,5 +115,18 @@ impl Preview {
 fn open_detached(path: &std::path::Path) {
     if let Err(error) = open::that_detached(path) {
         tracing::warn!("cannot open {}: {error}", path.display());
+    }
+}
+
+/// Next, previous or close, from the keys pressed this frame.
+fn keyboard_action(input: &egui::InputState) -> Option<PreviewAction> {
+    if input.key_pressed(egui::Key::ArrowRight) {
+        Some(PreviewAction::Step(1))
+    } else if input.key_pressed(egui::Key::ArrowLeft) {
+        Some(PreviewAction::Step(-1))
+    } else if input.key_pressed(egui::Key::Escape) {
+        Some(PreviewAction::Close)
+    } else {
+        None
     }
 }

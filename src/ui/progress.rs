@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::engine::{Event, Fatal, FatalKind, RunId, Summary};
+use crate::engine::{Event, Fatal, FatalKind, RateLimits, RunId, Summary};
 
 /// How often a point is added to the live plot.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
@@ -28,6 +28,8 @@ pub struct RunProgress {
     pub failures: Vec<String>,
     /// When the server asked us to wait, and for how long.
     pub rate_limited: Option<(Instant, Duration)>,
+    /// Imgur's quota headers, as last seen.
+    pub quota: Option<RateLimits>,
     /// Set once the run ended.
     pub finished: Option<Finished>,
     /// (seconds since start, images/s over the last sample, downloads in flight).
@@ -57,6 +59,7 @@ impl RunProgress {
             in_flight: HashSet::new(),
             failures: Vec::new(),
             rate_limited: None,
+            quota: None,
             finished: None,
             samples: Vec::new(),
             last_sample: None,
@@ -80,6 +83,7 @@ impl RunProgress {
                 self.listing_done = true;
             }
             Event::RateLimited { wait, .. } => self.rate_limited = Some((Instant::now(), *wait)),
+            Event::RateLimit { limits, .. } => self.quota = Some(limits.clone()),
             Event::Started { id, .. } => {
                 self.in_flight.insert(id.clone());
             }
@@ -146,6 +150,9 @@ impl RunProgress {
             self.failed,
             self.seconds()
         ));
+        if let Some(quota) = self.quota.as_ref().and_then(quota_text) {
+            ui.label(quota);
+        }
         if let Some(message) = self.status_message() {
             ui.colored_label(ui.visuals().warn_fg_color, message);
         }
@@ -183,6 +190,7 @@ impl RunProgress {
         Plot::new("live-plot")
             .height(140.0)
             .legend(Legend::default())
+            .x_axis_label("seconds since start")
             .allow_scroll(false)
             .allow_zoom(false)
             .allow_drag(false)
@@ -191,6 +199,15 @@ impl RunProgress {
                 plot.line(Line::new("in flight", in_flight));
             });
     }
+}
+
+/// What is left of the Imgur quota, when the server said.
+fn quota_text(quota: &RateLimits) -> Option<String> {
+    let parts: Vec<String> = [("Client-ID", quota.client_remaining), ("user", quota.user_remaining)]
+        .into_iter()
+        .filter_map(|(whose, left)| left.map(|left| format!("{left} requests left for this {whose}")))
+        .collect();
+    (!parts.is_empty()).then(|| format!("Imgur quota: {}", parts.join(", ")))
 }
 
 /// A run-stopping error, said plainly with what to do about it.
@@ -239,6 +256,29 @@ mod tests {
         assert_eq!((progress.saved, progress.failed, progress.in_flight()), (1, 1, 0));
         assert_eq!(progress.failures, ["b: HTTP 404"]);
         assert!(progress.is_running());
+    }
+
+    #[test]
+    fn a_rate_limit_says_how_long_it_waits() {
+        let mut progress = RunProgress::new(1);
+        progress.apply(&Event::RateLimited { run: 1, wait: Duration::from_secs(30) });
+        let message = progress.status_message().expect("a message while waiting");
+        assert!(message.contains("Rate-limited") && message.contains("waiting 30 s"), "{message}");
+    }
+
+    #[test]
+    fn the_quota_is_shown_when_known() {
+        let limits = RateLimits { client_remaining: Some(12_000), user_remaining: None, user_reset: None };
+        assert_eq!(quota_text(&limits).as_deref(), Some("Imgur quota: 12000 requests left for this Client-ID"));
+        assert_eq!(quota_text(&RateLimits::default()), None);
+    }
+
+    #[test]
+    fn offline_and_unwritable_folders_are_said_plainly() {
+        let offline = Fatal { kind: FatalKind::Offline, message: "cannot reach http://127.0.0.1:9/3/gallery".into() };
+        assert!(plain_words(&offline).contains("offline"));
+        let folder = Fatal { kind: FatalKind::Destination, message: "the folder /x is not writable: denied".into() };
+        assert!(plain_words(&folder).starts_with("The folder /x is not writable"));
     }
 
     #[test]

@@ -1,8 +1,7 @@
-//! The settings panel: Client-ID, gallery source, folder, concurrency. Settings persist
-//! through eframe's storage; the Client-ID does not (it goes to a file only the user can
-//! read, see [`SecretStore`]).
+//! The settings panel: Client-ID, gallery source, folder, concurrency. How they are kept
+//! across restarts is in [`super::persistence`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -58,10 +57,18 @@ impl Default for Settings {
 
 /// The user's Pictures/galley, or a folder in the temp dir on machines without one.
 pub fn default_folder() -> PathBuf {
+    pictures_dir().join("galley")
+}
+
+/// Where `galley --demo` saves the demo gallery: Pictures/galley-demo.
+pub fn demo_folder() -> PathBuf {
+    pictures_dir().join("galley-demo")
+}
+
+fn pictures_dir() -> PathBuf {
     dirs::picture_dir()
         .or_else(|| dirs::home_dir().map(|home| home.join("Pictures")))
         .unwrap_or_else(std::env::temp_dir)
-        .join("galley")
 }
 
 impl Settings {
@@ -105,8 +112,11 @@ pub fn settings_ui(
     egui::Grid::new("settings").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
         let label = ui.label("Client-ID");
         ui.horizontal(|ui| {
-            ui.add(egui::TextEdit::singleline(client_id).password(!*show_client_id).desired_width(180.0))
-                .labelled_by(label.id);
+            let field = egui::TextEdit::singleline(client_id)
+                .password(!*show_client_id)
+                .hint_text("not needed for the demo")
+                .desired_width(180.0);
+            ui.add(field).labelled_by(label.id);
             ui.checkbox(show_client_id, "Show");
         });
         ui.end_row();
@@ -213,55 +223,6 @@ fn kind_name(kind: SourceKind) -> &'static str {
     }
 }
 
-/// Keeps the Client-ID in `<config dir>/client-id`, readable by the user alone (0600).
-#[derive(Debug, Clone)]
-pub struct SecretStore {
-    path: PathBuf,
-}
-
-impl SecretStore {
-    pub fn new(config_dir: &Path) -> Self {
-        Self { path: config_dir.join("client-id") }
-    }
-
-    /// The saved Client-ID, or an empty string when there is none (or it is unreadable).
-    pub fn load(&self) -> String {
-        std::fs::read_to_string(&self.path).map(|text| text.trim().to_owned()).unwrap_or_default()
-    }
-
-    /// Saves `client_id`; an empty id removes the file.
-    pub fn save(&self, client_id: &str) -> std::io::Result<()> {
-        let client_id = client_id.trim();
-        if client_id.is_empty() {
-            return match std::fs::remove_file(&self.path) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
-                _ => Ok(()),
-            };
-        }
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        write_private(&self.path, client_id.as_bytes())
-    }
-}
-
-/// Writes a file that only its owner can read, created with those permissions so that the
-/// secret is never briefly world-readable.
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
-    // A file made before by something else may have wider permissions: narrow them.
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    file.write_all(bytes)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,20 +239,5 @@ mod tests {
         settings.kind = SourceKind::Search;
         settings.search = "  ".into();
         assert!(settings.source().is_err(), "an empty search is refused");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn the_client_id_file_is_private_and_round_trips() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = SecretStore::new(&dir.path().join("galley"));
-        assert_eq!(store.load(), "");
-        store.save(" abc123 ").expect("save");
-        assert_eq!(store.load(), "abc123");
-        let mode = std::fs::metadata(dir.path().join("galley/client-id")).expect("file").permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        store.save("").expect("clear");
-        assert_eq!(store.load(), "");
     }
 }

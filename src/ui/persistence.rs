@@ -1,0 +1,101 @@
+//! What survives a restart, and where. Settings (source, folder, concurrency) go to
+//! eframe's storage, which also keeps the window size; the Client-ID never does: eframe
+//! writes its storage as plain RON next to other apps' state, so the secret gets a file of
+//! its own that only the user can read ([`SecretStore`]).
+
+use std::path::{Path, PathBuf};
+
+use super::settings::Settings;
+
+/// Key of the settings in eframe's storage.
+const SETTINGS_KEY: &str = "galley-settings";
+
+/// The settings saved by the last session, if there are any (and they still parse).
+pub fn load_settings(storage: Option<&dyn eframe::Storage>) -> Option<Settings> {
+    storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY))
+}
+
+pub fn save_settings(storage: &mut dyn eframe::Storage, settings: &Settings) {
+    eframe::set_value(storage, SETTINGS_KEY, settings);
+}
+
+/// Keeps the Client-ID in `<config dir>/client-id`, readable by the user alone (0600).
+#[derive(Debug, Clone)]
+pub struct SecretStore {
+    path: PathBuf,
+}
+
+impl SecretStore {
+    pub fn new(config_dir: &Path) -> Self {
+        Self { path: config_dir.join("client-id") }
+    }
+
+    /// The saved Client-ID, or an empty string when there is none (or it is unreadable).
+    pub fn load(&self) -> String {
+        std::fs::read_to_string(&self.path).map(|text| text.trim().to_owned()).unwrap_or_default()
+    }
+
+    /// Saves `client_id`; an empty id removes the file.
+    pub fn save(&self, client_id: &str) -> std::io::Result<()> {
+        let client_id = client_id.trim();
+        if client_id.is_empty() {
+            return match std::fs::remove_file(&self.path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+                _ => Ok(()),
+            };
+        }
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_private(&self.path, client_id.as_bytes())
+    }
+}
+
+/// Writes a file that only its owner can read, created with those permissions so that the
+/// secret is never briefly world-readable.
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    // A file made before by something else may have wider permissions: narrow them.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_client_id_file_is_private_and_round_trips() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SecretStore::new(&dir.path().join("galley"));
+        assert_eq!(store.load(), "");
+        store.save(" abc123 ").expect("save");
+        assert_eq!(store.load(), "abc123");
+        let mode = std::fs::metadata(dir.path().join("galley/client-id")).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        store.save("").expect("clear");
+        assert_eq!(store.load(), "");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_client_id_file_made_world_readable_is_narrowed_on_save() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("client-id");
+        std::fs::write(&path, "old").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        SecretStore::new(dir.path()).save("new").expect("save");
+        assert_eq!(std::fs::metadata(&path).expect("file").permissions().mode() & 0o777, 0o600);
+    }
+}
