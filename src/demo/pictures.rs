@@ -33,29 +33,30 @@ pub struct PictureError {
 }
 
 // The noise amplitudes and densities below were tuned (see `print_base_sizes`) so files
-// range from about 140 KB to 520 KB and a default mix averages about 235 KB.
+// range from about 100 KB to 520 KB and a default mix averages about 170 KB, the size of
+// the workload the performance goals were set on (issue 5).
 const JPEG_SPECS: [Spec; 8] = [
-    spec(1024, 768, 8),
-    spec(800, 600, 12),
-    spec(1280, 960, 6),
-    spec(640, 480, 18),
-    spec(1600, 1200, 11),
-    spec(900, 1200, 8),
-    spec(1200, 800, 6),
-    spec(720, 720, 14),
+    spec(1024, 768, 5),
+    spec(800, 600, 8),
+    spec(1280, 960, 4),
+    spec(640, 480, 13),
+    spec(1600, 1200, 4),
+    spec(900, 1200, 5),
+    spec(1200, 800, 4),
+    spec(720, 720, 9),
 ];
 const PNG_SPECS: [Spec; 8] = [
-    sparse(800, 600, 1, 8),
-    sparse(640, 480, 2, 8),
-    sparse(1024, 768, 1, 4),
-    sparse(500, 700, 1, 16),
-    sparse(600, 600, 2, 8),
-    sparse(960, 540, 1, 12),
-    sparse(450, 800, 2, 16),
-    sparse(1200, 900, 2, 16),
+    sparse(800, 600, 1, 6),
+    sparse(640, 480, 2, 6),
+    sparse(1024, 768, 1, 2),
+    sparse(500, 700, 1, 11),
+    sparse(600, 600, 2, 6),
+    sparse(960, 540, 1, 8),
+    sparse(450, 800, 2, 11),
+    sparse(1200, 900, 2, 6),
 ];
 const GIF_SPECS: [Spec; 6] =
-    [spec(480, 400, 3), spec(640, 480, 2), spec(400, 400, 4), spec(800, 600, 1), spec(500, 500, 3), spec(600, 450, 2)];
+    [spec(480, 400, 2), spec(640, 480, 1), spec(400, 400, 3), spec(800, 600, 1), spec(500, 500, 2), spec(600, 450, 1)];
 const ANIMATED_SPECS: [Spec; 3] = [sparse(480, 400, 1, 8), sparse(400, 400, 1, 16), sparse(520, 400, 0, 0)];
 /// Videos are never painted: these only give their listing a plausible size.
 const VIDEO_SPECS: [Spec; 3] = [spec(1280, 720, 0), spec(720, 1280, 0), spec(640, 640, 0)];
@@ -395,11 +396,11 @@ mod tests {
     }
 
     #[test]
-    fn a_typical_gallery_averages_about_200_kb() {
+    fn a_typical_gallery_averages_about_170_kb() {
         let gallery = crate::demo::demo_gallery(&crate::demo::DemoConfig { images: 2000, ..Default::default() });
         let sizes: Vec<u64> = gallery.images().map(|image| image.size().unwrap()).collect();
         let average = sizes.iter().sum::<u64>() / sizes.len() as u64;
-        assert!((170_000..=250_000).contains(&average), "{average}");
+        assert!((155_000..=185_000).contains(&average), "{average}");
         assert!(sizes.iter().all(|size| (100_000..=1_000_000).contains(size)));
     }
 

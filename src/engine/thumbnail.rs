@@ -4,11 +4,19 @@
 //! Decoding is the one place where a small hostile file can cost a lot, so the decoder runs
 //! under limits: a "decompression bomb" (tiny file, huge dimensions) is refused before any
 //! pixel buffer is allocated. GIFs are decoded to their first frame only.
+//!
+//! JPEGs, most of what Imgur serves, take a faster path through libjpeg-turbo (the `mozjpeg`
+//! crate, SIMD when `nasm` is present at build time): the decoder scales while it decodes
+//! (an IDCT of n/8 the size), so a 1600x1200 photo becomes 400x300 pixels without ever
+//! existing at full size. Every byte of entropy-coded data is still read, and a libjpeg
+//! warning (premature end of file, corrupt data) fails the decode, so a damaged file is an
+//! error rather than a picture with a grey bottom.
 
 use std::io::Cursor;
 use std::path::Path;
 
-use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::images::ImageRef;
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageReader, Limits};
 
 use super::types::Pixels;
@@ -46,10 +54,132 @@ pub fn thumbnail_file(path: &Path, max_side: u32) -> Result<Decoded, ThumbnailEr
 
 /// Thumbnail of an encoded image held in memory.
 pub fn thumbnail_bytes(bytes: &[u8], max_side: u32) -> Result<Decoded, ThumbnailError> {
+    if bytes.starts_with(&JPEG_MAGIC)
+        && let Some(decoded) = thumbnail_jpeg(bytes, max_side)?
+    {
+        return Ok(decoded);
+    }
     let image = decode(bytes)?;
     let (width, height) = (image.width(), image.height());
-    let small = downscale(image, max_side)?;
+    let (target_width, target_height) = fit(width, height, max_side);
+    let small = downscale(image, target_width, target_height)?;
     Ok(Decoded { width, height, pixels: to_pixels(small) })
+}
+
+const JPEG_MAGIC: [u8; 3] = [0xFF, 0xD8, 0xFF];
+/// A thread keeps its JPEG buffer between images up to this size.
+const KEPT_BUFFER: usize = 16 * 1024 * 1024;
+
+thread_local! {
+    static JPEG_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The DCT-scaled JPEG path. `None` for what it leaves to `image` (CMYK, and images so large
+/// that a progressive decode's coefficients would pass the memory limit).
+fn thumbnail_jpeg(bytes: &[u8], max_side: u32) -> Result<Option<Decoded>, ThumbnailError> {
+    // libjpeg reports errors by unwinding out of the C code (see `strict_jpeg_errors`).
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_scaled_jpeg(bytes, max_side))).unwrap_or_else(
+        |payload| {
+            let reason = payload.downcast_ref::<String>().map_or("unreadable JPEG", String::as_str);
+            Err(ThumbnailError::Decode(format!("JPEG: {reason}")))
+        },
+    )
+}
+
+fn decode_scaled_jpeg(bytes: &[u8], max_side: u32) -> Result<Option<Decoded>, ThumbnailError> {
+    let mut decompress = mozjpeg::Decompress::with_err(strict_jpeg_errors()).from_mem(bytes)?;
+    let (width, height) = decompress.size();
+    let (width, height) = (u32::try_from(width).unwrap_or(u32::MAX), u32::try_from(height).unwrap_or(u32::MAX));
+    if width > MAX_DIMENSION || height > MAX_DIMENSION {
+        return Err(ThumbnailError::Decode(format!(
+            "{width}x{height} pixels is over the limit of {MAX_DIMENSION} a side"
+        )));
+    }
+    // A progressive JPEG keeps every DCT coefficient (2 bytes a sample) until its last scan.
+    let coefficient_bytes = u64::from(width) * u64::from(height) * 3 * 2;
+    let layout_is_simple = matches!(
+        decompress.color_space(),
+        mozjpeg::ColorSpace::JCS_YCbCr | mozjpeg::ColorSpace::JCS_GRAYSCALE | mozjpeg::ColorSpace::JCS_RGB
+    );
+    if coefficient_bytes > MAX_DECODE_ALLOC || !layout_is_simple {
+        return Ok(None);
+    }
+    let (target_width, target_height) = fit(width, height, max_side);
+    decompress.scale(dct_scale(width, height, target_width, target_height));
+    let mut started = decompress.rgb()?;
+    let (scaled_width, scaled_height) = (started.width() as u32, started.height() as u32);
+    let pixels = JPEG_BUFFER.with_borrow_mut(|buffer| {
+        buffer.resize(started.min_flat_buffer_size(), 0);
+        let result = started.read_scanlines_into::<u8>(buffer).map_err(ThumbnailError::from).and_then(|rgb| {
+            let scaled = ImageRef::new(scaled_width, scaled_height, rgb, PixelType::U8x3)
+                .map_err(|error| ThumbnailError::Decode(error.to_string()))?;
+            resize_to_rgba(&scaled, target_width, target_height)
+        });
+        if buffer.capacity() > KEPT_BUFFER {
+            *buffer = Vec::new();
+        }
+        result
+    })?;
+    // Reads on to the end-of-image marker, so trailing damage is caught too.
+    started.finish()?;
+    Ok(Some(Decoded { width, height, pixels }))
+}
+
+/// The smallest n (of n/8) whose scaled image still covers the target, so the resize
+/// after it only ever shrinks.
+fn dct_scale(width: u32, height: u32, target_width: u32, target_height: u32) -> u8 {
+    let scaled = |side: u32, numerator: u32| (side * numerator).div_ceil(8);
+    (1..8u8)
+        .find(|&numerator| {
+            scaled(width, numerator.into()) >= target_width && scaled(height, numerator.into()) >= target_height
+        })
+        .unwrap_or(8)
+}
+
+/// libjpeg's error manager, made strict: where libjpeg would warn and paint the rest grey
+/// (premature end of file, corrupt data), the decode unwinds like on an error.
+fn strict_jpeg_errors() -> mozjpeg_sys::jpeg_error_mgr {
+    // SAFETY: `jpeg_error_mgr` is a plain C struct (function pointers, integers, pointers)
+    // for which all zeros is a valid value, and `jpeg_std_error` initialises every field.
+    let mut manager: mozjpeg_sys::jpeg_error_mgr = unsafe { std::mem::zeroed() };
+    unsafe { mozjpeg_sys::jpeg_std_error(&mut manager) };
+    manager.error_exit = Some(unwind_with_message);
+    manager.emit_message = Some(fail_on_warning);
+    manager
+}
+
+extern "C-unwind" fn fail_on_warning(cinfo: &mut mozjpeg_sys::jpeg_common_struct, level: std::os::raw::c_int) {
+    // Level -1 is a warning; higher levels are trace messages.
+    if level < 0 {
+        unwind_with_message(cinfo);
+    }
+}
+
+extern "C-unwind" fn unwind_with_message(cinfo: &mut mozjpeg_sys::jpeg_common_struct) {
+    let mut message = [0u8; 80];
+    // SAFETY: libjpeg keeps `cinfo.err` pointing at the manager made above for the life of
+    // the decompressor, and `format_message` writes at most 80 bytes, NUL-terminated, into
+    // the buffer. The binding declares that buffer `&[u8; 80]`; the function is called as
+    // taking `&mut`, which has the same ABI and says truthfully that it is written.
+    type Declared = unsafe extern "C-unwind" fn(&mut mozjpeg_sys::jpeg_common_struct, &[u8; 80]);
+    type FormatMessage = unsafe extern "C-unwind" fn(&mut mozjpeg_sys::jpeg_common_struct, &mut [u8; 80]);
+    unsafe {
+        if let Some(format) = cinfo.err.as_ref().and_then(|err| err.format_message) {
+            let format = std::mem::transmute::<Declared, FormatMessage>(format);
+            format(cinfo, &mut message);
+        }
+    }
+    let text = message.split(|&byte| byte == 0).next().unwrap_or_default();
+    std::panic::resume_unwind(Box::new(String::from_utf8_lossy(text).into_owned()));
+}
+
+/// Resizes an 8-bit RGB image (SIMD) and widens the small result to RGBA.
+fn resize_to_rgba(full: &ImageRef<'_>, width: u32, height: u32) -> Result<Pixels, ThumbnailError> {
+    let mut small = fast_image_resize::images::Image::new(width, height, full.pixel_type());
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    Resizer::new().resize(full, &mut small, &options).map_err(|error| ThumbnailError::Resize(error.to_string()))?;
+    let rgba = small.buffer().chunks_exact(3).flat_map(|rgb| [rgb[0], rgb[1], rgb[2], 255]).collect();
+    Ok(Pixels { width, height, rgba })
 }
 
 fn decode(bytes: &[u8]) -> Result<DynamicImage, ThumbnailError> {
@@ -74,8 +204,7 @@ pub fn fit(width: u32, height: u32, max_side: u32) -> (u32, u32) {
     (scaled(width), scaled(height))
 }
 
-fn downscale(image: DynamicImage, max_side: u32) -> Result<DynamicImage, ThumbnailError> {
-    let (width, height) = fit(image.width(), image.height(), max_side);
+fn downscale(image: DynamicImage, width: u32, height: u32) -> Result<DynamicImage, ThumbnailError> {
     if (width, height) == (image.width(), image.height()) {
         return Ok(image);
     }
@@ -124,6 +253,75 @@ mod tests {
             assert_eq!((decoded.pixels.width, decoded.pixels.height), (256, 192));
             assert_eq!(decoded.pixels.rgba.len(), 256 * 192 * 4);
         }
+    }
+
+    fn gradient(width: u32, height: u32) -> DynamicImage {
+        DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, ((x + y) % 256) as u8])
+        }))
+    }
+
+    /// Mean absolute difference per channel between two RGBA buffers of one size.
+    fn mean_difference(a: &[u8], b: &[u8]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        a.iter().zip(b).map(|(x, y)| x.abs_diff(*y) as f64).sum::<f64>() / a.len() as f64
+    }
+
+    #[test]
+    fn dct_scale_is_the_smallest_that_still_covers_the_target() {
+        assert_eq!(dct_scale(1600, 1200, 256, 192), 2); // 400x300
+        assert_eq!(dct_scale(1200, 800, 256, 171), 2); // 300x200
+        assert_eq!(dct_scale(2048, 1536, 256, 192), 1); // 256x192 exactly
+        assert_eq!(dct_scale(300, 200, 256, 171), 7); // 263x175
+        assert_eq!(dct_scale(200, 100, 200, 100), 8); // small images are not scaled
+    }
+
+    #[test]
+    fn scaled_jpeg_decode_matches_a_full_decode() {
+        let jpeg = encode(&gradient(1600, 1200), image::ImageFormat::Jpeg);
+        let fast = thumbnail_bytes(&jpeg, THUMBNAIL_SIDE).unwrap();
+        let full = image::load_from_memory(&jpeg).unwrap();
+        let reference = downscale(full, 256, 192).unwrap().into_rgba8().into_raw();
+        assert_eq!((fast.width, fast.height), (1600, 1200));
+        assert_eq!((fast.pixels.width, fast.pixels.height), (256, 192));
+        let difference = mean_difference(&fast.pixels.rgba, &reference);
+        assert!(difference < 3.0, "mean difference {difference}");
+    }
+
+    #[test]
+    fn greyscale_and_progressive_jpegs_decode() {
+        let grey = DynamicImage::ImageLuma8(gradient(900, 600).to_luma8());
+        let decoded = thumbnail_bytes(&encode(&grey, image::ImageFormat::Jpeg), THUMBNAIL_SIDE).unwrap();
+        assert_eq!((decoded.pixels.width, decoded.pixels.height), (256, 171));
+        let rgba = &decoded.pixels.rgba;
+        assert!(rgba.chunks_exact(4).all(|pixel| pixel[0] == pixel[1] && pixel[1] == pixel[2] && pixel[3] == 255));
+
+        let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+        compress.set_size(640, 480);
+        compress.set_progressive_mode();
+        let mut started = compress.start_compress(Vec::new()).unwrap();
+        started.write_scanlines(gradient(640, 480).as_bytes()).unwrap();
+        let progressive = started.finish().unwrap();
+        let decoded = thumbnail_bytes(&progressive, THUMBNAIL_SIDE).unwrap();
+        assert_eq!((decoded.width, decoded.height), (640, 480));
+    }
+
+    #[test]
+    fn a_damaged_jpeg_is_an_error_not_a_grey_picture() {
+        let jpeg = encode(&gradient(800, 600), image::ImageFormat::Jpeg);
+        for cut in [jpeg.len() / 2, jpeg.len() - 2] {
+            let error = thumbnail_bytes(&jpeg[..cut], THUMBNAIL_SIDE).unwrap_err().to_string();
+            assert!(error.contains("Premature end"), "cut at {cut}: {error}");
+        }
+        // A run of garbage in the middle of the entropy-coded data.
+        let mut corrupt = jpeg.clone();
+        let middle = corrupt.len() / 2;
+        corrupt[middle..middle + 64].fill(0xFF);
+        assert!(thumbnail_bytes(&corrupt, THUMBNAIL_SIDE).is_err());
+        // Bytes after the end marker are harmless and ignored, as every viewer does.
+        let mut padded = jpeg;
+        padded.extend_from_slice(&[0; 16]);
+        assert!(thumbnail_bytes(&padded, THUMBNAIL_SIDE).is_ok());
     }
 
     #[test]
