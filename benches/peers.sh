@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # galley against the download tools people trust, on the same links in the same run:
 # 400 demo images behind 250 ms of latency, concurrency 64, best of 3 each; then the same
-# files with no latency. Installs aria2 with apt-get when it is missing.
+# files with no latency; then 1,000 images with thumbnails end to end, and the peak memory
+# of a 5,000-image fetch. Installs aria2 (and nasm, for the build) with apt-get when missing.
 #
 # Usage: bash benches/peers.sh      (SKIP_BUILD=1 to use the existing release build)
 set -euo pipefail
@@ -47,6 +48,15 @@ run_peers "$IMAGES images, 250 ms latency, 64 at once (ideal ceil(400/64) x 0.25
 echo
 start_demo "$IMAGES" 0
 run_peers "$IMAGES images, no latency, loopback, 64 at once, best of 3" 0
+echo
+echo "1,000 images, no latency, end to end with thumbnails (saved, checked, decoded, 256 px), best of 3:"
+start_demo 1000 0
+printf '%-34s %9s %12s\n' command seconds images/s
+for concurrency in 16 64; do
+    s=$(best_of 3 "$GALLEY" fetch --urls "$WORK/urls.txt" --out "$WORK/out" --no-archive --concurrency "$concurrency" --json)
+    [ "$(files_in_out)" = 1000 ] || echo "warning: $(files_in_out) files saved, not 1000" >&2
+    printf '%-34s %9.2f %12.0f\n' "galley fetch --concurrency $concurrency" "$s" "$(echo "1000 / $s" | bc -l)"
+done
 echo
 echo "peak memory of a 5,000-image fetch with thumbnails (bodies stream to disk):"
 start_demo 5000 0

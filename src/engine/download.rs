@@ -219,7 +219,9 @@ impl Downloader {
         let temp = TempFile { path: naming::temp_path(&self.out_dir, stem, serial), kept: false };
         let disk_error = |source| DownloadError::Disk { path: temp.path.clone(), source };
         let file = self.disk.create(&temp.path).map_err(disk_error)?;
-        let mut writer = BufWriter::with_capacity(128 * 1024, file);
+        // Big enough to hold a typical image whole, so most files reach the disk in one
+        // blocking write (each is a hop to the blocking pool and back).
+        let mut writer = BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut hasher = Sha256::new();
         let mut head = Vec::with_capacity(SNIFF_LEN);
         let mut tail = Vec::with_capacity(2 * TAIL_LEN);
@@ -428,6 +430,9 @@ fn header_check(path: &Path) -> Result<(u32, u32), DownloadError> {
         .into_dimensions()
         .map_err(|error| DownloadError::Undecodable(error.to_string()))
 }
+
+/// Bytes buffered before a write to disk (per download in flight).
+const WRITE_BUFFER: usize = 256 * 1024;
 
 /// Bytes kept from the end of a body, for the end-marker check.
 const TAIL_LEN: usize = 32;
