@@ -13,7 +13,7 @@ use std::time::Instant;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use super::error::DownloadError;
@@ -127,7 +127,11 @@ impl Downloader {
     }
 
     /// Fetches one item, reporting what happened as events.
-    pub async fn fetch(&self, item: ImageItem) -> Outcome {
+    /// Fetches one image. `connection` is its place among the downloads in flight: it is
+    /// handed back as soon as the body is on disk, so the next download starts while this
+    /// one is still being checked and thumbnailed. `checks` bounds how many bodies wait for
+    /// that, so a fast network cannot pile up temporary files without limit.
+    pub async fn fetch(&self, item: ImageItem, connection: OwnedSemaphorePermit, checks: &Semaphore) -> Outcome {
         let stem = naming::stem_for_id(&item.id);
         let url = match checked_link(&item.link) {
             Ok(url) => url,
@@ -144,6 +148,8 @@ impl Downloader {
             Ok(body) => body,
             Err(error) => return self.failed(&item.id, error).await,
         };
+        let Ok(_check) = checks.acquire().await else { return Outcome::Failed };
+        drop(connection);
         self.keep(item, stem, body, started).await
     }
 

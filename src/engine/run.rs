@@ -3,7 +3,9 @@
 //!
 //! Concurrency: the lister runs as its own task and feeds items through a bounded channel,
 //! so downloads start while later pages are still being listed. Each download task holds
-//! one semaphore permit, which bounds how many are in flight; the run waits for the last
+//! one semaphore permit while its body arrives, which bounds how many are in flight; it
+//! then trades it for a place among the bodies being checked (a second semaphore of the
+//! same size), so decoding never holds up the next request. The run waits for the last
 //! task before it reports `Finished`. Cancellation is one token raced against every task.
 
 use std::path::{Path, PathBuf};
@@ -164,6 +166,7 @@ async fn execute(
     let downloader = Arc::new(downloader);
 
     let permits = Arc::new(Semaphore::new(concurrency));
+    let checks = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     let mut disk_full = None;
     // Hand out items while listing goes on; collect finished downloads as they come.
@@ -181,12 +184,11 @@ async fn execute(
                     permit = permits.clone().acquire_owned() => permit,
                 };
                 let Ok(permit) = permit else { break };
-                let (downloader, cancel) = (downloader.clone(), cancel.clone());
+                let (downloader, cancel, checks) = (downloader.clone(), cancel.clone(), checks.clone());
                 tasks.spawn(async move {
-                    let _permit = permit;
                     tokio::select! {
                         _ = cancel.cancelled() => None,
-                        outcome = downloader.fetch(item) => Some(outcome),
+                        outcome = downloader.fetch(item, permit, &checks) => Some(outcome),
                     }
                 });
             }
