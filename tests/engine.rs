@@ -184,13 +184,14 @@ async fn a_damaged_file_is_fetched_again_not_skipped() {
     assert_eq!(std::fs::read(&victim).expect("read"), whole);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn cancel_stops_the_run_and_leaves_no_temporary_file() {
-    // Slow responses and a trickle of bandwidth keep many downloads mid-body when cancel lands.
+/// Cancels a run of slow downloads once `ready` holds, and checks that nothing but whole
+/// images is left. Slow responses and a trickle of bandwidth keep many downloads mid-body
+/// when cancel lands.
+async fn cancel_mid_body(bandwidth: u64, ready: impl Fn(&[Event], &Path) -> bool) {
     let config = DemoConfig {
         images: 120,
         latency: Duration::from_millis(100),
-        bandwidth: Some(200_000),
+        bandwidth: Some(bandwidth),
         ..DemoConfig::default()
     };
     let server = DemoServer::start(config, 0).await.expect("demo server starts");
@@ -199,17 +200,14 @@ async fn cancel_stops_the_run_and_leaves_no_temporary_file() {
     let cancel = CancellationToken::new();
     let run = tokio::spawn(run_job(1, demo_job(&server, out.path(), 32), events, cancel.clone()));
 
-    // Cancel once bytes are flowing into temporary files.
-    let mut progress = 0;
-    while let Some(event) = tokio::time::timeout(RUN_BOUND, receiver.recv()).await.expect("events flow") {
-        if matches!(event, Event::Progress { .. }) {
-            progress += 1;
-            if progress == 20 {
-                break;
-            }
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + RUN_BOUND;
+    while !ready(&seen, out.path()) {
+        match tokio::time::timeout_at(deadline, receiver.recv()).await.expect("the run gets there") {
+            Some(event) => seen.push(event),
+            None => panic!("the run ended before cancel"),
         }
     }
-    assert!(!temporary_files(out.path()).is_empty(), "downloads were in flight when cancelled");
     cancel.cancel();
     let drained = tokio::spawn(collect(receiver));
     let report = tokio::time::timeout(RUN_BOUND, run).await.expect("cancel is prompt").expect("run task");
@@ -222,6 +220,19 @@ async fn cancel_stops_the_run_and_leaves_no_temporary_file() {
         image::open(&file).unwrap_or_else(|error| panic!("{} is not whole: {error}", file.display()));
     }
     assert!(matches!(events.last(), Some(Event::Finished { cancelled: true, .. })));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_while_bodies_arrive_in_memory_leaves_only_whole_images() {
+    // 10 KB pieces: a body stays in memory until it is whole.
+    cancel_mid_body(200_000, |events, _| events.iter().filter(|e| matches!(e, Event::Progress { .. })).count() >= 20)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_while_bodies_stream_to_temporary_files_leaves_none() {
+    // 1 KB pieces: a body arriving in that many pieces goes to its temporary file as it comes.
+    cancel_mid_body(20_000, |_, out| temporary_files(out).len() >= 4).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

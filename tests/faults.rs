@@ -4,14 +4,12 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +17,6 @@ use axum::routing::get;
 use galley::engine::download::Disk;
 use galley::engine::run::{RunOptions, RunReport, Timeouts, run_job_with};
 use galley::engine::{ClientId, Event, EventSink, FatalKind, Job, JobInput, Source};
-use tokio::io::AsyncWrite;
 use tokio_util::sync::CancellationToken;
 
 const RUN_BOUND: Duration = Duration::from_secs(120);
@@ -103,6 +100,10 @@ fn saved_names(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
+}
+
+fn temporary_files_left(dir: &Path) -> Vec<String> {
+    saved_names(dir).into_iter().filter(|name| name.starts_with(".galley-")).collect()
 }
 
 /// Every file left is a whole, decodable image; no temporary file remains.
@@ -457,6 +458,63 @@ async fn ten_thousand_items_in_one_page_are_listed_without_trouble() {
     assert_eq!(saved_names(out.path()), Vec::<String>::new());
 }
 
+// ---- bodies too big to hold in memory ----
+
+/// A noisy PNG of about 1.2 MB: more than a body held in memory, so it streams to its
+/// temporary file as it arrives and is checked from there.
+fn big_png() -> Vec<u8> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let image = image::RgbImage::from_fn(640, 640, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        image::Rgb([state as u8, (state >> 8) as u8, (state >> 16) as u8])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).expect("encode png");
+    bytes.into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_body_streams_to_disk_and_is_checked_there_with_and_without_thumbnails() {
+    let whole = big_png();
+    assert!(whole.len() > 1_000_000, "{} bytes", whole.len());
+    let mut broken = whole.clone();
+    // Same length, so only decoding can tell: the pixel data is scrambled mid-file.
+    broken[whole.len() / 2..whole.len() / 2 + 4096].fill(0xA5);
+    let size = whole.len() as u64;
+    let (whole, broken) = (Bytes::from(whole), Bytes::from(broken));
+    let app = Router::new()
+        .route("/whole.png", get(move || std::future::ready(([(header::CONTENT_TYPE, "image/png")], whole.clone()))))
+        .route("/broken.png", get(move || std::future::ready(([(header::CONTENT_TYPE, "image/png")], broken.clone()))));
+    let base = serve(app).await;
+
+    for thumbnails in [true, false] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let links = vec![format!("{base}/whole.png"), format!("{base}/broken.png")];
+        let mut job = Job::new(JobInput::Urls(links), out.path().to_owned());
+        job.thumbnails = thumbnails;
+        let (report, events) = run(job, fast_options()).await;
+
+        let thumbnail = events.iter().find_map(|event| match event {
+            Event::Thumbnail { thumbnail, .. } => Some(thumbnail),
+            _ => None,
+        });
+        assert_eq!(thumbnail.map(|t| (t.width, t.height)), thumbnails.then_some((640, 640)));
+        assert!(temporary_files_left(out.path()).is_empty());
+        if thumbnails {
+            // The full decode behind a thumbnail finds the scrambled pixels.
+            assert_eq!((report.summary.downloaded, report.summary.failed), (1, 1));
+            assert_eq!(saved_names(out.path()), vec!["whole.png".to_owned()]);
+            assert_only_whole_images(out.path());
+        } else {
+            // The header check cannot (README: --no-thumbnails), but both are whole files.
+            assert_eq!((report.summary.downloaded, report.summary.failed), (2, 0));
+            assert_eq!(std::fs::metadata(out.path().join("broken.png")).map(|m| m.len()).ok(), Some(size));
+        }
+    }
+}
+
 // ---- disk trouble ----
 
 /// A disk that accepts `budget` bytes across all files, then fails every write with ENOSPC.
@@ -466,38 +524,30 @@ struct FillingDisk {
 }
 
 struct FillingFile {
-    inner: tokio::fs::File,
+    inner: std::fs::File,
     written: Arc<AtomicUsize>,
     budget: usize,
 }
 
 impl Disk for FillingDisk {
-    fn create(&self, path: &Path) -> std::io::Result<Box<dyn AsyncWrite + Send + Unpin>> {
+    fn create(&self, path: &Path) -> std::io::Result<Box<dyn std::io::Write + Send>> {
         let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
-        Ok(Box::new(FillingFile {
-            inner: tokio::fs::File::from_std(file),
-            written: self.written.clone(),
-            budget: self.budget,
-        }))
+        Ok(Box::new(FillingFile { inner: file, written: self.written.clone(), budget: self.budget }))
     }
 }
 
-impl AsyncWrite for FillingFile {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+impl std::io::Write for FillingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.written.load(Ordering::SeqCst) + buf.len() > self.budget {
-            return Poll::Ready(Err(std::io::Error::from_raw_os_error(28))); // ENOSPC
+            return Err(std::io::Error::from_raw_os_error(28)); // ENOSPC
         }
-        let written = std::task::ready!(Pin::new(&mut self.inner).poll_write(cx, buf))?;
+        let written = self.inner.write(buf)?;
         self.written.fetch_add(written, Ordering::SeqCst);
-        Poll::Ready(Ok(written))
+        Ok(written)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

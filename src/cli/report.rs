@@ -21,6 +21,13 @@ pub struct Reporter {
     label: String,
 }
 
+/// One line on stderr in one write (`eprintln!` makes one per formatted piece, and there
+/// is a line per image). A closed stderr is not worth failing the run for.
+fn print_line(mut text: String) {
+    text.push('\n');
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 /// Running totals for the progress line.
 #[derive(Default)]
 struct Tally {
@@ -110,14 +117,14 @@ impl Reporter {
     fn line(&self, text: String) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+            None => print_line(text),
         }
     }
 
     /// A per-image line, only when there is no bar to show the same.
     fn plain_line(&self, text: String) {
         if self.bar.is_none() {
-            eprintln!("{text}");
+            print_line(text);
         }
     }
 

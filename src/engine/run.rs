@@ -8,6 +8,8 @@
 //! same size), so decoding never holds up the next request. The run waits for the last
 //! task before it reports `Finished`. Cancellation is one token raced against every task.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -142,7 +144,7 @@ async fn execute(
     started: Instant,
 ) -> Result<OpenArchive, (OpenArchive, Fatal)> {
     let no_archive = |fatal| (None, fatal);
-    prepare_folder(&job.out_dir).await.map_err(no_archive)?;
+    let existing = prepare_folder(&job.out_dir).await.map_err(no_archive)?;
     let archive = open_archive(job, concurrency).await.map_err(no_archive)?;
     let http = http_client(options.timeouts, concurrency)
         .map_err(|error| (archive.clone(), Fatal { kind: FatalKind::Usage, message: error.to_string() }))?;
@@ -163,6 +165,7 @@ async fn execute(
     downloader.archive = archive.as_ref().map(|(archive, _)| archive.clone());
     downloader.archive_run = archive.as_ref().map(|(_, number)| *number);
     downloader.source_label = job.label.clone();
+    downloader.existing = existing;
     let downloader = Arc::new(downloader);
 
     let permits = Arc::new(Semaphore::new(concurrency));
@@ -291,22 +294,23 @@ fn decoder_count() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
-/// Creates the folder, proves it writable, and removes temporary files that crashed
-/// galley processes left behind.
-async fn prepare_folder(dir: &Path) -> Result<(), Fatal> {
+/// Creates the folder, proves it writable, removes temporary files that crashed galley
+/// processes left behind, and returns the names of the files in it.
+async fn prepare_folder(dir: &Path) -> Result<HashSet<OsString>, Fatal> {
     let dir = dir.to_owned();
-    let checked = tokio::task::spawn_blocking(move || -> Result<(), String> {
+    let checked = tokio::task::spawn_blocking(move || -> Result<HashSet<OsString>, String> {
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
         let probe = naming::temp_path(&dir, "write-check", u64::MAX);
         std::fs::File::create(&probe)
             .and_then(|_| std::fs::remove_file(&probe))
             .map_err(|e| format!("the folder {} is not writable: {e}", dir.display()))?;
         remove_orphans(&dir);
-        Ok(())
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot list the folder {}: {e}", dir.display()))?;
+        Ok(entries.flatten().map(|entry| entry.file_name()).collect())
     })
     .await;
     match checked {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(names)) => Ok(names),
         Ok(Err(message)) => Err(Fatal { kind: FatalKind::Destination, message }),
         Err(error) => Err(Fatal { kind: FatalKind::Destination, message: error.to_string() }),
     }
