@@ -26,6 +26,7 @@ use super::retry;
 use super::sniff::{self, MediaKind, SNIFF_LEN};
 use super::thumbnail::{self, THUMBNAIL_SIDE};
 use super::types::{Event, Pixels, RunId, SkipReason, Thumbnail};
+use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
 
 /// Where downloaded bytes go. The seam exists so tests can make a write fail part way
@@ -70,8 +71,8 @@ pub struct Downloader {
     pub archive_run: Option<i64>,
     pub source_label: String,
     pub disk: Arc<dyn Disk>,
-    /// Bounds how many images are decoded at once (memory, and the cores).
-    pub decoders: Arc<Semaphore>,
+    /// Where bodies are written, checked and renamed (one thread per core).
+    workers: Workers,
     /// The folder's file names when the run began (see `present`).
     pub existing: HashSet<OsString>,
     /// Fingerprints saved by this run, so two ids with the same bytes are saved once.
@@ -96,8 +97,8 @@ impl Drop for TempFile {
 }
 
 /// A body as it arrives. Most images fit in memory (`SPOOL_LIMIT`) and then reach the disk
-/// in a single trip to the blocking pool, together with their check and rename: on a fast
-/// network the trips, not the bytes, were what cost. The chunks are kept as received (no
+/// in a single job on the workers, together with their check and rename: on a fast network
+/// the hops between threads, not the bytes, were what cost. The chunks are kept as received (no
 /// copy into a buffer of our own, whose fresh pages cost more than the copy). A bigger
 /// body spills to its temporary file as it comes, so memory stays bounded whatever the size.
 struct Spool {
@@ -122,7 +123,8 @@ impl Spool {
         Ok(())
     }
 
-    /// Moves what is in memory to the temporary file, creating it first if need be.
+    /// Moves what is in memory to the temporary file, creating it first if need be. On the
+    /// blocking pool, not the workers: a body mid-stream must not wait behind decodes.
     async fn spill(&mut self, disk: &dyn Disk) -> io::Result<()> {
         let mut file = match self.file.take() {
             Some(file) => file,
@@ -211,7 +213,7 @@ impl Downloader {
         run: RunId,
         events: EventSink,
         disk: Arc<dyn Disk>,
-        decoders: Arc<Semaphore>,
+        workers: Workers,
     ) -> Self {
         Self {
             http,
@@ -225,7 +227,7 @@ impl Downloader {
             source_label: String::new(),
             existing: HashSet::new(),
             disk,
-            decoders,
+            workers,
             saved: Mutex::new(HashMap::new()),
             serial: AtomicU64::new(0),
         }
@@ -434,23 +436,16 @@ impl Downloader {
         lookup.await.ok().flatten()
     }
 
-    /// Puts a body under its final name in one trip to the blocking pool: writes what is
-    /// still in memory, proves the image decodes (making its thumbnail when asked), and
+    /// Puts a body under its final name in one job on the workers: writes what is still in
+    /// memory, proves the image decodes (making its thumbnail when asked), and
     /// renames the temporary file into place. A body still wholly in memory is checked
     /// before anything is written, so a bad image never touches the disk.
     async fn store(&self, spool: Spool, path: &Path, kind: MediaKind) -> Result<Checked, DownloadError> {
-        // Thumbnails are the costly part: one decode per core at a time.
-        let _permit = match self.thumbnails && kind.is_image() {
-            true => self.decoders.acquire().await.ok(),
-            false => None,
-        };
         let (disk, path, thumbnails) = (self.disk.clone(), path.to_owned(), self.thumbnails);
-        tokio::task::spawn_blocking(move || store_blocking(spool, &path, kind, thumbnails, disk.as_ref()))
-            .await
-            .map_err(|join_error| DownloadError::Undecodable(join_error.to_string()))?
+        let stored = self.workers.run(move || store_blocking(spool, &path, kind, thumbnails, disk.as_ref())).await;
+        stored.unwrap_or_else(|| Err(DownloadError::Undecodable("the check stopped unexpectedly".to_owned())))
     }
 
-    /// `sha256`: with an archive, the fingerprint is a SHA-256 (see `Fingerprint`).
     async fn record(&self, id: &str, path: &Path, bytes: u64, sha256: String, dimensions: Option<(u32, u32)>) {
         let Some(archive) = self.archive.clone() else { return };
         let record = ImageRecord {

@@ -15,6 +15,7 @@ pub mod sniff;
 pub mod source;
 pub mod thumbnail;
 pub mod types;
+pub mod workers;
 
 pub use controller::{Engine, Waker};
 pub use error::EngineError;

@@ -24,6 +24,7 @@ use super::events::EventSink;
 use super::imgur::{ImageItem, ImgurClient};
 use super::naming;
 use super::types::{CONCURRENCY_RANGE, Event, Fatal, FatalKind, Job, JobInput, RunId, Summary, images_per_second};
+use super::workers::Workers;
 use crate::archive::Archive;
 
 /// Connection and read timeouts of the HTTP client.
@@ -149,6 +150,11 @@ async fn execute(
     let http = http_client(options.timeouts, concurrency)
         .map_err(|error| (archive.clone(), Fatal { kind: FatalKind::Usage, message: error.to_string() }))?;
 
+    let workers = Workers::per_core("store").map_err(|error| {
+        let message = format!("cannot start the worker threads: {error}");
+        (archive.clone(), Fatal { kind: FatalKind::Usage, message })
+    })?;
+
     let (items_tx, mut items_rx) = mpsc::channel::<ImageItem>(1024);
     let lister = tokio::spawn(list(run, job.clone(), http.clone(), events.clone(), cancel.clone(), items_tx));
 
@@ -160,7 +166,7 @@ async fn execute(
         run,
         events.clone(),
         options.disk.clone(),
-        Arc::new(Semaphore::new(decoder_count())),
+        workers,
     );
     downloader.archive = archive.as_ref().map(|(archive, _)| archive.clone());
     downloader.archive_run = archive.as_ref().map(|(_, number)| *number);
@@ -287,11 +293,6 @@ async fn list_links(
         }
     }
     sent
-}
-
-/// How many images are decoded at once: one per core.
-fn decoder_count() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
 /// Creates the folder, proves it writable, removes temporary files that crashed galley
