@@ -41,11 +41,14 @@ impl Workers {
     }
 
     /// Runs `work` on a worker thread and waits for its result; `None` if it panicked.
-    /// Dropping the future does not stop the work, as with `spawn_blocking`.
+    /// Dropping the future before the work starts skips it (a cancelled run does not go on
+    /// saving what was queued); once started, the work runs to its end.
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = done.send(work());
+            if !done.is_closed() {
+                let _ = done.send(work());
+            }
         });
         self.queue.send(job).ok()?;
         result.await.ok()
@@ -70,6 +73,27 @@ mod tests {
         let distinct: HashSet<&str> = names.iter().map(String::as_str).collect();
         assert!(distinct.iter().all(|name| name.starts_with("galley-test-")), "{distinct:?}");
         assert!(distinct.len() <= 2);
+    }
+
+    #[tokio::test]
+    async fn work_whose_caller_has_gone_is_skipped() {
+        use futures_util::FutureExt;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        let workers = Workers::new(1, "test").expect("threads start");
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        // Occupy the one thread so the next job waits in the queue.
+        let mut busy = Box::pin(workers.run(move || wait.recv().is_ok()));
+        assert!(busy.as_mut().now_or_never().is_none(), "queued");
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        // Queued (polled once), then dropped, as a cancelled download is.
+        assert!(workers.run(move || flag.store(true, Ordering::SeqCst)).now_or_never().is_none());
+        release.send(()).expect("release");
+        assert_eq!(busy.await, Some(true));
+        assert_eq!(workers.run(|| 1).await, Some(1), "the queue moved on");
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned job did not run");
     }
 
     #[tokio::test]
