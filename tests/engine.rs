@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use galley::archive::Archive;
-use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
+use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoEntry, DemoServer};
 use galley::engine::run::RunReport;
 use galley::engine::{ClientId, Event, EventSink, Job, JobInput, Source, run_job};
 use tokio::sync::mpsc::Receiver;
@@ -354,4 +354,35 @@ async fn compare_runs_each_level_into_a_scratch_folder_and_reports_its_time() {
         })
         .count();
     assert_eq!(scratch_left, 0, "scratch folders are removed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gallery_post_url_lists_its_album_or_its_single_image() {
+    let server = DemoServer::start(DemoConfig { images: 40, ..DemoConfig::default() }, 0).await.expect("demo starts");
+    let gallery = server.gallery();
+    let album = gallery.albums().find(|album| album.images.len() > 1).expect("the demo has an album");
+    let image = gallery
+        .entries()
+        .iter()
+        .find_map(|entry| match entry {
+            DemoEntry::Image(image) if image.kind.downloadable() => Some(image.clone()),
+            _ => None,
+        })
+        .expect("the demo has a single-image post");
+
+    for (url, expected) in [
+        (format!("https://imgur.com/gallery/a-title-{}", album.id), album.images.len()),
+        (format!("imgur.com/gallery/{}", image.id), 1),
+    ] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let mut job = demo_job(&server, out.path(), 8);
+        let source: Source = url.parse().expect("a gallery URL parses");
+        if let JobInput::Imgur { source: job_source, .. } = &mut job.input {
+            *job_source = source;
+        }
+        let (report, _) = run(job).await;
+        assert!(report.fatal.is_none(), "{url}: {:?}", report.fatal);
+        assert_eq!(report.summary.downloaded as usize, expected, "{url}");
+        assert_eq!(files_in(out.path()).len(), expected, "{url}");
+    }
 }

@@ -47,7 +47,7 @@ pub struct FetchArgs {
     #[arg(long, env = "IMGUR_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
 
-    /// hot/viral/day | r/<subreddit> | album/<id> | search:<query> | an imgur.com URL.
+    /// hot/viral/day | r/<subreddit> | album/<id> | gallery/<id> | search:<query> | an imgur.com URL.
     #[arg(long, default_value = "hot/viral/day")]
     pub source: String,
 

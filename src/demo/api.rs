@@ -1,5 +1,5 @@
 //! The demo's Imgur API v3: `/3/gallery/...` (every flavour serves the same gallery),
-//! `/3/album/{id}` and `/3/album/{id}/images`, with Imgur's envelope, error bodies,
+//! `/3/gallery/{id}` (one post), `/3/album/{id}` and `/3/album/{id}/images`, with Imgur's envelope, error bodies,
 //! Client-ID check and rate-limit headers.
 //!
 //! Paths are parsed by hand rather than by one axum route per flavour: a bad section,
@@ -47,6 +47,8 @@ pub(crate) async fn api(State(state): State<Arc<DemoState>>, uri: Uri, headers: 
 enum Route {
     /// Any gallery listing: they all serve the demo gallery.
     Gallery { page: u64 },
+    /// One gallery post: an album with its images, or an image.
+    Post { id: String },
     /// An album with its images.
     Album { id: String },
     /// An album's images only.
@@ -97,6 +99,16 @@ async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Va
             let items = entries.iter().map(|entry| entry_json(entry, &host)).collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(items))
         }
+        Route::Post { id } => {
+            let not_found =
+                || ApiError::new(StatusCode::NOT_FOUND, format!("Unable to find a gallery post with the id, {id}"));
+            let entry = gallery.entry(&id).ok_or_else(not_found)?;
+            prepare(entry.images().iter()).await?;
+            Ok(match entry {
+                DemoEntry::Image(image) => image_json(image, &host)?,
+                DemoEntry::Album(album) => album_json(album, &host, true)?,
+            })
+        }
         Route::Album { id } => {
             let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
             prepare(album.images.iter()).await?;
@@ -134,7 +146,8 @@ fn check_client_id(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// Parses a `/3/...` path. The grammar (a trailing slash is always allowed):
 /// `gallery[/{section}[/{sort}[/{window}[/{page}]]]]`, `gallery/r/{subreddit}[/...]`,
-/// `gallery/search[/...]`, `gallery/random/random[/{page}]`, `album/{id}[/images]`.
+/// `gallery/search[/...]`, `gallery/random/random[/{page}]`, `gallery/{id}` (one post; any
+/// single segment that is not a section), `album/{id}[/images]`.
 fn parse_route(path: &str) -> Result<Route, ApiError> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, format!("Invalid URL (GET {path})"));
     let rest = path.strip_prefix("/3/").ok_or_else(not_found)?;
@@ -152,6 +165,7 @@ fn parse_route(path: &str) -> Result<Route, ApiError> {
         }
         ["gallery", "search", listing @ ..] => listing_page(listing).ok_or_else(not_found)?,
         ["gallery"] => Ok(Route::Gallery { page: 0 }),
+        ["gallery", id] if !SECTIONS.contains(id) => Ok(Route::Post { id: check_id(id)? }),
         ["gallery", section, listing @ ..] => {
             check_choice("section", section, &SECTIONS)?;
             listing_page(listing).ok_or_else(not_found)?
@@ -322,6 +336,8 @@ mod tests {
             ("/3/gallery/random/random/", gallery(0)),
             ("/3/gallery/random/random", gallery(0)),
             ("/3/gallery/random/random/4", gallery(4)),
+            ("/3/gallery/aB3dE9x", Ok(Route::Post { id: "aB3dE9x".into() })),
+            ("/3/gallery/aB3dE9x/", Ok(Route::Post { id: "aB3dE9x".into() })),
             ("/3/album/aB3dE9x", Ok(Route::Album { id: "aB3dE9x".into() })),
             ("/3/album/aB3dE9x/images", Ok(Route::AlbumImages { id: "aB3dE9x".into() })),
         ] {
@@ -341,6 +357,7 @@ mod tests {
             ("/3/gallery/r/no%20pe/top/day/0", 400),
             ("/3/gallery/random/random/x", 400),
             ("/3/album/a.b/images", 400),
+            ("/3/gallery/a.b", 400),
             ("/3/gallery/hot/viral/day/0/extra", 404),
             ("/3/gallery//viral", 404),
             ("/3/image/abc", 404),

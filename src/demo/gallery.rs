@@ -219,6 +219,11 @@ impl DemoGallery {
         self.albums().find(|album| album.id == id)
     }
 
+    /// The top-level entry (gallery post) with this id.
+    pub fn entry(&self, id: &str) -> Option<&DemoEntry> {
+        self.entries.iter().find(|entry| entry.id() == id)
+    }
+
     /// The item and rendition served as `/i/{name}`.
     pub(crate) fn file(&self, name: &str) -> Option<(&DemoImage, Rendition)> {
         self.files.get(name).map(|(image, rendition)| (image, *rendition))

@@ -128,7 +128,11 @@ impl ImgurClient {
     async fn page(&self, source: &Source, page: u32) -> Result<Vec<serde_json::Value>, ApiError> {
         let path = source.api_path(page);
         let data = self.get(&path, &source.query()).await?;
-        as_list(data, &path)
+        match (source, data) {
+            // A gallery post is one entry, an album or an image, not a list.
+            (Source::Post { .. }, data @ serde_json::Value::Object(_)) => Ok(vec![data]),
+            (_, data) => as_list(data, &path),
+        }
     }
 
     /// The images of an entry: itself, or an album's members (fetched when not inline).

@@ -72,10 +72,28 @@ keyword_enum!(Window { Day => "day", Week => "week", Month => "month", Year => "
 /// What to list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Source {
-    Gallery { section: Section, sort: Sort, window: Window },
-    Subreddit { name: String, sort: Sort, window: Window },
-    Album { id: String },
-    Search { query: String, sort: Sort, window: Window },
+    Gallery {
+        section: Section,
+        sort: Sort,
+        window: Window,
+    },
+    Subreddit {
+        name: String,
+        sort: Sort,
+        window: Window,
+    },
+    Album {
+        id: String,
+    },
+    /// One gallery post (`imgur.com/gallery/...`): an album or a single image.
+    Post {
+        id: String,
+    },
+    Search {
+        query: String,
+        sort: Sort,
+        window: Window,
+    },
     Random,
 }
 
@@ -90,7 +108,7 @@ pub enum SourceError {
     #[error("unknown {kind} '{word}' (expected {allowed})")]
     Keyword { kind: &'static str, word: String, allowed: String },
     #[error(
-        "'{0}' is not a gallery source: use hot/viral/day, r/<subreddit>, album/<id>, search:<query> or an imgur.com URL"
+        "'{0}' is not a gallery source: use hot/viral/day, r/<subreddit>, album/<id>, gallery/<id>, search:<query> or an imgur.com URL"
     )]
     Unrecognised(String),
     #[error("'{0}' is not a valid {1}: letters, digits and _ only")]
@@ -116,6 +134,7 @@ impl Source {
             }
             Source::Search { sort, window, .. } => format!("/3/gallery/search/{sort}/{window}/{page}"),
             Source::Album { id } => format!("/3/album/{id}/images"),
+            Source::Post { id } => format!("/3/gallery/{id}"),
             Source::Random => format!("/3/gallery/random/random/{page}"),
         }
     }
@@ -128,9 +147,9 @@ impl Source {
         }
     }
 
-    /// Albums have one "page": listing them again would only repeat it.
+    /// Albums and posts have one "page": listing them again would only repeat it.
     pub fn is_paged(&self) -> bool {
-        !matches!(self, Source::Album { .. })
+        !matches!(self, Source::Album { .. } | Source::Post { .. })
     }
 
     fn parse_url(text: &str) -> Result<Source, SourceError> {
@@ -144,8 +163,13 @@ impl Source {
         let segments: Vec<&str> =
             url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
         match segments.as_slice() {
-            // New gallery and album URLs end in "-<id>" after a title slug.
-            ["gallery" | "a", slug, ..] => {
+            // New gallery and album URLs end in "-<id>" after a title slug. A gallery post
+            // may be an album or a single image, so it is asked for as a post.
+            ["gallery", slug, ..] => {
+                let id = slug.rsplit('-').next().unwrap_or(slug);
+                Ok(Source::Post { id: check_name(id, "gallery id")? })
+            }
+            ["a", slug, ..] => {
                 let id = slug.rsplit('-').next().unwrap_or(slug);
                 Ok(Source::Album { id: check_name(id, "album id")? })
             }
@@ -162,7 +186,7 @@ impl FromStr for Source {
     type Err = SourceError;
 
     /// Accepts `hot/viral/day` (any section/sort/window, trailing parts optional),
-    /// `r/<subreddit>[/sort[/window]]`, `album/<id>`, `search:<query>`, `random`, and
+    /// `r/<subreddit>[/sort[/window]]`, `album/<id>`, `gallery/<id>`, `search:<query>`, `random`, and
     /// imgur.com gallery, album and subreddit URLs.
     fn from_str(text: &str) -> Result<Source, SourceError> {
         let text = text.trim();
@@ -180,6 +204,7 @@ impl FromStr for Source {
         match parts.as_slice() {
             ["random"] | ["random", "random"] => Ok(Source::Random),
             ["album", id] | ["a", id] => Ok(Source::Album { id: check_name(id, "album id")? }),
+            ["gallery", id] => Ok(Source::Post { id: check_name(id, "gallery id")? }),
             ["r", name, rest @ ..] if rest.len() <= 2 => Ok(Source::Subreddit {
                 name: check_name(name, "subreddit")?,
                 sort: rest.first().map(|s| s.parse()).transpose()?.unwrap_or(Sort::Time),
@@ -205,6 +230,7 @@ impl fmt::Display for Source {
             Source::Gallery { section, sort, window } => write!(f, "{section}/{sort}/{window}"),
             Source::Subreddit { name, sort, window } => write!(f, "r/{name}/{sort}/{window}"),
             Source::Album { id } => write!(f, "album/{id}"),
+            Source::Post { id } => write!(f, "gallery/{id}"),
             Source::Search { query, .. } => write!(f, "search:{query}"),
             Source::Random => f.write_str("random"),
         }
@@ -226,7 +252,8 @@ mod tests {
             ("album/AbC12", "/3/album/AbC12/images"),
             ("search:cats", "/3/gallery/search/time/all/0"),
             ("random", "/3/gallery/random/random/0"),
-            ("https://imgur.com/gallery/some-title-XyZ123", "/3/album/XyZ123/images"),
+            ("https://imgur.com/gallery/some-title-XyZ123", "/3/gallery/XyZ123"),
+            ("gallery/XyZ123", "/3/gallery/XyZ123"),
             ("https://imgur.com/a/XyZ123", "/3/album/XyZ123/images"),
             ("imgur.com/r/pics", "/3/gallery/r/pics/time/day/0"),
         ];
@@ -238,7 +265,7 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for text in ["hot/viral/day", "r/pics/top/week", "album/abc", "search:red cars", "random"] {
+        for text in ["hot/viral/day", "r/pics/top/week", "album/abc", "gallery/abc", "search:red cars", "random"] {
             let source: Source = text.parse().unwrap();
             assert_eq!(source.to_string(), text);
             assert_eq!(source.to_string().parse::<Source>().unwrap(), source);
@@ -247,9 +274,16 @@ mod tests {
 
     #[test]
     fn refuses_names_that_could_bend_the_path() {
-        for text in
-            ["album/../../x", "r/a%2Fb", "album/a?b=1", "https://evil.com/a/abc", "hot/sideways/day", "", "search:"]
-        {
+        for text in [
+            "album/../../x",
+            "r/a%2Fb",
+            "album/a?b=1",
+            "gallery/a.b",
+            "https://evil.com/a/abc",
+            "hot/sideways/day",
+            "",
+            "search:",
+        ] {
             assert!(text.parse::<Source>().is_err(), "{text} should be refused");
         }
     }

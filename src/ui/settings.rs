@@ -25,7 +25,7 @@ pub struct Settings {
     pub sort: Sort,
     pub window: Window,
     pub subreddit: String,
-    /// An album id or an imgur.com album/gallery URL.
+    /// An album id, or an imgur.com album or gallery-post URL.
     pub album: String,
     pub search: String,
     pub pages: u32,
@@ -234,6 +234,8 @@ mod tests {
         settings.kind = SourceKind::Album;
         settings.album = "https://imgur.com/a/AbC12".into();
         assert_eq!(settings.source().expect("album url").api_path(0), "/3/album/AbC12/images");
+        settings.album = "https://imgur.com/gallery/a-title-AbC12".into();
+        assert_eq!(settings.source().expect("gallery post url").api_path(0), "/3/gallery/AbC12");
         settings.album = "../etc".into();
         assert!(settings.source().is_err());
         settings.kind = SourceKind::Search;
