@@ -98,8 +98,8 @@ impl Drop for TempFile {
 
 /// A body as it arrives. Most images fit in memory (`SPOOL_LIMIT`) and then reach the disk
 /// in a single job on the workers, together with their check and rename: on a fast network
-/// the hops between threads, not the bytes, were what cost. The chunks are kept as received (no
-/// copy into a buffer of our own, whose fresh pages cost more than the copy). A bigger
+/// the hops between threads, not the bytes, were what cost. The chunks are kept as received
+/// (no copy into a buffer of our own, whose fresh pages cost more than the copy). A bigger
 /// body spills to its temporary file as it comes, so memory stays bounded whatever the size.
 struct Spool {
     temp: TempFile,
@@ -146,7 +146,10 @@ impl Spool {
 
 /// Writes `chunks` in as few system calls as the writer allows.
 fn write_chunks(writer: &mut dyn Write, chunks: &[Bytes]) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = chunks.iter().map(|chunk| IoSlice::new(chunk)).collect();
+    // Empty chunks are left out: a write of nothing but empty slices would read as "disk
+    // took nothing".
+    let mut slices: Vec<IoSlice<'_>> =
+        chunks.iter().filter(|chunk| !chunk.is_empty()).map(|chunk| IoSlice::new(chunk)).collect();
     let mut remaining = &mut slices[..];
     while !remaining.is_empty() {
         match writer.write_vectored(remaining) {
@@ -512,7 +515,7 @@ fn store_blocking(
 ) -> Result<Checked, DownloadError> {
     let Spool { mut temp, chunks, file, .. } = spool;
     let checked_in_memory = match file {
-        None => Some(check(Source::Memory(&chunks), kind, thumbnails)?),
+        None => Some(check(BodyAt::Memory(&chunks), kind, thumbnails)?),
         Some(_) => None,
     };
     let disk_error = |path: &Path| {
@@ -531,7 +534,7 @@ fn store_blocking(
     drop(file);
     let checked = match checked_in_memory {
         Some(checked) => checked,
-        None => check(Source::File(&temp.path), kind, thumbnails)?,
+        None => check(BodyAt::File(&temp.path), kind, thumbnails)?,
     };
     std::fs::rename(&temp.path, path).map_err(disk_error(path))?;
     temp.kept = true;
@@ -539,7 +542,7 @@ fn store_blocking(
 }
 
 /// Where the bytes of a body to check are.
-enum Source<'a> {
+enum BodyAt<'a> {
     Memory(&'a [Bytes]),
     File(&'a Path),
 }
@@ -547,22 +550,22 @@ enum Source<'a> {
 /// Proves an image decodes: a full decode into a thumbnail when thumbnails are on, else
 /// the header by the bytes' real format (completeness was proved while streaming, by
 /// Content-Length or the end marker).
-fn check(source: Source<'_>, kind: MediaKind, thumbnails: bool) -> Result<Checked, DownloadError> {
+fn check(body: BodyAt<'_>, kind: MediaKind, thumbnails: bool) -> Result<Checked, DownloadError> {
     if !kind.is_image() {
         return Ok((None, None));
     }
     let undecodable = |error: &dyn std::fmt::Display| DownloadError::Undecodable(error.to_string());
-    match (source, thumbnails) {
-        (Source::Memory(chunks), true) => {
+    match (body, thumbnails) {
+        (BodyAt::Memory(chunks), true) => {
             let decoded = with_contiguous(chunks, |bytes| thumbnail::thumbnail_bytes(bytes, THUMBNAIL_SIDE));
             let decoded = decoded.map_err(|error| undecodable(&error))?;
             Ok((Some((decoded.width, decoded.height)), Some(decoded.pixels)))
         }
-        (Source::File(path), true) => {
+        (BodyAt::File(path), true) => {
             let decoded = thumbnail::thumbnail_file(path, THUMBNAIL_SIDE).map_err(|error| undecodable(&error))?;
             Ok((Some((decoded.width, decoded.height)), Some(decoded.pixels)))
         }
-        (Source::Memory(chunks), false) => {
+        (BodyAt::Memory(chunks), false) => {
             // The header is nearly always in the first chunk; the whole body is the fallback.
             let first = chunks.first().map(|chunk| header_dimensions(chunk));
             let dimensions = match first {
@@ -571,7 +574,7 @@ fn check(source: Source<'_>, kind: MediaKind, thumbnails: bool) -> Result<Checke
             };
             dimensions.map(|dimensions| (Some(dimensions), None)).map_err(|error| undecodable(&error))
         }
-        (Source::File(path), false) => image::ImageReader::open(path)
+        (BodyAt::File(path), false) => image::ImageReader::open(path)
             .and_then(|reader| reader.with_guessed_format())
             .map_err(image::ImageError::IoError)
             .and_then(|reader| reader.into_dimensions())
@@ -671,6 +674,8 @@ mod tests {
             write_chunks(&mut writer, &chunks).expect("written");
             assert_eq!(writer.written, b"first second third", "step {step}");
         }
+        let mut writer = Dribble { written: Vec::new(), step: 1 };
+        write_chunks(&mut writer, &[Bytes::new(), Bytes::new()]).expect("nothing to write is no error");
         let mut stuck = Dribble { written: Vec::new(), step: 0 };
         let error = write_chunks(&mut stuck, &chunks).expect_err("a writer that takes nothing fails");
         assert_eq!(error.kind(), io::ErrorKind::WriteZero);
