@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::sniff::NonMedia;
 use super::types::{Fatal, FatalKind};
 
 /// Errors from talking to the Imgur API (or the demo server).
@@ -26,14 +27,38 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The run-stopping error this is: what happened in the user's words, the endpoint
+    /// and status as the detail.
     pub fn to_fatal(&self) -> Fatal {
-        let kind = match self {
-            ApiError::Refused { .. } => FatalKind::Auth,
-            ApiError::Offline { .. } => FatalKind::Offline,
-            ApiError::RateLimited { .. } => FatalKind::RateLimited,
-            ApiError::Malformed { .. } | ApiError::Status { .. } | ApiError::Cancelled => FatalKind::Api,
-        };
-        Fatal { kind, message: self.to_string() }
+        match self {
+            ApiError::Refused { endpoint, status } => {
+                Fatal::new(FatalKind::Auth, "The Client-ID was refused", format!("{endpoint} answered HTTP {status}"))
+            }
+            ApiError::Offline { endpoint, reason } => {
+                Fatal::new(FatalKind::Offline, "Cannot reach the gallery server", format!("{endpoint}: {reason}"))
+            }
+            ApiError::RateLimited { endpoint, waited } => Fatal::new(
+                FatalKind::RateLimited,
+                "The server is rate-limiting galley",
+                format!("{endpoint} still answered HTTP 429 after waiting {} s", waited.as_secs()),
+            ),
+            ApiError::Status { endpoint, status: 404, message } => Fatal::new(
+                FatalKind::NotFound,
+                "There is no such gallery, album or post",
+                format!("{endpoint} answered HTTP 404: {message}"),
+            ),
+            ApiError::Status { endpoint, status, message } => Fatal::new(
+                FatalKind::Api,
+                format!("The server answered with an error (HTTP {status})"),
+                format!("{endpoint}: {message}"),
+            ),
+            ApiError::Malformed { endpoint, reason } => Fatal::new(
+                FatalKind::Api,
+                "The server's answer could not be read",
+                format!("{endpoint} answered malformed JSON: {reason}"),
+            ),
+            ApiError::Cancelled => Fatal::new(FatalKind::Api, "The listing was cancelled", ""),
+        }
     }
 }
 
@@ -53,7 +78,7 @@ pub enum DownloadError {
     #[error("body was {received} bytes but Content-Length said {expected}")]
     LengthMismatch { expected: u64, received: u64 },
     #[error("not an image: {0}")]
-    NotAnImage(String),
+    NotAnImage(NonMedia),
     #[error("not a valid image: {0}")]
     Undecodable(String),
     /// The file parses but lacks its end marker: a body cut short with no Content-Length
@@ -75,7 +100,7 @@ impl DownloadError {
             | DownloadError::Timeout(_)
             | DownloadError::LengthMismatch { .. }
             | DownloadError::Truncated(_) => true,
-            DownloadError::NotAnImage(what) => what.contains("HTML"),
+            DownloadError::NotAnImage(what) => *what == NonMedia::Html,
             _ => false,
         }
     }
