@@ -125,6 +125,11 @@ pub struct FetchArgs {
     /// With --demo: latency of every demo response, in milliseconds.
     #[arg(long, default_value_t = 0, requires = "demo")]
     pub demo_latency_ms: u64,
+
+    /// With --demo: make every gallery entry an album of N images listed without inline
+    /// images (each needs its own API request, as Imgur's gallery albums do).
+    #[arg(long, value_name = "N", requires = "demo")]
+    pub demo_album_size: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +161,11 @@ pub struct DemoServerArgs {
     /// Top-level gallery entries per page.
     #[arg(long, default_value_t = 60)]
     pub page_size: usize,
+
+    /// Make every gallery entry an album of N images listed without inline images (each
+    /// needs its own `/3/album/{id}/images` request, as Imgur's gallery albums do).
+    #[arg(long, value_name = "N")]
+    pub album_size: Option<usize>,
 }
 
 impl DemoServerArgs {
@@ -167,6 +177,7 @@ impl DemoServerArgs {
             seed: self.seed,
             bandwidth: (self.bandwidth > 0).then_some(self.bandwidth),
             page_size: self.page_size,
+            album_size: self.album_size,
         }
     }
 }
