@@ -24,9 +24,20 @@ pub enum ApiError {
     RateLimited { endpoint: String, waited: Duration },
     #[error("cancelled")]
     Cancelled,
+    /// A bug in galley, such as the listing task panicking.
+    #[error("the listing stopped unexpectedly (a bug in galley; please report it): {0}")]
+    Internal(String),
 }
 
 impl ApiError {
+    /// An error that belongs to the one entry (an album whose list is gone, malformed or
+    /// refused by its own status), so the listing goes on without it. Errors every other
+    /// request would meet as well (Client-ID refused, offline, rate-limited past the
+    /// bound, cancelled) end the listing.
+    pub fn is_entry_failure(&self) -> bool {
+        matches!(self, ApiError::Malformed { .. } | ApiError::Status { .. })
+    }
+
     /// The run-stopping error this is: what happened in the user's words, the endpoint
     /// and status as the detail.
     pub fn to_fatal(&self) -> Fatal {
@@ -58,6 +69,9 @@ impl ApiError {
                 format!("{endpoint} answered malformed JSON: {reason}"),
             ),
             ApiError::Cancelled => Fatal::new(FatalKind::Api, "The listing was cancelled", ""),
+            ApiError::Internal(detail) => {
+                Fatal::new(FatalKind::Internal, "The gallery listing stopped unexpectedly", detail.clone())
+            }
         }
     }
 }

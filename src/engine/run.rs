@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::download::{Disk, Downloader, LocalDisk, Outcome, lock_or_recover};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
-use super::imgur::{ImageItem, ImgurClient};
+use super::imgur::{ImageItem, ImgurClient, Listed};
 use super::naming;
 use super::types::{
     CONCURRENCY_RANGE, Ending, Event, Fatal, FatalKind, Job, JobInput, RunId, RunReport, Summary, images_per_second,
@@ -200,8 +200,11 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         Fatal::new(FatalKind::Internal, "galley could not start its worker threads", error.to_string())
     })?;
 
+    // One budget for every request to Imgur: downloads and the listing's API requests.
+    let budget = Arc::new(Semaphore::new(*concurrency));
     let (items_tx, items_rx) = mpsc::channel::<ImageItem>(1024);
-    let lister = tokio::spawn(list(*run, job.clone(), http.clone(), events.clone(), cancel.clone(), items_tx));
+    let lister =
+        tokio::spawn(list(*run, job.clone(), http.clone(), events.clone(), cancel.clone(), budget.clone(), items_tx));
 
     let mut downloader = Downloader::new(
         http,
@@ -219,26 +222,31 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     downloader.source_label = job.label.clone();
     downloader.existing = existing;
 
-    let disk_full = download_all(context, Arc::new(downloader), items_rx, summary).await;
+    let disk_full = download_all(context, Arc::new(downloader), budget, items_rx, summary).await;
     let listing = listing_outcome(lister.await);
+    if let Ok(failed_entries) = &listing {
+        summary.failed += failed_entries;
+    }
     tracing::debug!("run {run}: {} listed in {:?}", summary.listed, started.elapsed());
     if let Some(detail) = disk_full {
         let message = format!("The disk holding {} is full", job.out_dir.display());
         return Err(Fatal::new(FatalKind::Destination, message, detail));
     }
-    listing
+    listing.map(|_| ())
 }
 
 /// Hands out items while listing goes on and collects finished downloads as they come.
+/// Each download holds one of `budget`'s permits (shared with the listing's requests).
 /// Returns the reason when the disk filled up (which cancels the run).
 async fn download_all(
     context: &RunContext,
     downloader: Arc<Downloader>,
+    budget: Arc<Semaphore>,
     mut items: mpsc::Receiver<ImageItem>,
     summary: &mut Summary,
 ) -> Option<String> {
     let cancel = &context.cancel;
-    let permits = Arc::new(Semaphore::new(context.concurrency));
+    let permits = budget;
     let checks = Arc::new(Semaphore::new(context.concurrency));
     let mut tasks = JoinSet::new();
     let mut disk_full = None;
@@ -278,10 +286,12 @@ async fn download_all(
     disk_full
 }
 
-/// How the listing task ended. A panic in it is a fatal error of the run, not "0 listed".
-fn listing_outcome(joined: Result<Result<u64, ApiError>, tokio::task::JoinError>) -> Result<(), Fatal> {
+/// How the listing task ended: how many of its entries failed on their own, or the error
+/// that stops the run. A panic in it is a fatal error of the run, not "0 listed".
+fn listing_outcome(joined: Result<Result<Listed, ApiError>, tokio::task::JoinError>) -> Result<u64, Fatal> {
     match joined {
-        Ok(Ok(_)) | Ok(Err(ApiError::Cancelled)) => Ok(()),
+        Ok(Ok(listed)) => Ok(listed.failed_entries),
+        Ok(Err(ApiError::Cancelled)) => Ok(0),
         Ok(Err(error)) => Err(error.to_fatal()),
         Err(error) => {
             tracing::error!("the listing task failed: {error}");
@@ -323,17 +333,20 @@ async fn list(
     http: reqwest::Client,
     events: EventSink,
     cancel: CancellationToken,
+    budget: Arc<Semaphore>,
     items: mpsc::Sender<ImageItem>,
-) -> Result<u64, ApiError> {
-    let total = match job.input {
+) -> Result<Listed, ApiError> {
+    let listed = match job.input {
         JobInput::Imgur { api_base, client_id, source, pages } => {
-            let client = ImgurClient::new(http, api_base, client_id, run, events.clone(), cancel);
+            let client = ImgurClient::new(http, api_base, client_id, run, events.clone(), cancel, budget);
             client.list(&source, pages, job.limit, job.include_animated, items).await?
         }
-        JobInput::Urls(links) => list_links(run, links, job.limit, &events, items).await,
+        JobInput::Urls(links) => {
+            Listed { sent: list_links(run, links, job.limit, &events, items).await, failed_entries: 0 }
+        }
     };
-    events.send(Event::ListingDone { run, total }).await;
-    Ok(total)
+    events.send(Event::ListingDone { run, total: listed.sent }).await;
+    Ok(listed)
 }
 
 async fn list_links(
@@ -461,11 +474,11 @@ mod tests {
             if std::hint::black_box(true) {
                 panic!("lister bug");
             }
-            Ok::<u64, ApiError>(0)
+            Ok::<Listed, ApiError>(Listed { sent: 0, failed_entries: 0 })
         })
         .await;
         let fatal = listing_outcome(panicked).expect_err("a panic is not an empty listing");
         assert_eq!(fatal.kind, FatalKind::Internal);
-        assert_eq!(listing_outcome(Ok(Err(ApiError::Cancelled))), Ok(()));
+        assert_eq!(listing_outcome(Ok(Err(ApiError::Cancelled))), Ok(0));
     }
 }

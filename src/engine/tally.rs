@@ -25,6 +25,8 @@ pub struct Tally {
     pub bytes: u64,
     /// "id: reason" of the first [`FAILURES_KEPT`] failures.
     pub failures: Vec<String>,
+    /// The listing's API requests open now.
+    pub listing_requests: usize,
     /// Bodies being received now: started, not yet arrived, failed or skipped.
     in_flight: HashSet<String>,
     /// Set by `Finished`.
@@ -39,7 +41,9 @@ impl Tally {
             Event::ListingDone { total, .. } => {
                 self.listed = self.listed.max(*total);
                 self.listing_done = true;
+                self.listing_requests = 0;
             }
+            Event::ListingRequests { in_flight, .. } => self.listing_requests = *in_flight,
             Event::Started { id, .. } => {
                 self.in_flight.insert(id.clone());
             }
@@ -67,6 +71,7 @@ impl Tally {
             }
             Event::Finished { report, .. } => {
                 self.in_flight.clear();
+                self.listing_requests = 0;
                 // The run's own count is the last word: it is what the archive keeps, so
                 // the bar and the runs table agree even for a cancelled run.
                 self.listed = report.summary.listed;

@@ -25,8 +25,9 @@ pub struct RunProgress {
     pub rate_limited: Option<(Instant, Duration)>,
     /// Imgur's quota headers, as last seen.
     pub quota: Option<RateLimits>,
-    /// (seconds since start, images/s over `RATE_WINDOW`, downloads in flight).
-    samples: Vec<[f64; 3]>,
+    /// (seconds since start, images/s over `RATE_WINDOW`, downloads in flight, listing
+    /// requests in flight).
+    samples: Vec<[f64; 4]>,
     /// (when, images saved by then), covering the last `RATE_WINDOW` of samples.
     recent: VecDeque<(Instant, u64)>,
 }
@@ -111,7 +112,8 @@ impl RunProgress {
         let span = now.duration_since(since).as_secs_f64();
         let rate = if span > 0.0 { saved.saturating_sub(saved_then) as f64 / span } else { 0.0 };
         let at = now.duration_since(self.started).as_secs_f64();
-        self.samples.push([at, rate, self.tally.in_flight() as f64]);
+        let (downloads, listing) = (self.tally.in_flight() as f64, self.tally.listing_requests as f64);
+        self.samples.push([at, rate, downloads, listing]);
     }
 
     pub fn seconds(&self) -> f64 {
@@ -200,8 +202,9 @@ impl RunProgress {
     }
 
     fn plot_ui(&self, ui: &mut egui::Ui) {
-        let rate: PlotPoints = self.samples.iter().map(|[at, rate, _]| [*at, *rate]).collect();
-        let in_flight: PlotPoints = self.samples.iter().map(|[at, _, flight]| [*at, *flight]).collect();
+        let rate: PlotPoints = self.samples.iter().map(|[at, rate, ..]| [*at, *rate]).collect();
+        let in_flight: PlotPoints = self.samples.iter().map(|[at, _, flight, _]| [*at, *flight]).collect();
+        let listing: PlotPoints = self.samples.iter().map(|[at, .., listing]| [*at, *listing]).collect();
         Plot::new("live-plot")
             .height(140.0)
             .legend(Legend::default())
@@ -213,7 +216,8 @@ impl RunProgress {
             .allow_drag(false)
             .show(ui, |plot| {
                 plot.line(Line::new("images/s", rate));
-                plot.line(Line::new("in flight", in_flight));
+                plot.line(Line::new("downloads in flight", in_flight));
+                plot.line(Line::new("listing requests", listing));
             });
     }
 }
@@ -284,7 +288,7 @@ mod tests {
             }
             progress.sample(now);
         }
-        let late: Vec<f64> = progress.samples.iter().filter(|[at, ..]| *at >= 2.5).map(|[_, rate, _]| *rate).collect();
+        let late: Vec<f64> = progress.samples.iter().filter(|[at, ..]| *at >= 2.5).map(|[_, rate, ..]| *rate).collect();
         assert!(!late.is_empty());
         for rate in late {
             assert!((4.0..=6.0).contains(&rate), "rate {rate} strays from 5 images/s");
