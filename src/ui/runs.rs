@@ -36,15 +36,21 @@ pub fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunRecord], can_clear: bool) -> 
         .on_hover_text("Forget these runs. Saved images stay where they are.")
         .on_disabled_hover_text("Wait for the run to end first.")
         .clicked();
+    // Thirteen columns are wider than a small window: the table scrolls sideways.
+    egui::ScrollArea::horizontal().id_salt("runs-sideways").show(ui, |ui| table_ui(ui, runs));
+    clear
+}
+
+fn table_ui(ui: &mut egui::Ui, runs: &[RunRecord]) {
     TableBuilder::new(ui)
         .id_salt("runs")
         .striped(true)
         .column(Column::auto())
         .column(Column::auto())
-        .column(Column::initial(160.0).clip(true))
+        .column(Column::initial(140.0).clip(true))
         .column(Column::auto())
-        .column(Column::initial(120.0).clip(true))
-        .column(Column::initial(160.0).clip(true))
+        .column(Column::initial(100.0).clip(true))
+        .column(Column::initial(140.0).clip(true))
         .columns(Column::auto(), HEADERS.len() - 6)
         .max_scroll_height(180.0)
         .header(20.0, |mut header| {
@@ -59,16 +65,17 @@ pub fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunRecord], can_clear: bool) -> 
                 let Some(run) = runs.get(row.index()) else { return };
                 for (column, cell) in run_cells(run).into_iter().enumerate() {
                     row.col(|ui| {
-                        let label = ui.label(&cell);
-                        // Long folders and reasons are clipped: the whole text on hover.
+                        // One line a row: long folders and reasons are cut short, and
+                        // the whole text is on hover.
                         if matches!(column, 2 | 4 | 5) {
-                            label.on_hover_text(&cell);
+                            ui.add(egui::Label::new(&cell).truncate()).on_hover_text(&cell);
+                        } else {
+                            ui.add(egui::Label::new(&cell).extend());
                         }
                     });
                 }
             });
         });
-    clear
 }
 
 /// The texts of one table row, in `HEADERS` order.
