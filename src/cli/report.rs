@@ -10,7 +10,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 
 use crate::engine::run::RunReport;
-use crate::engine::{Event, Job, Summary};
+use crate::engine::{ClientId, Event, Job, JobInput, Summary};
 
 const MB: f64 = 1_000_000.0;
 
@@ -19,6 +19,8 @@ pub struct Reporter {
     json: bool,
     bar: Option<ProgressBar>,
     label: String,
+    /// Taken out of every line: text from a server may echo it back.
+    client_id: Option<ClientId>,
 }
 
 /// One line on stderr in one write (`eprintln!` makes one per formatted piece, and there
@@ -40,7 +42,11 @@ struct Tally {
 impl Reporter {
     pub fn new(json: bool, job: &Job) -> Self {
         let bar = std::io::stderr().is_terminal().then(progress_bar);
-        Self { json, bar, label: job.label.clone() }
+        let client_id = match &job.input {
+            JobInput::Imgur { client_id, .. } => Some(client_id.clone()),
+            JobInput::Urls(_) => None,
+        };
+        Self { json, bar, label: job.label.clone(), client_id }
     }
 
     /// Reports events until the run's `Finished` (or the channel closes).
@@ -113,8 +119,16 @@ impl Reporter {
         }
     }
 
+    fn redacted(&self, text: &str) -> String {
+        match &self.client_id {
+            Some(client_id) => client_id.redact(text),
+            None => text.to_owned(),
+        }
+    }
+
     /// A line that matters on a terminal too (printed above the bar).
     fn line(&self, text: String) {
+        let text = self.redacted(&text);
         match &self.bar {
             Some(bar) => bar.println(text),
             None => print_line(text),
@@ -124,24 +138,21 @@ impl Reporter {
     /// A per-image line, only when there is no bar to show the same.
     fn plain_line(&self, text: String) {
         if self.bar.is_none() {
-            print_line(text);
+            print_line(self.redacted(&text));
         }
     }
 
     /// Prints the end of the run: the error if one stopped it, then the summary.
     pub fn summary(&self, report: &RunReport) -> anyhow::Result<()> {
-        if let Some(fatal) = &report.fatal {
-            eprintln!("galley: {fatal}");
+        let error = report.fatal.as_ref().map(|fatal| self.redacted(&fatal.message));
+        if let Some(error) = &error {
+            eprintln!("galley: {error}");
         } else if report.cancelled {
             eprintln!("galley: cancelled; nothing half-written was left behind");
         }
         let mut stdout = std::io::stdout().lock();
         if self.json {
-            let line = JsonSummary {
-                summary: &report.summary,
-                cancelled: report.cancelled,
-                error: report.fatal.as_ref().map(|fatal| fatal.message.as_str()),
-            };
+            let line = JsonSummary { summary: &report.summary, cancelled: report.cancelled, error: error.as_deref() };
             let text = serde_json::to_string(&line).context("cannot write the JSON summary")?;
             writeln!(stdout, "{text}").context("cannot write to stdout")?;
         } else if report.fatal.is_none() || report.summary.listed > 0 {

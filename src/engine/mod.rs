@@ -7,14 +7,18 @@ pub mod download;
 pub mod error;
 pub mod events;
 pub mod imgur;
+pub mod limits;
 pub mod naming;
+pub mod redirects;
 pub mod retry;
 pub mod run;
 pub mod scan;
 pub mod sniff;
 pub mod source;
 pub mod thumbnail;
+pub mod transfer;
 pub mod types;
+pub mod whole;
 pub mod workers;
 
 pub use controller::{Engine, Waker};
