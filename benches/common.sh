@@ -24,10 +24,11 @@ build_galley() {
     fi
 }
 
-# start_demo IMAGES LATENCY_MS: starts `galley demo-server` and sets BASE to its address.
+# start_demo IMAGES LATENCY_MS [DEMO-SERVER OPTIONS...]: starts `galley demo-server` and
+# sets BASE to its address.
 start_demo() {
     stop_demo
-    "$GALLEY" demo-server --port 0 --images "$1" --latency-ms "$2" > "$WORK/server.out" &
+    "$GALLEY" demo-server --port 0 --images "$1" --latency-ms "$2" "${@:3}" > "$WORK/server.out" &
     SERVER_PID=$!
     for _ in $(seq 1 200); do
         BASE="$(sed -n 's/^listening on //p' "$WORK/server.out" | head -n1)"
@@ -81,3 +82,12 @@ best_of() {
 }
 
 files_in_out() { find "$WORK/out" -maxdepth 1 -type f ! -name '.*' | wc -l; }
+
+# api_fetch CONCURRENCY [OPTIONS...]: `galley fetch` listing the demo's gallery through its
+# API (every page, every album), as a user's run does, into $WORK/out.
+api_fetch() {
+    local c=$1
+    shift
+    IMGUR_CLIENT_ID=demo "$GALLEY" fetch --api-base "$BASE" --source hot/viral/day --pages 1000 \
+        --out "$WORK/out" --no-archive --concurrency "$c" --json "$@"
+}

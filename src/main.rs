@@ -14,6 +14,8 @@ fn main() -> ExitCode {
         None => galley::ui::run(galley::ui::AppOptions { demo: cli.demo }).map(|()| ExitCode::SUCCESS),
         Some(CliCommand::Fetch(args)) => cli::fetch(args),
         Some(CliCommand::DemoServer(args)) => cli::demo_server(args).map(|()| ExitCode::SUCCESS),
+        Some(CliCommand::Completions { shell }) => cli::completions(*shell).map(|()| ExitCode::SUCCESS),
+        Some(CliCommand::Manpages { dir }) => cli::write_manpages(dir).map(|_| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("galley: {error:#}");

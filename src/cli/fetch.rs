@@ -128,6 +128,7 @@ async fn start_demo(args: &FetchArgs) -> anyhow::Result<DemoServer> {
     let config = DemoConfig {
         images: args.demo_images,
         latency: std::time::Duration::from_millis(args.demo_latency_ms),
+        album_size: args.demo_album_size,
         ..DemoConfig::default()
     };
     DemoServer::start(config, 0).await.context("cannot start the demo gallery on 127.0.0.1")

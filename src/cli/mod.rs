@@ -1,15 +1,18 @@
-//! The command line: `galley`, `galley --demo`, `galley fetch` and `galley demo-server`.
+//! The command line: `galley`, `galley --demo`, `galley --version`, `galley fetch`,
+//! `galley demo-server` and `galley completions SHELL`.
 //! Argument shapes are fixed by DESIGN.md; `main.rs` parses them and calls in here.
 
 mod fetch;
+mod install;
 mod report;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueHint};
 use url::Url;
 
 pub use fetch::fetch;
+pub use install::{CompletionShell, completion_script, completions, write_manpages};
 
 use crate::demo::{DemoConfig, run_until_ctrl_c};
 use crate::engine::{CONCURRENCY_RANGE, IMGUR_API_BASE};
@@ -39,6 +42,17 @@ pub enum CliCommand {
     Fetch(Box<FetchArgs>),
     /// Serve a fake Imgur API and its images on 127.0.0.1.
     DemoServer(DemoServerArgs),
+    /// Print shell completions: `galley completions bash > ~/.local/share/bash-completion/completions/galley`.
+    Completions {
+        /// The shell to complete for.
+        shell: CompletionShell,
+    },
+    /// Write the manual pages into DIR (used by scripts/package.sh; not for users).
+    #[command(hide = true)]
+    Manpages {
+        #[arg(value_hint = ValueHint::DirPath)]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -60,11 +74,11 @@ pub struct FetchArgs {
     pub limit: Option<usize>,
 
     /// Download the links listed in FILE (one per line, `-` for stdin), no API.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["source", "pages"])]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, conflicts_with_all = ["source", "pages"])]
     pub urls: Option<PathBuf>,
 
     /// Destination folder [default: the user's Pictures/galley].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 
     /// Downloads at once.
@@ -72,7 +86,7 @@ pub struct FetchArgs {
     pub concurrency: usize,
 
     /// API root.
-    #[arg(long, value_name = "URL", default_value = IMGUR_API_BASE)]
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url, default_value = IMGUR_API_BASE)]
     pub api_base: Url,
 
     /// List from an in-process demo gallery instead of Imgur.
@@ -93,7 +107,7 @@ pub struct FetchArgs {
     pub animated: bool,
 
     /// The SQLite run archive [default: the user's data folder/galley/archive.sqlite].
-    #[arg(long, value_name = "FILE", conflicts_with = "no_archive")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, conflicts_with = "no_archive")]
     pub archive: Option<PathBuf>,
 
     /// Keep no run history (skipping then relies on the files alone).
@@ -111,6 +125,11 @@ pub struct FetchArgs {
     /// With --demo: latency of every demo response, in milliseconds.
     #[arg(long, default_value_t = 0, requires = "demo")]
     pub demo_latency_ms: u64,
+
+    /// With --demo: make every gallery entry an album of N images listed without inline
+    /// images (each needs its own API request, as Imgur's gallery albums do).
+    #[arg(long, value_name = "N", requires = "demo")]
+    pub demo_album_size: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +161,11 @@ pub struct DemoServerArgs {
     /// Top-level gallery entries per page.
     #[arg(long, default_value_t = 60)]
     pub page_size: usize,
+
+    /// Make every gallery entry an album of N images listed without inline images (each
+    /// needs its own `/3/album/{id}/images` request, as Imgur's gallery albums do).
+    #[arg(long, value_name = "N")]
+    pub album_size: Option<usize>,
 }
 
 impl DemoServerArgs {
@@ -153,6 +177,7 @@ impl DemoServerArgs {
             seed: self.seed,
             bandwidth: (self.bandwidth > 0).then_some(self.bandwidth),
             page_size: self.page_size,
+            album_size: self.album_size,
         }
     }
 }
@@ -238,6 +263,25 @@ mod tests {
         let Some(CliCommand::DemoServer(args)) = cli.command else { panic!("not demo-server") };
         assert_eq!(args.config().images, 400);
         assert_eq!(args.config().latency, std::time::Duration::from_millis(250));
+    }
+
+    #[test]
+    fn completions_take_the_three_documented_shells() {
+        for (name, shell) in
+            [("bash", CompletionShell::Bash), ("zsh", CompletionShell::Zsh), ("fish", CompletionShell::Fish)]
+        {
+            let cli = parse(&["completions", name]).expect("parses");
+            assert!(matches!(cli.command, Some(CliCommand::Completions { shell: parsed }) if parsed == shell));
+        }
+        assert!(parse(&["completions", "tcsh"]).is_err());
+        assert!(parse(&["completions"]).is_err());
+    }
+
+    #[test]
+    fn version_is_the_crate_version() {
+        let error = parse(&["--version"]).expect_err("--version stops parsing");
+        assert_eq!(error.kind(), clap::error::ErrorKind::DisplayVersion);
+        assert_eq!(error.to_string(), format!("galley {}\n", env!("CARGO_PKG_VERSION")));
     }
 
     #[test]

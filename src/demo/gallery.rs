@@ -157,7 +157,11 @@ pub struct DemoGallery {
 
 /// Describes the gallery `config` serves. Cheap and pure: no picture is generated.
 pub fn demo_gallery(config: &DemoConfig) -> DemoGallery {
-    let entries = Layout::new(config.seed).entries(config.images);
+    let layout = Layout::new(config.seed);
+    let entries = match config.album_size {
+        None => layout.entries(config.images),
+        Some(size) => layout.albums_only(config.images, size.max(1)),
+    };
     let mut files = HashMap::new();
     for image in entries.iter().flat_map(DemoEntry::images) {
         files.insert(format!("{}.{}", image.id, image.kind.extension()), (image.clone(), Rendition::Original));
@@ -266,6 +270,19 @@ impl Layout {
                 DemoEntry::Image(self.media(kind, None))
             };
             entries.push(entry);
+        }
+        entries
+    }
+
+    /// Albums of `size` images (the last may be smaller), none listing its images inline.
+    fn albums_only(mut self, images: usize, size: usize) -> Vec<DemoEntry> {
+        let mut entries = Vec::new();
+        let mut left = images;
+        while left > 0 {
+            let count = size.min(left);
+            left -= count;
+            let album = DemoAlbum { inline_images: false, ..self.album(count) };
+            entries.push(DemoEntry::Album(album));
         }
         entries
     }

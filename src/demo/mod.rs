@@ -51,10 +51,23 @@ pub struct DemoConfig {
     pub bandwidth: Option<u64>,
     /// Top-level entries per gallery page (albums count as one; 0 counts as 1).
     pub page_size: usize,
+    /// `None`: the mixed gallery (single images, a few albums, a few videos). `Some(n)`:
+    /// every entry is an album of `n` images (0 counts as 1) whose listing carries no
+    /// inline `images`, the shape Imgur's gallery listings take for albums, so a client
+    /// must ask `/3/album/{id}/images` for each.
+    pub album_size: Option<usize>,
 }
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { images: 40, latency: Duration::ZERO, fail_rate: 0.0, seed: 1, bandwidth: None, page_size: 60 }
+        Self {
+            images: 40,
+            latency: Duration::ZERO,
+            fail_rate: 0.0,
+            seed: 1,
+            bandwidth: None,
+            page_size: 60,
+            album_size: None,
+        }
     }
 }

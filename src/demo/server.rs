@@ -39,6 +39,8 @@ pub struct DemoStats {
     pub image_requests: u64,
     /// Image requests answered with an injected fault.
     pub faults_injected: u64,
+    /// The most requests to `/3/...` that were open at once (latency included).
+    pub api_in_flight_peak: u64,
 }
 
 /// Everything the handlers share.
@@ -49,6 +51,25 @@ pub(crate) struct DemoState {
     api_requests: AtomicU64,
     image_requests: AtomicU64,
     faults_injected: AtomicU64,
+    api_in_flight: AtomicU64,
+    api_in_flight_peak: AtomicU64,
+}
+
+/// Counts one open API request from arrival to answer; dropping it counts it closed.
+struct OpenApiRequest<'a>(&'a DemoState);
+
+impl<'a> OpenApiRequest<'a> {
+    fn new(state: &'a DemoState) -> Self {
+        let open = state.api_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.api_in_flight_peak.fetch_max(open, Ordering::SeqCst);
+        Self(state)
+    }
+}
+
+impl Drop for OpenApiRequest<'_> {
+    fn drop(&mut self) {
+        self.0.api_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl DemoState {
@@ -60,6 +81,8 @@ impl DemoState {
             api_requests: AtomicU64::new(0),
             image_requests: AtomicU64::new(0),
             faults_injected: AtomicU64::new(0),
+            api_in_flight: AtomicU64::new(0),
+            api_in_flight_peak: AtomicU64::new(0),
         }
     }
 
@@ -82,6 +105,7 @@ impl DemoState {
             api_requests: self.api_requests.load(Ordering::Relaxed),
             image_requests: self.image_requests.load(Ordering::Relaxed),
             faults_injected: self.faults_injected.load(Ordering::Relaxed),
+            api_in_flight_peak: self.api_in_flight_peak.load(Ordering::SeqCst),
         }
     }
 
@@ -216,6 +240,7 @@ pub async fn run_until_ctrl_c(config: DemoConfig, port: u16, on_ready: impl FnOn
 
 /// Sleeps `config.latency` before every response (or answers 503 if stopping meanwhile).
 async fn add_latency(State(state): State<Arc<DemoState>>, request: Request, next: Next) -> Response {
+    let _open = request.uri().path().starts_with("/3/").then(|| OpenApiRequest::new(&state));
     let latency = state.config.latency;
     if !latency.is_zero() {
         tokio::select! {

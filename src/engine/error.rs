@@ -23,15 +23,28 @@ pub enum ApiError {
     RateLimited { endpoint: String, waited: Duration },
     #[error("cancelled")]
     Cancelled,
+    /// A bug in galley, such as the listing task panicking.
+    #[error("the listing stopped unexpectedly (a bug in galley; please report it): {0}")]
+    Internal(String),
 }
 
 impl ApiError {
+    /// An error that belongs to the one entry (an album whose list is gone, malformed or
+    /// refused by its own status), so the listing goes on without it. Errors every other
+    /// request would meet as well (Client-ID refused, offline, rate-limited past the
+    /// bound, cancelled) end the listing.
+    pub fn is_entry_failure(&self) -> bool {
+        matches!(self, ApiError::Malformed { .. } | ApiError::Status { .. })
+    }
+
     pub fn to_fatal(&self) -> Fatal {
         let kind = match self {
             ApiError::Refused { .. } => FatalKind::Auth,
             ApiError::Offline { .. } => FatalKind::Offline,
             ApiError::RateLimited { .. } => FatalKind::RateLimited,
-            ApiError::Malformed { .. } | ApiError::Status { .. } | ApiError::Cancelled => FatalKind::Api,
+            ApiError::Malformed { .. } | ApiError::Status { .. } | ApiError::Cancelled | ApiError::Internal(_) => {
+                FatalKind::Api
+            }
         };
         Fatal { kind, message: self.to_string() }
     }

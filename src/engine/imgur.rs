@@ -3,10 +3,14 @@
 //! "over capacity" 403s, error bodies).
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::{StreamExt, stream};
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -32,12 +36,29 @@ pub struct ImageItem {
 
 /// How many times one API request is tried when it fails transiently.
 const API_ATTEMPTS: u32 = 5;
-/// Total time one API request may spend waiting out 429s.
+/// Total time one API request may spend waiting out 429s and "over capacity" 403s.
 const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(120);
 /// Listing until nothing new stops here at the latest.
 const MAX_PAGES: u32 = 1000;
+/// The most an API answer may hold. Imgur's pages are tens to hundreds of KB; an album of
+/// a thousand images about 1 MB. A bigger (or endless) body is refused as it arrives, so a
+/// hostile server cannot grow galley's memory.
+pub const MAX_API_BODY: usize = 8 * 1024 * 1024;
+/// Gallery pages asked for ahead of the one being expanded. Past the end of a gallery
+/// this costs at most this many requests that bring nothing new.
+const PAGES_AHEAD: usize = 3;
+/// One API attempt (request and whole body) must finish within this; a server dripping a
+/// byte every few seconds never trips the read timeout, so this is the bound.
+const API_ATTEMPT_DEADLINE: Duration = Duration::from_secs(30);
 
-/// Talks to one API root with one Client-ID.
+/// Talks to one API root with one Client-ID, for one run.
+///
+/// Concurrency: a page's entries are expanded as a stream of futures polled `buffered`,
+/// so albums without inline images are asked for at once while their images still come
+/// out in listing order; the next page is asked for while this one is expanded. Every
+/// request holds a permit of the run's `budget`, the semaphore that also bounds downloads,
+/// so the run never has more than its concurrency in requests to Imgur. A 429 or an
+/// "over capacity" 403 pauses every API request of the run, not only the one that met it.
 pub struct ImgurClient {
     http: reqwest::Client,
     base: Url,
@@ -45,6 +66,41 @@ pub struct ImgurClient {
     run: RunId,
     events: EventSink,
     cancel: CancellationToken,
+    budget: Arc<Semaphore>,
+    /// How many entries of a page are expanded at once (the run's concurrency).
+    expand_at_once: usize,
+    /// API requests open now, for the live plot.
+    open_requests: AtomicUsize,
+    /// 429s (and over-capacity 403s) in a row, run-wide: each makes the next wait longer.
+    throttled_in_a_row: AtomicU32,
+    /// No API request is sent before this instant.
+    paused_until: Mutex<Option<Instant>>,
+}
+
+/// What a listing did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Listed {
+    /// Images sent for download.
+    pub sent: u64,
+    /// Entries (albums) whose images could not be listed; each was reported as `Failed`.
+    pub failed_entries: u64,
+}
+
+/// Where a listing stands, carried from page to page.
+struct ListingState<'a> {
+    seen: HashSet<String>,
+    listed: Listed,
+    limit: Option<usize>,
+    include_animated: bool,
+    items: &'a mpsc::Sender<ImageItem>,
+}
+
+/// Whether to go on after a page.
+enum PageEnd {
+    /// The page brought this many new images.
+    Done { new: u64 },
+    /// The limit was reached or the receiver went away.
+    Stop,
 }
 
 /// The envelope of every Imgur answer.
@@ -79,13 +135,30 @@ impl ImgurClient {
         run: RunId,
         events: EventSink,
         cancel: CancellationToken,
+        budget: Arc<Semaphore>,
     ) -> Self {
-        Self { http, base, client_id, run, events, cancel }
+        let expand_at_once = budget.available_permits().max(1);
+        Self {
+            http,
+            base,
+            client_id,
+            run,
+            events,
+            cancel,
+            budget,
+            expand_at_once,
+            open_requests: AtomicUsize::new(0),
+            throttled_in_a_row: AtomicU32::new(0),
+            paused_until: Mutex::new(None),
+        }
     }
 
-    /// Lists `source` and sends each image to `items`, dropping ids already seen. Stops
-    /// after `pages` pages (or, with `None`, when a page brings nothing new), after `limit`
-    /// images, or when the receiver goes away. Returns how many images it sent.
+    /// Lists `source` and sends each image to `items` in listing order, dropping ids
+    /// already seen. Stops after `pages` pages (or, with `None`, when a page brings
+    /// nothing new), after `limit` images, or when the receiver goes away. An album whose
+    /// images cannot be listed is a failure of that entry (reported as `Failed`), not of
+    /// the listing; errors that every request would meet (Client-ID refused, offline,
+    /// rate-limited past the bound) end it.
     pub async fn list(
         &self,
         source: &Source,
@@ -93,35 +166,81 @@ impl ImgurClient {
         limit: Option<usize>,
         include_animated: bool,
         items: mpsc::Sender<ImageItem>,
-    ) -> Result<u64, ApiError> {
-        let mut seen = HashSet::new();
-        let mut sent: u64 = 0;
+    ) -> Result<Listed, ApiError> {
+        let mut state =
+            ListingState { seen: HashSet::new(), listed: Listed::default(), limit, include_animated, items: &items };
         let last_page = if source.is_paged() { pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) } else { 1 };
-        for page in 0..last_page {
-            let entries = self.page(source, page).await?;
-            let mut new_on_page = 0;
-            for entry in entries {
-                for item in self.expand(entry, include_animated).await? {
-                    if !seen.insert(item.id.clone()) {
-                        continue;
-                    }
-                    new_on_page += 1;
-                    if limit.is_some_and(|limit| sent >= limit as u64) {
-                        return Ok(sent);
-                    }
-                    sent += 1;
-                    self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total: sent }).await;
-                    if items.send(item).await.is_err() {
-                        return Ok(sent);
-                    }
+        // Pages are asked for a few ahead, in the background of this future, while the
+        // current one is expanded and downloaded; they are taken in order.
+        let (pages_tx, mut pages_rx) = mpsc::channel(PAGES_AHEAD);
+        let fetch_pages = async move {
+            let mut pages = stream::iter(0..last_page).map(|page| self.page(source, page)).buffered(PAGES_AHEAD);
+            while let Some(page) = pages.next().await {
+                if pages_tx.send(page).await.is_err() {
+                    break;
                 }
             }
-            // Past the last page Imgur repeats earlier pages (or sends nothing).
-            if new_on_page == 0 {
-                break;
+            drop(pages_tx);
+            std::future::pending::<()>().await;
+        };
+        let take_pages = async {
+            while let Some(entries) = pages_rx.recv().await {
+                match self.emit_page(entries?, &mut state).await? {
+                    PageEnd::Stop => break,
+                    // Past the last page Imgur repeats earlier pages (or sends nothing).
+                    PageEnd::Done { new: 0 } => break,
+                    PageEnd::Done { .. } => {}
+                }
+            }
+            Ok::<_, ApiError>(())
+        };
+        // Whatever pages are still being fetched when the listing ends are dropped.
+        tokio::select! {
+            _ = fetch_pages => {}
+            taken = take_pages => taken?,
+        }
+        Ok(state.listed)
+    }
+
+    /// Expands a page's entries, many at once, and sends their images in listing order.
+    async fn emit_page(
+        &self,
+        entries: Vec<serde_json::Value>,
+        state: &mut ListingState<'_>,
+    ) -> Result<PageEnd, ApiError> {
+        let include_animated = state.include_animated;
+        let mut expansions =
+            stream::iter(entries).map(|entry| self.expand(entry, include_animated)).buffered(self.expand_at_once);
+        let mut new = 0;
+        while let Some(expanded) = expansions.next().await {
+            let images = match expanded {
+                Ok(images) => images,
+                Err(EntryError { entry, error }) if error.is_entry_failure() => {
+                    tracing::warn!("could not list album {entry}: {error}");
+                    let reason = format!("could not list the album's images: {error}");
+                    self.events.send(Event::Failed { run: self.run, id: entry, reason }).await;
+                    state.listed.failed_entries += 1;
+                    continue;
+                }
+                Err(EntryError { error, .. }) => return Err(error),
+            };
+            for item in images {
+                if !state.seen.insert(item.id.clone()) {
+                    continue;
+                }
+                new += 1;
+                if state.limit.is_some_and(|limit| state.listed.sent >= limit as u64) {
+                    return Ok(PageEnd::Stop);
+                }
+                state.listed.sent += 1;
+                let total = state.listed.sent;
+                self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
+                if state.items.send(item).await.is_err() {
+                    return Ok(PageEnd::Stop);
+                }
             }
         }
-        Ok(sent)
+        Ok(PageEnd::Done { new })
     }
 
     /// The entries of one page.
@@ -136,7 +255,7 @@ impl ImgurClient {
     }
 
     /// The images of an entry: itself, or an album's members (fetched when not inline).
-    async fn expand(&self, entry: serde_json::Value, include_animated: bool) -> Result<Vec<ImageItem>, ApiError> {
+    async fn expand(&self, entry: serde_json::Value, include_animated: bool) -> Result<Vec<ImageItem>, EntryError> {
         // A malformed entry is skipped, not fatal: one bad item must not sink a gallery.
         let Ok(raw) = serde_json::from_value::<RawItem>(entry) else {
             tracing::warn!("skipping a gallery entry of unexpected shape");
@@ -152,7 +271,8 @@ impl ImgurClient {
                     return Ok(Vec::new());
                 };
                 let path = format!("/3/album/{id}/images");
-                as_list(self.get(&path, &[]).await?, &path)?
+                let listed = self.get(&path, &[]).await.and_then(|data| as_list(data, &path));
+                listed.map_err(|error| EntryError { entry: id.to_owned(), error })?
             }
         };
         Ok(members
@@ -174,60 +294,104 @@ impl ImgurClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let request = self
-                .http
-                .get(url.clone())
-                .header(reqwest::header::AUTHORIZATION, format!("Client-ID {}", self.client_id.expose()))
-                .header(reqwest::header::ACCEPT, "application/json");
-            let response = tokio::select! {
-                _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
-                response = request.send() => response,
-            };
-            let response = match response {
-                Ok(response) => response,
-                Err(error) if attempt < API_ATTEMPTS => {
-                    tracing::debug!("{endpoint}: {}; retrying", describe_reqwest(&error));
+            self.wait_out_pause().await?;
+            let answer = match self.attempt(&url, &endpoint).await? {
+                Ok(answer) => answer,
+                Err(reason) if attempt < API_ATTEMPTS => {
+                    tracing::debug!("{endpoint}: {reason}; retrying");
                     self.sleep(retry::next_wait(attempt, None)).await?;
                     continue;
                 }
-                Err(error) => {
-                    return Err(ApiError::Offline { endpoint, reason: describe_reqwest(&error) });
-                }
+                Err(reason) => return Err(ApiError::Offline { endpoint, reason }),
             };
-            self.report_rate_limits(response.headers()).await;
-            let status = response.status().as_u16();
-            let server_wait = rate_limit_wait(response.headers());
-            let body = tokio::select! {
-                _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
-                body = response.bytes() => body,
-            };
-            let body = match body {
-                Ok(body) => body,
-                Err(error) if attempt < API_ATTEMPTS => {
-                    tracing::debug!("{endpoint}: body failed: {}; retrying", describe_reqwest(&error));
-                    self.sleep(retry::next_wait(attempt, None)).await?;
-                    continue;
-                }
-                Err(error) => return Err(ApiError::Offline { endpoint, reason: describe_reqwest(&error) }),
-            };
-            match status {
-                200..=299 => return parse_envelope(&body, &endpoint),
-                429 => {
-                    let wait =
-                        server_wait.unwrap_or_else(|| retry::backoff_ceiling(attempt)).min(retry::MAX_SERVER_WAIT);
+            let throttled = answer.status == 429 || (answer.status == 403 && over_capacity(&answer.body));
+            if !throttled {
+                self.throttled_in_a_row.store(0, Ordering::Relaxed);
+            }
+            match answer.status {
+                200..=299 => return parse_envelope(&answer.body, &endpoint),
+                _ if throttled => {
+                    let wait = self.throttle_wait(answer.server_wait);
                     if waited + wait > MAX_RATE_LIMIT_WAIT {
                         return Err(ApiError::RateLimited { endpoint, waited });
                     }
                     self.events.send(Event::RateLimited { run: self.run, wait }).await;
                     waited += wait;
-                    self.sleep(wait).await?;
-                    attempt = 0; // a 429 is the server pacing us, not a failure
+                    self.pause_for(wait);
+                    attempt = 0; // being paced is not a failure of this request
                 }
-                401 | 403 if !over_capacity(&body) => return Err(ApiError::Refused { endpoint, status }),
-                _ if is_transient_status(status) && attempt < API_ATTEMPTS => {
+                401 | 403 => return Err(ApiError::Refused { endpoint, status: answer.status }),
+                status if is_transient_status(status) && attempt < API_ATTEMPTS => {
                     self.sleep(retry::next_wait(attempt, None)).await?;
                 }
-                _ => return Err(ApiError::Status { endpoint, status, message: error_message(&body) }),
+                status => return Err(ApiError::Status { endpoint, status, message: error_message(&answer.body) }),
+            }
+        }
+    }
+
+    /// One request, holding a permit of the run's budget from send to the body's end.
+    /// The outer `Err` ends the request (cancelled, body too large); the inner one is a
+    /// network failure worth another attempt.
+    async fn attempt(&self, url: &Url, endpoint: &str) -> Result<Result<Answer, String>, ApiError> {
+        let _permit = tokio::select! {
+            _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
+            permit = self.budget.acquire() => permit.map_err(|_| ApiError::Cancelled)?,
+        };
+        let _open = OpenRequest::new(self).await;
+        let request = self
+            .http
+            .get(url.clone())
+            .header(reqwest::header::AUTHORIZATION, format!("Client-ID {}", self.client_id.expose()))
+            .header(reqwest::header::ACCEPT, "application/json");
+        let exchange = async {
+            let response = request.send().await.map_err(|error| describe_reqwest(&error))?;
+            self.report_rate_limits(response.headers()).await;
+            let status = response.status().as_u16();
+            let server_wait = rate_limit_wait(response.headers());
+            let body = read_capped(response, endpoint).await?;
+            Ok::<_, BodyError>(Answer { status, server_wait, body })
+        };
+        let answer = tokio::select! {
+            _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
+            answer = tokio::time::timeout(API_ATTEMPT_DEADLINE, exchange) => answer,
+        };
+        match answer {
+            Ok(Ok(answer)) => Ok(Ok(answer)),
+            Ok(Err(BodyError::Network(reason))) => Ok(Err(reason)),
+            Ok(Err(BodyError::TooLarge(error))) => Err(error),
+            Err(_) => Ok(Err(format!("no whole answer within {}s", API_ATTEMPT_DEADLINE.as_secs()))),
+        }
+    }
+
+    /// The wait after a 429 or an over-capacity 403: the server's ask, but never less
+    /// than a floor that doubles with each one in a row (a `Retry-After: 0` or a reset
+    /// time already past must not turn into a request storm).
+    fn throttle_wait(&self, server_wait: Option<Duration>) -> Duration {
+        let in_a_row = self.throttled_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+        let floor = retry::throttle_floor(in_a_row);
+        server_wait.unwrap_or(Duration::ZERO).max(floor).min(retry::MAX_SERVER_WAIT)
+    }
+
+    /// Holds back every API request of the run for `wait` from now.
+    fn pause_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut paused = self.paused_until.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if paused.is_none_or(|current| current < until) {
+            *paused = Some(until);
+        }
+    }
+
+    async fn wait_out_pause(&self) -> Result<(), ApiError> {
+        loop {
+            let until = *self.paused_until.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match until {
+                Some(until) if until > Instant::now() => {
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
+                        _ = tokio::time::sleep_until(until) => {}
+                    }
+                }
+                _ => return Ok(()),
             }
         }
     }
@@ -244,6 +408,79 @@ impl ImgurClient {
         if limits != RateLimits::default() {
             self.events.send(Event::RateLimit { run: self.run, limits }).await;
         }
+    }
+
+    async fn report_open_requests(&self, open: usize) {
+        self.events.send(Event::ListingRequests { run: self.run, in_flight: open }).await;
+    }
+}
+
+/// An API answer, read whole.
+struct Answer {
+    status: u16,
+    server_wait: Option<Duration>,
+    body: Vec<u8>,
+}
+
+/// An album entry whose images could not be listed.
+struct EntryError {
+    /// The album's id.
+    entry: String,
+    error: ApiError,
+}
+
+enum BodyError {
+    /// Worth another attempt.
+    Network(String),
+    /// Over [`MAX_API_BODY`]: asking again would bring the same.
+    TooLarge(ApiError),
+}
+
+impl From<String> for BodyError {
+    fn from(reason: String) -> Self {
+        BodyError::Network(reason)
+    }
+}
+
+/// Reads a body chunk by chunk, refusing it as soon as it passes [`MAX_API_BODY`].
+async fn read_capped(mut response: reqwest::Response, endpoint: &str) -> Result<Vec<u8>, BodyError> {
+    let too_large = || {
+        BodyError::TooLarge(ApiError::Malformed {
+            endpoint: endpoint.to_owned(),
+            reason: format!("the answer is larger than {} MiB", MAX_API_BODY / (1024 * 1024)),
+        })
+    };
+    if response.content_length().is_some_and(|length| length > MAX_API_BODY as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(|error| describe_reqwest(&error))? {
+        if body.len() + chunk.len() > MAX_API_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Counts one open API request for the live plot, from send to the body's end.
+struct OpenRequest<'a> {
+    client: &'a ImgurClient,
+}
+
+impl<'a> OpenRequest<'a> {
+    async fn new(client: &'a ImgurClient) -> OpenRequest<'a> {
+        let open = client.open_requests.fetch_add(1, Ordering::SeqCst) + 1;
+        client.report_open_requests(open).await;
+        OpenRequest { client }
+    }
+}
+
+impl Drop for OpenRequest<'_> {
+    fn drop(&mut self) {
+        let open = self.client.open_requests.fetch_sub(1, Ordering::SeqCst) - 1;
+        // Drop cannot wait: a full queue loses this sample, and the next one corrects it.
+        self.client.events.send_lossy(Event::ListingRequests { run: self.client.run, in_flight: open });
     }
 }
 
@@ -337,7 +574,7 @@ fn over_capacity(body: &[u8]) -> bool {
 }
 
 fn is_transient_status(status: u16) -> bool {
-    matches!(status, 408 | 403) || (500..=599).contains(&status)
+    status == 408 || (500..=599).contains(&status)
 }
 
 fn header_u64(headers: &reqwest::header::HeaderMap, name: &str) -> Option<u64> {

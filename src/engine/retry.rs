@@ -18,6 +18,17 @@ pub fn backoff_ceiling(attempt: u32) -> Duration {
     BASE_DELAY.saturating_mul(factor).min(MAX_DELAY)
 }
 
+/// The least a 429 (or another "slow down") makes galley wait, when it is the `in_a_row`th
+/// in a row: 250 ms, doubling up to [`MAX_SERVER_WAIT`]. A server that asks for no wait
+/// (`Retry-After: 0`, a reset time already past) gets this instead of a request storm.
+pub fn throttle_floor(in_a_row: u32) -> Duration {
+    let factor = 1u32.checked_shl(in_a_row.saturating_sub(1)).unwrap_or(u32::MAX);
+    THROTTLE_FLOOR.saturating_mul(factor).min(MAX_SERVER_WAIT)
+}
+
+/// The first [`throttle_floor`].
+pub const THROTTLE_FLOOR: Duration = Duration::from_millis(250);
+
 /// Full jitter: uniformly random in [0, ceiling]. Spreads the retries of many failed
 /// downloads so they do not hit the server again all at once.
 pub fn backoff(attempt: u32, unit_random: f64) -> Duration {
@@ -70,6 +81,14 @@ mod tests {
     fn server_waits_are_honoured_but_bounded() {
         assert_eq!(next_wait(1, Some(Duration::from_secs(2))), Duration::from_secs(2));
         assert_eq!(next_wait(1, Some(Duration::from_secs(3600))), MAX_SERVER_WAIT);
+    }
+
+    #[test]
+    fn throttle_floor_grows_and_caps() {
+        assert_eq!(throttle_floor(1), Duration::from_millis(250));
+        assert_eq!(throttle_floor(2), Duration::from_millis(500));
+        assert_eq!(throttle_floor(5), Duration::from_secs(4));
+        assert_eq!(throttle_floor(40), MAX_SERVER_WAIT);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::download::{Disk, Downloader, LocalDisk, Outcome};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
-use super::imgur::{ImageItem, ImgurClient};
+use super::imgur::{ImageItem, ImgurClient, Listed};
 use super::limits;
 use super::naming;
 use super::redirects;
@@ -165,8 +165,11 @@ async fn execute(
         (archive.clone(), Fatal { kind: FatalKind::Usage, message })
     })?;
 
+    // One budget for every request to Imgur: downloads and the listing's API requests.
+    let permits = Arc::new(Semaphore::new(concurrency));
     let (items_tx, mut items_rx) = mpsc::channel::<ImageItem>(1024);
-    let lister = tokio::spawn(list(run, job.clone(), http.clone(), events.clone(), cancel.clone(), items_tx));
+    let lister =
+        tokio::spawn(list(run, job.clone(), http.clone(), events.clone(), cancel.clone(), permits.clone(), items_tx));
 
     let mut downloader = Downloader::new(
         http,
@@ -186,7 +189,6 @@ async fn execute(
     downloader.ids_name_pictures = matches!(job.input, JobInput::Imgur { .. });
     let downloader = Arc::new(downloader);
 
-    let permits = Arc::new(Semaphore::new(concurrency));
     let checks = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     let mut disk_full = None;
@@ -214,7 +216,16 @@ async fn execute(
         tally(done, summary, &mut disk_full, cancel);
     }
     drop(items_rx);
-    let listing = lister.await.unwrap_or(Ok(0));
+    let listing = match lister.await {
+        Ok(listing) => listing,
+        Err(error) => {
+            tracing::error!("run {run}: the listing task panicked: {error}");
+            Err(ApiError::Internal(error.to_string()))
+        }
+    };
+    if let Ok(listed) = &listing {
+        summary.failed += listed.failed_entries;
+    }
     tracing::debug!("run {run}: {} listed in {:?}", summary.listed, started.elapsed());
 
     if let Some(message) = disk_full {
@@ -260,17 +271,20 @@ async fn list(
     http: reqwest::Client,
     events: EventSink,
     cancel: CancellationToken,
+    budget: Arc<Semaphore>,
     items: mpsc::Sender<ImageItem>,
-) -> Result<u64, ApiError> {
-    let total = match job.input {
+) -> Result<Listed, ApiError> {
+    let listed = match job.input {
         JobInput::Imgur { api_base, client_id, source, pages } => {
-            let client = ImgurClient::new(http, api_base, client_id, run, events.clone(), cancel);
+            let client = ImgurClient::new(http, api_base, client_id, run, events.clone(), cancel, budget);
             client.list(&source, pages, job.limit, job.include_animated, items).await?
         }
-        JobInput::Urls(links) => list_links(run, links, job.limit, &events, items).await,
+        JobInput::Urls(links) => {
+            Listed { sent: list_links(run, links, job.limit, &events, items).await, failed_entries: 0 }
+        }
     };
-    events.send(Event::ListingDone { run, total }).await;
-    Ok(total)
+    events.send(Event::ListingDone { run, total: listed.sent }).await;
+    Ok(listed)
 }
 
 async fn list_links(

@@ -255,6 +255,8 @@ pub enum Event {
     ListingDone { run: RunId, total: u64 },
     /// Imgur's quota headers changed.
     RateLimit { run: RunId, limits: RateLimits },
+    /// API requests of the listing open now (the downloads are counted by `Started`).
+    ListingRequests { run: RunId, in_flight: usize },
     /// The server said slow down; the engine waits this long before asking again.
     RateLimited { run: RunId, wait: Duration },
     /// A download began.
@@ -291,6 +293,7 @@ impl Event {
             | Event::ListingDone { run, .. }
             | Event::RateLimit { run, .. }
             | Event::RateLimited { run, .. }
+            | Event::ListingRequests { run, .. }
             | Event::Started { run, .. }
             | Event::Progress { run, .. }
             | Event::Retrying { run, .. }

@@ -4,6 +4,7 @@
 //! `request_repaint()` when it has something new.
 
 mod grid;
+mod icon;
 mod persistence;
 mod preview;
 mod progress;
@@ -72,10 +73,15 @@ impl AppConfig {
 /// Opens the window and runs until it is closed.
 pub fn run(options: AppOptions) -> anyhow::Result<()> {
     let config = AppConfig::for_user(options)?;
-    let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_title("galley").with_inner_size([1280.0, 820.0]),
-        ..Default::default()
-    };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("galley")
+        // Wayland matches the window to galley.desktop (and so its icon) by this id.
+        .with_app_id("galley")
+        .with_inner_size([1280.0, 820.0]);
+    if let Some(icon) = icon::window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
+    let native = eframe::NativeOptions { viewport, ..Default::default() };
     eframe::run_native(
         "galley",
         native,

@@ -25,6 +25,8 @@ pub struct RunProgress {
     pub failed: u64,
     pub bytes: u64,
     in_flight: HashSet<String>,
+    /// The listing's API requests open now.
+    listing_requests: usize,
     pub failures: Vec<String>,
     /// When the server asked us to wait, and for how long.
     pub rate_limited: Option<(Instant, Duration)>,
@@ -32,8 +34,9 @@ pub struct RunProgress {
     pub quota: Option<RateLimits>,
     /// Set once the run ended.
     pub finished: Option<Finished>,
-    /// (seconds since start, images/s over the last sample, downloads in flight).
-    samples: Vec<[f64; 3]>,
+    /// (seconds since start, images/s over the last sample, downloads in flight, listing
+    /// requests in flight).
+    samples: Vec<[f64; 4]>,
     last_sample: Option<(Instant, u64)>,
 }
 
@@ -57,6 +60,7 @@ impl RunProgress {
             failed: 0,
             bytes: 0,
             in_flight: HashSet::new(),
+            listing_requests: 0,
             failures: Vec::new(),
             rate_limited: None,
             quota: None,
@@ -81,9 +85,11 @@ impl RunProgress {
             Event::ListingDone { total, .. } => {
                 self.listed = *total;
                 self.listing_done = true;
+                self.listing_requests = 0;
             }
             Event::RateLimited { wait, .. } => self.rate_limited = Some((Instant::now(), *wait)),
             Event::RateLimit { limits, .. } => self.quota = Some(limits.clone()),
+            Event::ListingRequests { in_flight, .. } => self.listing_requests = *in_flight,
             Event::Started { id, .. } => {
                 self.in_flight.insert(id.clone());
             }
@@ -105,6 +111,7 @@ impl RunProgress {
             }
             Event::Finished { summary, cancelled, fatal, .. } => {
                 self.in_flight.clear();
+                self.listing_requests = 0;
                 self.bytes = summary.bytes.max(self.bytes);
                 self.finished =
                     Some(Finished { summary: summary.clone(), cancelled: *cancelled, fatal: fatal.clone() });
@@ -122,7 +129,7 @@ impl RunProgress {
         }
         let rate = (self.saved - saved_then.min(self.saved)) as f64 / elapsed.as_secs_f64().max(1e-3);
         let at = now.duration_since(self.started).as_secs_f64();
-        self.samples.push([at, rate, self.in_flight.len() as f64]);
+        self.samples.push([at, rate, self.in_flight.len() as f64, self.listing_requests as f64]);
         self.last_sample = Some((now, self.saved));
     }
 
@@ -185,8 +192,9 @@ impl RunProgress {
     }
 
     fn plot_ui(&self, ui: &mut egui::Ui) {
-        let rate: PlotPoints = self.samples.iter().map(|[at, rate, _]| [*at, *rate]).collect();
-        let in_flight: PlotPoints = self.samples.iter().map(|[at, _, flight]| [*at, *flight]).collect();
+        let rate: PlotPoints = self.samples.iter().map(|[at, rate, ..]| [*at, *rate]).collect();
+        let in_flight: PlotPoints = self.samples.iter().map(|[at, _, flight, _]| [*at, *flight]).collect();
+        let listing: PlotPoints = self.samples.iter().map(|[at, .., listing]| [*at, *listing]).collect();
         Plot::new("live-plot")
             .height(140.0)
             .legend(Legend::default())
@@ -196,7 +204,8 @@ impl RunProgress {
             .allow_drag(false)
             .show(ui, |plot| {
                 plot.line(Line::new("images/s", rate));
-                plot.line(Line::new("in flight", in_flight));
+                plot.line(Line::new("downloads in flight", in_flight));
+                plot.line(Line::new("listing requests", listing));
             });
     }
 }

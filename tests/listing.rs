@@ -1,0 +1,249 @@
+//! Listing through the API as fast as downloading (issue 16) and as safely (issue 14's
+//! listing classes): albums expanded many at once within the run's concurrency, images in
+//! listing order whatever order the answers come in, one bad album failing alone, 429s
+//! paced with a growing floor, and API bodies capped as they arrive.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
+use galley::engine::run::RunReport;
+use galley::engine::{ClientId, Event, EventSink, FatalKind, Job, JobInput, Source, run_job};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+/// Generous bound on any one run, so a hang fails the test instead of stalling CI.
+const RUN_BOUND: Duration = Duration::from_secs(120);
+
+async fn run(job: Job) -> (RunReport, Vec<Event>) {
+    let (events, mut receiver) = EventSink::channel();
+    let collector = tokio::spawn(async move {
+        let mut all = Vec::new();
+        while let Some(event) = receiver.recv().await {
+            all.push(event);
+        }
+        all
+    });
+    let report = tokio::time::timeout(RUN_BOUND, run_job(1, job, events, CancellationToken::new()))
+        .await
+        .expect("the run ends in bounded time");
+    (report, collector.await.expect("collector"))
+}
+
+fn api_job(base: &str, out: &std::path::Path, concurrency: usize) -> Job {
+    let input = JobInput::Imgur {
+        api_base: base.parse().expect("base url"),
+        client_id: ClientId::new(DEMO_CLIENT_ID),
+        source: Source::default(),
+        pages: Some(1),
+    };
+    let mut job = Job::new(input, out.to_owned());
+    job.concurrency = concurrency;
+    job.thumbnails = false;
+    job
+}
+
+fn json_response(value: serde_json::Value) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
+}
+
+fn listed_ids(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Listed { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn listing_requests_in_flight_reach_the_concurrency_limit_and_keep_listing_order() {
+    // 12 albums of 4 with no inline images, 100 ms on every request: a lister that asks
+    // for one album at a time never has more than one API request open.
+    let config =
+        DemoConfig { images: 48, album_size: Some(4), latency: Duration::from_millis(100), ..DemoConfig::default() };
+    let server = DemoServer::start(config, 0).await.expect("demo server starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let job = api_job(server.base_url().as_str(), out.path(), 8);
+
+    let (report, events) = run(job).await;
+
+    assert!(report.fatal.is_none(), "{:?}", report.fatal);
+    assert_eq!(report.summary.downloaded, 48);
+    let stats = server.stats();
+    assert_eq!(stats.api_requests, 13, "one page and one request per album");
+    assert_eq!(stats.api_in_flight_peak, 8, "API requests share the run's budget of 8 and use all of it");
+    assert_eq!(listed_ids(&events), server.image_ids(), "images come out in listing order");
+    let most_open = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::ListingRequests { in_flight, .. } => Some(*in_flight),
+            _ => None,
+        })
+        .max();
+    assert_eq!(most_open, Some(8), "the engine reports its open listing requests for the live plot");
+}
+
+/// A gallery page of albums without inline images, whose lists answer after a delay
+/// each; `/3/album/bad/images` answers 404.
+#[derive(Clone)]
+struct Albums {
+    base: Arc<std::sync::OnceLock<String>>,
+    page: Vec<(&'static str, u64)>,
+}
+
+async fn album_page(State(albums): State<Albums>) -> Response {
+    let data: Vec<_> =
+        albums.page.iter().map(|(id, _)| json!({"id": id, "is_album": true, "images_count": 2})).collect();
+    json_response(json!({"data": data, "success": true, "status": 200}))
+}
+
+async fn album_images(State(albums): State<Albums>, UrlPath(id): UrlPath<String>) -> Response {
+    let Some((_, delay_ms)) = albums.page.iter().find(|(album, _)| *album == id) else {
+        return (StatusCode::NOT_FOUND, "{\"data\":{\"error\":\"gone\"},\"success\":false,\"status\":404}")
+            .into_response();
+    };
+    if id == "bad" {
+        return (
+            StatusCode::NOT_FOUND,
+            "{\"data\":{\"error\":\"Unable to find an album\"},\"success\":false,\"status\":404}",
+        )
+            .into_response();
+    }
+    tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+    let base = albums.base.get().cloned().unwrap_or_default();
+    let data: Vec<_> = (1..=2)
+        .map(|n| json!({"id": format!("{id}{n}"), "type": "image/png", "link": format!("{base}/i/{id}{n}.png")}))
+        .collect();
+    json_response(json!({"data": data, "success": true, "status": 200}))
+}
+
+async fn picture(UrlPath(name): UrlPath<String>) -> Response {
+    let seed = name.bytes().fold(0u8, |sum, byte| sum.wrapping_add(byte));
+    let image = image::RgbaImage::from_pixel(20, 10, image::Rgba([seed, 10, 200, 255]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).expect("encode png");
+    ([(header::CONTENT_TYPE, "image/png")], bytes.into_inner()).into_response()
+}
+
+async fn serve_albums(page: Vec<(&'static str, u64)>) -> String {
+    let albums = Albums { base: Arc::new(std::sync::OnceLock::new()), page };
+    let app = Router::new()
+        .route("/3/gallery/{section}/{sort}/{window}/{page}", get(album_page))
+        .route("/3/album/{id}/images", get(album_images))
+        .route("/i/{name}", get(picture))
+        .with_state(albums.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    albums.base.set(base.clone()).expect("set once");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn images_of_an_album_that_answers_late_still_come_out_in_listing_order() {
+    // The first album answers last and the last first.
+    let base = serve_albums(vec![("first", 400), ("second", 200), ("third", 0)]).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let started = Instant::now();
+    let (report, events) = run(api_job(&base, out.path(), 8)).await;
+
+    assert!(report.fatal.is_none(), "{:?}", report.fatal);
+    assert_eq!(listed_ids(&events), ["first1", "first2", "second1", "second2", "third1", "third2"]);
+    assert_eq!(report.summary.downloaded, 6);
+    // Asked one after another, the albums alone would take 600 ms.
+    assert!(
+        started.elapsed() < Duration::from_millis(590),
+        "albums were expanded one at a time: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn one_album_that_cannot_be_listed_fails_alone_and_the_rest_arrive() {
+    let base = serve_albums(vec![("first", 0), ("bad", 0), ("third", 0)]).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let (report, events) = run(api_job(&base, out.path(), 4)).await;
+
+    assert!(report.fatal.is_none(), "one bad album must not end the listing: {:?}", report.fatal);
+    assert_eq!(report.summary.downloaded, 4);
+    assert_eq!(report.summary.failed, 1, "the album counts as one failure");
+    let failed: Vec<_> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Failed { id, reason, .. } => Some((id.clone(), reason.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "bad");
+    assert!(failed[0].1.contains("could not list the album"), "{}", failed[0].1);
+}
+
+/// Answers 429 with `Retry-After: 0` to the first `throttled` requests, then a page of
+/// nothing.
+async fn throttling(State((hits, throttled)): State<(Arc<AtomicUsize>, usize)>) -> Response {
+    if hits.fetch_add(1, Ordering::SeqCst) < throttled {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, "0".parse().expect("header"));
+        headers.insert("x-ratelimit-userreset", "1".parse().expect("header"));
+        return (StatusCode::TOO_MANY_REQUESTS, headers, "{}").into_response();
+    }
+    json_response(json!({"data": [], "success": true, "status": 200}))
+}
+
+#[tokio::test]
+async fn a_429_asking_for_no_wait_is_paced_by_a_growing_floor_not_stormed() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let app = Router::new().route("/3/{*path}", get(throttling)).with_state((hits.clone(), 3));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let started = Instant::now();
+    let (report, events) = run(api_job(&base, out.path(), 4)).await;
+
+    assert!(report.fatal.is_none(), "{:?}", report.fatal);
+    assert_eq!(hits.load(Ordering::SeqCst), 4, "three 429s, then the answer: no storm");
+    // Floors of 250, 500 and 1,000 ms, whatever the server asked for.
+    assert!(started.elapsed() >= Duration::from_millis(1750), "{:?}", started.elapsed());
+    let waits: Vec<_> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::RateLimited { wait, .. } => Some(wait.as_millis()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(waits, [250, 500, 1000]);
+}
+
+/// A JSON page that never ends.
+async fn endless() -> Response {
+    let head = futures_util::stream::once(async { Ok::<_, std::io::Error>(Bytes::from_static(b"{\"data\":[")) });
+    let items = futures_util::stream::repeat_with(|| Ok(Bytes::from_static(&[b' '; 64 * 1024])));
+    Response::new(Body::from_stream(futures_util::StreamExt::chain(head, items)))
+}
+
+#[tokio::test]
+async fn an_endless_api_answer_is_refused_at_the_cap_not_held_in_memory() {
+    let app = Router::new().route("/3/{*path}", get(endless));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let (report, _) = run(api_job(&base, out.path(), 4)).await;
+
+    let fatal = report.fatal.expect("the listing fails");
+    assert_eq!(fatal.kind, FatalKind::Api);
+    assert!(fatal.message.contains("larger than 8 MiB"), "{}", fatal.message);
+}
