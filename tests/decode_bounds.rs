@@ -13,8 +13,12 @@ struct Counting;
 
 static IN_USE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
-/// One measured decode at a time: the counters are process-wide.
-static MEASURING: Mutex<()> = Mutex::new(());
+/// One test at a time, setup included: the counters are process-wide.
+static ALONE: Mutex<()> = Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    ALONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 // SAFETY: every call is passed on to the system allocator unchanged; only counters are added.
 unsafe impl GlobalAlloc for Counting {
@@ -38,7 +42,6 @@ static ALLOCATOR: Counting = Counting;
 
 /// Megabytes allocated at the peak of `work`, above what was in use before it.
 fn peak_megabytes<T>(work: impl FnOnce() -> T) -> (T, usize) {
-    let _one = MEASURING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let before = IN_USE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     let result = work();
@@ -47,6 +50,7 @@ fn peak_megabytes<T>(work: impl FnOnce() -> T) -> (T, usize) {
 
 #[test]
 fn a_colour_profile_that_inflates_to_256_mb_costs_a_bounded_decode() {
+    let _alone = alone();
     // A 1 x 1 PNG whose iCCP chunk is a quarter of a megabyte and inflates to 256 MB.
     let mut info = png::Info::with_size(1, 1);
     info.color_type = png::ColorType::Rgba;
@@ -68,6 +72,7 @@ fn a_colour_profile_that_inflates_to_256_mb_costs_a_bounded_decode() {
 
 #[test]
 fn a_35_byte_gif_with_a_9000_pixel_screen_costs_nothing() {
+    let _alone = alone();
     let mut gif = b"GIF89a".to_vec();
     gif.extend_from_slice(&9000u16.to_le_bytes());
     gif.extend_from_slice(&9000u16.to_le_bytes());
