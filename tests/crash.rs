@@ -99,7 +99,7 @@ fn killed_mid_run_then_run_again_completes_the_set_with_nothing_half_written() {
     // The killed run never finished, so only the second is in the history of runs.
     let runs = archive.runs(10).expect("runs");
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].summary.failed, 0);
+    assert_eq!(runs[0].counts.failed, 0);
 }
 
 #[test]
@@ -149,7 +149,8 @@ fn sigterm_and_sighup_stop_as_cleanly_as_ctrl_c() {
         let archive = Archive::open(&archive).expect("archive opens");
         let runs = archive.runs(10).expect("runs");
         assert_eq!(runs.len(), 1, "{name}: the run's row is finished");
-        assert_eq!(runs[0].summary.downloaded, saved);
+        assert_eq!(runs[0].counts.downloaded, saved);
+        assert_eq!(runs[0].ending, galley::archive::RunEnding::Cancelled, "{name}");
         for name in images_in(&out) {
             assert!(archive.image_at(&out.join(&name)).expect("lookup").is_some(), "{name}: {name} is in the archive");
         }

@@ -13,7 +13,7 @@ use super::report::Reporter;
 use super::{EXIT_FAILED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
-use crate::engine::{ClientId, EventSink, FatalKind, Job, JobInput, Source, run_job};
+use crate::engine::{ClientId, Ending, EventSink, FatalKind, Job, JobInput, RunOrigin, Source, run_job};
 
 /// Runs `galley fetch` and says how it went as an exit status.
 pub fn fetch(args: &FetchArgs) -> anyhow::Result<ExitCode> {
@@ -51,10 +51,10 @@ async fn fetch_async(args: &FetchArgs) -> anyhow::Result<ExitCode> {
     }
     reporter.summary(&report)?;
 
-    Ok(ExitCode::from(match (&report.fatal, report.cancelled) {
-        (Some(fatal), _) if is_usage_error(fatal.kind) => EXIT_USAGE,
-        (Some(_), _) => EXIT_FAILED,
-        (None, true) if stopped_by.load(Ordering::SeqCst) != 0 => 128 + stopped_by.load(Ordering::SeqCst),
+    Ok(ExitCode::from(match &report.ending {
+        Ending::Failed(fatal) if is_usage_error(fatal.kind) => EXIT_USAGE,
+        Ending::Failed(_) => EXIT_FAILED,
+        Ending::Cancelled if stopped_by.load(Ordering::SeqCst) != 0 => 128 + stopped_by.load(Ordering::SeqCst),
         _ if report.summary.failed > 0 => EXIT_FAILED,
         _ => 0,
     }))
@@ -140,6 +140,9 @@ fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job>
         None => imgur_input(args, demo)?,
     };
     let mut job = Job::new(input, out_dir(args)?);
+    if demo.is_some() && args.urls.is_none() {
+        job.origin = RunOrigin::Demo;
+    }
     job.concurrency = args.concurrency;
     job.limit = args.limit;
     job.include_animated = args.animated;

@@ -378,6 +378,9 @@ impl Downloader {
             Err(error) => return Some(self.failed(&item.id, error).await),
         };
         let Ok(_check) = check else { return Some(Outcome::Failed) };
+        // Said before the connection is handed on, so no front end ever counts this body
+        // and the next download in flight at once.
+        self.events.send(Event::Received { run: self.run, id: item.id.clone() }).await;
         drop(connection);
         Some(self.keep(item, stem, body, started).await)
     }
@@ -408,11 +411,20 @@ impl Downloader {
         let id = id.to_owned();
         let lookup = tokio::task::spawn_blocking(move || {
             candidates.into_iter().find(|path| {
-                let record = archive.lock().ok().and_then(|archive| archive.image_at(path).ok().flatten());
+                let record = match lock_or_recover(&archive, "the archive").image_at(path) {
+                    Ok(record) => record,
+                    Err(error) => {
+                        tracing::warn!("cannot ask the archive about {}: {error}", path.display());
+                        None
+                    }
+                };
                 record.is_some_and(|record| record.id == id && holds_recorded_bytes(path, record.bytes, &record.sha256))
             })
         });
-        lookup.await.ok().flatten()
+        lookup.await.unwrap_or_else(|error| {
+            tracing::error!("the check for a copy already present stopped unexpectedly: {error}");
+            None
+        })
     }
 
     async fn download_with_retries(&self, id: &str, url: &Url, stem: &str) -> Result<Body, DownloadError> {
@@ -522,6 +534,9 @@ impl Downloader {
         let elapsed = started.elapsed();
         let saved = Event::Saved { run: self.run, id: item.id, path: path.clone(), bytes, elapsed };
         self.events.send(saved).await;
+        if kind == MediaKind::Mp4 {
+            self.events.send(Event::Video { run: self.run, path: path.clone(), bytes }).await;
+        }
         if let (Some(pixels), Some((width, height))) = (pixels, dimensions) {
             let thumbnail = Thumbnail { path, bytes, width, height, pixels: Arc::new(pixels) };
             self.events.send(Event::Thumbnail { run: self.run, thumbnail }).await;
@@ -531,7 +546,7 @@ impl Downloader {
 
     /// The slot of this run's bodies with `fingerprint`.
     fn fingerprint_slot(&self, fingerprint: &str) -> Arc<tokio::sync::Mutex<Option<PathBuf>>> {
-        let mut saved = self.saved.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut saved = lock_or_recover(&self.saved, "the run's fingerprints");
         saved.entry(fingerprint.to_owned()).or_default().clone()
     }
 
@@ -552,13 +567,22 @@ impl Downloader {
         let own: Vec<PathBuf> = naming::file_paths(&self.out_dir, stem, kind).collect();
         let (sha256, dir) = (fingerprint.to_owned(), self.out_dir.clone());
         let lookup = tokio::task::spawn_blocking(move || {
-            let records = archive.lock().ok()?.images_with_sha256(&sha256).ok()?;
+            let records = match lock_or_recover(&archive, "the archive").images_with_sha256(&sha256) {
+                Ok(records) => records,
+                Err(error) => {
+                    tracing::warn!("cannot look for earlier copies in the archive: {error}");
+                    return None;
+                }
+            };
             records.into_iter().find_map(|record| {
                 let elsewhere = !own.contains(&record.path) && record.path.parent() == Some(dir.as_path());
                 (elsewhere && holds_recorded_bytes(&record.path, record.bytes, &record.sha256)).then_some(record.path)
             })
         });
-        lookup.await.ok().flatten()
+        lookup.await.unwrap_or_else(|error| {
+            tracing::error!("the archive lookup stopped unexpectedly: {error}");
+            None
+        })
     }
 
     /// Puts a body under its final name in one job on the workers: writes what is still in
@@ -589,13 +613,14 @@ impl Downloader {
             height: dimensions.map(|d| d.1),
         };
         let run = self.archive_run;
-        let written = tokio::task::spawn_blocking(move || match archive.lock() {
-            Ok(archive) => archive.record_image(&record, run).map_err(|e| e.to_string()),
-            Err(_) => Err("archive lock poisoned".to_owned()),
+        let written = tokio::task::spawn_blocking(move || {
+            lock_or_recover(&archive, "the archive").record_image(&record, run).map_err(|e| e.to_string())
         })
         .await;
-        if let Ok(Err(error)) = written {
-            tracing::warn!("could not archive {}: {error}", path.display());
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!("could not archive {}: {error}", path.display()),
+            Err(error) => tracing::error!("archiving {} stopped unexpectedly: {error}", path.display()),
         }
     }
 }
@@ -612,7 +637,18 @@ pub fn checked_link(link: &str) -> Result<Url, DownloadError> {
 }
 
 fn media_kind(head: &[u8]) -> Result<MediaKind, DownloadError> {
-    sniff::sniff(head).ok_or_else(|| DownloadError::NotAnImage(sniff::describe_non_media(head)))
+    sniff::sniff(head).ok_or_else(|| DownloadError::NotAnImage(sniff::non_media(head)))
+}
+
+/// Locks `mutex`, recovering it if a task panicked while holding it: the data behind
+/// these locks (fingerprints, names, a database connection) stays usable, and a poisoned
+/// lock must not quietly read as "no duplicate" or "not archived". The panic is logged
+/// once where it happened; this says what was recovered.
+pub(crate) fn lock_or_recover<'a, T>(mutex: &'a Mutex<T>, what: &str) -> std::sync::MutexGuard<'a, T> {
+    mutex.lock().unwrap_or_else(|poisoned| {
+        tracing::warn!("{what} was left locked by a task that panicked; going on with it");
+        poisoned.into_inner()
+    })
 }
 
 /// Whether the file at `path` still holds what the archive recorded: same size, same
@@ -710,7 +746,7 @@ fn place(
 
 /// Takes `name` for this run unless a name differing only in case holds it already.
 fn claim_name(names: &Mutex<HashMap<String, OsString>>, name: &std::ffi::OsStr) -> bool {
-    let mut names = names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut names = lock_or_recover(names, "the run's file names");
     let holder = names.entry(naming::folded(name)).or_insert_with(|| name.to_owned());
     holder == name
 }
@@ -960,6 +996,20 @@ mod tests {
     }
 
     #[test]
+    fn a_poisoned_lock_still_gives_its_data() {
+        let saved = Arc::new(Mutex::new(HashMap::from([("abc".to_owned(), PathBuf::from("a.jpg"))])));
+        let holder = saved.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = holder.lock();
+            panic!("a task panics while holding the lock");
+        })
+        .join();
+        assert!(panicked.is_err() && saved.is_poisoned());
+        // A poisoned lock must not read as "no duplicate".
+        assert_eq!(lock_or_recover(&saved, "test").get("abc"), Some(&PathBuf::from("a.jpg")));
+    }
+
+    #[test]
     fn transient_errors_are_the_documented_ones() {
         let status = |status| DownloadError::Status { status, retry_after: None };
         for code in [408, 429, 500, 502, 503] {
@@ -968,8 +1018,8 @@ mod tests {
         for code in [400, 401, 403, 404, 410] {
             assert!(!status(code).is_transient(), "{code}");
         }
-        assert!(DownloadError::NotAnImage("an HTML page".into()).is_transient());
-        assert!(!DownloadError::NotAnImage("JSON".into()).is_transient());
+        assert!(DownloadError::NotAnImage(sniff::NonMedia::Html).is_transient());
+        assert!(!DownloadError::NotAnImage(sniff::NonMedia::Json).is_transient());
         assert!(!DownloadError::TooLarge { limit: 1 }.is_transient());
         assert!(DownloadError::LengthMismatch { expected: 2, received: 1 }.is_transient());
     }

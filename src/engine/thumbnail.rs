@@ -73,7 +73,7 @@ pub fn thumbnail_file(path: &Path, max_side: u32) -> Result<Decoded, ThumbnailEr
 pub fn thumbnail_bytes(bytes: &[u8], max_side: u32) -> Result<Decoded, ThumbnailError> {
     let kind = sniff::sniff(bytes)
         .filter(|kind| kind.is_image())
-        .ok_or_else(|| ThumbnailError::Decode(format!("not a picture: {}", sniff::describe_non_media(bytes))))?;
+        .ok_or_else(|| ThumbnailError::Decode(format!("not a picture: {}", sniff::non_media(bytes))))?;
     let shape = whole::check_bytes(kind, bytes).map_err(|error| ThumbnailError::Decode(error.to_string()))?;
     if kind == MediaKind::Jpeg
         && let Some(decoded) = thumbnail_jpeg(bytes, max_side)?
