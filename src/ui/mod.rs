@@ -10,6 +10,7 @@ mod preview;
 mod progress;
 mod runs;
 mod settings;
+mod startup;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -91,8 +92,9 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
                 // The demo's pictures get a folder of their own, away from real downloads.
                 settings.folder = settings::demo_folder().display().to_string();
             }
-            let app = GalleyApp::new(&creation.egui_ctx, config, settings)?;
-            Ok(Box::new(app))
+            let autostart = config.autostart;
+            let app = GalleyApp::open(&creation.egui_ctx, config, settings)?;
+            Ok(Box::new(startup::FirstFrameFirst::new(app, autostart)))
         }),
     )
     .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
@@ -146,13 +148,23 @@ pub struct GalleyApp {
 }
 
 impl GalleyApp {
+    /// The app, with its background work (demo server, runs table, folder scan) started.
     pub fn new(ctx: &egui::Context, config: AppConfig, settings: Settings) -> anyhow::Result<Self> {
+        let autostart = config.autostart;
+        let mut app = Self::open(ctx, config, settings)?;
+        app.start_background_work(ctx, autostart);
+        Ok(app)
+    }
+
+    /// The app with nothing started yet: the window opens with this, and
+    /// [`startup::FirstFrameFirst`] starts the rest once the first frame is on screen.
+    fn open(ctx: &egui::Context, config: AppConfig, settings: Settings) -> anyhow::Result<Self> {
         let repaint = ctx.clone();
         let (engine, events) =
             Engine::start(Arc::new(move || repaint.request_repaint())).context("cannot start the download engine")?;
         let secrets = SecretStore::new(&config.config_dir);
         let saved_client_id = secrets.load();
-        let mut app = Self {
+        Ok(Self {
             engine,
             events,
             // The demo needs no Client-ID; a saved one is filled in when the user turns to Imgur.
@@ -177,18 +189,22 @@ impl GalleyApp {
             preview: None,
             folder_picks: std_mpsc::channel(),
             notice: None,
-        };
-        if app.use_demo {
-            app.start_demo_server(ctx);
+        })
+    }
+
+    /// What opening the app sets going on the engine: none of it is needed to draw the
+    /// first frame, and all of it competes with that frame for the CPU.
+    fn start_background_work(&mut self, ctx: &egui::Context, autostart: bool) {
+        if self.use_demo {
+            self.start_demo_server(ctx);
         }
-        if let Some(archive) = &app.archive {
-            app.engine.send(Command::LoadRuns(archive.clone()));
+        if let Some(archive) = &self.archive {
+            self.engine.send(Command::LoadRuns(archive.clone()));
         }
-        app.show_folder(PathBuf::from(app.settings.folder.trim()));
-        if config.autostart {
-            app.start(ctx, StartKind::Run);
+        self.show_folder(PathBuf::from(self.settings.folder.trim()));
+        if autostart {
+            self.start(ctx, StartKind::Run);
         }
-        Ok(app)
     }
 
     // ---- what tests and the benchmark look at ----
