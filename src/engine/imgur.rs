@@ -44,9 +44,9 @@ const MAX_PAGES: u32 = 1000;
 /// a thousand images about 1 MB. A bigger (or endless) body is refused as it arrives, so a
 /// hostile server cannot grow galley's memory.
 pub const MAX_API_BODY: usize = 8 * 1024 * 1024;
-/// Gallery pages asked for ahead of the one being expanded. Past the end of a gallery
-/// this costs at most this many requests that bring nothing new.
-const PAGES_AHEAD: usize = 3;
+/// Gallery pages in hand at once: the one being expanded and those asked for ahead of it.
+/// Past the end of a gallery this costs at most this many requests that bring nothing new.
+const PAGES_IN_HAND: usize = 3;
 /// One API attempt (request and whole body) must finish within this; a server dripping a
 /// byte every few seconds never trips the read timeout, so this is the bound.
 const API_ATTEMPT_DEADLINE: Duration = Duration::from_secs(30);
@@ -88,7 +88,10 @@ pub struct Listed {
 
 /// Where a listing stands, carried from page to page.
 struct ListingState<'a> {
+    /// Image ids listed so far.
     seen: HashSet<String>,
+    /// Entries (by [`entry_key`]) expanded so far.
+    seen_entries: HashSet<String>,
     listed: Listed,
     limit: Option<usize>,
     include_animated: bool,
@@ -167,14 +170,31 @@ impl ImgurClient {
         include_animated: bool,
         items: mpsc::Sender<ImageItem>,
     ) -> Result<Listed, ApiError> {
-        let mut state =
-            ListingState { seen: HashSet::new(), listed: Listed::default(), limit, include_animated, items: &items };
+        let mut state = ListingState {
+            seen: HashSet::new(),
+            seen_entries: HashSet::new(),
+            listed: Listed::default(),
+            limit,
+            include_animated,
+            items: &items,
+        };
         let last_page = if source.is_paged() { pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) } else { 1 };
-        // Pages are asked for a few ahead, in the background of this future, while the
-        // current one is expanded and downloaded; they are taken in order.
-        let (pages_tx, mut pages_rx) = mpsc::channel(PAGES_AHEAD);
-        let fetch_pages = async move {
-            let mut pages = stream::iter(0..last_page).map(|page| self.page(source, page)).buffered(PAGES_AHEAD);
+        // Pages are asked for ahead, in the background of this future, while the current
+        // one is expanded and downloaded; they are taken in order. `window` holds one
+        // permit per page asked for and not yet done with, so at most PAGES_IN_HAND pages
+        // are in hand at once, the one being expanded included.
+        let window = Semaphore::new(PAGES_IN_HAND);
+        let (pages_tx, mut pages_rx) = mpsc::channel(PAGES_IN_HAND);
+        let fetch_pages = async {
+            let window = &window;
+            let mut pages = stream::iter(0..last_page)
+                .map(|page| async move {
+                    if let Ok(permit) = window.acquire().await {
+                        permit.forget();
+                    }
+                    self.page(source, page).await
+                })
+                .buffered(PAGES_IN_HAND);
             while let Some(page) = pages.next().await {
                 if pages_tx.send(page).await.is_err() {
                     break;
@@ -185,7 +205,9 @@ impl ImgurClient {
         };
         let take_pages = async {
             while let Some(entries) = pages_rx.recv().await {
-                match self.emit_page(entries?, &mut state).await? {
+                let end = self.emit_page(entries?, &mut state).await?;
+                window.add_permits(1);
+                match end {
                     PageEnd::Stop => break,
                     // Past the last page Imgur repeats earlier pages (or sends nothing).
                     PageEnd::Done { new: 0 } => break,
@@ -209,6 +231,9 @@ impl ImgurClient {
         state: &mut ListingState<'_>,
     ) -> Result<PageEnd, ApiError> {
         let include_animated = state.include_animated;
+        // An album seen on an earlier page (Imgur repeats pages past the last) is not
+        // asked for again: its images were listed already.
+        let entries: Vec<_> = entries.into_iter().filter(|entry| state.seen_entries.insert(entry_key(entry))).collect();
         let mut expansions =
             stream::iter(entries).map(|entry| self.expand(entry, include_animated)).buffered(self.expand_at_once);
         let mut new = 0;
@@ -504,6 +529,17 @@ pub fn parse_page(body: &[u8], endpoint: &str, include_animated: bool) -> Result
         }
     }
     Ok(items)
+}
+
+/// What tells gallery entries apart: the id of an album (or image); an entry without one
+/// is told apart by its whole text, so it is never mistaken for another.
+fn entry_key(entry: &serde_json::Value) -> String {
+    let id = entry.get("id").and_then(|id| id.as_str());
+    let album = entry.get("is_album").and_then(|album| album.as_bool()).unwrap_or(false);
+    match id {
+        Some(id) => format!("{}:{id}", if album { "album" } else { "image" }),
+        None => entry.to_string(),
+    }
 }
 
 /// Keeps an entry galley can save, as the item to fetch.
