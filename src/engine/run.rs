@@ -155,11 +155,14 @@ async fn execute(
         (archive.clone(), Fatal { kind: FatalKind::Usage, message })
     })?;
 
-    // One budget for every request to Imgur: downloads and the listing's API requests.
+    // `concurrency` requests at once to each of Imgur's two hosts: downloads to the image
+    // host, the listing's requests to the API. Apart, so finding work never queues
+    // behind the downloads it feeds (the next page or album is on the critical path).
     let permits = Arc::new(Semaphore::new(concurrency));
+    let api_requests = Arc::new(Semaphore::new(concurrency));
     let (items_tx, mut items_rx) = mpsc::channel::<ImageItem>(1024);
     let lister =
-        tokio::spawn(list(run, job.clone(), http.clone(), events.clone(), cancel.clone(), permits.clone(), items_tx));
+        tokio::spawn(list(run, job.clone(), http.clone(), events.clone(), cancel.clone(), api_requests, items_tx));
 
     let mut downloader = Downloader::new(
         http,
