@@ -302,7 +302,7 @@ async fn an_image_page_or_a_direct_link_saves_the_original_even_from_a_thumbnail
         }
         let (report, events) = run(job).await;
         assert!(report.fatal.is_none(), "{link}: {:?}", report.fatal);
-        assert_eq!(listed_ids(&events), [image.id.clone()], "{link}");
+        assert_eq!(listed_ids(&events), vec![image.id.clone()], "{link}");
         let saved = out.path().join(format!("{}.{}", image.id, image.kind.extension()));
         let (width, height) = image::image_dimensions(&saved).expect("the original is saved whole");
         assert_eq!((width, height), (image.width, image.height), "{link}: the original, not a thumbnail");
