@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use galley::demo::{DemoConfig, DemoKind, demo_gallery};
-use galley::engine::thumbnail::{THUMBNAIL_SIDE, thumbnail_bytes};
+use galley::engine::{THUMBNAIL_SIDE, thumbnail_bytes};
 
 /// Enough images that every base picture of every kind appears, in the demo's usual mix.
 const IMAGES: usize = 200;

@@ -30,6 +30,7 @@ fn main() -> anyhow::Result<()> {
         config_dir: dir.path().join("config"),
         archive: None,
         demo: DemoConfig::default(),
+        demo_folder: dir.path().join("demo"),
         demo_mode: false,
         autostart: false,
     };

@@ -79,7 +79,7 @@ async fn a_refused_client_id_exits_2_with_a_clear_message_and_no_files() {
 
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("the Client-ID was refused"), "stderr: {stderr}");
+    assert!(stderr.contains("The Client-ID was refused"), "stderr: {stderr}");
     assert_eq!(std::fs::read_dir(&out).map(|entries| entries.count()).unwrap_or(0), 0);
     assert_eq!(server.stats().image_requests, 0);
 }
@@ -132,7 +132,7 @@ fn an_unwritable_destination_exits_2() {
     std::fs::write(&file, b"x").expect("write");
     let output = run(fetch_into(&file.join("sub")).args(["--demo"]));
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("cannot create the folder"), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("Cannot create the folder"), "{}", text(&output.stderr));
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn killed_mid_run_then_run_again_completes_the_set_with_nothing_half_written() {
     // The killed run never finished, so only the second is in the history of runs.
     let runs = archive.runs(10).expect("runs");
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].summary.failed, 0);
+    assert_eq!(runs[0].counts.failed, 0);
 }
 
 #[test]

@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use galley::archive::Archive;
 use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoEntry, DemoServer};
-use galley::engine::run::RunReport;
-use galley::engine::{ClientId, Event, EventSink, Job, JobInput, Source, run_job};
+use galley::engine::{ClientId, Ending, Event, EventSink, Job, JobInput, RunReport, Source, Tally, run_job};
 use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
 
@@ -82,7 +81,7 @@ async fn two_hundred_images_behind_latency_all_arrive_and_decode() {
 
     let (report, events) = run(job).await;
 
-    assert!(report.fatal.is_none(), "{:?}", report.fatal);
+    assert_eq!(report.ending, Ending::Done);
     assert_eq!(report.summary.listed, 200);
     assert_eq!(report.summary.downloaded, 200);
     assert_eq!(report.summary.failed, 0);
@@ -106,12 +105,12 @@ async fn two_hundred_images_behind_latency_all_arrive_and_decode() {
         })
         .sum();
     assert_eq!(saved_bytes, report.summary.bytes);
-    assert!(matches!(events.last(), Some(Event::Finished { cancelled: false, fatal: None, .. })));
+    assert!(matches!(events.last(), Some(Event::Finished { report: RunReport { ending: Ending::Done, .. }, .. })));
 
     let archive = Archive::open(&archive).expect("archive opens");
     let runs = archive.runs(10).expect("runs readable");
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].summary.downloaded, 200);
+    assert_eq!(runs[0].counts.downloaded, 200);
     assert!(archive.integrity_ok().expect("integrity check runs"));
 }
 
@@ -123,7 +122,7 @@ async fn at_fail_rate_one_in_five_every_image_still_arrives() {
 
     let (report, events) = run(demo_job(&server, out.path(), 16)).await;
 
-    assert!(report.fatal.is_none(), "{:?}", report.fatal);
+    assert_eq!(report.ending, Ending::Done);
     assert_eq!(report.summary.failed, 0, "failures: {:?}", failures(&events));
     assert_eq!(report.summary.downloaded, 80);
     assert_eq!(names(&files_in(out.path())), expected_names(&server));
@@ -213,13 +212,13 @@ async fn cancel_mid_body(bandwidth: u64, ready: impl Fn(&[Event], &Path) -> bool
     let report = tokio::time::timeout(RUN_BOUND, run).await.expect("cancel is prompt").expect("run task");
     let events = drained.await.expect("drained");
 
-    assert!(report.cancelled);
+    assert_eq!(report.ending, Ending::Cancelled);
     assert!(report.summary.downloaded < 120, "cancel stopped the run early");
     assert_eq!(temporary_files(out.path()), Vec::<PathBuf>::new());
     for file in files_in(out.path()) {
         image::open(&file).unwrap_or_else(|error| panic!("{} is not whole: {error}", file.display()));
     }
-    assert!(matches!(events.last(), Some(Event::Finished { cancelled: true, .. })));
+    assert!(matches!(events.last(), Some(Event::Finished { report: RunReport { ending: Ending::Cancelled, .. }, .. })));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -249,7 +248,7 @@ async fn a_refused_client_id_stops_the_run_with_a_plain_message() {
 
     let (report, _) = run(job).await;
 
-    let fatal = report.fatal.expect("the run is refused");
+    let fatal = report.fatal().cloned().expect("the run is refused");
     assert_eq!(fatal.kind, galley::engine::FatalKind::Auth);
     assert!(fatal.message.contains("Client-ID was refused"), "{}", fatal.message);
     assert_eq!(server.stats().image_requests, 0);
@@ -265,9 +264,9 @@ async fn a_folder_that_cannot_be_created_is_a_destination_error() {
 
     let (report, _) = run(demo_job(&server, &blocker.join("inside"), 4)).await;
 
-    let fatal = report.fatal.expect("the run is refused");
+    let fatal = report.fatal().cloned().expect("the run is refused");
     assert_eq!(fatal.kind, galley::engine::FatalKind::Destination);
-    assert!(fatal.message.contains("cannot create the folder"), "{}", fatal.message);
+    assert!(fatal.message.contains("Cannot create the folder"), "{}", fatal.message);
     assert_eq!(server.stats().image_requests, 0);
 }
 
@@ -326,12 +325,9 @@ async fn compare_runs_each_level_into_a_scratch_folder_and_reports_its_time() {
     let (events, receiver) = EventSink::channel();
     let collector = tokio::spawn(collect(receiver));
 
-    tokio::time::timeout(
-        RUN_BOUND,
-        galley::engine::run::compare(10, job, vec![1, 4], events, CancellationToken::new()),
-    )
-    .await
-    .expect("compare ends");
+    tokio::time::timeout(RUN_BOUND, galley::engine::compare(10, job, vec![1, 4], events, CancellationToken::new()))
+        .await
+        .expect("compare ends");
     let events = collector.await.expect("collector");
 
     let steps: Vec<(usize, u64)> = events
@@ -381,8 +377,27 @@ async fn a_gallery_post_url_lists_its_album_or_its_single_image() {
             *job_source = source;
         }
         let (report, _) = run(job).await;
-        assert!(report.fatal.is_none(), "{url}: {:?}", report.fatal);
+        assert_eq!(report.ending, Ending::Done, "{url}");
         assert_eq!(report.summary.downloaded as usize, expected, "{url}");
         assert_eq!(files_in(out.path()).len(), expected, "{url}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_concurrency_one_never_more_than_one_download_is_in_flight() {
+    let config = DemoConfig { images: 8, latency: Duration::from_millis(20), ..DemoConfig::default() };
+    let server = DemoServer::start(config, 0).await.expect("demo server starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let (report, events) = run(demo_job(&server, out.path(), 1)).await;
+    assert_eq!(report.summary.downloaded, 8);
+    // Fold the events as both front ends do: the count never passes the concurrency,
+    // even while a body that arrived is still being checked and the next one starts.
+    let mut tally = Tally::default();
+    let mut most = 0;
+    for event in &events {
+        tally.apply(event);
+        most = most.max(tally.in_flight());
+    }
+    assert_eq!(most, 1);
+    assert_eq!((tally.saved, tally.listed), (8, 8));
 }

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use galley::demo::DemoConfig;
-use galley::ui::{AppConfig, GalleyApp, Settings};
+use egui_kittest::kittest::{NodeT, Queryable};
+use galley::demo::{DemoConfig, DemoKind, demo_gallery};
+use galley::engine::{Ending, RunEnding, RunOrigin};
+use galley::ui::{AppConfig, FOCUS_RING_WIDTH, GalleyApp, RunState, Settings, SourceKind};
 
 /// Bound on any wait for the app to reach a state.
 const WAIT_BOUND: Duration = Duration::from_secs(120);
@@ -25,7 +26,9 @@ fn app(demo: DemoConfig) -> Fixture {
     let config = config_in(dir.path(), demo, true);
     // Start with an empty folder field: the test types it in like a user.
     let settings = Settings { folder: String::new(), ..Settings::default() };
-    let harness = app_harness(config, settings);
+    let mut harness = app_harness(config, settings);
+    // The demo shows its own folder; the tests type theirs into an empty field.
+    harness.state_mut().settings.folder.clear();
     Fixture { folder: dir.path().join("pictures"), _dir: dir, harness }
 }
 
@@ -34,6 +37,7 @@ fn config_in(dir: &Path, demo: DemoConfig, demo_mode: bool) -> AppConfig {
         config_dir: dir.join("config"),
         archive: Some(dir.join("archive.sqlite")),
         demo,
+        demo_folder: dir.join("demo-pictures"),
         demo_mode,
         autostart: false,
     }
@@ -47,6 +51,21 @@ fn app_harness(config: AppConfig, settings: Settings) -> Harness<'static, Galley
     Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
         .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app)
+}
+
+/// The demo app with its server up and the Client-ID and folder typed in.
+fn ready_app(demo: DemoConfig) -> Fixture {
+    let mut fixture = app(demo);
+    step_until(&mut fixture.harness, "the demo server", |app| app.demo_server().is_some());
+    fill_in(&mut fixture, "demo");
+    fixture
+}
+
+/// Presses `button` and waits for what it started to end.
+fn press_and_wait(harness: &mut Harness<'static, GalleyApp>, button: &str) {
+    harness.get_by_label(button).click();
+    harness.step();
+    wait_until_idle(harness);
 }
 
 /// Starts the demo gallery run and waits until all `images` are in the grid and the
@@ -104,12 +123,14 @@ fn start_fills_the_grid_and_adds_a_row_to_the_runs_table() {
     run_demo_to_the_end(&mut fixture, 40);
 
     let app = fixture.harness.state();
-    assert_eq!(app.runs()[0].summary.downloaded, 40);
-    assert_eq!(app.progress().map(|progress| progress.saved), Some(40));
+    assert_eq!(app.runs()[0].counts.downloaded, 40);
+    assert_eq!((app.runs()[0].origin, &app.runs()[0].ending), (RunOrigin::Demo, &RunEnding::Done));
+    assert_eq!(app.progress().map(|progress| progress.tally.saved), Some(40));
     assert_eq!(std::fs::read_dir(&fixture.folder).expect("folder").count(), 40);
     // The row is on screen: its source and its saved count.
     fixture.harness.step();
     assert!(fixture.harness.query_by_label("hot/viral/day").is_some(), "the runs table shows the run");
+    assert!(fixture.harness.query_by_label("done").is_some(), "and how it ended");
     assert!(fixture.harness.query_by_label_contains("40 saved of 40 listed").is_some());
 }
 
@@ -121,13 +142,11 @@ fn cancel_mid_run_leaves_no_partial_file() {
         bandwidth: Some(150_000),
         ..DemoConfig::default()
     };
-    let mut fixture = app(slow);
-    step_until(&mut fixture.harness, "the demo server", |app| app.demo_server().is_some());
-    fill_in(&mut fixture, "demo");
+    let mut fixture = ready_app(slow);
 
     fixture.harness.get_by_label("Start").click();
     step_until(&mut fixture.harness, "downloads in flight", |app| {
-        app.progress().is_some_and(|progress| progress.in_flight() > 0 && progress.bytes > 0)
+        app.progress().is_some_and(|progress| progress.in_flight() > 0 && progress.tally.bytes > 0)
     });
     fixture.harness.get_by_label("Cancel").click();
     step_until(&mut fixture.harness, "the run to stop", |app| {
@@ -135,13 +154,20 @@ fn cancel_mid_run_leaves_no_partial_file() {
     });
 
     assert_eq!(temporary_files(&fixture.folder), Vec::<String>::new());
-    let saved = fixture.harness.state().progress().map(|progress| progress.saved).unwrap_or(0);
+    let saved = fixture.harness.state().progress().map(|progress| progress.tally.saved).unwrap_or(0);
     assert!(saved < 150, "cancel stopped the run early ({saved} saved)");
     for entry in std::fs::read_dir(&fixture.folder).expect("folder").flatten() {
         image::open(entry.path()).unwrap_or_else(|error| panic!("{} is not whole: {error}", entry.path().display()));
     }
     fixture.harness.step();
     assert!(fixture.harness.query_by_label_contains("Cancelled").is_some(), "the window says it was cancelled");
+
+    // The runs table says so too, with the count the bar showed.
+    step_until(&mut fixture.harness, "the runs table row", |app| !app.runs().is_empty());
+    let app = fixture.harness.state();
+    let listed_on_the_bar = app.progress().map(|progress| progress.tally.listed);
+    assert_eq!(app.runs()[0].ending, RunEnding::Cancelled);
+    assert_eq!(Some(app.runs()[0].counts.listed), listed_on_the_bar);
 }
 
 #[test]
@@ -156,7 +182,8 @@ fn a_refused_client_id_is_said_in_plain_words() {
     });
     fixture.harness.step();
 
-    assert!(fixture.harness.query_by_label_contains("The Client-ID was refused").is_some());
+    // Said in the progress panel and in the runs table's outcome.
+    assert!(fixture.harness.query_all_by_label_contains("The Client-ID was refused").count() >= 1);
     assert_eq!(fixture.harness.state().thumbnails(), 0);
 }
 
@@ -193,13 +220,21 @@ fn clicking_a_thumbnail_opens_its_preview_and_the_arrows_step_through() {
     fixture.harness.key_press(egui::Key::ArrowRight);
     step_until(&mut fixture.harness, "the next preview", |app| app.preview() == Some((second.as_path(), true)));
 
-    fixture.harness.get_by_label("Copy path").click();
-    fixture.harness.step();
-    let copied =
-        fixture.harness.output().platform_output.commands.iter().any(
-            |command| matches!(command, egui::OutputCommand::CopyText(text) if *text == second.display().to_string()),
-        );
-    assert!(copied, "Copy path puts the file's path on the clipboard");
+    // Each desktop action says in the window how it went: done, or why not (here, with
+    // no desktop, most fail; they must not fail silently).
+    for (button, done, failed) in [
+        ("Copy path", "Copied the path", "Could not copy the path"),
+        ("Open file", "Opened the file", "Could not open the file"),
+        ("Reveal folder", "Opened the folder", "Could not open the folder"),
+    ] {
+        fixture.harness.get_by_label(button).click();
+        step_until(&mut fixture.harness, button, |app| {
+            app.preview_status().is_some_and(|status| status.text.starts_with(done) || status.text.starts_with(failed))
+        });
+        fixture.harness.step();
+        let said = fixture.harness.state().preview_status().map(|status| status.text.clone()).unwrap_or_default();
+        assert!(fixture.harness.query_by_label_contains(&said).is_some(), "{button}: the window says \"{said}\"");
+    }
 
     fixture.harness.key_press(egui::Key::Escape);
     step_until(&mut fixture.harness, "the preview to close", |app| app.preview().is_none());
@@ -207,9 +242,7 @@ fn clicking_a_thumbnail_opens_its_preview_and_the_arrows_step_through() {
 
 #[test]
 fn compare_times_each_concurrency_level_into_scratch_folders() {
-    let mut fixture = app(DemoConfig { images: 12, latency: Duration::from_millis(20), ..DemoConfig::default() });
-    step_until(&mut fixture.harness, "the demo server", |app| app.demo_server().is_some());
-    fill_in(&mut fixture, "demo");
+    let mut fixture = ready_app(DemoConfig { images: 12, latency: Duration::from_millis(20), ..DemoConfig::default() });
 
     fixture.harness.get_by_label("Compare 1/4/16/64").click();
     step_until(&mut fixture.harness, "four compare steps", |app| app.comparison().len() == 4);
@@ -241,8 +274,19 @@ fn an_unwritable_folder_is_said_in_plain_words() {
     });
     fixture.harness.step();
 
-    assert!(fixture.harness.query_by_label_contains("Choose another folder").is_some());
+    // What happened first, then what to do; the OS error only as the detail.
+    let node = fixture.harness.query_by_label_contains("Choose another folder").expect("the advice is shown");
+    let said = node.accesskit_node().label().filter(|label| !label.is_empty()).or_else(|| node.value());
+    let said = said.unwrap_or_default();
+    assert!(said.starts_with("Cannot create the folder"), "{said}");
+    assert!(!said.contains("os error"), "{said}");
     assert_eq!(fixture.harness.state().demo_server().map(|server| server.stats().image_requests), Some(0));
+    step_until(&mut fixture.harness, "the runs table row", |app| !app.runs().is_empty());
+    let ending = &fixture.harness.state().runs()[0].ending;
+    assert!(
+        matches!(ending, RunEnding::Failed(reason) if reason.starts_with("Cannot create the folder")),
+        "{ending:?}"
+    );
 }
 
 /// eframe's storage, kept in memory.
@@ -300,4 +344,170 @@ fn settings_persist_and_the_client_id_only_in_a_private_file() {
     reopened.run_steps(2);
     let shown = reopened.get_by_role_and_label(Role::TextInput, "Client-ID").value();
     assert_eq!(shown.as_deref(), Some("secret-id-123"), "the Client-ID field is filled in again");
+}
+
+/// The app on Imgur (not the demo) with these settings, in a fresh temp dir.
+fn imgur_app(settings: Settings) -> (tempfile::TempDir, Harness<'static, GalleyApp>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_in(dir.path(), DemoConfig { images: 12, ..DemoConfig::default() }, false);
+    let harness = app_harness(config, settings);
+    (dir, harness)
+}
+
+fn files_in(folder: &Path) -> usize {
+    std::fs::read_dir(folder).map(Iterator::count).unwrap_or(0)
+}
+
+fn wait_until_idle(harness: &mut Harness<'static, GalleyApp>) {
+    step_until(harness, "the run to end", |app| {
+        app.run_state() == RunState::Idle && app.progress().is_some_and(|progress| !progress.is_running())
+    });
+}
+
+#[test]
+fn the_demo_button_runs_the_demo_gallery_into_its_own_folder_whatever_the_settings() {
+    let user_folder = tempfile::tempdir().expect("tempdir");
+    let mine = user_folder.path().join("mine");
+    let settings = Settings {
+        kind: SourceKind::Album,
+        album: "AbCdE12".into(),
+        folder: mine.display().to_string(),
+        ..Settings::default()
+    };
+    let (dir, mut harness) = imgur_app(settings);
+    harness.get_by_label("Try the demo gallery").click();
+    harness.step();
+    wait_until_idle(&mut harness);
+
+    let app = harness.state();
+    let report = app.progress().and_then(|progress| progress.tally.report()).expect("a report");
+    assert_eq!(report.ending, Ending::Done, "the demo's own gallery, not the album in the settings");
+    assert_eq!(files_in(&dir.path().join("demo-pictures")), 12, "into the demo's own folder");
+    assert_eq!(files_in(&mine), 0, "the user's folder is left alone");
+    step_until(&mut harness, "the runs table row", |app| !app.runs().is_empty());
+    assert_eq!(harness.state().runs()[0].origin, RunOrigin::Demo);
+
+    // Back to Imgur: the user's settings come back, and the Client-ID is asked for again.
+    harness.get_by_label("Use Imgur instead").click();
+    harness.run_steps(2);
+    let settings = &harness.state().settings;
+    assert_eq!((settings.kind, settings.album.as_str()), (SourceKind::Album, "AbCdE12"));
+    assert_eq!(harness.state().shown_folder(), Some(mine.as_path()));
+    let field = harness.get_by_role_and_label(Role::PasswordInput, "Client-ID");
+    let hint = field.accesskit_node().placeholder().unwrap_or_default().to_owned();
+    assert!(!hint.contains("not needed"), "the hint no longer says the Client-ID is not needed: {hint}");
+    assert!(hint.contains("api.imgur.com"), "{hint}");
+}
+
+#[test]
+fn a_second_run_on_a_full_folder_says_the_images_are_already_there() {
+    let mut fixture = app(DemoConfig { images: 12, ..DemoConfig::default() });
+    run_demo_to_the_end(&mut fixture, 12);
+    wait_until_idle(&mut fixture.harness);
+    press_and_wait(&mut fixture.harness, "Start");
+    fixture.harness.step();
+    assert!(fixture.harness.query_by_label_contains("12 already in this folder").is_some());
+}
+
+#[test]
+fn after_start_the_keyboard_is_on_cancel_and_back_on_start_at_the_end() {
+    let mut fixture = ready_app(DemoConfig { images: 6, latency: Duration::from_millis(100), ..DemoConfig::default() });
+    fixture.harness.get_by_label("Start").click();
+    fixture.harness.run_steps(3);
+    assert!(fixture.harness.get_by_label("Cancel").is_focused(), "Cancel has the keyboard focus");
+    wait_until_idle(&mut fixture.harness);
+    fixture.harness.run_steps(3);
+    assert!(fixture.harness.get_by_label("Start").is_focused(), "Start has it back");
+}
+
+#[test]
+fn a_focused_thumbnail_shows_a_focus_ring() {
+    let mut fixture = app(DemoConfig { images: 3, ..DemoConfig::default() });
+    run_demo_to_the_end(&mut fixture, 3);
+    let ring =
+        |harness: &Harness<'static, GalleyApp>| {
+            harness.output().shapes.iter().any(
+                |clipped| matches!(&clipped.shape, egui::Shape::Rect(rect) if rect.stroke.width == FOCUS_RING_WIDTH),
+            )
+        };
+    fixture.harness.step();
+    assert!(!ring(&fixture.harness), "no ring while nothing has focus");
+    let name = fixture.harness.state().grid().path(0).and_then(Path::file_name).expect("a tile").to_owned();
+    fixture.harness.get_by_label(&name.to_string_lossy()).focus();
+    fixture.harness.run_steps(2);
+    assert!(ring(&fixture.harness), "the focused thumbnail has a ring");
+}
+
+#[test]
+fn animated_items_follow_the_checkbox_in_the_bar_and_the_grid() {
+    let demo = DemoConfig { images: 60, ..DemoConfig::default() };
+    let gallery = demo_gallery(&demo);
+    let animated: Vec<String> =
+        gallery.media().filter(|image| image.kind == DemoKind::AnimatedGif).map(|image| image.id.clone()).collect();
+    assert!(!animated.is_empty(), "the demo gallery has animated GIFs to test with");
+
+    // Unchecked: no animated GIF is saved.
+    let mut unchecked = ready_app(demo.clone());
+    unchecked.harness.state_mut().settings.include_animated = false;
+    press_and_wait(&mut unchecked.harness, "Start");
+    let saved: Vec<String> = std::fs::read_dir(&unchecked.folder)
+        .expect("folder")
+        .flatten()
+        .map(|entry| entry.path().file_stem().unwrap_or_default().to_string_lossy().into_owned())
+        .collect();
+    assert!(saved.iter().all(|id| !animated.contains(id)), "no animated item is saved unchecked");
+    assert_eq!(saved.len(), 60, "every still image is");
+
+    // Checked: the MP4s are saved, and the grid shows as many tiles as the bar says saved.
+    let mut checked = ready_app(demo);
+    checked.harness.state_mut().settings.include_animated = true;
+    press_and_wait(&mut checked.harness, "Start");
+    let saved = checked.harness.state().progress().map(|progress| progress.tally.saved).unwrap_or(0) as usize;
+    step_until(&mut checked.harness, "every tile", |app| app.thumbnails() == saved);
+    assert!(checked.harness.state().grid().videos() >= animated.len(), "the MP4s are in the grid");
+    checked.harness.step();
+    assert!(checked.harness.query_by_label_contains("videos in").is_some(), "the caption counts the videos");
+}
+
+#[test]
+fn the_history_says_how_each_run_ended_and_can_be_cleared() {
+    let mut fixture = app(DemoConfig { images: 4, ..DemoConfig::default() });
+    run_demo_to_the_end(&mut fixture, 4);
+    wait_until_idle(&mut fixture.harness);
+    fixture.harness.step();
+    fixture.harness.get_by_label("Clear history").click();
+    step_until(&mut fixture.harness, "an empty history", |app| app.runs().is_empty());
+    fixture.harness.step();
+    assert!(fixture.harness.query_by_label_contains("No runs yet").is_some());
+}
+
+#[test]
+fn a_bad_album_is_said_in_the_panels_words() {
+    let settings = Settings { kind: SourceKind::Album, album: "not an album!".into(), ..Settings::default() };
+    let (_dir, mut harness) = imgur_app(settings);
+    type_into(&mut harness, "Client-ID", "some-id");
+    harness.get_by_label("Start").click();
+    harness.run_steps(2);
+    let notice = harness.state().notice().map(|notice| notice.text.clone()).unwrap_or_default();
+    assert!(notice.contains("is not an album id or an imgur.com link"), "{notice}");
+    assert!(!notice.contains("album/<id>") && !notice.contains("search:"), "{notice}");
+    assert!(harness.query_by_label_contains("is not an album id").is_some());
+}
+
+#[test]
+fn choose_says_so_when_no_folder_dialog_can_open() {
+    let dialog_possible = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|address| !address.is_empty())
+        || std::env::var_os("PATH")
+            .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file()));
+    if dialog_possible {
+        eprintln!("skipped: this desktop can show a folder dialog, which would wait for a person");
+        return;
+    }
+    let (_dir, mut harness) = imgur_app(Settings::default());
+    harness.get_by_label("Choose...").click();
+    step_until(&mut harness, "the answer", |app| app.notice().is_some());
+    harness.step();
+    let notice = harness.state().notice().map(|notice| notice.text.clone()).unwrap_or_default();
+    assert!(notice.contains("No folder dialog is available"), "{notice}");
+    assert!(harness.query_by_label_contains("Type the folder's path").is_some());
 }

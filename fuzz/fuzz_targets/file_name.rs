@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use galley::engine::naming::{stem_for_id, stem_for_link};
+use galley::engine::{stem_for_id, stem_for_link};
 
 fn check(stem: &str) {
     assert!(!stem.is_empty());

@@ -4,13 +4,14 @@
 //!
 //! Several galley processes may share one archive: it runs in WAL mode with a busy
 //! timeout, and every write is a single short statement.
+//!
+//! It is a leaf: it imports nothing from the engine or the front ends. The engine turns
+//! its own report into a [`RunCounts`] and a [`RunEnding`] when it records a run.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
-
-use crate::engine::{RunRecord, Summary};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -30,6 +31,83 @@ pub struct ImageRecord {
     pub sha256: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
+}
+
+/// The counts and timing of one run. The engine's `Summary` is this very type, so the
+/// archive keeps exactly what a run reports without importing anything from the engine.
+/// Serialises to the fixed `--json` summary.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RunCounts {
+    pub listed: u64,
+    pub downloaded: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub images_per_second: f64,
+    pub concurrency: u64,
+}
+
+/// How a run ended, as the archive keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnding {
+    Done,
+    Cancelled,
+    /// Stopped by an error; the reason in the user's words.
+    Failed(String),
+}
+
+/// Where a run's images came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOrigin {
+    Imgur,
+    /// The built-in demo gallery.
+    Demo,
+    /// A list of links, no API.
+    Links,
+}
+
+impl RunOrigin {
+    fn as_str(self) -> &'static str {
+        match self {
+            RunOrigin::Imgur => "imgur",
+            RunOrigin::Demo => "demo",
+            RunOrigin::Links => "links",
+        }
+    }
+
+    fn parse(text: &str) -> RunOrigin {
+        match text {
+            "demo" => RunOrigin::Demo,
+            "links" => RunOrigin::Links,
+            _ => RunOrigin::Imgur,
+        }
+    }
+}
+
+/// What is known of a run when it begins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunStart<'a> {
+    /// Unix seconds.
+    pub started_at: i64,
+    pub origin: RunOrigin,
+    /// The gallery, as the user named it.
+    pub source: &'a str,
+    pub out_dir: &'a Path,
+    pub concurrency: usize,
+}
+
+/// One row of the run history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub number: i64,
+    /// Unix seconds.
+    pub started_at: i64,
+    pub origin: RunOrigin,
+    pub source: String,
+    pub out_dir: String,
+    pub counts: RunCounts,
+    pub ending: RunEnding,
 }
 
 /// An open archive.
@@ -56,7 +134,10 @@ CREATE TABLE IF NOT EXISTS runs (
     failed      INTEGER NOT NULL DEFAULT 0,
     bytes       INTEGER NOT NULL DEFAULT 0,
     seconds     REAL,
-    finished    INTEGER NOT NULL DEFAULT 0
+    finished    INTEGER NOT NULL DEFAULT 0,
+    origin      TEXT NOT NULL DEFAULT 'imgur',
+    ending      TEXT,
+    reason      TEXT
 );
 CREATE TABLE IF NOT EXISTS images (
     path     TEXT PRIMARY KEY,
@@ -86,6 +167,7 @@ impl Archive {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
         conn.execute_batch(SCHEMA).map_err(sqlite)?;
+        add_missing_columns(&conn).map_err(sqlite)?;
         Ok(Archive { conn, path: path.to_owned() })
     }
 
@@ -94,40 +176,52 @@ impl Archive {
     }
 
     /// Records the start of a run and returns its number.
-    pub fn begin_run(
-        &self,
-        started_at: i64,
-        source: &str,
-        out_dir: &Path,
-        concurrency: usize,
-    ) -> Result<i64, ArchiveError> {
+    pub fn begin_run(&self, start: &RunStart<'_>) -> Result<i64, ArchiveError> {
         self.conn
             .execute(
-                "INSERT INTO runs (started_at, source, out_dir, concurrency) VALUES (?1, ?2, ?3, ?4)",
-                params![started_at, source, out_dir.to_string_lossy(), concurrency as i64],
+                "INSERT INTO runs (started_at, origin, source, out_dir, concurrency) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    start.started_at,
+                    start.origin.as_str(),
+                    start.source,
+                    start.out_dir.to_string_lossy(),
+                    start.concurrency as i64
+                ],
             )
             .map_err(|e| self.err(e))?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Stores a run's final counts and timing.
-    pub fn finish_run(&self, number: i64, summary: &Summary) -> Result<(), ArchiveError> {
+    /// Stores a run's final counts, timing and how it ended.
+    pub fn finish_run(&self, number: i64, counts: &RunCounts, ending: &RunEnding) -> Result<(), ArchiveError> {
+        let (ending, reason) = match ending {
+            RunEnding::Done => ("done", None),
+            RunEnding::Cancelled => ("cancelled", None),
+            RunEnding::Failed(reason) => ("failed", Some(reason.as_str())),
+        };
         self.conn
             .execute(
                 "UPDATE runs SET listed=?2, downloaded=?3, skipped=?4, failed=?5, bytes=?6,
-                 seconds=?7, finished=1 WHERE number=?1",
+                 seconds=?7, ending=?8, reason=?9, finished=1 WHERE number=?1",
                 params![
                     number,
-                    summary.listed as i64,
-                    summary.downloaded as i64,
-                    summary.skipped as i64,
-                    summary.failed as i64,
-                    summary.bytes as i64,
-                    summary.seconds
+                    counts.listed as i64,
+                    counts.downloaded as i64,
+                    counts.skipped as i64,
+                    counts.failed as i64,
+                    counts.bytes as i64,
+                    counts.seconds,
+                    ending,
+                    reason
                 ],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// Forgets every run (the saved images stay known, for skipping and de-duplication).
+    pub fn clear_runs(&self) -> Result<(), ArchiveError> {
+        self.conn.execute_batch("BEGIN; UPDATE images SET run=NULL; DELETE FROM runs; COMMIT;").map_err(|e| self.err(e))
     }
 
     /// Remembers a saved image (replacing what was known of that path).
@@ -186,33 +280,12 @@ impl Archive {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT number, started_at, source, out_dir, concurrency, listed, downloaded,
-                        skipped, failed, bytes, seconds
+                "SELECT number, started_at, origin, source, out_dir, concurrency, listed, downloaded,
+                        skipped, failed, bytes, seconds, ending, reason
                  FROM runs WHERE finished=1 ORDER BY number DESC LIMIT ?1",
             )
             .map_err(|e| self.err(e))?;
-        let rows = statement
-            .query_map(params![limit as i64], |row| {
-                let downloaded: i64 = row.get(6)?;
-                let seconds: f64 = row.get::<_, Option<f64>>(10)?.unwrap_or(0.0);
-                Ok(RunRecord {
-                    number: row.get(0)?,
-                    started_at: row.get(1)?,
-                    source: row.get(2)?,
-                    out_dir: row.get(3)?,
-                    summary: Summary {
-                        concurrency: row.get::<_, i64>(4)? as u64,
-                        listed: row.get::<_, i64>(5)? as u64,
-                        downloaded: downloaded as u64,
-                        skipped: row.get::<_, i64>(7)? as u64,
-                        failed: row.get::<_, i64>(8)? as u64,
-                        bytes: row.get::<_, i64>(9)? as u64,
-                        seconds,
-                        images_per_second: crate::engine::images_per_second(downloaded as u64, seconds),
-                    },
-                })
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = statement.query_map(params![limit as i64], run_from_row).map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
@@ -222,6 +295,52 @@ impl Archive {
             self.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).map_err(|e| self.err(e))?;
         Ok(answer == "ok")
     }
+}
+
+fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let count = |index: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, i64>(index)?.max(0) as u64) };
+    let (downloaded, seconds) = (count(7)?, row.get::<_, Option<f64>>(11)?.unwrap_or(0.0));
+    let ending = match (row.get::<_, Option<String>>(12)?.as_deref(), row.get::<_, Option<String>>(13)?) {
+        (Some("cancelled"), _) => RunEnding::Cancelled,
+        (Some("failed"), reason) => RunEnding::Failed(reason.unwrap_or_default()),
+        // Rows written before endings were kept, and finished ones: done.
+        _ => RunEnding::Done,
+    };
+    Ok(RunRecord {
+        number: row.get(0)?,
+        started_at: row.get(1)?,
+        origin: RunOrigin::parse(&row.get::<_, String>(2)?),
+        source: row.get(3)?,
+        out_dir: row.get(4)?,
+        counts: RunCounts {
+            concurrency: count(5)?,
+            listed: count(6)?,
+            downloaded,
+            skipped: count(8)?,
+            failed: count(9)?,
+            bytes: count(10)?,
+            seconds,
+            images_per_second: if seconds > 0.0 { downloaded as f64 / seconds } else { 0.0 },
+        },
+        ending,
+    })
+}
+
+/// Archives made by earlier versions lack the newer columns of `runs`: add them.
+fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare("PRAGMA table_info(runs)")?;
+    let names = statement.query_map([], |row| row.get::<_, String>(1))?.collect::<Result<Vec<_>, _>>()?;
+    let wanted = [
+        ("origin", "ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'imgur'"),
+        ("ending", "ALTER TABLE runs ADD COLUMN ending TEXT"),
+        ("reason", "ALTER TABLE runs ADD COLUMN reason TEXT"),
+    ];
+    for (column, alter) in wanted {
+        if !names.iter().any(|name| name == column) {
+            conn.execute_batch(alter)?;
+        }
+    }
+    Ok(())
 }
 
 fn image_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImageRecord> {
@@ -252,30 +371,73 @@ mod tests {
         }
     }
 
+    fn start<'a>(started_at: i64, origin: RunOrigin, source: &'a str, out_dir: &'a str) -> RunStart<'a> {
+        RunStart { started_at, origin, source, out_dir: Path::new(out_dir), concurrency: 4 }
+    }
+
     #[test]
     fn runs_round_trip_newest_first() {
         let dir = tempfile::tempdir().unwrap();
         let archive = Archive::open(&dir.path().join("a/b/archive.sqlite")).unwrap();
-        let first = archive.begin_run(1, "r/earthporn", Path::new("/tmp/x"), 4).unwrap();
-        let second = archive.begin_run(2, "album/abc", Path::new("/tmp/y"), 64).unwrap();
-        let summary =
-            Summary { listed: 3, downloaded: 2, skipped: 1, seconds: 2.0, concurrency: 4, ..Default::default() };
-        archive.finish_run(first, &summary).unwrap();
-        archive.finish_run(second, &summary).unwrap();
+        let first = archive.begin_run(&start(1, RunOrigin::Imgur, "r/earthporn", "/tmp/x")).unwrap();
+        let second = archive.begin_run(&start(2, RunOrigin::Demo, "album/abc", "/tmp/y")).unwrap();
+        let counts =
+            RunCounts { listed: 3, downloaded: 2, skipped: 1, seconds: 2.0, concurrency: 4, ..Default::default() };
+        archive.finish_run(first, &counts, &RunEnding::Done).unwrap();
+        archive.finish_run(second, &counts, &RunEnding::Failed("The folder is full".into())).unwrap();
         let runs = archive.runs(10).unwrap();
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].number, second);
-        assert_eq!(runs[1].source, "r/earthporn");
-        assert_eq!(runs[1].summary.downloaded, 2);
-        assert!((runs[1].summary.images_per_second - 1.0).abs() < 1e-9);
+        assert_eq!(
+            (runs[0].origin, &runs[0].ending),
+            (RunOrigin::Demo, &RunEnding::Failed("The folder is full".into()))
+        );
+        assert_eq!((runs[1].source.as_str(), runs[1].out_dir.as_str()), ("r/earthporn", "/tmp/x"));
+        assert_eq!((runs[1].origin, &runs[1].ending), (RunOrigin::Imgur, &RunEnding::Done));
+        assert_eq!(runs[1].counts.downloaded, 2);
+        assert!((runs[1].counts.images_per_second - 1.0).abs() < 1e-9);
     }
 
     #[test]
     fn unfinished_runs_are_not_listed() {
         let dir = tempfile::tempdir().unwrap();
         let archive = Archive::open(&dir.path().join("archive.sqlite")).unwrap();
-        archive.begin_run(1, "x", Path::new("/tmp"), 1).unwrap();
+        archive.begin_run(&start(1, RunOrigin::Imgur, "x", "/tmp")).unwrap();
         assert!(archive.runs(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn clearing_the_history_keeps_the_images() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(&dir.path().join("archive.sqlite")).unwrap();
+        let run = archive.begin_run(&start(1, RunOrigin::Demo, "x", "/p")).unwrap();
+        archive.record_image(&record("/p/one.jpg", "aa"), Some(run)).unwrap();
+        archive.finish_run(run, &RunCounts::default(), &RunEnding::Cancelled).unwrap();
+        assert_eq!(archive.runs(10).unwrap()[0].ending, RunEnding::Cancelled);
+        archive.clear_runs().unwrap();
+        assert!(archive.runs(10).unwrap().is_empty());
+        assert!(archive.image_at(Path::new("/p/one.jpg")).unwrap().is_some(), "images stay known");
+    }
+
+    #[test]
+    fn an_archive_from_before_endings_gains_the_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE runs (number INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL,
+             source TEXT NOT NULL, out_dir TEXT NOT NULL, concurrency INTEGER NOT NULL,
+             listed INTEGER NOT NULL DEFAULT 0, downloaded INTEGER NOT NULL DEFAULT 0,
+             skipped INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+             bytes INTEGER NOT NULL DEFAULT 0, seconds REAL, finished INTEGER NOT NULL DEFAULT 0);
+             INSERT INTO runs (started_at, source, out_dir, concurrency, seconds, finished)
+             VALUES (5, 'hot/viral/day', '/p', 16, 1.5, 1);",
+        )
+        .unwrap();
+        drop(old);
+        let archive = Archive::open(&path).unwrap();
+        let runs = archive.runs(10).unwrap();
+        assert_eq!((runs[0].origin, &runs[0].ending), (RunOrigin::Imgur, &RunEnding::Done));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::report::Reporter;
 use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
-use crate::engine::{ClientId, EventSink, FatalKind, Job, JobInput, Source, run_job};
+use crate::engine::{ClientId, Ending, EventSink, FatalKind, Job, JobInput, RunOrigin, Source, run_job};
 
 /// Runs `galley fetch` and says how it went as an exit status.
 pub fn fetch(args: &FetchArgs) -> anyhow::Result<ExitCode> {
@@ -47,10 +47,10 @@ async fn fetch_async(args: &FetchArgs) -> anyhow::Result<ExitCode> {
     }
     reporter.summary(&report)?;
 
-    Ok(ExitCode::from(match (&report.fatal, report.cancelled) {
-        (Some(fatal), _) if is_usage_error(fatal.kind) => EXIT_USAGE,
-        (Some(_), _) => EXIT_FAILED,
-        (None, true) if interrupted.is_cancelled() => EXIT_INTERRUPTED,
+    Ok(ExitCode::from(match &report.ending {
+        Ending::Failed(fatal) if is_usage_error(fatal.kind) => EXIT_USAGE,
+        Ending::Failed(_) => EXIT_FAILED,
+        Ending::Cancelled if interrupted.is_cancelled() => EXIT_INTERRUPTED,
         _ if report.summary.failed > 0 => EXIT_FAILED,
         _ => 0,
     }))
@@ -84,6 +84,9 @@ fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job>
         None => imgur_input(args, demo)?,
     };
     let mut job = Job::new(input, out_dir(args)?);
+    if demo.is_some() && args.urls.is_none() {
+        job.origin = RunOrigin::Demo;
+    }
     job.concurrency = args.concurrency;
     job.limit = args.limit;
     job.include_animated = args.animated;

@@ -1,7 +1,6 @@
 //! What `galley fetch` shows while it runs and when it ends: a progress bar on a terminal,
 //! plain lines otherwise, and a summary (human, or one JSON line with `--json`).
 
-use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
@@ -9,8 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 
-use crate::engine::run::RunReport;
-use crate::engine::{Event, Job, Summary};
+use crate::engine::{Ending, Event, FatalKind, Job, RunReport, Summary, Tally};
 
 const MB: f64 = 1_000_000.0;
 
@@ -28,15 +26,6 @@ fn print_line(mut text: String) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
-/// Running totals for the progress line.
-#[derive(Default)]
-struct Tally {
-    done: u64,
-    bytes: u64,
-    saved: u64,
-    in_flight: HashSet<String>,
-}
-
 impl Reporter {
     pub fn new(json: bool, job: &Job) -> Self {
         let bar = std::io::stderr().is_terminal().then(progress_bar);
@@ -51,14 +40,16 @@ impl Reporter {
             if matches!(event, Event::Finished { .. }) {
                 break;
             }
-            self.show(event, &mut tally);
+            tally.apply(&event);
+            self.show(event);
             if let Some(bar) = &self.bar {
                 let rate = tally.saved as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                bar.set_position(tally.done);
+                bar.set_length(tally.listed);
+                bar.set_position(tally.done());
                 bar.set_message(format!(
                     "{:.1} MB  {rate:.1} img/s  {} in flight",
                     tally.bytes as f64 / MB,
-                    tally.in_flight.len()
+                    tally.in_flight()
                 ));
             }
         }
@@ -67,45 +58,24 @@ impl Reporter {
         }
     }
 
-    fn show(&self, event: Event, tally: &mut Tally) {
+    /// The lines an event is worth (the counts are the tally's).
+    fn show(&self, event: Event) {
         match event {
-            Event::Listed { total, .. } => {
-                if let Some(bar) = &self.bar {
-                    bar.set_length(total);
-                }
-            }
             Event::ListingDone { total, .. } => self.line(format!("listed {total} images from {}", self.label)),
             Event::RateLimited { wait, .. } => {
                 self.line(format!("rate limited: waiting {:.0} s as the server asks", wait.as_secs_f64()))
             }
-            Event::Started { id, .. } => {
-                tally.in_flight.insert(id);
-            }
-            Event::Progress { bytes, .. } => tally.bytes += bytes,
             Event::Retrying { id, attempt, reason, wait, .. } => {
                 self.plain_line(format!("retrying {id} (attempt {attempt}) in {} ms: {reason}", wait.as_millis()))
             }
-            Event::Saved { id, path, bytes, elapsed, .. } => {
-                tally.in_flight.remove(&id);
-                tally.done += 1;
-                tally.saved += 1;
-                self.plain_line(format!(
-                    "saved {} ({:.0} KB, {:.2} s)",
-                    path.display(),
-                    bytes as f64 / 1000.0,
-                    elapsed.as_secs_f64()
-                ));
-            }
-            Event::Skipped { id, path, reason, .. } => {
-                tally.in_flight.remove(&id);
-                tally.done += 1;
-                self.plain_line(format!("skipped {}: {reason}", path.display()));
-            }
-            Event::Failed { id, reason, .. } => {
-                tally.in_flight.remove(&id);
-                tally.done += 1;
-                self.line(format!("failed {id}: {reason}"));
-            }
+            Event::Saved { path, bytes, elapsed, .. } => self.plain_line(format!(
+                "saved {} ({:.0} KB, {:.2} s)",
+                path.display(),
+                bytes as f64 / 1000.0,
+                elapsed.as_secs_f64()
+            )),
+            Event::Skipped { path, reason, .. } => self.plain_line(format!("skipped {}: {reason}", path.display())),
+            Event::Failed { id, reason, .. } => self.line(format!("failed {id}: {reason}")),
             Event::ThumbnailFailed { path, reason } => {
                 self.line(format!("no thumbnail for {}: {reason}", path.display()))
             }
@@ -130,24 +100,39 @@ impl Reporter {
 
     /// Prints the end of the run: the error if one stopped it, then the summary.
     pub fn summary(&self, report: &RunReport) -> anyhow::Result<()> {
-        if let Some(fatal) = &report.fatal {
-            eprintln!("galley: {fatal}");
-        } else if report.cancelled {
-            eprintln!("galley: cancelled; nothing half-written was left behind");
+        match &report.ending {
+            Ending::Failed(fatal) => match advice(fatal.kind) {
+                Some(advice) => eprintln!("galley: {fatal}\n  {advice}"),
+                None => eprintln!("galley: {fatal}"),
+            },
+            Ending::Cancelled => eprintln!("galley: cancelled; nothing half-written was left behind"),
+            Ending::Done => {}
         }
         let mut stdout = std::io::stdout().lock();
         if self.json {
-            let line = JsonSummary {
-                summary: &report.summary,
-                cancelled: report.cancelled,
-                error: report.fatal.as_ref().map(|fatal| fatal.message.as_str()),
-            };
+            let error = report.fatal().map(ToString::to_string);
+            let line = JsonSummary { summary: &report.summary, cancelled: report.cancelled(), error: error.as_deref() };
             let text = serde_json::to_string(&line).context("cannot write the JSON summary")?;
             writeln!(stdout, "{text}").context("cannot write to stdout")?;
-        } else if report.fatal.is_none() || report.summary.listed > 0 {
+        } else if report.fatal().is_none() || report.summary.listed > 0 {
             writeln!(stdout, "{}", human_summary(&report.summary)).context("cannot write to stdout")?;
         }
         Ok(())
+    }
+}
+
+/// What to do about a run-stopping error, in the command line's terms.
+fn advice(kind: FatalKind) -> Option<&'static str> {
+    match kind {
+        FatalKind::Auth => {
+            Some("check --client-id (or IMGUR_CLIENT_ID); register one at https://api.imgur.com/oauth2/addclient")
+        }
+        FatalKind::Destination => Some("choose another --out folder, one you can write to and with free space"),
+        FatalKind::Offline => Some("check the connection (and --api-base), then try again"),
+        FatalKind::RateLimited => Some("wait a while, then try again"),
+        FatalKind::NotFound => Some("check the --source"),
+        FatalKind::Internal => Some("this is a bug in galley: please report it"),
+        FatalKind::Api | FatalKind::Archive | FatalKind::Usage => None,
     }
 }
 

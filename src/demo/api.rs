@@ -391,7 +391,10 @@ mod tests {
             ("/3/gallery/a.b", 400),
             ("/3/gallery/hot/viral/day/0/extra", 404),
             ("/3/gallery//viral", 404),
-            ("/3/image/abc", 404),
+            ("/3/image/abc/extra", 404),
+            ("/3/image/a.b", 400),
+            ("/3/gallery/t/no%20pe/viral/day/0", 400),
+            ("/3/account/a.b/submissions/0", 400),
             ("/3/", 404),
         ] {
             let error = parse_route(path).expect_err(path);

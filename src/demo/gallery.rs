@@ -53,9 +53,10 @@ impl DemoKind {
         matches!(self, DemoKind::AnimatedGif | DemoKind::Video)
     }
 
-    /// Whether a default fetch (images only) saves it.
+    /// Whether a default fetch saves it: still images only (animated items are saved, as
+    /// MP4, only when asked for).
     pub fn downloadable(self) -> bool {
-        self != DemoKind::Video
+        !self.animated()
     }
 }
 
@@ -252,7 +253,8 @@ impl Layout {
         Self { rng: SplitMix::for_stream(seed, 1), ids: IdMaker::new(seed), albums: 0 }
     }
 
-    /// Entries holding exactly `images` downloadable images, plus a few videos.
+    /// Entries holding exactly `images` downloadable images, plus a few videos and
+    /// animated GIFs.
     fn entries(mut self, images: usize) -> Vec<DemoEntry> {
         let mut entries = Vec::new();
         let mut left = images;
@@ -265,8 +267,10 @@ impl Layout {
             } else if position % VIDEO_EVERY == VIDEO_AT {
                 DemoEntry::Image(self.media(DemoKind::Video, None))
             } else {
-                left -= 1;
                 let kind = self.image_kind();
+                if kind.downloadable() {
+                    left -= 1;
+                }
                 DemoEntry::Image(self.media(kind, None))
             };
             entries.push(entry);
@@ -287,15 +291,15 @@ impl Layout {
         entries
     }
 
+    /// An album of `count` downloadable images (and any animated GIFs drawn among them).
     fn album(&mut self, count: usize) -> DemoAlbum {
         let id = self.ids.next();
         let title = self.title();
-        let images = (0..count)
-            .map(|_| {
-                let kind = self.image_kind();
-                self.media(kind, Some(id.clone()))
-            })
-            .collect();
+        let mut images: Vec<DemoImage> = Vec::new();
+        while images.iter().filter(|image| image.kind.downloadable()).count() < count {
+            let kind = self.image_kind();
+            images.push(self.media(kind, Some(id.clone())));
+        }
         self.albums += 1;
         // Alternate, starting with an inline album.
         let inline_images = self.albums % 2 == 1;
@@ -400,7 +404,7 @@ mod tests {
     #[test]
     fn mixes_kinds_mostly_jpeg() {
         let gallery = demo_gallery(&config(2000, 1));
-        let count = |kind| gallery.images().filter(|image| image.kind == kind).count();
+        let count = |kind| gallery.media().filter(|image| image.kind == kind).count();
         let (jpeg, png, gif, animated) =
             (count(DemoKind::Jpeg), count(DemoKind::Png), count(DemoKind::Gif), count(DemoKind::AnimatedGif));
         assert!((1000..1400).contains(&jpeg), "{jpeg}");

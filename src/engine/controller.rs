@@ -113,7 +113,10 @@ async fn control(mut commands: mpsc::UnboundedReceiver<Command>, events: EventSi
                 tokio::spawn(scan::preview(path, max_side, events.clone(), decoders.clone()));
             }
             Command::LoadRuns(archive) => {
-                tokio::spawn(send_runs(archive, events.clone()));
+                tokio::spawn(send_runs(archive, events.clone(), false));
+            }
+            Command::ClearRuns(archive) => {
+                tokio::spawn(send_runs(archive, events.clone(), true));
             }
         }
     }
@@ -126,12 +129,24 @@ async fn wait_for(task: Option<tokio::task::JoinHandle<()>>) {
     }
 }
 
-/// Reads the run history on the blocking pool and sends it.
-pub async fn send_runs(archive: PathBuf, events: EventSink) {
-    let runs = tokio::task::spawn_blocking(move || Archive::open(&archive)?.runs(200)).await;
-    match runs {
-        Ok(Ok(runs)) => events.send(Event::Runs(runs)).await,
-        Ok(Err(error)) => tracing::warn!("cannot read the run history: {error}"),
-        Err(error) => tracing::warn!("run history task failed: {error}"),
+/// Reads the run history on the blocking pool (clearing it first when asked) and sends
+/// it. A failure is sent too, so the window can say so.
+async fn send_runs(archive: PathBuf, events: EventSink, clear: bool) {
+    let runs = tokio::task::spawn_blocking(move || {
+        let archive = Archive::open(&archive)?;
+        if clear {
+            archive.clear_runs()?;
+        }
+        archive.runs(200)
+    })
+    .await;
+    let runs = match runs {
+        Ok(Ok(runs)) => Ok(runs),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(error) => Err(format!("the history task failed: {error}")),
+    };
+    if let Err(error) = &runs {
+        tracing::warn!("cannot read the run history: {error}");
     }
+    events.send(Event::Runs(runs)).await;
 }

@@ -259,6 +259,9 @@ impl Downloader {
             Err(error) => return self.failed(&item.id, error).await,
         };
         let Ok(_check) = checks.acquire().await else { return Outcome::Failed };
+        // Said before the connection is handed on, so no front end ever counts this body
+        // and the next download in flight at once.
+        self.events.send(Event::Received { run: self.run, id: item.id.clone() }).await;
         drop(connection);
         self.keep(item, stem, body, started).await
     }
@@ -291,7 +294,10 @@ impl Downloader {
                 .find(|(kind, path)| is_whole_copy(path, *kind, archive.as_deref()))
                 .map(|(_, path)| path)
         });
-        lookup.await.ok().flatten()
+        lookup.await.unwrap_or_else(|error| {
+            tracing::error!("the check for a copy already present stopped unexpectedly: {error}");
+            None
+        })
     }
 
     async fn download_with_retries(&self, id: &str, url: &Url, stem: &str) -> Result<Body, DownloadError> {
@@ -396,6 +402,9 @@ impl Downloader {
         let elapsed = started.elapsed();
         let saved = Event::Saved { run: self.run, id: item.id, path: path.clone(), bytes: body.bytes, elapsed };
         self.events.send(saved).await;
+        if kind == MediaKind::Mp4 {
+            self.events.send(Event::Video { run: self.run, path: path.clone(), bytes: body.bytes }).await;
+        }
         if let (Some(pixels), Some((width, height))) = (pixels, dimensions) {
             let thumbnail = Thumbnail { path, bytes: body.bytes, width, height, pixels: Arc::new(pixels) };
             self.events.send(Event::Thumbnail { run: self.run, thumbnail }).await;
@@ -409,7 +418,7 @@ impl Downloader {
         if let Some(original) = self.archived_copy(fingerprint, path).await {
             return Some(original);
         }
-        let mut saved = self.saved.lock().ok()?;
+        let mut saved = lock_or_recover(&self.saved, "the run's fingerprints");
         match saved.get(fingerprint) {
             Some(original) if original != path => Some(original.clone()),
             _ => {
@@ -420,23 +429,29 @@ impl Downloader {
     }
 
     fn release_hash(&self, fingerprint: &str) {
-        if let Ok(mut saved) = self.saved.lock() {
-            saved.remove(fingerprint);
-        }
+        lock_or_recover(&self.saved, "the run's fingerprints").remove(fingerprint);
     }
 
     async fn archived_copy(&self, sha256: &str, path: &Path) -> Option<PathBuf> {
         let archive = self.archive.clone()?;
         let (sha256, path, dir) = (sha256.to_owned(), path.to_owned(), self.out_dir.clone());
         let lookup = tokio::task::spawn_blocking(move || {
-            let archive = archive.lock().ok()?;
-            let records = archive.images_with_sha256(&sha256).ok()?;
+            let records = match lock_or_recover(&archive, "the archive").images_with_sha256(&sha256) {
+                Ok(records) => records,
+                Err(error) => {
+                    tracing::warn!("cannot look for earlier copies in the archive: {error}");
+                    return None;
+                }
+            };
             records
                 .into_iter()
                 .map(|record| record.path)
                 .find(|other| other != &path && other.parent() == Some(dir.as_path()) && other.is_file())
         });
-        lookup.await.ok().flatten()
+        lookup.await.unwrap_or_else(|error| {
+            tracing::error!("the archive lookup stopped unexpectedly: {error}");
+            None
+        })
     }
 
     /// Puts a body under its final name in one job on the workers: writes what is still in
@@ -461,13 +476,14 @@ impl Downloader {
             height: dimensions.map(|d| d.1),
         };
         let run = self.archive_run;
-        let written = tokio::task::spawn_blocking(move || match archive.lock() {
-            Ok(archive) => archive.record_image(&record, run).map_err(|e| e.to_string()),
-            Err(_) => Err("archive lock poisoned".to_owned()),
+        let written = tokio::task::spawn_blocking(move || {
+            lock_or_recover(&archive, "the archive").record_image(&record, run).map_err(|e| e.to_string())
         })
         .await;
-        if let Ok(Err(error)) = written {
-            tracing::warn!("could not archive {}: {error}", path.display());
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!("could not archive {}: {error}", path.display()),
+            Err(error) => tracing::error!("archiving {} stopped unexpectedly: {error}", path.display()),
         }
     }
 }
@@ -484,7 +500,7 @@ pub fn checked_link(link: &str) -> Result<Url, DownloadError> {
 }
 
 fn media_kind(head: &[u8]) -> Result<MediaKind, DownloadError> {
-    sniff::sniff(head).ok_or_else(|| DownloadError::NotAnImage(sniff::describe_non_media(head)))
+    sniff::sniff(head).ok_or_else(|| DownloadError::NotAnImage(sniff::non_media(head)))
 }
 
 /// Whether `path` holds a whole `kind` file: its magic bytes match and, when the archive
@@ -494,8 +510,25 @@ fn is_whole_copy(path: &Path, kind: MediaKind, archive: Option<&Mutex<Archive>>)
     if !metadata.is_file() || read_head(path).and_then(|head| sniff::sniff(&head)) != Some(kind) {
         return false;
     }
-    let known = archive.and_then(|archive| archive.lock().ok()?.image_at(path).ok().flatten());
+    let known = archive.and_then(|archive| match lock_or_recover(archive, "the archive").image_at(path) {
+        Ok(known) => known,
+        Err(error) => {
+            tracing::warn!("cannot ask the archive about {}: {error}", path.display());
+            None
+        }
+    });
     known.is_none_or(|record| record.bytes == metadata.len())
+}
+
+/// Locks `mutex`, recovering it if a task panicked while holding it: the data behind
+/// these locks (fingerprints, a database connection) stays usable, and a poisoned lock
+/// must not quietly read as "no duplicate" or "not archived". The panic is logged once
+/// where it happened; this says what was recovered.
+pub(crate) fn lock_or_recover<'a, T>(mutex: &'a Mutex<T>, what: &str) -> std::sync::MutexGuard<'a, T> {
+    mutex.lock().unwrap_or_else(|poisoned| {
+        tracing::warn!("{what} was left locked by a task that panicked; going on with it");
+        poisoned.into_inner()
+    })
 }
 
 fn read_head(path: &Path) -> Option<Vec<u8>> {
@@ -707,6 +740,20 @@ mod tests {
     }
 
     #[test]
+    fn a_poisoned_lock_still_gives_its_data() {
+        let saved = Arc::new(Mutex::new(HashMap::from([("abc".to_owned(), PathBuf::from("a.jpg"))])));
+        let holder = saved.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = holder.lock();
+            panic!("a task panics while holding the lock");
+        })
+        .join();
+        assert!(panicked.is_err() && saved.is_poisoned());
+        // A poisoned lock must not read as "no duplicate".
+        assert_eq!(lock_or_recover(&saved, "test").get("abc"), Some(&PathBuf::from("a.jpg")));
+    }
+
+    #[test]
     fn transient_errors_are_the_documented_ones() {
         let status = |status| DownloadError::Status { status, retry_after: None };
         for code in [408, 429, 500, 502, 503] {
@@ -715,8 +762,8 @@ mod tests {
         for code in [400, 401, 403, 404, 410] {
             assert!(!status(code).is_transient(), "{code}");
         }
-        assert!(DownloadError::NotAnImage("an HTML page".into()).is_transient());
-        assert!(!DownloadError::NotAnImage("JSON".into()).is_transient());
+        assert!(DownloadError::NotAnImage(sniff::NonMedia::Html).is_transient());
+        assert!(!DownloadError::NotAnImage(sniff::NonMedia::Json).is_transient());
         assert!(!DownloadError::TooLarge { limit: 1 }.is_transient());
         assert!(DownloadError::LengthMismatch { expected: 2, received: 1 }.is_transient());
     }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::sniff::NonMedia;
 use super::types::{Fatal, FatalKind};
 
 /// Errors from talking to the Imgur API (or the demo server).
@@ -37,16 +38,41 @@ impl ApiError {
         matches!(self, ApiError::Malformed { .. } | ApiError::Status { .. })
     }
 
+    /// The run-stopping error this is: what happened in the user's words, the endpoint
+    /// and status as the detail.
     pub fn to_fatal(&self) -> Fatal {
-        let kind = match self {
-            ApiError::Refused { .. } => FatalKind::Auth,
-            ApiError::Offline { .. } => FatalKind::Offline,
-            ApiError::RateLimited { .. } => FatalKind::RateLimited,
-            ApiError::Malformed { .. } | ApiError::Status { .. } | ApiError::Cancelled | ApiError::Internal(_) => {
-                FatalKind::Api
+        match self {
+            ApiError::Refused { endpoint, status } => {
+                Fatal::new(FatalKind::Auth, "The Client-ID was refused", format!("{endpoint} answered HTTP {status}"))
             }
-        };
-        Fatal { kind, message: self.to_string() }
+            ApiError::Offline { endpoint, reason } => {
+                Fatal::new(FatalKind::Offline, "Cannot reach the gallery server", format!("{endpoint}: {reason}"))
+            }
+            ApiError::RateLimited { endpoint, waited } => Fatal::new(
+                FatalKind::RateLimited,
+                "The server is rate-limiting galley",
+                format!("{endpoint} still answered HTTP 429 after waiting {} s", waited.as_secs()),
+            ),
+            ApiError::Status { endpoint, status: 404, message } => Fatal::new(
+                FatalKind::NotFound,
+                "There is no such gallery, album or post",
+                format!("{endpoint} answered HTTP 404: {message}"),
+            ),
+            ApiError::Status { endpoint, status, message } => Fatal::new(
+                FatalKind::Api,
+                format!("The server answered with an error (HTTP {status})"),
+                format!("{endpoint}: {message}"),
+            ),
+            ApiError::Malformed { endpoint, reason } => Fatal::new(
+                FatalKind::Api,
+                "The server's answer could not be read",
+                format!("{endpoint} answered malformed JSON: {reason}"),
+            ),
+            ApiError::Cancelled => Fatal::new(FatalKind::Api, "The listing was cancelled", ""),
+            ApiError::Internal(detail) => {
+                Fatal::new(FatalKind::Internal, "The gallery listing stopped unexpectedly", detail.clone())
+            }
+        }
     }
 }
 
@@ -66,7 +92,7 @@ pub enum DownloadError {
     #[error("body was {received} bytes but Content-Length said {expected}")]
     LengthMismatch { expected: u64, received: u64 },
     #[error("not an image: {0}")]
-    NotAnImage(String),
+    NotAnImage(NonMedia),
     #[error("not a valid image: {0}")]
     Undecodable(String),
     /// The file parses but lacks its end marker: a body cut short with no Content-Length
@@ -88,7 +114,7 @@ impl DownloadError {
             | DownloadError::Timeout(_)
             | DownloadError::LengthMismatch { .. }
             | DownloadError::Truncated(_) => true,
-            DownloadError::NotAnImage(what) => what.contains("HTML"),
+            DownloadError::NotAnImage(what) => *what == NonMedia::Html,
             _ => false,
         }
     }

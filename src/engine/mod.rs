@@ -1,25 +1,35 @@
 //! The download engine: lists a gallery, downloads its images many at once, and makes
 //! thumbnails. It knows nothing of egui; front ends drive it with [`Command`]s and read
 //! [`Event`]s back from one channel.
+//!
+//! What front ends (and the tests, benchmarks and fuzzers) use is re-exported here; the
+//! modules themselves are the crate's own.
 
-pub mod controller;
-pub mod download;
-pub mod error;
-pub mod events;
-pub mod imgur;
-pub mod naming;
-pub mod retry;
-pub mod run;
-pub mod scan;
-pub mod sniff;
-pub mod source;
-pub mod thumbnail;
-pub mod types;
-pub mod workers;
+pub(crate) mod controller;
+pub(crate) mod download;
+pub(crate) mod error;
+pub(crate) mod events;
+pub(crate) mod imgur;
+pub(crate) mod naming;
+pub(crate) mod retry;
+pub(crate) mod run;
+pub(crate) mod scan;
+pub(crate) mod sniff;
+pub(crate) mod source;
+pub(crate) mod tally;
+pub(crate) mod thumbnail;
+pub(crate) mod types;
+pub(crate) mod workers;
 
+pub use crate::archive::{RunCounts, RunEnding, RunOrigin, RunRecord};
 pub use controller::{Engine, Waker};
+pub use download::Disk;
 pub use error::EngineError;
 pub use events::EventSink;
-pub use run::run_job;
+pub use imgur::parse_page;
+pub use naming::{stem_for_id, stem_for_link};
+pub use run::{RunOptions, Timeouts, compare, run_job, run_job_with};
 pub use source::{Section, Sort, Source, SourceError, Window};
+pub use tally::Tally;
+pub use thumbnail::{THUMBNAIL_SIDE, thumbnail_bytes};
 pub use types::*;

@@ -18,14 +18,16 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::download::{Disk, Downloader, LocalDisk, Outcome};
+use super::download::{Disk, Downloader, LocalDisk, Outcome, lock_or_recover};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
 use super::imgur::{ImageItem, ImgurClient, Listed};
 use super::naming;
-use super::types::{CONCURRENCY_RANGE, Event, Fatal, FatalKind, Job, JobInput, RunId, Summary, images_per_second};
+use super::types::{
+    CONCURRENCY_RANGE, Ending, Event, Fatal, FatalKind, Job, JobInput, RunId, RunReport, Summary, images_per_second,
+};
 use super::workers::Workers;
-use crate::archive::Archive;
+use crate::archive::{Archive, ArchiveError, RunEnding, RunStart};
 
 /// Connection and read timeouts of the HTTP client.
 #[derive(Debug, Clone, Copy)]
@@ -39,14 +41,6 @@ impl Default for Timeouts {
     fn default() -> Self {
         Self { connect: Duration::from_secs(10), read: Duration::from_secs(30) }
     }
-}
-
-/// How a run ended.
-#[derive(Debug, Clone)]
-pub struct RunReport {
-    pub summary: Summary,
-    pub cancelled: bool,
-    pub fatal: Option<Fatal>,
 }
 
 /// Knobs a front end rarely touches; tests use them to inject faults.
@@ -98,99 +92,174 @@ pub async fn run_job_with(
     cancel: CancellationToken,
     options: RunOptions,
 ) -> RunReport {
-    let started = Instant::now();
-    let concurrency = job.concurrency.clamp(*CONCURRENCY_RANGE.start(), *CONCURRENCY_RANGE.end());
-    let mut summary = Summary { concurrency: concurrency as u64, ..Summary::default() };
-    let outcome = execute(run, &job, concurrency, &events, &cancel, &options, &mut summary, started).await;
-    summary.seconds = started.elapsed().as_secs_f64();
-    summary.images_per_second = images_per_second(summary.downloaded, summary.seconds);
-    let (archive, fatal) = match outcome {
-        Ok(archive) => (archive, None),
-        Err((archive, fatal)) => (archive, Some(fatal)),
+    let context = RunContext::new(run, job, events, cancel, options);
+    let mut summary = Summary { concurrency: context.concurrency as u64, ..Summary::default() };
+    let recorder = Recorder::begin(&context.job, context.concurrency).await;
+    let outcome = match &recorder {
+        Ok(recorder) => execute(&context, recorder, &mut summary).await,
+        Err(fatal) => Err(fatal.clone()),
     };
-    if let Some((archive, number)) = archive {
-        let summary = summary.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            if let Ok(archive) = archive.lock()
-                && let Err(error) = archive.finish_run(number, &summary)
-            {
-                tracing::warn!("could not record the run: {error}");
-            }
-        })
-        .await;
+    summary.seconds = context.started.elapsed().as_secs_f64();
+    summary.images_per_second = images_per_second(summary.downloaded, summary.seconds);
+    let ending = match outcome {
+        Err(fatal) => Ending::Failed(fatal),
+        Ok(()) if context.cancel.is_cancelled() => Ending::Cancelled,
+        Ok(()) => Ending::Done,
+    };
+    let report = RunReport { summary, ending };
+    if let Ok(recorder) = recorder {
+        recorder.finish(&report).await;
     }
-    let report = RunReport { summary, cancelled: cancel.is_cancelled(), fatal };
-    events
-        .send(Event::Finished {
-            run,
-            summary: report.summary.clone(),
-            cancelled: report.cancelled,
-            fatal: report.fatal.clone(),
-        })
-        .await;
+    context.events.send(Event::Finished { run, report: report.clone() }).await;
     report
 }
 
-type OpenArchive = Option<(Arc<Mutex<Archive>>, i64)>;
-
-#[allow(clippy::too_many_arguments)]
-async fn execute(
+/// What every part of one run shares: which run, the job, and the run's handles.
+struct RunContext {
     run: RunId,
-    job: &Job,
+    job: Job,
+    /// The job's concurrency, clamped to `CONCURRENCY_RANGE`.
     concurrency: usize,
-    events: &EventSink,
-    cancel: &CancellationToken,
-    options: &RunOptions,
-    summary: &mut Summary,
+    events: EventSink,
+    cancel: CancellationToken,
+    options: RunOptions,
     started: Instant,
-) -> Result<OpenArchive, (OpenArchive, Fatal)> {
-    let no_archive = |fatal| (None, fatal);
-    let existing = prepare_folder(&job.out_dir).await.map_err(no_archive)?;
-    let archive = open_archive(job, concurrency).await.map_err(no_archive)?;
-    let http = http_client(options.timeouts, concurrency)
-        .map_err(|error| (archive.clone(), Fatal { kind: FatalKind::Usage, message: error.to_string() }))?;
+}
 
+impl RunContext {
+    fn new(run: RunId, job: Job, events: EventSink, cancel: CancellationToken, options: RunOptions) -> Self {
+        let concurrency = job.concurrency.clamp(*CONCURRENCY_RANGE.start(), *CONCURRENCY_RANGE.end());
+        Self { run, job, concurrency, events, cancel, options, started: Instant::now() }
+    }
+}
+
+/// Owns the run's row in the archive: opens it when the run begins and writes how the
+/// run ended into it. Without an archive (`--no-archive`) it records nothing.
+struct Recorder {
+    row: Option<(Arc<Mutex<Archive>>, i64)>,
+}
+
+impl Recorder {
+    /// Opens the archive and adds the run's row. Runs before anything else, so that a run
+    /// stopped at once (an unwritable folder) is in the history too, with its reason.
+    async fn begin(job: &Job, concurrency: usize) -> Result<Recorder, Fatal> {
+        let Some(path) = job.archive.clone() else { return Ok(Recorder { row: None }) };
+        let (label, origin) = (job.label.clone(), job.origin);
+        let out_dir = std::path::absolute(&job.out_dir).unwrap_or_else(|_| job.out_dir.clone());
+        let opened = tokio::task::spawn_blocking(move || -> Result<(Archive, i64), ArchiveError> {
+            let archive = Archive::open(&path)?;
+            let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+            let start = RunStart { started_at, origin, source: &label, out_dir: &out_dir, concurrency };
+            let number = archive.begin_run(&start)?;
+            Ok((archive, number))
+        })
+        .await;
+        let failed = |detail: String| Fatal::new(FatalKind::Archive, "The run history could not be opened", detail);
+        match opened {
+            Ok(Ok((archive, number))) => Ok(Recorder { row: Some((Arc::new(Mutex::new(archive)), number)) }),
+            Ok(Err(error)) => Err(failed(error.to_string())),
+            Err(error) => Err(failed(error.to_string())),
+        }
+    }
+
+    /// The archive, for the downloader to record and look up images.
+    fn archive(&self) -> Option<(Arc<Mutex<Archive>>, i64)> {
+        self.row.clone()
+    }
+
+    /// Writes the run's counts and ending into its row.
+    async fn finish(self, report: &RunReport) {
+        let Some((archive, number)) = self.row else { return };
+        let counts = report.summary.clone();
+        let ending = match &report.ending {
+            Ending::Done => RunEnding::Done,
+            Ending::Cancelled => RunEnding::Cancelled,
+            Ending::Failed(fatal) => RunEnding::Failed(fatal.message.clone()),
+        };
+        let written = tokio::task::spawn_blocking(move || {
+            lock_or_recover(&archive, "the archive").finish_run(number, &counts, &ending)
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!("could not record the run: {error}"),
+            Err(error) => tracing::error!("recording the run stopped unexpectedly: {error}"),
+        }
+    }
+}
+
+/// Checks the folder, then lists and downloads until the listing ends, the run is
+/// cancelled, or the disk fills.
+async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summary) -> Result<(), Fatal> {
+    let RunContext { run, job, concurrency, events, cancel, options, started } = context;
+    let existing = prepare_folder(&job.out_dir).await?;
+    let http = http_client(options.timeouts, *concurrency).map_err(|error| {
+        Fatal::new(FatalKind::Internal, "galley could not start its HTTP client", error.to_string())
+    })?;
     let workers = Workers::per_core("store").map_err(|error| {
-        let message = format!("cannot start the worker threads: {error}");
-        (archive.clone(), Fatal { kind: FatalKind::Usage, message })
+        Fatal::new(FatalKind::Internal, "galley could not start its worker threads", error.to_string())
     })?;
 
     // `concurrency` requests at once to each of Imgur's two hosts: downloads to the image
     // host, the listing's requests to the API. Apart, so finding work never queues
     // behind the downloads it feeds (the next page or album is on the critical path).
-    let permits = Arc::new(Semaphore::new(concurrency));
-    let api_requests = Arc::new(Semaphore::new(concurrency));
-    let (items_tx, mut items_rx) = mpsc::channel::<ImageItem>(1024);
+    let budget = Arc::new(Semaphore::new(*concurrency));
+    let api_requests = Arc::new(Semaphore::new(*concurrency));
+    let (items_tx, items_rx) = mpsc::channel::<ImageItem>(1024);
     let lister =
-        tokio::spawn(list(run, job.clone(), http.clone(), events.clone(), cancel.clone(), api_requests, items_tx));
+        tokio::spawn(list(*run, job.clone(), http.clone(), events.clone(), cancel.clone(), api_requests, items_tx));
 
     let mut downloader = Downloader::new(
         http,
         job.out_dir.clone(),
         job.max_image_bytes,
         job.thumbnails,
-        run,
+        *run,
         events.clone(),
         options.disk.clone(),
         workers,
     );
+    let archive = recorder.archive();
     downloader.archive = archive.as_ref().map(|(archive, _)| archive.clone());
     downloader.archive_run = archive.as_ref().map(|(_, number)| *number);
     downloader.source_label = job.label.clone();
     downloader.existing = existing;
-    let downloader = Arc::new(downloader);
 
-    let checks = Arc::new(Semaphore::new(concurrency));
+    let disk_full = download_all(context, Arc::new(downloader), budget, items_rx, summary).await;
+    let listing = listing_outcome(lister.await);
+    if let Ok(failed_entries) = &listing {
+        summary.failed += failed_entries;
+    }
+    tracing::debug!("run {run}: {} listed in {:?}", summary.listed, started.elapsed());
+    if let Some(detail) = disk_full {
+        let message = format!("The disk holding {} is full", job.out_dir.display());
+        return Err(Fatal::new(FatalKind::Destination, message, detail));
+    }
+    listing.map(|_| ())
+}
+
+/// Hands out items while listing goes on and collects finished downloads as they come.
+/// Each download holds one of `budget`'s permits (shared with the listing's requests).
+/// Returns the reason when the disk filled up (which cancels the run).
+async fn download_all(
+    context: &RunContext,
+    downloader: Arc<Downloader>,
+    budget: Arc<Semaphore>,
+    mut items: mpsc::Receiver<ImageItem>,
+    summary: &mut Summary,
+) -> Option<String> {
+    let cancel = &context.cancel;
+    let permits = budget;
+    let checks = Arc::new(Semaphore::new(context.concurrency));
     let mut tasks = JoinSet::new();
     let mut disk_full = None;
-    // Hand out items while listing goes on; collect finished downloads as they come.
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                tally(done, summary, &mut disk_full, cancel);
+                count_outcome(done, summary, &mut disk_full, cancel);
             }
-            item = items_rx.recv() => {
+            item = items.recv() => {
                 let Some(item) = item else { break };
                 summary.listed += 1;
                 let permit = tokio::select! {
@@ -209,32 +278,32 @@ async fn execute(
         }
     }
     while let Some(done) = tasks.join_next().await {
-        tally(done, summary, &mut disk_full, cancel);
+        count_outcome(done, summary, &mut disk_full, cancel);
     }
-    drop(items_rx);
-    let listing = match lister.await {
-        Ok(listing) => listing,
-        Err(error) => {
-            tracing::error!("run {run}: the listing task panicked: {error}");
-            Err(ApiError::Internal(error.to_string()))
-        }
-    };
-    if let Ok(listed) = &listing {
-        summary.failed += listed.failed_entries;
+    // A cancelled run still counts what the listing handed over (and announced as
+    // `Listed`) but no download took: the summary agrees with what the user saw listed.
+    items.close();
+    while items.try_recv().is_ok() {
+        summary.listed += 1;
     }
-    tracing::debug!("run {run}: {} listed in {:?}", summary.listed, started.elapsed());
+    disk_full
+}
 
-    if let Some(message) = disk_full {
-        let message = format!("the disk holding {} is full: {message}", job.out_dir.display());
-        return Err((archive, Fatal { kind: FatalKind::Destination, message }));
-    }
-    match listing {
-        Err(ApiError::Cancelled) | Ok(_) => Ok(archive),
-        Err(error) => Err((archive, error.to_fatal())),
+/// How the listing task ended: how many of its entries failed on their own, or the error
+/// that stops the run. A panic in it is a fatal error of the run, not "0 listed".
+fn listing_outcome(joined: Result<Result<Listed, ApiError>, tokio::task::JoinError>) -> Result<u64, Fatal> {
+    match joined {
+        Ok(Ok(listed)) => Ok(listed.failed_entries),
+        Ok(Err(ApiError::Cancelled)) => Ok(0),
+        Ok(Err(error)) => Err(error.to_fatal()),
+        Err(error) => {
+            tracing::error!("the listing task failed: {error}");
+            Err(Fatal::new(FatalKind::Internal, "The gallery listing stopped unexpectedly", error.to_string()))
+        }
     }
 }
 
-fn tally(
+fn count_outcome(
     done: Result<Option<Outcome>, tokio::task::JoinError>,
     summary: &mut Summary,
     disk_full: &mut Option<String>,
@@ -316,22 +385,24 @@ async fn list_links(
 /// processes left behind, and returns the names of the files in it.
 async fn prepare_folder(dir: &Path) -> Result<HashSet<OsString>, Fatal> {
     let dir = dir.to_owned();
-    let checked = tokio::task::spawn_blocking(move || -> Result<HashSet<OsString>, String> {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+    let checked = tokio::task::spawn_blocking(move || -> Result<HashSet<OsString>, Fatal> {
+        let shown = dir.display();
+        let refused =
+            |message: String, error: std::io::Error| Fatal::new(FatalKind::Destination, message, error.to_string());
+        std::fs::create_dir_all(&dir).map_err(|e| refused(format!("Cannot create the folder {shown}"), e))?;
         let probe = naming::temp_path(&dir, "write-check", u64::MAX);
         std::fs::File::create(&probe)
             .and_then(|_| std::fs::remove_file(&probe))
-            .map_err(|e| format!("the folder {} is not writable: {e}", dir.display()))?;
+            .map_err(|e| refused(format!("The folder {shown} is not writable"), e))?;
         remove_orphans(&dir);
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot list the folder {}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| refused(format!("Cannot list the folder {shown}"), e))?;
         Ok(entries.flatten().map(|entry| entry.file_name()).collect())
     })
     .await;
-    match checked {
-        Ok(Ok(names)) => Ok(names),
-        Ok(Err(message)) => Err(Fatal { kind: FatalKind::Destination, message }),
-        Err(error) => Err(Fatal { kind: FatalKind::Destination, message: error.to_string() }),
-    }
+    checked.unwrap_or_else(|error| {
+        tracing::error!("the folder check failed: {error}");
+        Err(Fatal::new(FatalKind::Internal, "The folder check stopped unexpectedly", error.to_string()))
+    })
 }
 
 /// Deletes `.galley-<pid>-*.part` files whose process is gone. Files of a live process
@@ -341,8 +412,11 @@ pub fn remove_orphans(dir: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(owner) = name.to_str().and_then(naming::temp_owner) else { continue };
-        if owner != std::process::id() && !process_alive(owner) {
-            let _ = std::fs::remove_file(entry.path());
+        if owner != std::process::id()
+            && !process_alive(owner)
+            && let Err(error) = std::fs::remove_file(entry.path())
+        {
+            tracing::warn!("cannot remove the leftover {}: {error}", entry.path().display());
         }
     }
 }
@@ -359,24 +433,6 @@ fn process_alive(_pid: u32) -> bool {
     true
 }
 
-async fn open_archive(job: &Job, concurrency: usize) -> Result<OpenArchive, Fatal> {
-    let Some(path) = job.archive.clone() else { return Ok(None) };
-    let (label, out_dir) = (job.label.clone(), job.out_dir.clone());
-    let opened = tokio::task::spawn_blocking(move || -> Result<(Archive, i64), String> {
-        let archive = Archive::open(&path).map_err(|e| e.to_string())?;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        let out_dir = std::fs::canonicalize(&out_dir).unwrap_or(out_dir);
-        let number = archive.begin_run(now, &label, &out_dir, concurrency).map_err(|e| e.to_string())?;
-        Ok((archive, number))
-    })
-    .await;
-    match opened {
-        Ok(Ok((archive, number))) => Ok(Some((Arc::new(Mutex::new(archive)), number))),
-        Ok(Err(message)) => Err(Fatal { kind: FatalKind::Archive, message }),
-        Err(error) => Err(Fatal { kind: FatalKind::Archive, message: error.to_string() }),
-    }
-}
-
 /// Runs `job` once per concurrency level, each into a fresh scratch folder that is removed
 /// afterwards, and reports each level's time.
 pub async fn compare(first_run: RunId, job: Job, levels: Vec<usize>, events: EventSink, cancel: CancellationToken) {
@@ -390,8 +446,10 @@ pub async fn compare(first_run: RunId, job: Job, levels: Vec<usize>, events: Eve
         step.concurrency = level;
         step.label = format!("{} (compare)", job.label);
         let report = run_job(first_run + offset as RunId, step, events.clone(), cancel.clone()).await;
-        let _ = tokio::fs::remove_dir_all(&scratch).await;
-        if report.fatal.is_some() || report.cancelled {
+        if let Err(error) = tokio::fs::remove_dir_all(&scratch).await {
+            tracing::warn!("cannot remove the scratch folder {}: {error}", scratch.display());
+        }
+        if report.ending != Ending::Done {
             break;
         }
         events
@@ -402,8 +460,28 @@ pub async fn compare(first_run: RunId, job: Job, levels: Vec<usize>, events: Eve
             })
             .await;
     }
+    events.send(Event::CompareDone).await;
 }
 
 fn scratch_folder(run: RunId) -> PathBuf {
     std::env::temp_dir().join(format!("galley-compare-{}-{run}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_listing_that_panics_stops_the_run_with_an_error() {
+        let panicked = tokio::spawn(async {
+            if std::hint::black_box(true) {
+                panic!("lister bug");
+            }
+            Ok::<Listed, ApiError>(Listed { sent: 0, failed_entries: 0 })
+        })
+        .await;
+        let fatal = listing_outcome(panicked).expect_err("a panic is not an empty listing");
+        assert_eq!(fatal.kind, FatalKind::Internal);
+        assert_eq!(listing_outcome(Ok(Err(ApiError::Cancelled))), Ok(0));
+    }
 }

@@ -20,8 +20,19 @@ pub const SCAN_RUN: u64 = 0;
 
 /// Image files directly inside `dir` (not temporary files), oldest first.
 pub fn image_files(dir: &Path) -> Vec<PathBuf> {
+    media_files(dir, MediaKind::is_image).into_iter().map(|(path, _)| path).collect()
+}
+
+/// Video (MP4) files directly inside `dir`, with their sizes, oldest first.
+pub fn video_files(dir: &Path) -> Vec<(PathBuf, u64)> {
+    media_files(dir, |kind| kind == MediaKind::Mp4)
+}
+
+/// Files directly inside `dir` whose extension names a kind `wanted` accepts (not
+/// temporary files), with their sizes, oldest first.
+fn media_files(dir: &Path, wanted: impl Fn(MediaKind) -> bool) -> Vec<(PathBuf, u64)> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+    let mut files: Vec<(std::time::SystemTime, PathBuf, u64)> = entries
         .flatten()
         .filter_map(|entry| {
             let path = entry.path();
@@ -31,12 +42,12 @@ pub fn image_files(dir: &Path) -> Vec<PathBuf> {
             }
             let kind = MediaKind::from_extension(path.extension()?.to_str()?)?;
             let metadata = entry.metadata().ok()?;
-            (kind.is_image() && metadata.is_file())
-                .then(|| (metadata.modified().unwrap_or(std::time::UNIX_EPOCH), path))
+            (wanted(kind) && metadata.is_file())
+                .then(|| (metadata.modified().unwrap_or(std::time::UNIX_EPOCH), path, metadata.len()))
         })
         .collect();
     files.sort();
-    files.into_iter().map(|(_, path)| path).collect()
+    files.into_iter().map(|(_, path, bytes)| (path, bytes)).collect()
 }
 
 /// Bounds decoding for folder scans, re-thumbnails and previews across all requests:
@@ -49,10 +60,16 @@ pub fn scan_decoders() -> Arc<Semaphore> {
 
 /// Sends a thumbnail for every image in `dir`.
 pub async fn scan_folder(dir: PathBuf, events: EventSink, cancel: CancellationToken, decoders: Arc<Semaphore>) {
-    let files = match tokio::task::spawn_blocking(move || image_files(&dir)).await {
-        Ok(files) => files,
-        Err(_) => return,
+    let (files, videos) = match tokio::task::spawn_blocking(move || (image_files(&dir), video_files(&dir))).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::error!("listing the folder failed: {error}");
+            return;
+        }
     };
+    for (path, bytes) in videos {
+        events.send(Event::Video { run: SCAN_RUN, path, bytes }).await;
+    }
     tokio::select! {
         _ = cancel.cancelled() => {}
         _ = thumbnail_all(files, events, decoders) => {}
@@ -81,7 +98,7 @@ async fn thumbnail_all(paths: Vec<PathBuf>, events: EventSink, decoders: Arc<Sem
                 match made {
                     Ok(Ok(thumbnail)) => events.send(Event::Thumbnail { run: SCAN_RUN, thumbnail }).await,
                     Ok(Err((path, reason))) => events.send(Event::ThumbnailFailed { path, reason }).await,
-                    Err(_) => {}
+                    Err(error) => tracing::error!("a thumbnail task failed: {error}"),
                 }
             }
         })

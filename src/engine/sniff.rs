@@ -68,7 +68,6 @@ pub fn sniff(head: &[u8]) -> Option<MediaKind> {
     }
 }
 
-/// A short description of bytes that are not media, for the failure reason.
 /// Whether `tail` (the last bytes of a file) holds the format's end marker: a cheap proof
 /// that an image was not cut short, for when it is not fully decoded (`--no-thumbnails`).
 /// A few bytes of padding after the marker are tolerated, as encoders sometimes add them.
@@ -82,16 +81,40 @@ pub fn has_end_marker(kind: MediaKind, tail: &[u8]) -> bool {
     }
 }
 
-pub fn describe_non_media(head: &[u8]) -> String {
+/// What bytes that are not media are, for the failure reason and the retry decision.
+pub fn non_media(head: &[u8]) -> NonMedia {
     let text = String::from_utf8_lossy(head).trim_start().to_ascii_lowercase();
     if text.starts_with("<!doctype html") || text.starts_with("<html") || text.starts_with("<") {
-        "an HTML page".to_owned()
+        NonMedia::Html
     } else if text.starts_with('{') || text.starts_with('[') {
-        "JSON".to_owned()
+        NonMedia::Json
     } else if head.is_empty() {
-        "an empty body".to_owned()
+        NonMedia::Empty
     } else {
-        format!("unknown bytes {:02x?}", &head[..head.len().min(8)])
+        NonMedia::Unknown(head.iter().take(8).copied().collect())
+    }
+}
+
+/// What a body that is not media looks like. A kind, not a text, so that deciding what
+/// to do with it (an HTML page is worth a retry) never depends on wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NonMedia {
+    /// An HTML page: what an overloaded CDN serves in place of an image.
+    Html,
+    Json,
+    Empty,
+    /// Anything else; its first bytes.
+    Unknown(Vec<u8>),
+}
+
+impl std::fmt::Display for NonMedia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NonMedia::Html => f.write_str("an HTML page"),
+            NonMedia::Json => f.write_str("JSON"),
+            NonMedia::Empty => f.write_str("an empty body"),
+            NonMedia::Unknown(bytes) => write!(f, "unknown bytes {bytes:02x?}"),
+        }
     }
 }
 
@@ -111,9 +134,10 @@ mod tests {
 
     #[test]
     fn describes_impostors() {
-        assert_eq!(describe_non_media(b"  <!DOCTYPE html><html>"), "an HTML page");
-        assert_eq!(describe_non_media(b"{\"data\":1}"), "JSON");
-        assert_eq!(describe_non_media(b""), "an empty body");
+        assert_eq!(non_media(b"  <!DOCTYPE html><html>"), NonMedia::Html);
+        assert_eq!(non_media(b"{\"data\":1}"), NonMedia::Json);
+        assert_eq!(non_media(b""), NonMedia::Empty);
+        assert_eq!(non_media(b"\x01\x02").to_string(), "unknown bytes [01, 02]");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::source::Source;
+use crate::archive::{RunOrigin, RunRecord};
 
 /// Default cap on one image's size: a body larger than this is refused.
 pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
@@ -83,13 +84,15 @@ pub struct Job {
     pub archive: Option<PathBuf>,
     /// Label of the source, for the archive and the runs table.
     pub label: String,
+    /// Imgur, the demo gallery or a list of links: the runs table says which.
+    pub origin: RunOrigin,
 }
 
 impl Job {
     pub fn new(input: JobInput, out_dir: PathBuf) -> Self {
-        let label = match &input {
-            JobInput::Imgur { source, .. } => source.to_string(),
-            JobInput::Urls(urls) => format!("{} links", urls.len()),
+        let (label, origin) = match &input {
+            JobInput::Imgur { source, .. } => (source.to_string(), RunOrigin::Imgur),
+            JobInput::Urls(urls) => (format!("{} links", urls.len()), RunOrigin::Links),
         };
         Self {
             input,
@@ -101,6 +104,7 @@ impl Job {
             max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
             archive: None,
             label,
+            origin,
         }
     }
 }
@@ -122,6 +126,8 @@ pub enum Command {
     Preview { path: PathBuf, max_side: u32 },
     /// Send the run history (`Event::Runs`).
     LoadRuns(PathBuf),
+    /// Forget the run history, then send it (empty) as `Event::Runs`.
+    ClearRuns(PathBuf),
 }
 
 /// Identifies one run; events from older runs can be told apart and dropped.
@@ -181,60 +187,87 @@ impl fmt::Display for SkipReason {
     }
 }
 
-/// Counts and timing of one run. Serialises to the fixed `--json` summary.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Summary {
-    pub listed: u64,
-    pub downloaded: u64,
-    pub skipped: u64,
-    pub failed: u64,
-    pub bytes: u64,
-    pub seconds: f64,
-    pub images_per_second: f64,
-    pub concurrency: u64,
-}
+/// Counts and timing of one run: the archive's own type (it is a leaf), named for the
+/// engine. Serialises to the fixed `--json` summary.
+pub use crate::archive::RunCounts as Summary;
 
 /// What kind of error stopped a whole run (as opposed to one image failing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum FatalKind {
     /// The Client-ID was refused or missing.
     Auth,
-    /// The destination folder cannot be created or written.
+    /// The destination folder cannot be created or written, or its disk is full.
     Destination,
     /// The API could not be reached.
     Offline,
     /// The API kept answering 429 past the bounded wait.
     RateLimited,
+    /// The gallery, album or post does not exist (HTTP 404).
+    NotFound,
     /// The API answered something unusable (malformed JSON, `success: false`, ...).
     Api,
     /// The run archive could not be opened.
     Archive,
     /// The job itself is invalid (nothing to download, bad source).
     Usage,
+    /// galley itself failed (a task panicked): a bug to report.
+    Internal,
 }
 
-/// A run-stopping error, in plain words for a person.
+/// A run-stopping error. `message` says what happened in the user's words; `detail` is
+/// the technical part (an OS error, an endpoint and status), shown after it or on hover.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fatal {
     pub kind: FatalKind,
     pub message: String,
+    pub detail: String,
+}
+
+impl Fatal {
+    pub fn new(kind: FatalKind, message: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), detail: detail.into() }
+    }
 }
 
 impl fmt::Display for Fatal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        match self.detail.is_empty() {
+            true => f.write_str(&self.message),
+            false => write!(f, "{} ({})", self.message, self.detail),
+        }
     }
 }
 
-/// One row of the run history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunRecord {
-    pub number: i64,
-    /// Unix seconds.
-    pub started_at: i64,
-    pub source: String,
-    pub out_dir: String,
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Every listed image was dealt with (saved, skipped, or failed on its own).
+    Done,
+    /// The user (or ctrl-c) stopped it.
+    Cancelled,
+    /// An error stopped the whole run.
+    Failed(Fatal),
+}
+
+/// A run's counts and how it ended: what `run_job` returns, what `Event::Finished`
+/// carries, and what the archive records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
     pub summary: Summary,
+    pub ending: Ending,
+}
+
+impl RunReport {
+    pub fn fatal(&self) -> Option<&Fatal> {
+        match &self.ending {
+            Ending::Failed(fatal) => Some(fatal),
+            _ => None,
+        }
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.ending == Ending::Cancelled
+    }
 }
 
 /// Everything the engine reports. Front ends read these from one channel.
@@ -250,8 +283,10 @@ pub enum Event {
     ListingRequests { run: RunId, in_flight: usize },
     /// The server said slow down; the engine waits this long before asking again.
     RateLimited { run: RunId, wait: Duration },
-    /// A download began.
+    /// A download began: it holds one of the run's connections.
     Started { run: RunId, id: String },
+    /// A body arrived whole; its connection goes to the next download while it is checked.
+    Received { run: RunId, id: String },
     /// More bytes of a download arrived (a delta, sent at most every 64 KiB or so).
     Progress { run: RunId, id: String, bytes: u64 },
     /// A transient failure; the download is tried again after `wait`.
@@ -264,16 +299,21 @@ pub enum Event {
     Failed { run: RunId, id: String, reason: String },
     /// A thumbnail for the grid (`run` is 0 for folder scans and re-thumbnails).
     Thumbnail { run: RunId, thumbnail: Thumbnail },
+    /// A video (MP4) was saved, or found by a folder scan (`run` 0): it has no thumbnail,
+    /// but the grid shows it.
+    Video { run: RunId, path: PathBuf, bytes: u64 },
     /// A thumbnail could not be made for a file in a folder scan.
     ThumbnailFailed { path: PathBuf, reason: String },
     /// A large preview, decoded off the UI thread.
     Preview { path: PathBuf, result: Result<Arc<Pixels>, String> },
     /// One step of a compare series finished.
     CompareStep { concurrency: usize, seconds: f64, saved: u64 },
-    /// The run ended (completed, cancelled, or stopped by `fatal`).
-    Finished { run: RunId, summary: Summary, cancelled: bool, fatal: Option<Fatal> },
-    /// The run history, newest first.
-    Runs(Vec<RunRecord>),
+    /// A compare series ended (all levels ran, or one was cancelled or failed).
+    CompareDone,
+    /// The run ended: its counts and how.
+    Finished { run: RunId, report: RunReport },
+    /// The run history, newest first, or why it could not be read (or cleared).
+    Runs(Result<Vec<RunRecord>, String>),
 }
 
 impl Event {
@@ -286,12 +326,14 @@ impl Event {
             | Event::RateLimited { run, .. }
             | Event::ListingRequests { run, .. }
             | Event::Started { run, .. }
+            | Event::Received { run, .. }
             | Event::Progress { run, .. }
             | Event::Retrying { run, .. }
             | Event::Saved { run, .. }
             | Event::Skipped { run, .. }
             | Event::Failed { run, .. }
             | Event::Thumbnail { run, .. }
+            | Event::Video { run, .. }
             | Event::Finished { run, .. } => Some(*run),
             _ => None,
         }

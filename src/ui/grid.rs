@@ -18,6 +18,8 @@ pub const MAX_PENDING: usize = 256;
 /// Side of one grid cell, in points.
 pub const CELL: f32 = 144.0;
 const GAP: f32 = 6.0;
+/// Width of the ring around the thumbnail that has keyboard focus.
+pub const FOCUS_RING_WIDTH: f32 = 3.0;
 
 /// One image in the grid.
 struct Tile {
@@ -33,6 +35,8 @@ struct Tile {
     last_drawn: u64,
     /// A re-thumbnail was asked for and has not come back yet.
     requested: bool,
+    /// A video: it has no thumbnail, and is drawn as a labelled tile.
+    video: bool,
 }
 
 /// What the user did in the grid.
@@ -71,27 +75,45 @@ impl ThumbnailGrid {
         self.tiles.get(index).map(|tile| tile.path.as_path())
     }
 
+    /// Videos among the tiles.
+    pub fn videos(&self) -> usize {
+        self.tiles.iter().filter(|tile| tile.video).count()
+    }
+
+    /// The tile of `path`, made if it is new.
+    fn tile_for(&mut self, path: &Path) -> usize {
+        if let Some(&index) = self.by_path.get(path) {
+            return index;
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        self.tiles.push(Tile {
+            path: path.to_owned(),
+            name,
+            bytes: 0,
+            width: 0,
+            height: 0,
+            pixels: None,
+            texture: None,
+            last_drawn: 0,
+            requested: false,
+            video: false,
+        });
+        self.by_path.insert(path.to_owned(), self.tiles.len() - 1);
+        self.tiles.len() - 1
+    }
+
+    /// Adds a video (no thumbnail: a labelled tile), unless it is shown already.
+    pub fn insert_video(&mut self, path: &Path, bytes: u64) {
+        let index = self.tile_for(path);
+        if let Some(tile) = self.tiles.get_mut(index) {
+            tile.video = true;
+            tile.bytes = bytes;
+        }
+    }
+
     /// Adds a thumbnail, or refreshes the one already shown for that file.
     pub fn insert(&mut self, thumbnail: Thumbnail) {
-        let index = match self.by_path.get(&thumbnail.path) {
-            Some(&index) => index,
-            None => {
-                let name = thumbnail.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                self.tiles.push(Tile {
-                    path: thumbnail.path.clone(),
-                    name,
-                    bytes: 0,
-                    width: 0,
-                    height: 0,
-                    pixels: None,
-                    texture: None,
-                    last_drawn: 0,
-                    requested: false,
-                });
-                self.by_path.insert(thumbnail.path.clone(), self.tiles.len() - 1);
-                self.tiles.len() - 1
-            }
-        };
+        let index = self.tile_for(&thumbnail.path);
         let Some(tile) = self.tiles.get_mut(index) else { return };
         tile.bytes = thumbnail.bytes;
         tile.width = thumbnail.width;
@@ -177,6 +199,14 @@ impl ThumbnailGrid {
         tile.last_drawn = frame;
         let (rect, response) = ui.allocate_exact_size(egui::vec2(CELL, CELL), egui::Sense::click());
         match &tile.texture {
+            None if tile.video => {
+                ui.painter().rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
+                let text = format!("MP4 video\n{}", tile.name);
+                let font = egui::FontId::proportional(13.0);
+                let galley = ui.painter().layout(text, font, ui.visuals().text_color(), CELL - 12.0);
+                let at = rect.center() - galley.size() / 2.0;
+                ui.painter().galley(at, galley, ui.visuals().text_color());
+            }
             Some(texture) => {
                 let fitted = fit(texture.size_vec2(), rect);
                 let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
@@ -190,13 +220,18 @@ impl ThumbnailGrid {
                 }
             }
         }
-        let response = response.on_hover_text(format!(
-            "{}\n{:.0} KB\n{} x {} px",
-            tile.name,
-            tile.bytes as f64 / 1000.0,
-            tile.width,
-            tile.height
-        ));
+        // Thumbnails take keyboard focus (Tab, then Enter opens): show where it is.
+        if response.has_focus() {
+            let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, ui.visuals().selection.stroke.color);
+            ui.painter().rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
+        }
+        let hover = match tile.video {
+            true => format!("{}\n{:.0} KB\nMP4 video", tile.name, tile.bytes as f64 / 1000.0),
+            false => {
+                format!("{}\n{:.0} KB\n{} x {} px", tile.name, tile.bytes as f64 / 1000.0, tile.width, tile.height)
+            }
+        };
+        let response = response.on_hover_text(hover);
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &tile.name));
         response.clicked().then_some(GridAction::Open(index))
     }

@@ -2,7 +2,13 @@
 //! clicks become engine [`Command`]s, and each frame folds the engine's [`Event`]s (read
 //! without waiting) into what is drawn. The engine wakes the window with
 //! `request_repaint()` when it has something new.
+//!
+//! A frame has three steps: take in what came back (engine events, the demo server, the
+//! desktop's answers); draw, collecting every click as an [`Action`]; then apply the
+//! actions. What the app is doing is one [`RunState`], so drawing never acts and an
+//! impossible combination of flags cannot arise.
 
+mod desktop;
 mod grid;
 mod icon;
 mod persistence;
@@ -10,6 +16,7 @@ mod preview;
 mod progress;
 mod runs;
 mod settings;
+mod state;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,18 +25,21 @@ use std::sync::mpsc as std_mpsc;
 use anyhow::Context as _;
 use tokio::sync::mpsc::Receiver;
 
-pub use grid::{GridAction, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME};
+pub use grid::{FOCUS_RING_WIDTH, GridAction, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME};
 pub use persistence::{SecretStore, load_settings, save_settings};
-pub use progress::RunProgress;
+pub use progress::{Notice, RunProgress};
 pub use runs::COMPARE_LEVELS;
 pub use settings::{Settings, SourceKind};
+pub use state::{RunState, StartKind};
 
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
-use crate::engine::{ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, RunId, RunRecord};
+use crate::engine::{ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, RunId, RunOrigin, RunRecord};
+use desktop::{Desktop, DesktopAnswer};
 use preview::{PREVIEW_SIDE, Preview, PreviewAction};
 use runs::Comparison;
-use settings::SettingsAction;
+use settings::{ClientIdField, SettingsAction};
+use state::{Demo, DemoServerState, Server};
 
 /// Events folded in per frame at most, so a flood never makes one frame long.
 const EVENTS_PER_FRAME: usize = 2000;
@@ -50,6 +60,8 @@ pub struct AppConfig {
     pub archive: Option<PathBuf>,
     /// The demo gallery "Try the demo gallery" serves.
     pub demo: DemoConfig,
+    /// Where the demo gallery's images go, away from the user's own.
+    pub demo_folder: PathBuf,
     /// Use the demo gallery from the start (`galley --demo`).
     pub demo_mode: bool,
     /// Press Start as soon as the window is up (screenshots, `GALLEY_DEMO_AUTOSTART=1`).
@@ -64,6 +76,7 @@ impl AppConfig {
             config_dir,
             archive: archive::default_path(),
             demo: DemoConfig { images: 120, latency: std::time::Duration::from_millis(150), ..DemoConfig::default() },
+            demo_folder: settings::demo_folder(),
             demo_mode: options.demo,
             autostart: options.demo && std::env::var_os("GALLEY_DEMO_AUTOSTART").is_some_and(|v| v == "1"),
         })
@@ -86,11 +99,7 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         "galley",
         native,
         Box::new(move |creation| {
-            let mut settings = persistence::load_settings(creation.storage).unwrap_or_default();
-            if config.demo_mode {
-                // The demo's pictures get a folder of their own, away from real downloads.
-                settings.folder = settings::demo_folder().display().to_string();
-            }
+            let settings = persistence::load_settings(creation.storage).unwrap_or_default();
             let app = GalleyApp::new(&creation.egui_ctx, config, settings)?;
             Ok(Box::new(app))
         }),
@@ -98,51 +107,77 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
     .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
 }
 
-/// The demo server, once asked for.
-enum DemoLink {
-    Off,
-    Starting(std_mpsc::Receiver<Result<DemoServer, String>>),
-    Ready(DemoServer),
-    Failed(String),
+/// Everything a click can ask for. Collected while drawing, applied after.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Start(StartKind),
+    Cancel,
+    /// Run the demo gallery into its own folder, whatever the settings say.
+    TryDemo,
+    /// Leave the demo: runs go to Imgur, with the user's own settings back.
+    UseImgur,
+    ChooseFolder,
+    /// The folder field was edited and left: show what the folder holds.
+    FolderEdited,
+    ClearHistory,
+    /// Thumbnails the grid dropped and needs again (scrolled back into view).
+    Rethumbnail(Vec<PathBuf>),
+    OpenPreview(usize),
+    Preview(PreviewAction),
 }
 
-/// What Start does once the demo server is up.
+/// Which button gets the keyboard focus once it can take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StartKind {
-    Run,
-    Compare,
+enum FocusTarget {
+    Start,
+    Cancel,
+}
+
+/// The Client-ID: the field, the one saved by an earlier session, and its private file.
+struct Credentials {
+    field: ClientIdField,
+    /// Read once at start (not in a frame); filled in on turning to Imgur.
+    saved: String,
+    store: SecretStore,
+}
+
+/// The folder on show: its thumbnails and the open preview.
+#[derive(Default)]
+struct FolderView {
+    shown: Option<PathBuf>,
+    grid: ThumbnailGrid,
+    preview: Option<Preview>,
+}
+
+/// The run history and whether it could be read.
+#[derive(Default)]
+struct History {
+    runs: Vec<RunRecord>,
+    problem: Option<Notice>,
 }
 
 /// The whole app state.
 pub struct GalleyApp {
     engine: Engine,
     events: Receiver<Event>,
+    /// What the settings panel shows and edits.
     pub settings: Settings,
-    client_id: String,
-    /// The Client-ID saved by an earlier session, read once at start (not from `ui`).
-    saved_client_id: String,
-    show_client_id: bool,
-    secrets: SecretStore,
-    archive: Option<PathBuf>,
-    demo_config: DemoConfig,
-    use_demo: bool,
-    /// Opened with `galley --demo`: a try-out, whose settings are not kept.
-    demo_session: bool,
-    demo: DemoLink,
-    pending_start: Option<StartKind>,
-    /// A run was sent and none of its events has come back yet: Start stays disabled in
-    /// between, so a double click cannot start (and cancel) a second run.
-    launching: bool,
+    credentials: Credentials,
+    config: AppConfig,
+    server: Server,
+    run_state: RunState,
+    /// The latest run's progress (kept after it ends, until the next one starts).
     progress: Option<RunProgress>,
+    /// Events of runs older than this are stragglers of a replaced run: not shown.
     latest_run: RunId,
     comparison: Comparison,
-    runs: Vec<RunRecord>,
-    grid: ThumbnailGrid,
-    shown_folder: Option<PathBuf>,
-    preview: Option<Preview>,
-    folder_picks: (std_mpsc::Sender<PathBuf>, std_mpsc::Receiver<PathBuf>),
-    /// A problem to tell the user that is not a run's (bad settings, demo failed).
-    notice: Option<String>,
+    history: History,
+    folder: FolderView,
+    desktop: Desktop,
+    /// A problem (or news) that is not a run's: bad settings, no folder dialog, ...
+    notice: Option<Notice>,
+    actions: Vec<Action>,
+    focus: Option<FocusTarget>,
 }
 
 impl GalleyApp {
@@ -150,72 +185,81 @@ impl GalleyApp {
         let repaint = ctx.clone();
         let (engine, events) =
             Engine::start(Arc::new(move || repaint.request_repaint())).context("cannot start the download engine")?;
-        let secrets = SecretStore::new(&config.config_dir);
-        let saved_client_id = secrets.load();
+        let store = SecretStore::new(&config.config_dir);
+        let saved = store.load();
+        // The demo needs no Client-ID; a saved one is filled in when the user turns to Imgur.
+        let field = ClientIdField { text: if config.demo_mode { String::new() } else { saved.clone() }, shown: false };
         let mut app = Self {
             engine,
             events,
-            // The demo needs no Client-ID; a saved one is filled in when the user turns to Imgur.
-            client_id: if config.demo_mode { String::new() } else { saved_client_id.clone() },
-            saved_client_id,
             settings,
-            show_client_id: false,
-            secrets,
-            archive: config.archive,
-            demo_config: config.demo,
-            use_demo: config.demo_mode,
-            demo_session: config.demo_mode,
-            demo: DemoLink::Off,
-            pending_start: None,
-            launching: false,
+            credentials: Credentials { field, saved, store },
+            config,
+            server: Server::Imgur,
+            run_state: RunState::Idle,
             progress: None,
             latest_run: 0,
             comparison: Comparison::default(),
-            runs: Vec::new(),
-            grid: ThumbnailGrid::default(),
-            shown_folder: None,
-            preview: None,
-            folder_picks: std_mpsc::channel(),
+            history: History::default(),
+            folder: FolderView::default(),
+            desktop: Desktop::default(),
             notice: None,
+            actions: Vec::new(),
+            focus: None,
         };
-        if app.use_demo {
-            app.start_demo_server(ctx);
+        if app.config.demo_mode {
+            app.enter_demo(ctx);
         }
-        if let Some(archive) = &app.archive {
+        if let Some(archive) = &app.config.archive {
             app.engine.send(Command::LoadRuns(archive.clone()));
         }
         app.show_folder(PathBuf::from(app.settings.folder.trim()));
-        if config.autostart {
+        if app.config.autostart {
             app.start(ctx, StartKind::Run);
         }
         Ok(app)
     }
 
-    // ---- what tests and the benchmark look at ----
+    // ---- what tests and the benchmark look at (queries: no side effects) ----
 
+    /// Tiles in the grid: thumbnails and videos.
     pub fn thumbnails(&self) -> usize {
-        self.grid.len()
+        self.folder.grid.len()
     }
 
     pub fn runs(&self) -> &[RunRecord] {
-        &self.runs
+        &self.history.runs
     }
 
     pub fn progress(&self) -> Option<&RunProgress> {
         self.progress.as_ref()
     }
 
+    pub fn run_state(&self) -> RunState {
+        self.run_state
+    }
+
+    /// The app's own message (not a run's), if it shows one.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
     pub fn grid(&self) -> &ThumbnailGrid {
-        &self.grid
+        &self.folder.grid
     }
 
     pub fn grid_mut(&mut self) -> &mut ThumbnailGrid {
-        &mut self.grid
+        &mut self.folder.grid
     }
 
     /// The file shown in the preview window, and whether its image has arrived.
     pub fn preview(&self) -> Option<(&Path, bool)> {
-        self.preview.as_ref().map(|preview| (preview.path.as_path(), preview.is_ready()))
+        self.folder.preview.as_ref().map(|preview| (preview.path.as_path(), preview.is_ready()))
+    }
+
+    /// What the preview window says about its last action (opened, copied, or why not).
+    pub fn preview_status(&self) -> Option<&Notice> {
+        self.folder.preview.as_ref().and_then(Preview::status)
     }
 
     /// Results of the last compare series: (concurrency, seconds, images saved).
@@ -225,20 +269,23 @@ impl GalleyApp {
 
     /// The demo server, once it is up.
     pub fn demo_server(&self) -> Option<&DemoServer> {
-        match &self.demo {
-            DemoLink::Ready(server) => Some(server),
-            _ => None,
+        match &self.server {
+            Server::Demo(demo) => demo.ready(),
+            Server::Imgur => None,
         }
     }
 
-    // ---- drawing ----
+    /// The folder whose images the grid shows.
+    pub fn shown_folder(&self) -> Option<&Path> {
+        self.folder.shown.as_deref()
+    }
+
+    // ---- one frame ----
 
     /// The whole window's contents; `eframe::App::ui` calls this, tests call it directly.
     pub fn ui_contents(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        self.drain_events(&ctx);
-        self.poll_demo(&ctx);
-        self.poll_folder_pick();
+        self.take_in(&ctx);
         if let Some(progress) = self.progress.as_mut().filter(|progress| progress.is_running()) {
             progress.sample(std::time::Instant::now());
             // Keep the clock and plot moving while a run goes, without busy-looping.
@@ -250,16 +297,35 @@ impl GalleyApp {
         });
         egui::CentralPanel::default().show(ui, |ui| self.main_panel_ui(ui));
         self.preview_ui(&ctx);
+
+        for action in std::mem::take(&mut self.actions) {
+            self.apply(&ctx, action);
+        }
     }
+
+    /// Folds in what came back since the last frame, without waiting for anything.
+    fn take_in(&mut self, ctx: &egui::Context) {
+        self.drain_events(ctx);
+        if let Server::Demo(demo) = &mut self.server
+            && let Some(answer) = demo.poll()
+        {
+            self.demo_answered(ctx, answer);
+        }
+        while let Some(answer) = self.desktop.poll() {
+            self.desktop_answered(answer);
+        }
+    }
+
+    // ---- drawing (collects actions; changes nothing else) ----
 
     fn settings_panel_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("galley");
         ui.label("Download Imgur galleries, many images at once.");
         ui.separator();
-        let action = settings::settings_ui(ui, &mut self.settings, &mut self.client_id, &mut self.show_client_id);
-        match action {
-            Some(SettingsAction::ChooseFolder) => self.choose_folder(ui.ctx()),
-            Some(SettingsAction::FolderEdited) => self.show_folder(PathBuf::from(self.settings.folder.trim())),
+        let demo = self.server.is_demo();
+        match settings::settings_ui(ui, &mut self.settings, &mut self.credentials.field, demo) {
+            Some(SettingsAction::ChooseFolder) => self.actions.push(Action::ChooseFolder),
+            Some(SettingsAction::FolderEdited) => self.actions.push(Action::FolderEdited),
             None => {}
         }
         ui.separator();
@@ -267,47 +333,72 @@ impl GalleyApp {
         ui.add_space(6.0);
         self.buttons_ui(ui);
         if let Some(notice) = &self.notice {
-            ui.colored_label(ui.visuals().error_fg_color, notice);
+            notice.ui(ui);
         }
     }
 
     fn server_ui(&mut self, ui: &mut egui::Ui) {
-        if !self.use_demo {
+        let idle = !self.run_state.is_busy();
+        let Server::Demo(demo) = &self.server else {
             ui.label("Gallery server: Imgur");
+            let folder = self.config.demo_folder.display();
+            let hover = format!(
+                "Downloads the built-in demo gallery (no account needed) into {folder}. \
+                 \"Use Imgur instead\" brings your settings back."
+            );
+            if ui.add_enabled(idle, egui::Button::new("Try the demo gallery")).on_hover_text(hover).clicked() {
+                self.actions.push(Action::TryDemo);
+            }
             return;
-        }
-        let status = match &self.demo {
-            DemoLink::Ready(server) => format!("Gallery server: the built-in demo gallery ({})", server.base_url()),
-            DemoLink::Failed(reason) => format!("The demo gallery could not start: {reason}"),
-            _ => "Gallery server: starting the demo gallery...".to_owned(),
+        };
+        let status = match &demo.server {
+            DemoServerState::Ready(server) => {
+                format!("Gallery server: the built-in demo gallery ({})", server.base_url())
+            }
+            DemoServerState::Failed(_) => "Gallery server: the demo gallery (it could not start)".to_owned(),
+            DemoServerState::Starting(_) => "Gallery server: starting the demo gallery...".to_owned(),
         };
         ui.label(status);
-        if ui.link("Use Imgur instead").clicked() {
-            self.use_demo = false;
-            if self.client_id.trim().is_empty() {
-                self.client_id = std::mem::take(&mut self.saved_client_id);
-            }
+        if ui.add_enabled(idle, egui::Link::new("Use Imgur instead")).clicked() {
+            self.actions.push(Action::UseImgur);
         }
     }
 
     fn buttons_ui(&mut self, ui: &mut egui::Ui) {
-        let running = self.is_running();
+        let busy = self.run_state.is_busy();
         ui.horizontal_wrapped(|ui| {
-            if ui.add_enabled(!running, egui::Button::new("Start")).clicked() {
-                self.start(ui.ctx(), StartKind::Run);
+            let start = ui.add_enabled(!busy, egui::Button::new("Start"));
+            if start.clicked() {
+                self.actions.push(Action::Start(StartKind::Run));
             }
-            if ui.add_enabled(running, egui::Button::new("Cancel")).clicked() {
-                self.engine.send(Command::Cancel);
-                self.pending_start = None;
-                self.launching = false;
+            let cancel = ui.add_enabled(busy, egui::Button::new("Cancel"));
+            if cancel.clicked() {
+                self.actions.push(Action::Cancel);
             }
-            if ui.add_enabled(!running, egui::Button::new("Compare 1/4/16/64")).clicked() {
-                self.start(ui.ctx(), StartKind::Compare);
+            if ui.add_enabled(!busy, egui::Button::new("Compare 1/4/16/64")).clicked() {
+                self.actions.push(Action::Start(StartKind::Compare));
+            }
+            // Focus moves once the button can take it (it was disabled when asked).
+            match self.focus {
+                Some(FocusTarget::Cancel) if busy => {
+                    cancel.request_focus();
+                    self.focus = None;
+                }
+                Some(FocusTarget::Start) if !busy => {
+                    start.request_focus();
+                    self.focus = None;
+                }
+                _ => {}
             }
         });
-        if !self.use_demo && ui.add_enabled(!running, egui::Button::new("Try the demo gallery")).clicked() {
-            self.use_demo = true;
-            self.start(ui.ctx(), StartKind::Run);
+        match self.run_state {
+            RunState::WaitingForDemo(_) => {
+                ui.label("Starting the demo gallery; the run begins as soon as it is up.");
+            }
+            RunState::Launching(_) => {
+                ui.label("Starting...");
+            }
+            _ => {}
         }
     }
 
@@ -318,92 +409,152 @@ impl GalleyApp {
                 ui.label("Press Start to download the gallery; thumbnails appear below as images land.");
             }
         }
-        egui::CollapsingHeader::new(format!("Runs ({})", self.runs.len())).default_open(true).show(ui, |ui| {
-            runs::runs_table_ui(ui, &self.runs);
+        egui::CollapsingHeader::new(format!("Runs ({})", self.history.runs.len())).default_open(true).show(ui, |ui| {
+            if let Some(problem) = &self.history.problem {
+                problem.ui(ui);
+            }
+            if runs::runs_table_ui(ui, &self.history.runs, !self.run_state.is_busy()) {
+                self.actions.push(Action::ClearHistory);
+            }
             ui.add_space(4.0);
-            self.comparison.ui(ui);
+            self.comparison.ui(ui, self.run_state.is_comparing());
         });
         ui.separator();
-        let folder = self.shown_folder.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
-        ui.label(format!("{} images in {folder}", self.grid.len()));
-        let (action, wanted) = self.grid.ui(ui);
+        ui.label(self.folder_caption());
+        let (action, wanted) = self.folder.grid.ui(ui);
         if !wanted.is_empty() {
-            self.engine.send(Command::Rethumbnail(wanted));
+            self.actions.push(Action::Rethumbnail(wanted));
         }
         if let Some(GridAction::Open(index)) = action {
-            self.open_preview(index);
+            self.actions.push(Action::OpenPreview(index));
+        }
+    }
+
+    /// "12 images and 2 videos in <folder>".
+    fn folder_caption(&self) -> String {
+        let folder = self.folder.shown.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
+        let grid = &self.folder.grid;
+        let (videos, images) = (grid.videos(), grid.len() - grid.videos());
+        let plural = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
+        match videos {
+            0 => format!("{} in {folder}", plural(images, "image", "images")),
+            _ => format!("{} and {} in {folder}", plural(images, "image", "images"), plural(videos, "video", "videos")),
         }
     }
 
     fn preview_ui(&mut self, ctx: &egui::Context) {
-        let Some(preview) = &self.preview else { return };
-        match preview.ui(ctx) {
-            Some(PreviewAction::Close) => self.preview = None,
-            Some(PreviewAction::Step(offset)) => {
-                let count = self.grid.len() as isize;
-                if count > 0 {
-                    let next = (preview.index as isize + offset).rem_euclid(count) as usize;
-                    self.open_preview(next);
-                }
-            }
-            None => {}
+        let Some(preview) = &self.folder.preview else { return };
+        if let Some(action) = preview.ui(ctx) {
+            self.actions.push(Action::Preview(action));
         }
     }
 
-    fn open_preview(&mut self, index: usize) {
-        let Some(path) = self.grid.path(index).map(Path::to_owned) else { return };
-        self.engine.send(Command::Preview { path: path.clone(), max_side: PREVIEW_SIDE });
-        self.preview = Some(Preview::new(index, path));
-    }
+    // ---- applying actions (after drawing) ----
 
-    // ---- actions ----
-
-    fn is_running(&self) -> bool {
-        self.pending_start.is_some()
-            || self.launching
-            || self.comparison.running
-            || self.progress.as_ref().is_some_and(RunProgress::is_running)
+    fn apply(&mut self, ctx: &egui::Context, action: Action) {
+        match action {
+            Action::Start(kind) => self.start(ctx, kind),
+            Action::Cancel => self.cancel(),
+            Action::TryDemo => {
+                self.enter_demo(ctx);
+                self.start(ctx, StartKind::Run);
+            }
+            Action::UseImgur => self.use_imgur(),
+            Action::ChooseFolder => match self.engine.runtime() {
+                Some(runtime) => {
+                    self.desktop.choose_folder(runtime, ctx, PathBuf::from(self.settings.folder.trim()));
+                }
+                None => self.notice = Some(Notice::error("The folder dialog cannot open: the engine has stopped.", "")),
+            },
+            Action::FolderEdited => self.show_folder(PathBuf::from(self.settings.folder.trim())),
+            Action::ClearHistory => {
+                if let Some(archive) = &self.config.archive {
+                    self.engine.send(Command::ClearRuns(archive.clone()));
+                }
+            }
+            Action::Rethumbnail(paths) => self.engine.send(Command::Rethumbnail(paths)),
+            Action::OpenPreview(index) => self.open_preview(index),
+            Action::Preview(action) => self.preview_action(ctx, action),
+        }
     }
 
     /// Starts a run (or a compare series) from the settings; waits for the demo server
-    /// first when it is the one to use.
+    /// first when it is the one to use and is not up yet.
     fn start(&mut self, ctx: &egui::Context, kind: StartKind) {
+        if self.run_state.is_busy() {
+            return;
+        }
         self.notice = None;
-        let api_base = if self.use_demo {
-            match &self.demo {
-                DemoLink::Ready(server) => server.base_url(),
-                DemoLink::Failed(reason) => {
-                    self.notice = Some(format!("The demo gallery could not start: {reason}"));
-                    return;
-                }
-                _ => {
-                    self.start_demo_server(ctx);
-                    self.pending_start = Some(kind);
-                    return;
-                }
-            }
-        } else {
-            match url::Url::parse(IMGUR_API_BASE) {
+        let api_base = match &self.server {
+            Server::Imgur => match url::Url::parse(IMGUR_API_BASE) {
                 Ok(url) => url,
                 Err(error) => {
-                    self.notice = Some(error.to_string());
+                    self.notice = Some(Notice::error("galley's Imgur address is broken (a bug).", error.to_string()));
                     return;
                 }
+            },
+            Server::Demo(demo) => match &demo.server {
+                DemoServerState::Ready(server) => server.base_url(),
+                DemoServerState::Failed(reason) => {
+                    self.notice = Some(demo_failed(reason));
+                    return;
+                }
+                DemoServerState::Starting(_) => {
+                    self.run_state = RunState::WaitingForDemo(kind);
+                    self.focus = Some(FocusTarget::Cancel);
+                    ctx.request_repaint();
+                    return;
+                }
+            },
+        };
+        let job = match self.job(api_base) {
+            Ok(job) => job,
+            Err(message) => {
+                self.notice = Some(Notice::error(message, ""));
+                return;
             }
         };
-        match self.job(api_base) {
-            Ok(job) => self.send_job(job, kind),
-            Err(message) => self.notice = Some(message),
+        if !self.server.is_demo() {
+            self.save_client_id_in_background();
+        }
+        self.progress = None;
+        match kind {
+            StartKind::Run => {
+                self.show_folder(job.out_dir.clone());
+                self.engine.send(Command::Start(job));
+            }
+            StartKind::Compare => {
+                self.comparison = Comparison::default();
+                self.engine.send(Command::Compare { job, levels: COMPARE_LEVELS.to_vec() });
+            }
+        }
+        self.run_state = RunState::Launching(kind);
+        self.focus = Some(FocusTarget::Cancel);
+    }
+
+    fn cancel(&mut self) {
+        match self.run_state {
+            RunState::Idle => {}
+            // Nothing was sent yet: there is nothing for the engine to stop.
+            RunState::WaitingForDemo(_) => {
+                self.run_state = RunState::Idle;
+                self.focus = Some(FocusTarget::Start);
+            }
+            // The run's `Finished` (or the series' `CompareDone`) brings the state back to idle.
+            RunState::Launching(_) | RunState::Running(_) | RunState::Comparing => self.engine.send(Command::Cancel),
         }
     }
 
-    fn job(&mut self, api_base: url::Url) -> Result<Job, String> {
+    /// The job the settings describe, or why there is none (in the panel's words). A
+    /// query: it saves nothing and sends nothing.
+    fn job(&self, api_base: url::Url) -> Result<Job, String> {
         let source = self.settings.source()?;
-        let client_id = match self.client_id.trim() {
-            "" if self.use_demo => DEMO_CLIENT_ID.to_owned(),
+        let demo = self.server.is_demo();
+        let client_id = match self.credentials.field.text.trim() {
+            "" if demo => DEMO_CLIENT_ID.to_owned(),
             "" => {
                 return Err(
-                    "Enter a Client-ID (register an application at api.imgur.com), or try the demo gallery.".to_owned()
+                    "Enter a Client-ID (register an application at api.imgur.com/oauth2/addclient), or try the demo gallery.".to_owned()
                 );
             }
             id => id.to_owned(),
@@ -412,115 +563,148 @@ impl GalleyApp {
         if folder.as_os_str().is_empty() {
             return Err("Choose a folder to save the images in.".to_owned());
         }
-        if !self.use_demo {
-            self.save_client_id_in_background(&client_id);
-        }
         // The demo serves its whole gallery; Imgur is listed page by page as asked.
-        let pages = (!self.use_demo).then_some(self.settings.pages);
+        let pages = (!demo).then_some(self.settings.pages);
         let input = JobInput::Imgur { api_base, client_id: ClientId::new(client_id), source, pages };
-        self.show_folder(folder.clone());
         let mut job = Job::new(input, folder);
         job.concurrency = self.settings.concurrency;
         job.limit = self.settings.limit();
         job.include_animated = self.settings.include_animated;
-        job.archive = self.archive.clone();
+        job.archive = self.config.archive.clone();
+        if demo {
+            job.origin = RunOrigin::Demo;
+        }
         Ok(job)
     }
 
-    fn send_job(&mut self, job: Job, kind: StartKind) {
-        self.progress = None;
-        match kind {
-            StartKind::Run => {
-                self.launching = true;
-                self.engine.send(Command::Start(job));
+    /// Runs go to the demo gallery, with the demo's own settings (its gallery, its
+    /// folder); the user's settings wait for "Use Imgur instead".
+    fn enter_demo(&mut self, ctx: &egui::Context) {
+        if self.server.is_demo() {
+            return;
+        }
+        let demo_settings = Settings::demo(self.config.demo_folder.clone());
+        let user_settings = std::mem::replace(&mut self.settings, demo_settings);
+        let server = self.start_demo_server(ctx);
+        self.server = Server::Demo(Box::new(Demo { server, user_settings }));
+        self.notice = None;
+        self.show_folder(self.config.demo_folder.clone());
+    }
+
+    fn use_imgur(&mut self) {
+        if let Server::Demo(demo) = std::mem::replace(&mut self.server, Server::Imgur) {
+            self.settings = demo.user_settings;
+        }
+        if self.credentials.field.text.trim().is_empty() {
+            self.credentials.field.text = self.credentials.saved.clone();
+        }
+        self.notice = None;
+        self.show_folder(PathBuf::from(self.settings.folder.trim()));
+    }
+
+    fn start_demo_server(&self, ctx: &egui::Context) -> DemoServerState {
+        let Some(runtime) = self.engine.runtime() else {
+            return DemoServerState::Failed("the engine has stopped".to_owned());
+        };
+        let (ready_tx, ready_rx) = std_mpsc::channel();
+        let (config, ctx) = (self.config.demo.clone(), ctx.clone());
+        runtime.spawn(async move {
+            let started = DemoServer::start(config, 0).await.map_err(|error| error.to_string());
+            if ready_tx.send(started).is_ok() {
+                ctx.request_repaint();
             }
-            StartKind::Compare => {
-                self.comparison = Comparison { steps: Vec::new(), running: true };
-                self.engine.send(Command::Compare { job, levels: COMPARE_LEVELS.to_vec() });
+        });
+        DemoServerState::Starting(ready_rx)
+    }
+
+    fn demo_answered(&mut self, ctx: &egui::Context, answer: Result<(), String>) {
+        let RunState::WaitingForDemo(kind) = self.run_state else {
+            if let Err(reason) = answer {
+                self.notice = Some(demo_failed(&reason));
             }
+            return;
+        };
+        self.run_state = RunState::Idle;
+        match answer {
+            Ok(()) => self.start(ctx, kind),
+            Err(reason) => self.notice = Some(demo_failed(&reason)),
         }
     }
 
     /// Shows the images already in `folder` (no download), if it is not the one shown.
     fn show_folder(&mut self, folder: PathBuf) {
-        if folder.as_os_str().is_empty() || self.shown_folder.as_ref() == Some(&folder) {
+        if folder.as_os_str().is_empty() || self.folder.shown.as_ref() == Some(&folder) {
             return;
         }
-        self.grid.clear();
-        self.preview = None;
-        self.shown_folder = Some(folder.clone());
+        self.folder = FolderView { shown: Some(folder.clone()), ..FolderView::default() };
         self.engine.send(Command::ScanFolder(folder));
     }
 
-    fn choose_folder(&mut self, ctx: &egui::Context) {
-        let Some(runtime) = self.engine.runtime() else { return };
-        let picks = self.folder_picks.0.clone();
-        let ctx = ctx.clone();
-        let start_in = PathBuf::from(self.settings.folder.trim());
-        // The dialog is awaited on the engine's runtime, so the window keeps drawing.
-        runtime.spawn(async move {
-            let mut dialog = rfd::AsyncFileDialog::new().set_title("Folder for the images");
-            if start_in.is_dir() {
-                dialog = dialog.set_directory(start_in);
+    fn open_preview(&mut self, index: usize) {
+        let Some(path) = self.folder.grid.path(index).map(Path::to_owned) else { return };
+        self.engine.send(Command::Preview { path: path.clone(), max_side: PREVIEW_SIDE });
+        self.folder.preview = Some(Preview::new(index, path));
+    }
+
+    fn preview_action(&mut self, ctx: &egui::Context, action: PreviewAction) {
+        let Some(preview) = &self.folder.preview else { return };
+        let (index, path) = (preview.index, preview.path.clone());
+        let runtime = self.engine.runtime().cloned();
+        match (action, runtime) {
+            (PreviewAction::Close, _) => self.folder.preview = None,
+            (PreviewAction::Step(offset), _) => {
+                let count = self.folder.grid.len() as isize;
+                if count > 0 {
+                    self.open_preview((index as isize + offset).rem_euclid(count) as usize);
+                }
             }
-            if let Some(folder) = dialog.pick_folder().await {
-                let _ = picks.send(folder.path().to_owned());
-                ctx.request_repaint();
+            (PreviewAction::OpenFile, Some(runtime)) => self.desktop.open(&runtime, ctx, path.clone(), path),
+            (PreviewAction::RevealFolder, Some(runtime)) => {
+                let folder = path.parent().map(Path::to_owned).unwrap_or_else(|| path.clone());
+                self.desktop.open(&runtime, ctx, path, folder);
             }
-        });
-    }
-
-    fn poll_folder_pick(&mut self) {
-        if let Ok(folder) = self.folder_picks.1.try_recv() {
-            self.settings.folder = folder.display().to_string();
-            self.show_folder(folder);
+            (PreviewAction::CopyPath, Some(runtime)) => self.desktop.copy_path(&runtime, ctx, path),
+            (_, None) => {
+                if let Some(preview) = &mut self.folder.preview {
+                    preview.answered(&path, Err("The engine has stopped: restart galley.".to_owned()));
+                }
+            }
         }
     }
 
-    fn start_demo_server(&mut self, ctx: &egui::Context) {
-        if matches!(self.demo, DemoLink::Starting(_) | DemoLink::Ready(_)) {
-            return;
-        }
-        let Some(runtime) = self.engine.runtime() else { return };
-        let (ready_tx, ready_rx) = std_mpsc::channel();
-        let (config, ctx) = (self.demo_config.clone(), ctx.clone());
-        runtime.spawn(async move {
-            let started = DemoServer::start(config, 0).await.map_err(|error| error.to_string());
-            let _ = ready_tx.send(started);
-            ctx.request_repaint();
-        });
-        self.demo = DemoLink::Starting(ready_rx);
-    }
-
-    fn poll_demo(&mut self, ctx: &egui::Context) {
-        let DemoLink::Starting(ready) = &self.demo else { return };
-        let Ok(started) = ready.try_recv() else { return };
-        self.demo = match started {
-            Ok(server) => DemoLink::Ready(server),
-            Err(reason) => DemoLink::Failed(reason),
-        };
-        if let Some(kind) = self.pending_start.take() {
-            self.start(ctx, kind);
+    fn desktop_answered(&mut self, answer: DesktopAnswer) {
+        match answer {
+            DesktopAnswer::FolderChosen(folder) => {
+                self.settings.folder = folder.display().to_string();
+                self.notice = None;
+                self.show_folder(folder);
+            }
+            DesktopAnswer::NoFolderChosen(message) => self.notice = Some(Notice::error(message, "")),
+            DesktopAnswer::PreviewAction { path, result } => {
+                if let Some(preview) = &mut self.folder.preview {
+                    preview.answered(&path, result);
+                }
+            }
         }
     }
 
-    // ---- events ----
+    // ---- engine events ----
 
     fn drain_events(&mut self, ctx: &egui::Context) {
         for _ in 0..EVENTS_PER_FRAME {
             let Ok(event) = self.events.try_recv() else { break };
-            self.apply(ctx, event);
+            self.apply_event(ctx, event);
         }
     }
 
-    fn apply(&mut self, ctx: &egui::Context, event: Event) {
+    fn apply_event(&mut self, ctx: &egui::Context, event: Event) {
         if let Some(run) = event.run().filter(|run| *run != crate::engine::scan::SCAN_RUN) {
             if run < self.latest_run {
                 return; // a run that was replaced: its stragglers are not shown
             }
             if run > self.latest_run {
                 self.latest_run = run;
-                self.launching = false;
+                self.run_state = self.run_state.run_began(run);
                 self.progress = Some(RunProgress::new(run));
             }
         }
@@ -530,22 +714,32 @@ impl GalleyApp {
             progress.apply(&event);
         }
         match event {
-            Event::Thumbnail { run, thumbnail } => self.add_thumbnail(run, thumbnail),
-            Event::Finished { fatal, cancelled, .. } => {
-                if fatal.is_some() || cancelled {
-                    self.comparison.running = false;
-                }
-                if let Some(archive) = &self.archive {
-                    self.engine.send(Command::LoadRuns(archive.clone()));
-                }
+            Event::Thumbnail { run, thumbnail } if self.shows(run, &thumbnail.path) => {
+                self.folder.grid.insert(thumbnail);
+            }
+            Event::Video { run, path, bytes } if self.shows(run, &path) => {
+                self.folder.grid.insert_video(&path, bytes);
+            }
+            Event::Finished { run, .. } => {
+                self.run_state = self.run_state.run_finished(run);
+                self.after_runs_changed();
             }
             Event::CompareStep { concurrency, seconds, saved } => {
                 self.comparison.steps.push((concurrency, seconds, saved));
-                self.comparison.running = self.comparison.steps.len() < COMPARE_LEVELS.len();
             }
-            Event::Runs(runs) => self.runs = runs,
+            Event::CompareDone => {
+                self.run_state = self.run_state.compare_done();
+                self.after_runs_changed();
+            }
+            Event::Runs(Ok(runs)) => {
+                self.history = History { runs, problem: None };
+            }
+            Event::Runs(Err(reason)) => {
+                let problem = Notice::error("The run history could not be read or cleared.", reason);
+                self.history.problem = Some(problem);
+            }
             Event::Preview { path, result } => {
-                if let Some(preview) = &mut self.preview {
+                if let Some(preview) = &mut self.folder.preview {
                     preview.loaded(ctx, &path, result);
                 }
             }
@@ -556,37 +750,51 @@ impl GalleyApp {
         }
     }
 
-    fn add_thumbnail(&mut self, run: RunId, thumbnail: crate::engine::Thumbnail) {
-        // Compare runs go to scratch folders; only the shown folder's images join the grid.
-        // Paths are compared as given (the engine joins names onto the folder it was handed),
-        // so no disk access happens here on the UI thread.
-        let in_shown_folder = thumbnail.path.parent() == self.shown_folder.as_deref();
-        if in_shown_folder && (run == crate::engine::scan::SCAN_RUN || !self.comparison.running) {
-            self.grid.insert(thumbnail);
+    /// After a run or a series ended: the history has a new row, and the keyboard goes
+    /// back to Start once nothing runs.
+    fn after_runs_changed(&mut self) {
+        if let Some(archive) = &self.config.archive {
+            self.engine.send(Command::LoadRuns(archive.clone()));
+        }
+        if !self.run_state.is_busy() {
+            self.focus = Some(FocusTarget::Start);
         }
     }
 
+    /// Whether a file of run `run` belongs in the grid: only the shown folder's files,
+    /// and none of a compare series (those go to scratch folders). Paths are compared as
+    /// given (the engine joins names onto the folder it was handed), so no disk access
+    /// happens here on the UI thread.
+    fn shows(&self, run: RunId, path: &Path) -> bool {
+        let in_shown_folder = path.parent() == self.folder.shown.as_deref();
+        in_shown_folder && (run == crate::engine::scan::SCAN_RUN || !self.run_state.is_comparing())
+    }
+
+    // ---- the Client-ID ----
+
     /// Saves the Client-ID on the engine's blocking pool, so a slow disk never holds a frame.
-    fn save_client_id_in_background(&self, client_id: &str) {
+    fn save_client_id_in_background(&self) {
         let Some(runtime) = self.engine.runtime() else { return };
-        let (secrets, client_id) = (self.secrets.clone(), client_id.to_owned());
+        let (store, client_id) = (self.credentials.store.clone(), self.credentials.field.text.clone());
         runtime.spawn_blocking(move || {
-            if let Err(error) = secrets.save(&client_id) {
+            if let Err(error) = store.save(&client_id) {
                 tracing::warn!("cannot save the Client-ID: {error}");
             }
         });
     }
 
-    /// Saves the Client-ID (to its private file) when eframe saves the settings (on exit
-    /// and every 30 s, outside drawing).
-    fn save_client_id(&self) {
-        if !self.use_demo
-            && !self.client_id.trim().is_empty()
-            && let Err(error) = self.secrets.save(&self.client_id)
-        {
-            tracing::warn!("cannot save the Client-ID: {error}");
+    /// The settings worth keeping: the user's own, never the demo's.
+    fn settings_to_save(&self) -> &Settings {
+        match &self.server {
+            Server::Demo(demo) => &demo.user_settings,
+            Server::Imgur => &self.settings,
         }
     }
+}
+
+/// The demo server could not start: say so, and what to do.
+fn demo_failed(reason: &str) -> Notice {
+    Notice::error("The demo gallery could not start. Restart galley to try again.", reason)
 }
 
 impl eframe::App for GalleyApp {
@@ -594,10 +802,15 @@ impl eframe::App for GalleyApp {
         self.ui_contents(ui);
     }
 
+    /// Called by eframe outside drawing (on exit and every 30 s).
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if !self.demo_session {
-            persistence::save_settings(storage, &self.settings);
+        persistence::save_settings(storage, self.settings_to_save());
+        let client_id = self.credentials.field.text.trim();
+        if !self.server.is_demo()
+            && !client_id.is_empty()
+            && let Err(error) = self.credentials.store.save(client_id)
+        {
+            tracing::warn!("cannot save the Client-ID: {error}");
         }
-        self.save_client_id();
     }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::progress::Notice;
 use crate::engine::Pixels;
 
 /// Longest side a preview is decoded at.
@@ -15,12 +16,20 @@ pub enum PreviewAction {
     /// Show the image `offset` places away in the grid (-1 previous, +1 next).
     Step(isize),
     Close,
+    /// Open the file with the desktop's program for it.
+    OpenFile,
+    /// Open the folder holding the file.
+    RevealFolder,
+    /// Put the file's path on the clipboard.
+    CopyPath,
 }
 
 pub struct Preview {
     pub index: usize,
     pub path: PathBuf,
     state: PreviewState,
+    /// How the last action went (opened, copied, or why not).
+    status: Option<Notice>,
 }
 
 enum PreviewState {
@@ -31,7 +40,22 @@ enum PreviewState {
 
 impl Preview {
     pub fn new(index: usize, path: PathBuf) -> Self {
-        Self { index, path, state: PreviewState::Loading }
+        Self { index, path, state: PreviewState::Loading, status: None }
+    }
+
+    /// How an action on `path` went (ignored if the user moved on meanwhile).
+    pub fn answered(&mut self, path: &std::path::Path, result: Result<String, String>) {
+        if path == self.path {
+            self.status = Some(match result {
+                Ok(done) => Notice::info(done),
+                Err(failed) => Notice::error(failed, ""),
+            });
+        }
+    }
+
+    /// What the window says about the last action, if anything.
+    pub fn status(&self) -> Option<&Notice> {
+        self.status.as_ref()
     }
 
     pub fn is_ready(&self) -> bool {
@@ -64,6 +88,10 @@ impl Preview {
             .default_size([900.0, 700.0])
             .show(ctx, |ui| {
                 action = self.actions_ui(ui);
+                ui.label(self.path.display().to_string());
+                if let Some(status) = &self.status {
+                    status.ui(ui);
+                }
                 match &self.state {
                     PreviewState::Loading => {
                         ui.spinner();
@@ -96,25 +124,16 @@ impl Preview {
                 action = Some(PreviewAction::Step(1));
             }
             if ui.button("Open file").clicked() {
-                open_detached(&self.path);
+                action = Some(PreviewAction::OpenFile);
             }
-            if ui.button("Reveal folder").clicked()
-                && let Some(folder) = self.path.parent()
-            {
-                open_detached(folder);
+            if ui.button("Reveal folder").clicked() {
+                action = Some(PreviewAction::RevealFolder);
             }
             if ui.button("Copy path").clicked() {
-                ui.ctx().copy_text(self.path.display().to_string());
+                action = Some(PreviewAction::CopyPath);
             }
         });
         action
-    }
-}
-
-/// Hands a path to the desktop's opener without waiting for it.
-fn open_detached(path: &std::path::Path) {
-    if let Err(error) = open::that_detached(path) {
-        tracing::warn!("cannot open {}: {error}", path.display());
     }
 }
 

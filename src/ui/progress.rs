@@ -1,51 +1,64 @@
 //! The current run as the user sees it: counts, rate, what failed and why, and a live plot
-//! of images/s and downloads in flight.
+//! of images/s and downloads in flight. The counts are the engine's [`Tally`], the same
+//! one the command line folds its events into.
 
-use std::collections::HashSet;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::engine::{Event, Fatal, FatalKind, RateLimits, RunId, Summary};
+use crate::engine::{Ending, Event, Fatal, FatalKind, RateLimits, RunId, Tally};
 
 /// How often a point is added to the live plot.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
-/// Failures listed in the panel; the count covers the rest.
-const FAILURES_SHOWN: usize = 200;
+/// The rate is measured over this much of the recent past: over one sample period it
+/// saw-tooths between 0 and several images a sample at low concurrency.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
 
 /// The state of one run, built from its events.
 #[derive(Debug)]
 pub struct RunProgress {
     pub run: RunId,
     pub started: Instant,
-    pub listed: u64,
-    pub listing_done: bool,
-    pub saved: u64,
-    pub skipped: u64,
-    pub failed: u64,
-    pub bytes: u64,
-    in_flight: HashSet<String>,
-    /// The listing's API requests open now.
-    listing_requests: usize,
-    pub failures: Vec<String>,
+    pub tally: Tally,
     /// When the server asked us to wait, and for how long.
     pub rate_limited: Option<(Instant, Duration)>,
     /// Imgur's quota headers, as last seen.
     pub quota: Option<RateLimits>,
-    /// Set once the run ended.
-    pub finished: Option<Finished>,
-    /// (seconds since start, images/s over the last sample, downloads in flight, listing
+    /// (seconds since start, images/s over `RATE_WINDOW`, downloads in flight, listing
     /// requests in flight).
     samples: Vec<[f64; 4]>,
-    last_sample: Option<(Instant, u64)>,
+    /// (when, images saved by then), covering the last `RATE_WINDOW` of samples.
+    recent: VecDeque<(Instant, u64)>,
 }
 
-/// How a run ended.
-#[derive(Debug, Clone)]
-pub struct Finished {
-    pub summary: Summary,
-    pub cancelled: bool,
-    pub fatal: Option<Fatal>,
+/// A sentence for the user: what happened and what to do, with the technical detail
+/// apart (shown on hover).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub detail: Option<String>,
+    pub error: bool,
+}
+
+impl Notice {
+    pub fn error(text: impl Into<String>, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        Self { text: text.into(), detail: (!detail.is_empty()).then_some(detail), error: true }
+    }
+
+    pub fn info(text: impl Into<String>) -> Self {
+        Self { text: text.into(), detail: None, error: false }
+    }
+
+    pub fn ui(&self, ui: &mut egui::Ui) {
+        let color = if self.error { ui.visuals().error_fg_color } else { ui.visuals().weak_text_color() };
+        let response = ui.add(egui::Label::new(egui::RichText::new(&self.text).color(color)).wrap());
+        if let Some(detail) = &self.detail {
+            response.on_hover_text(format!("Details: {detail}"));
+            ui.small(format!("Details: {detail}"));
+        }
+    }
 }
 
 impl RunProgress {
@@ -53,121 +66,106 @@ impl RunProgress {
         Self {
             run,
             started: Instant::now(),
-            listed: 0,
-            listing_done: false,
-            saved: 0,
-            skipped: 0,
-            failed: 0,
-            bytes: 0,
-            in_flight: HashSet::new(),
-            listing_requests: 0,
-            failures: Vec::new(),
+            tally: Tally::default(),
             rate_limited: None,
             quota: None,
-            finished: None,
             samples: Vec::new(),
-            last_sample: None,
+            recent: VecDeque::new(),
         }
     }
 
     pub fn is_running(&self) -> bool {
-        self.finished.is_none()
+        self.tally.report().is_none()
     }
 
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        self.tally.in_flight()
     }
 
     /// Folds one event of this run into the state.
     pub fn apply(&mut self, event: &Event) {
+        self.tally.apply(event);
         match event {
-            Event::Listed { total, .. } => self.listed = self.listed.max(*total),
-            Event::ListingDone { total, .. } => {
-                self.listed = *total;
-                self.listing_done = true;
-                self.listing_requests = 0;
-            }
             Event::RateLimited { wait, .. } => self.rate_limited = Some((Instant::now(), *wait)),
             Event::RateLimit { limits, .. } => self.quota = Some(limits.clone()),
-            Event::ListingRequests { in_flight, .. } => self.listing_requests = *in_flight,
-            Event::Started { id, .. } => {
-                self.in_flight.insert(id.clone());
-            }
-            Event::Progress { bytes, .. } => self.bytes += bytes,
-            Event::Saved { id, .. } => {
-                self.in_flight.remove(id);
-                self.saved += 1;
-            }
-            Event::Skipped { id, .. } => {
-                self.in_flight.remove(id);
-                self.skipped += 1;
-            }
-            Event::Failed { id, reason, .. } => {
-                self.in_flight.remove(id);
-                self.failed += 1;
-                if self.failures.len() < FAILURES_SHOWN {
-                    self.failures.push(format!("{id}: {reason}"));
-                }
-            }
-            Event::Finished { summary, cancelled, fatal, .. } => {
-                self.in_flight.clear();
-                self.listing_requests = 0;
-                self.bytes = summary.bytes.max(self.bytes);
-                self.finished =
-                    Some(Finished { summary: summary.clone(), cancelled: *cancelled, fatal: fatal.clone() });
-            }
             _ => {}
         }
     }
 
     /// Adds a plot point if one is due. Called every frame while the run goes.
     pub fn sample(&mut self, now: Instant) {
-        let (since, saved_then) = self.last_sample.unwrap_or((self.started, 0));
-        let elapsed = now.duration_since(since);
-        if elapsed < SAMPLE_EVERY && self.last_sample.is_some() {
+        if let Some((last, _)) = self.recent.back()
+            && now.duration_since(*last) < SAMPLE_EVERY
+        {
             return;
         }
-        let rate = (self.saved - saved_then.min(self.saved)) as f64 / elapsed.as_secs_f64().max(1e-3);
+        let saved = self.tally.saved;
+        self.recent.push_back((now, saved));
+        while self.recent.len() > 2 && self.recent.get(1).is_some_and(|(at, _)| now.duration_since(*at) >= RATE_WINDOW)
+        {
+            self.recent.pop_front();
+        }
+        let (since, saved_then) = match self.recent.front() {
+            Some(&(at, saved_then)) if self.recent.len() > 1 => (at, saved_then),
+            _ => (self.started, 0),
+        };
+        let span = now.duration_since(since).as_secs_f64();
+        let rate = if span > 0.0 { saved.saturating_sub(saved_then) as f64 / span } else { 0.0 };
         let at = now.duration_since(self.started).as_secs_f64();
-        self.samples.push([at, rate, self.in_flight.len() as f64, self.listing_requests as f64]);
-        self.last_sample = Some((now, self.saved));
+        let (downloads, listing) = (self.tally.in_flight() as f64, self.tally.listing_requests as f64);
+        self.samples.push([at, rate, downloads, listing]);
     }
 
     pub fn seconds(&self) -> f64 {
-        match &self.finished {
-            Some(finished) => finished.summary.seconds,
+        match self.tally.report() {
+            Some(report) => report.summary.seconds,
             None => self.started.elapsed().as_secs_f64(),
         }
     }
 
     pub fn images_per_second(&self) -> f64 {
-        self.saved as f64 / self.seconds().max(1e-3)
+        self.tally.saved as f64 / self.seconds().max(1e-3)
+    }
+
+    /// The progress bar's words: what was saved, and what was already there.
+    pub fn bar_text(&self) -> String {
+        let tally = &self.tally;
+        let mut text = format!("{} saved of {} listed", tally.saved, tally.listed);
+        if tally.already_present > 0 {
+            text = match tally.saved {
+                0 => format!("{} already in this folder: nothing new to save", tally.already_present),
+                _ => format!("{text}, {} already in this folder", tally.already_present),
+            };
+        }
+        text
     }
 
     pub fn ui(&self, ui: &mut egui::Ui) {
-        let done = self.saved + self.skipped + self.failed;
-        let fraction = if self.listed > 0 { done as f32 / self.listed as f32 } else { 0.0 };
-        ui.add(egui::ProgressBar::new(fraction).text(format!("{} saved of {} listed", self.saved, self.listed)));
+        let tally = &self.tally;
+        let fraction = if tally.listed > 0 { tally.done() as f32 / tally.listed as f32 } else { 0.0 };
+        ui.add(egui::ProgressBar::new(fraction).text(self.bar_text()));
         ui.label(format!(
             "{:.1} MB   {:.1} images/s   {} in flight   {} skipped   {} failed   {:.2} s",
-            self.bytes as f64 / 1e6,
+            tally.bytes as f64 / 1e6,
             self.images_per_second(),
-            self.in_flight.len(),
-            self.skipped,
-            self.failed,
+            tally.in_flight(),
+            tally.skipped,
+            tally.failed,
             self.seconds()
         ));
         if let Some(quota) = self.quota.as_ref().and_then(quota_text) {
             ui.label(quota);
         }
-        if let Some(message) = self.status_message() {
-            ui.colored_label(ui.visuals().warn_fg_color, message);
+        if let Some(notice) = self.status() {
+            notice.ui(ui);
         }
-        self.plot_ui(ui);
-        if !self.failures.is_empty() {
-            egui::CollapsingHeader::new(format!("Failures ({})", self.failed)).show(ui, |ui| {
+        if self.has_plot() {
+            self.plot_ui(ui);
+        }
+        if !tally.failures.is_empty() {
+            egui::CollapsingHeader::new(format!("Failures ({})", tally.failed)).show(ui, |ui| {
                 egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
-                    for failure in &self.failures {
+                    for failure in &tally.failures {
                         ui.label(failure);
                     }
                 });
@@ -175,20 +173,32 @@ impl RunProgress {
         }
     }
 
-    /// A sentence about a wait or an error, if there is one to say.
-    pub fn status_message(&self) -> Option<String> {
-        if let Some(finished) = &self.finished {
-            return match &finished.fatal {
-                Some(fatal) => Some(plain_words(fatal)),
-                None if finished.cancelled => Some("Cancelled. Nothing half-written was left behind.".to_owned()),
-                None => None,
+    /// A sentence about a wait or how the run ended, if there is one to say.
+    pub fn status(&self) -> Option<Notice> {
+        if let Some(report) = self.tally.report() {
+            return match &report.ending {
+                Ending::Failed(fatal) => Some(plain_words(fatal)),
+                Ending::Cancelled => Some(Notice::info(format!(
+                    "Cancelled after {} of {} images. Nothing half-written was left behind.",
+                    self.tally.done(),
+                    self.tally.listed
+                ))),
+                Ending::Done => None,
             };
         }
         let (since, wait) = self.rate_limited?;
         let left = wait.saturating_sub(since.elapsed());
         (!left.is_zero()).then(|| {
-            format!("Rate-limited by the server: waiting {:.0} s before asking again.", left.as_secs_f64().ceil())
+            Notice::info(format!(
+                "Rate-limited by the server: waiting {:.0} s before asking again.",
+                left.as_secs_f64().ceil()
+            ))
         })
+    }
+
+    /// A plot needs two points in time; a run that stopped at once has nothing to draw.
+    pub fn has_plot(&self) -> bool {
+        self.samples.len() >= 2
     }
 
     fn plot_ui(&self, ui: &mut egui::Ui) {
@@ -199,6 +209,8 @@ impl RunProgress {
             .height(140.0)
             .legend(Legend::default())
             .x_axis_label("seconds since start")
+            .include_x(0.0)
+            .include_y(0.0)
             .allow_scroll(false)
             .allow_zoom(false)
             .allow_drag(false)
@@ -219,32 +231,35 @@ fn quota_text(quota: &RateLimits) -> Option<String> {
     (!parts.is_empty()).then(|| format!("Imgur quota: {}", parts.join(", ")))
 }
 
-/// A run-stopping error, said plainly with what to do about it.
-pub fn plain_words(fatal: &Fatal) -> String {
+/// A run-stopping error: what happened and what to do, then the technical detail.
+pub fn plain_words(fatal: &Fatal) -> Notice {
     let advice = match fatal.kind {
-        FatalKind::Auth => "Check the Client-ID (Settings > Client-ID), or try the demo gallery.",
-        FatalKind::Offline => "You seem to be offline, or the server is down. Check the connection and start again.",
+        FatalKind::Auth => "Check the Client-ID, or try the demo gallery.",
+        FatalKind::Offline => "Check your internet connection, then press Start again.",
         FatalKind::Destination => "Choose another folder, one you can write to and with free space.",
-        FatalKind::RateLimited => "Imgur is rate-limiting this Client-ID. Wait a while and start again.",
-        FatalKind::Api => "The server answered something galley cannot use.",
-        FatalKind::Archive => "The run history could not be opened.",
+        FatalKind::RateLimited => "Wait a while, then press Start again.",
+        FatalKind::NotFound => "Check the album id or URL, or pick another gallery.",
+        FatalKind::Api => "Try again later, or another gallery.",
+        FatalKind::Archive => "Check that your data folder can be written, then press Start again.",
         FatalKind::Usage => "Check the gallery settings.",
+        FatalKind::Internal => "This is a bug in galley: please report it with the details.",
     };
-    format!("{} {advice}", capitalise(&fatal.message))
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    Notice::error(format!("{}. {advice}", fatal.message), fatal.detail.clone())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{RunReport, SkipReason, Summary};
     use std::path::PathBuf;
+
+    fn saved(id: &str) -> Event {
+        Event::Saved { run: 3, id: id.into(), path: PathBuf::from(id), bytes: 10, elapsed: Duration::ZERO }
+    }
+
+    fn finished(ending: Ending) -> Event {
+        Event::Finished { run: 3, report: RunReport { summary: Summary::default(), ending } }
+    }
 
     #[test]
     fn counts_follow_the_events() {
@@ -254,25 +269,58 @@ mod tests {
         progress.apply(&Event::Started { run: 3, id: "a".into() });
         progress.apply(&Event::Started { run: 3, id: "b".into() });
         assert_eq!(progress.in_flight(), 2);
-        progress.apply(&Event::Saved {
-            run: 3,
-            id: "a".into(),
-            path: PathBuf::from("a.jpg"),
-            bytes: 10,
-            elapsed: Duration::from_millis(5),
-        });
+        progress.apply(&saved("a"));
         progress.apply(&Event::Failed { run: 3, id: "b".into(), reason: "HTTP 404".into() });
-        assert_eq!((progress.saved, progress.failed, progress.in_flight()), (1, 1, 0));
-        assert_eq!(progress.failures, ["b: HTTP 404"]);
+        assert_eq!((progress.tally.saved, progress.tally.failed, progress.in_flight()), (1, 1, 0));
+        assert_eq!(progress.tally.failures, ["b: HTTP 404"]);
         assert!(progress.is_running());
+    }
+
+    #[test]
+    fn the_rate_is_smooth_at_a_steady_pace() {
+        // Five images a second, one at a time, sampled every 200 ms: the rate stays near 5.
+        let mut progress = RunProgress::new(3);
+        let start = progress.started;
+        for tick in 1..=50u64 {
+            let now = start + Duration::from_millis(tick * 100);
+            if tick % 2 == 0 {
+                progress.apply(&saved(&tick.to_string()));
+            }
+            progress.sample(now);
+        }
+        let late: Vec<f64> = progress.samples.iter().filter(|[at, ..]| *at >= 2.5).map(|[_, rate, ..]| *rate).collect();
+        assert!(!late.is_empty());
+        for rate in late {
+            assert!((4.0..=6.0).contains(&rate), "rate {rate} strays from 5 images/s");
+        }
+    }
+
+    #[test]
+    fn a_run_that_failed_at_once_draws_no_plot() {
+        let mut progress = RunProgress::new(3);
+        progress.sample(progress.started);
+        let fatal = Fatal::new(FatalKind::Offline, "Cannot reach the gallery server", "dns error");
+        progress.apply(&finished(Ending::Failed(fatal)));
+        assert!(!progress.has_plot());
+    }
+
+    #[test]
+    fn a_full_folder_says_what_is_already_there() {
+        let mut progress = RunProgress::new(3);
+        for id in ["a", "b"] {
+            progress.apply(&Event::Listed { run: 3, id: id.into(), total: 2 });
+            let path = PathBuf::from(id);
+            progress.apply(&Event::Skipped { run: 3, id: id.into(), path, reason: SkipReason::AlreadyPresent });
+        }
+        assert_eq!(progress.bar_text(), "2 already in this folder: nothing new to save");
     }
 
     #[test]
     fn a_rate_limit_says_how_long_it_waits() {
         let mut progress = RunProgress::new(1);
         progress.apply(&Event::RateLimited { run: 1, wait: Duration::from_secs(30) });
-        let message = progress.status_message().expect("a message while waiting");
-        assert!(message.contains("Rate-limited") && message.contains("waiting 30 s"), "{message}");
+        let notice = progress.status().expect("a message while waiting");
+        assert!(notice.text.contains("Rate-limited") && notice.text.contains("waiting 30 s"), "{notice:?}");
     }
 
     #[test]
@@ -283,18 +331,25 @@ mod tests {
     }
 
     #[test]
-    fn offline_and_unwritable_folders_are_said_plainly() {
-        let offline = Fatal { kind: FatalKind::Offline, message: "cannot reach http://127.0.0.1:9/3/gallery".into() };
-        assert!(plain_words(&offline).contains("offline"));
-        let folder = Fatal { kind: FatalKind::Destination, message: "the folder /x is not writable: denied".into() };
-        assert!(plain_words(&folder).starts_with("The folder /x is not writable"));
-    }
-
-    #[test]
-    fn a_refusal_is_said_plainly() {
-        let fatal = Fatal { kind: FatalKind::Auth, message: "the Client-ID was refused by /3/gallery".into() };
-        let text = plain_words(&fatal);
-        assert!(text.starts_with("The Client-ID was refused"));
-        assert!(text.contains("try the demo gallery"));
+    fn errors_lead_with_what_happened_and_keep_the_machinery_apart() {
+        let offline = Fatal::new(
+            FatalKind::Offline,
+            "Cannot reach the gallery server",
+            "/3/gallery: client error (Connect): dns error: failed to lookup address",
+        );
+        let notice = plain_words(&offline);
+        assert_eq!(
+            notice.text,
+            "Cannot reach the gallery server. Check your internet connection, then press Start again."
+        );
+        assert!(notice.detail.is_some_and(|detail| detail.contains("dns error")));
+        let folder = Fatal::new(
+            FatalKind::Destination,
+            "Cannot create the folder /proc/x",
+            "No such file or directory (os error 2)",
+        );
+        let notice = plain_words(&folder);
+        assert!(notice.text.starts_with("Cannot create the folder /proc/x. Choose another folder"), "{notice:?}");
+        assert!(!notice.text.contains("os error"));
     }
 }

@@ -4,26 +4,48 @@
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Plot};
 
-use crate::engine::RunRecord;
+use crate::engine::{RunEnding, RunOrigin, RunRecord};
 
 /// Concurrency levels of a compare series.
 pub const COMPARE_LEVELS: [usize; 4] = [1, 4, 16, 64];
 
-const HEADERS: [&str; 10] =
-    ["#", "Source", "Concurrency", "Listed", "Saved", "Skipped", "Failed", "MB", "Seconds", "Images/s"];
+const HEADERS: [&str; 13] = [
+    "#",
+    "When",
+    "Folder",
+    "Server",
+    "Source",
+    "Outcome",
+    "Concurrency",
+    "Listed",
+    "Saved",
+    "Skipped",
+    "Failed",
+    "Seconds",
+    "Images/s",
+];
 
-/// The runs table.
-pub fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunRecord]) {
+/// The runs table. Returns true when "Clear history" was clicked.
+pub fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunRecord], can_clear: bool) -> bool {
     if runs.is_empty() {
         ui.label("No runs yet: each run's timing appears here.");
-        return;
+        return false;
     }
+    let clear = ui
+        .add_enabled(can_clear, egui::Button::new("Clear history"))
+        .on_hover_text("Forget these runs. Saved images stay where they are.")
+        .on_disabled_hover_text("Wait for the run to end first.")
+        .clicked();
     TableBuilder::new(ui)
         .id_salt("runs")
         .striped(true)
         .column(Column::auto())
+        .column(Column::auto())
         .column(Column::initial(160.0).clip(true))
-        .columns(Column::auto(), HEADERS.len() - 2)
+        .column(Column::auto())
+        .column(Column::initial(120.0).clip(true))
+        .column(Column::initial(160.0).clip(true))
+        .columns(Column::auto(), HEADERS.len() - 6)
         .max_scroll_height(180.0)
         .header(20.0, |mut header| {
             for title in HEADERS {
@@ -35,43 +57,103 @@ pub fn runs_table_ui(ui: &mut egui::Ui, runs: &[RunRecord]) {
         .body(|body| {
             body.rows(18.0, runs.len(), |mut row| {
                 let Some(run) = runs.get(row.index()) else { return };
-                for cell in run_cells(run) {
+                for (column, cell) in run_cells(run).into_iter().enumerate() {
                     row.col(|ui| {
-                        ui.label(cell);
+                        let label = ui.label(&cell);
+                        // Long folders and reasons are clipped: the whole text on hover.
+                        if matches!(column, 2 | 4 | 5) {
+                            label.on_hover_text(&cell);
+                        }
                     });
                 }
             });
         });
+    clear
 }
 
 /// The texts of one table row, in `HEADERS` order.
-pub fn run_cells(run: &RunRecord) -> [String; 10] {
-    let summary = &run.summary;
+pub fn run_cells(run: &RunRecord) -> [String; 13] {
+    let counts = &run.counts;
     [
         run.number.to_string(),
+        local_time(run.started_at),
+        run.out_dir.clone(),
+        origin_name(run.origin).to_owned(),
         run.source.clone(),
-        summary.concurrency.to_string(),
-        summary.listed.to_string(),
-        summary.downloaded.to_string(),
-        summary.skipped.to_string(),
-        summary.failed.to_string(),
-        format!("{:.1}", summary.bytes as f64 / 1e6),
-        format!("{:.2}", summary.seconds),
-        format!("{:.1}", summary.images_per_second),
+        ending_text(&run.ending),
+        counts.concurrency.to_string(),
+        counts.listed.to_string(),
+        counts.downloaded.to_string(),
+        counts.skipped.to_string(),
+        counts.failed.to_string(),
+        format!("{:.2}", counts.seconds),
+        format!("{:.1}", counts.images_per_second),
     ]
+}
+
+fn origin_name(origin: RunOrigin) -> &'static str {
+    match origin {
+        RunOrigin::Imgur => "Imgur",
+        RunOrigin::Demo => "demo",
+        RunOrigin::Links => "links",
+    }
+}
+
+fn ending_text(ending: &RunEnding) -> String {
+    match ending {
+        RunEnding::Done => "done".to_owned(),
+        RunEnding::Cancelled => "cancelled".to_owned(),
+        RunEnding::Failed(reason) if reason.is_empty() => "failed".to_owned(),
+        RunEnding::Failed(reason) => format!("failed: {reason}"),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in the local time zone (UTC where it is not known).
+pub fn local_time(unix_seconds: i64) -> String {
+    let local = unix_seconds + utc_offset_seconds(unix_seconds);
+    let (days, seconds) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
+}
+
+/// The date of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn utc_offset_seconds(unix_seconds: i64) -> i64 {
+    let time: libc::time_t = unix_seconds as libc::time_t;
+    // SAFETY: `localtime_r` only writes into the `tm` we hand it, and reads `time`.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let converted = unsafe { libc::localtime_r(&time, &mut tm) };
+    if converted.is_null() { 0 } else { tm.tm_gmtoff }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn utc_offset_seconds(_unix_seconds: i64) -> i64 {
+    0
 }
 
 /// Results of a compare series so far: (concurrency, seconds, images saved).
 #[derive(Debug, Default, Clone)]
 pub struct Comparison {
     pub steps: Vec<(usize, f64, u64)>,
-    pub running: bool,
 }
 
 impl Comparison {
-    pub fn ui(&self, ui: &mut egui::Ui) {
+    pub fn ui(&self, ui: &mut egui::Ui, running: bool) {
         if self.steps.is_empty() {
-            let text = if self.running {
+            let text = if running {
                 "Comparing: running the gallery at concurrency 1 first..."
             } else {
                 "Compare runs this gallery at concurrency 1, 4, 16 and 64 into a scratch folder and shows the seconds side by side."
@@ -112,16 +194,17 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Summary;
+    use crate::engine::RunCounts;
 
     #[test]
-    fn a_row_shows_every_column() {
+    fn a_row_says_when_where_from_what_and_how_it_ended() {
         let run = RunRecord {
             number: 7,
-            started_at: 0,
+            started_at: 1_764_270_000,
+            origin: RunOrigin::Demo,
             source: "hot/viral/day".into(),
-            out_dir: "/tmp".into(),
-            summary: Summary {
+            out_dir: "/home/me/Pictures/galley-demo".into(),
+            counts: RunCounts {
                 listed: 40,
                 downloaded: 38,
                 skipped: 1,
@@ -131,7 +214,34 @@ mod tests {
                 images_per_second: 30.79,
                 concurrency: 16,
             },
+            ending: RunEnding::Failed("The disk holding /home/me/Pictures is full".into()),
         };
-        assert_eq!(run_cells(&run), ["7", "hot/viral/day", "16", "40", "38", "1", "1", "2.5", "1.23", "30.8"]);
+        let cells = run_cells(&run);
+        assert_eq!(cells[1], local_time(1_764_270_000));
+        assert_eq!(
+            cells[2..],
+            [
+                "/home/me/Pictures/galley-demo",
+                "demo",
+                "hot/viral/day",
+                "failed: The disk holding /home/me/Pictures is full",
+                "16",
+                "40",
+                "38",
+                "1",
+                "1",
+                "1.23",
+                "30.8"
+            ]
+        );
+        let cancelled = RunRecord { ending: RunEnding::Cancelled, origin: RunOrigin::Imgur, ..run };
+        assert_eq!(run_cells(&cancelled)[3..6], ["Imgur", "hot/viral/day", "cancelled"]);
+    }
+
+    #[test]
+    fn dates_are_counted_right() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 }

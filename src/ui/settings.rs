@@ -72,25 +72,65 @@ fn pictures_dir() -> PathBuf {
 }
 
 impl Settings {
-    /// The source these settings describe, or why they describe none.
+    /// The demo gallery's own settings: its whole gallery into its own folder.
+    pub fn demo(folder: PathBuf) -> Self {
+        Self { folder: folder.display().to_string(), ..Self::default() }
+    }
+
+    /// The source these settings describe, or why they describe none, in the words of the
+    /// panel (never the command line's `album/<id>` syntax).
     pub fn source(&self) -> Result<Source, String> {
-        let parsed = match self.kind {
-            SourceKind::Gallery => {
-                return Ok(Source::Gallery { section: self.section, sort: self.sort, window: self.window });
+        match self.kind {
+            SourceKind::Gallery => Ok(Source::Gallery { section: self.section, sort: self.sort, window: self.window }),
+            SourceKind::Subreddit => {
+                let name = self.subreddit.trim();
+                if name.is_empty() {
+                    return Err("Enter a subreddit name, like earthporn.".to_owned());
+                }
+                let parsed = format!("r/{name}/{}/{}", self.sort, self.window).parse();
+                parsed.map_err(|_| {
+                    format!("\"{name}\" is not a subreddit name: use letters, digits and _ only, like earthporn.")
+                })
             }
-            SourceKind::Subreddit => format!("r/{}/{}/{}", self.subreddit.trim(), self.sort, self.window).parse(),
             SourceKind::Album => {
                 let album = self.album.trim();
-                if album.contains("imgur.com") { album.parse() } else { format!("album/{album}").parse() }
+                if album.is_empty() {
+                    return Err("Enter an album id (like AbC12) or paste an imgur.com album or post link.".to_owned());
+                }
+                let parsed = if album.contains("imgur.com") { album.parse() } else { format!("album/{album}").parse() };
+                parsed.map_err(|_| {
+                    format!(
+                        "\"{album}\" is not an album id or an imgur.com link. An album id is letters and digits, like AbC12."
+                    )
+                })
             }
-            SourceKind::Search => format!("search:{}", self.search.trim()).parse(),
-        };
-        parsed.map_err(|error: crate::engine::SourceError| error.to_string())
+            SourceKind::Search => {
+                let query = self.search.trim();
+                if query.is_empty() {
+                    return Err("Enter something to search for.".to_owned());
+                }
+                let parsed = format!("search:{query}").parse::<Source>();
+                let source = parsed.map_err(|_| format!("galley cannot search for \"{query}\"."))?;
+                Ok(match source {
+                    Source::Search { query, .. } => Source::Search { query, sort: self.sort, window: self.window },
+                    other => other,
+                })
+            }
+        }
     }
 
     pub fn limit(&self) -> Option<usize> {
         (self.limit > 0).then_some(self.limit)
     }
+}
+
+/// The Client-ID as typed in the panel (kept apart from `Settings`, which is saved in
+/// plain text; the Client-ID has a private file of its own).
+#[derive(Debug, Clone, Default)]
+pub struct ClientIdField {
+    pub text: String,
+    /// Show it unmasked.
+    pub shown: bool,
 }
 
 /// What the panel asks the app to do.
@@ -101,23 +141,29 @@ pub enum SettingsAction {
     FolderEdited,
 }
 
+/// The Client-ID field's hint: what to put there, for the server in use.
+pub fn client_id_hint(demo: bool) -> &'static str {
+    if demo { "not needed for the demo" } else { "needed: from api.imgur.com/oauth2/addclient" }
+}
+
 /// The panel's widgets. `client_id` is edited here but stored apart from `settings`.
+/// `demo` says whether runs go to the demo gallery (which needs no Client-ID).
 pub fn settings_ui(
     ui: &mut egui::Ui,
     settings: &mut Settings,
-    client_id: &mut String,
-    show_client_id: &mut bool,
+    client_id: &mut ClientIdField,
+    demo: bool,
 ) -> Option<SettingsAction> {
     let mut action = None;
     egui::Grid::new("settings").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
         let label = ui.label("Client-ID");
         ui.horizontal(|ui| {
-            let field = egui::TextEdit::singleline(client_id)
-                .password(!*show_client_id)
-                .hint_text("not needed for the demo")
+            let field = egui::TextEdit::singleline(&mut client_id.text)
+                .password(!client_id.shown)
+                .hint_text(client_id_hint(demo))
                 .desired_width(180.0);
             ui.add(field).labelled_by(label.id);
-            ui.checkbox(show_client_id, "Show");
+            ui.checkbox(&mut client_id.shown, "Show");
         });
         ui.end_row();
 
@@ -241,5 +287,26 @@ mod tests {
         settings.kind = SourceKind::Search;
         settings.search = "  ".into();
         assert!(settings.source().is_err(), "an empty search is refused");
+        settings.search = "cats".into();
+        settings.sort = Sort::Top;
+        assert_eq!(settings.source().expect("search").api_path(0), "/3/gallery/search/top/day/0");
+    }
+
+    #[test]
+    fn a_bad_album_is_said_in_the_panels_words() {
+        let mut settings = Settings { kind: SourceKind::Album, album: "not an album!".into(), ..Settings::default() };
+        let message = settings.source().expect_err("refused");
+        assert!(message.contains("is not an album id or an imgur.com link"), "{message}");
+        for internal in ["album/<id>", "search:<query>", "r/<subreddit>"] {
+            assert!(!message.contains(internal), "{message}");
+        }
+        settings.album = String::new();
+        assert!(settings.source().expect_err("refused").starts_with("Enter an album id"));
+    }
+
+    #[test]
+    fn the_client_id_hint_follows_the_server() {
+        assert_eq!(client_id_hint(true), "not needed for the demo");
+        assert!(client_id_hint(false).contains("api.imgur.com"));
     }
 }
