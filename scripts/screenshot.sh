@@ -6,27 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="xvfb xdotool imagemagick libgl1-mesa-dri libegl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6"
-if ! command -v Xvfb > /dev/null || ! command -v xdotool > /dev/null || ! command -v import > /dev/null; then
-    sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-    $sudo apt-get update -qq
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $packages
-fi
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
 
-display=":91"
-home="$(mktemp -d -t galley-shot-XXXXXX)"
-Xvfb "$display" -screen 0 1400x900x24 > /dev/null 2>&1 &
-xvfb_pid=$!
-app_pid=""
-cleanup() {
-    [ -n "$app_pid" ] && kill "$app_pid" 2> /dev/null || true
-    kill "$xvfb_pid" 2> /dev/null || true
-    rm -rf "$home"
-}
-trap cleanup EXIT
-sleep 1
+display=":${DISPLAY_NUM:-91}"
+# shellcheck source=scripts/xvfb-home.sh
+source scripts/xvfb-home.sh
 
 # A fresh HOME keeps the user's settings, Client-ID and history out of the picture; the
 # demo run starts by itself and downloads into the fresh home's Pictures/galley-demo.

@@ -326,8 +326,17 @@ fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     })
 }
 
-/// Archives made by earlier versions lack the newer columns of `runs`: add them.
+/// Archives made by earlier versions lack the newer columns of `runs`: add them. In one
+/// immediate transaction, so two galley processes opening an old archive at once cannot
+/// both add the same column (the second waits, then finds it there).
 fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let added = add_missing_columns_now(conn);
+    conn.execute_batch(if added.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    added
+}
+
+fn add_missing_columns_now(conn: &Connection) -> rusqlite::Result<()> {
     let mut statement = conn.prepare("PRAGMA table_info(runs)")?;
     let names = statement.query_map([], |row| row.get::<_, String>(1))?.collect::<Result<Vec<_>, _>>()?;
     let wanted = [
@@ -435,6 +444,16 @@ mod tests {
         )
         .unwrap();
         drop(old);
+        // Two processes opening it at once: both succeed, the columns are added once.
+        let opened: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Archive::open(&path).map(|_| ()))
+            })
+            .collect();
+        for opening in opened {
+            opening.join().unwrap().unwrap();
+        }
         let archive = Archive::open(&path).unwrap();
         let runs = archive.runs(10).unwrap();
         assert_eq!((runs[0].origin, &runs[0].ending), (RunOrigin::Imgur, &RunEnding::Done));

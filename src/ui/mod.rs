@@ -16,6 +16,7 @@ mod preview;
 mod progress;
 mod runs;
 mod settings;
+mod startup;
 mod state;
 
 use std::path::{Path, PathBuf};
@@ -100,11 +101,22 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         native,
         Box::new(move |creation| {
             let settings = persistence::load_settings(creation.storage).unwrap_or_default();
-            let app = GalleyApp::new(&creation.egui_ctx, config, settings)?;
-            Ok(Box::new(app))
+            let (app, pending) = GalleyApp::open(&creation.egui_ctx, config, settings)?;
+            Ok(Box::new(startup::FirstFrameFirst::new(app, pending)))
         }),
     )
     .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
+}
+
+/// Where a starting demo server is sent once it is up (or could not start).
+type DemoServerReady = std_mpsc::Sender<Result<DemoServer, String>>;
+
+/// What opening the app leaves to start after the first frame (see [`startup`]).
+pub(crate) struct PendingWork {
+    /// The demo server to start, with `--demo`.
+    demo_server: Option<DemoServerReady>,
+    /// Press Start once it is up (`GALLEY_DEMO_AUTOSTART=1`).
+    autostart: bool,
 }
 
 /// Everything a click can ask for. Collected while drawing, applied after.
@@ -181,7 +193,17 @@ pub struct GalleyApp {
 }
 
 impl GalleyApp {
+    /// The app, with its background work (demo server, runs table, folder scan) started.
     pub fn new(ctx: &egui::Context, config: AppConfig, settings: Settings) -> anyhow::Result<Self> {
+        let (mut app, pending) = Self::open(ctx, config, settings)?;
+        app.start_background_work(ctx, pending);
+        Ok(app)
+    }
+
+    /// The app as its first frame shows it (the demo's settings already, with `--demo`),
+    /// and the work it has yet to start: the window opens with this, and
+    /// [`startup::FirstFrameFirst`] starts the rest once the first frame is on screen.
+    fn open(ctx: &egui::Context, config: AppConfig, settings: Settings) -> anyhow::Result<(Self, PendingWork)> {
         let repaint = ctx.clone();
         let (engine, events) =
             Engine::start(Arc::new(move || repaint.request_repaint())).context("cannot start the download engine")?;
@@ -207,17 +229,24 @@ impl GalleyApp {
             actions: Vec::new(),
             focus: None,
         };
-        if app.config.demo_mode {
-            app.enter_demo(ctx);
+        let pending =
+            PendingWork { demo_server: app.config.demo_mode.then(|| app.show_demo()), autostart: app.config.autostart };
+        Ok((app, pending))
+    }
+
+    /// What opening the app sets going on the engine: none of it is needed to draw the
+    /// first frame, and all of it competes with that frame for the CPU.
+    fn start_background_work(&mut self, ctx: &egui::Context, pending: PendingWork) {
+        if let Some(ready) = pending.demo_server {
+            self.spawn_demo_server(ctx, ready);
         }
-        if let Some(archive) = &app.config.archive {
-            app.engine.send(Command::LoadRuns(archive.clone()));
+        if let Some(archive) = &self.config.archive {
+            self.engine.send(Command::LoadRuns(archive.clone()));
         }
-        app.show_folder(PathBuf::from(app.settings.folder.trim()));
-        if app.config.autostart {
-            app.start(ctx, StartKind::Run);
+        self.show_folder(PathBuf::from(self.settings.folder.trim()));
+        if pending.autostart {
+            self.start(ctx, StartKind::Run);
         }
-        Ok(app)
     }
 
     // ---- what tests and the benchmark look at (queries: no side effects) ----
@@ -583,12 +612,20 @@ impl GalleyApp {
         if self.server.is_demo() {
             return;
         }
+        let ready = self.show_demo();
+        self.spawn_demo_server(ctx, ready);
+        self.show_folder(self.config.demo_folder.clone());
+    }
+
+    /// Puts the demo's settings on show, its server "starting"; returns where the server
+    /// that [`Self::spawn_demo_server`] starts is to be sent.
+    fn show_demo(&mut self) -> DemoServerReady {
         let demo_settings = Settings::demo(self.config.demo_folder.clone());
         let user_settings = std::mem::replace(&mut self.settings, demo_settings);
-        let server = self.start_demo_server(ctx);
-        self.server = Server::Demo(Box::new(Demo { server, user_settings }));
+        let (ready_tx, ready_rx) = std_mpsc::channel();
+        self.server = Server::Demo(Box::new(Demo { server: DemoServerState::Starting(ready_rx), user_settings }));
         self.notice = None;
-        self.show_folder(self.config.demo_folder.clone());
+        ready_tx
     }
 
     fn use_imgur(&mut self) {
@@ -602,19 +639,19 @@ impl GalleyApp {
         self.show_folder(PathBuf::from(self.settings.folder.trim()));
     }
 
-    fn start_demo_server(&self, ctx: &egui::Context) -> DemoServerState {
+    fn spawn_demo_server(&self, ctx: &egui::Context, ready: DemoServerReady) {
         let Some(runtime) = self.engine.runtime() else {
-            return DemoServerState::Failed("the engine has stopped".to_owned());
+            // Read by the next frame's poll, which shows the failure.
+            let _ = ready.send(Err("the engine has stopped".to_owned()));
+            return;
         };
-        let (ready_tx, ready_rx) = std_mpsc::channel();
         let (config, ctx) = (self.config.demo.clone(), ctx.clone());
         runtime.spawn(async move {
             let started = DemoServer::start(config, 0).await.map_err(|error| error.to_string());
-            if ready_tx.send(started).is_ok() {
+            if ready.send(started).is_ok() {
                 ctx.request_repaint();
             }
         });
-        DemoServerState::Starting(ready_rx)
     }
 
     fn demo_answered(&mut self, ctx: &egui::Context, answer: Result<(), String>) {
