@@ -7,6 +7,7 @@ use galley::cli::{self, Cli, CliCommand};
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    galley::engine::raise_open_file_limit();
     let cli = Cli::parse();
     init_logging();
     let outcome = match &cli.command {

@@ -237,3 +237,64 @@ async fn hostile_link_names_stay_inside_the_folder() {
         assert!(!name.starts_with('.'), "no hidden or dot names: {name:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_id_echoed_by_the_server_is_redacted_from_stderr_and_json() {
+    // An API that answers every request with an error quoting the request's headers.
+    let app = Router::new().fallback(|headers: axum::http::HeaderMap| async move {
+        let echoed: String = headers.iter().map(|(name, value)| format!("{name}: {}; ", value.to_str().unwrap_or(""))).collect();
+        let body = serde_json::json!({"data": {"error": format!("bad request, you sent {echoed}")}, "success": false, "status": 400});
+        (axum::http::StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], body.to_string())
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = "echoed-client-id-7777";
+
+    let output = tokio::task::spawn_blocking({
+        let out = dir.path().to_owned();
+        move || {
+            run(fetch_into(&out)
+                .args(["--api-base", &format!("http://{address}")])
+                .env("IMGUR_CLIENT_ID", secret)
+                .env("RUST_LOG", "debug"))
+        }
+    })
+    .await
+    .expect("galley ran");
+
+    let summary = json_summary(&output);
+    let error = summary["error"].as_str().unwrap_or_default();
+    assert!(error.contains("<redacted>"), "the echo is in the error, the id is not: {error}");
+    assert!(!text(&output.stdout).contains(secret), "stdout: {}", text(&output.stdout));
+    assert!(!text(&output.stderr).contains(secret), "stderr: {}", text(&output.stderr));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_low_open_file_limit_cuts_the_downloads_at_once_instead_of_failing_images() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut command = fetch_into(dir.path());
+    command.args(["--demo", "--demo-images", "120", "--concurrency", "256"]);
+    // As macOS's default of 256 would at a larger scale: a hard limit of 96 it cannot raise.
+    // SAFETY: setrlimit is async-signal-safe and touches only the child's own limits.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 96, rlim_max: 96 };
+            match libc::setrlimit(libc::RLIMIT_NOFILE, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+
+    let output = run(&mut command);
+
+    let summary = json_summary(&output);
+    assert_eq!(summary["failed"], 0, "{}", text(&output.stderr));
+    assert_eq!(summary["downloaded"], summary["listed"]);
+    let concurrency = summary["concurrency"].as_u64().unwrap_or(0);
+    assert!((1..256).contains(&concurrency), "cut to fit: {concurrency}");
+}

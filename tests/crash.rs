@@ -91,7 +91,7 @@ fn killed_mid_run_then_run_again_completes_the_set_with_nothing_half_written() {
     assert!(second.status.success());
     let summary = summary(&second);
     assert_eq!(summary["failed"], 0);
-    assert_eq!(summary["downloaded"].as_u64().unwrap_or(0) + summary["skipped"].as_u64().unwrap_or(0), 60);
+    assert_eq!(summary["downloaded"].as_u64().unwrap_or(0) + summary["skipped"].as_u64().unwrap_or(0), 60, "{summary}");
     assert_eq!(images_in(&out).len(), 60, "the set is complete and orphans are gone");
     assert_whole_and_no_temporaries(&out);
     let archive = Archive::open(&archive).expect("archive opens");
@@ -121,4 +121,38 @@ fn two_processes_into_one_folder_leave_whole_files_and_a_consistent_archive() {
     let archive = Archive::open(&archive).expect("archive opens");
     assert!(archive.integrity_ok().expect("integrity check"));
     assert_eq!(archive.runs(10).expect("runs").len(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_sighup_stop_as_cleanly_as_ctrl_c() {
+    let server = demo_server(80, 300);
+    for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (out, archive) = (dir.path().join("out"), dir.path().join("archive.sqlite"));
+        let run = fetch(&server.1, &out, &archive, 8).spawn().expect("fetch starts");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while images_in(&out).iter().filter(|name| !name.starts_with('.')).count() < 3 {
+            assert!(Instant::now() < deadline, "the run saved nothing");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: kill only sends a signal to the child started above.
+        assert_eq!(unsafe { libc::kill(run.id() as i32, signal) }, 0);
+        let output = run.wait_with_output().expect("the run ends");
+
+        assert_eq!(output.status.code(), Some(128 + signal), "{name}: a clean exit with 128 + the signal");
+        assert_whole_and_no_temporaries(&out);
+        let summary = summary(&output);
+        assert_eq!(summary["cancelled"], true, "{name}");
+        let saved = images_in(&out).len() as u64;
+        assert_eq!(summary["downloaded"].as_u64(), Some(saved), "{name}: every file on disk is in the report");
+        let archive = Archive::open(&archive).expect("archive opens");
+        let runs = archive.runs(10).expect("runs");
+        assert_eq!(runs.len(), 1, "{name}: the run's row is finished");
+        assert_eq!(runs[0].counts.downloaded, saved);
+        assert_eq!(runs[0].ending, galley::archive::RunEnding::Cancelled, "{name}");
+        for name in images_in(&out) {
+            assert!(archive.image_at(&out.join(&name)).expect("lookup").is_some(), "{name}: {name} is in the archive");
+        }
+    }
 }

@@ -54,9 +54,38 @@ fn png(seed: u8) -> Vec<u8> {
     bytes.into_inner()
 }
 
+/// Serves `body` a byte at a time, one every `every`: never silent for long.
+fn dripping(body: Vec<u8>, every: Duration) -> Response {
+    let stream = futures_util::stream::unfold(0usize, move |sent| {
+        let byte = body.get(sent).copied();
+        async move {
+            tokio::time::sleep(every).await;
+            byte.map(|byte| (Ok::<_, std::io::Error>(vec![byte]), sent + 1))
+        }
+    });
+    Response::builder().header(header::CONTENT_TYPE, "image/jpeg").body(Body::from_stream(stream)).expect("response")
+}
+
+/// Keeps the connection open and never answers.
+async fn silent() -> Response {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    StatusCode::OK.into_response()
+}
+
+/// `/<n>.jpg` is a distinct JPEG for each number.
+fn numbered_jpegs() -> Router {
+    Router::new().route(
+        "/{n}",
+        get(|UrlPath(n): UrlPath<String>| async move {
+            let seed = n.trim_end_matches(".jpg").parse::<u8>().unwrap_or(0);
+            ([(header::CONTENT_TYPE, "image/jpeg")], jpeg(seed))
+        }),
+    )
+}
+
 fn fast_options() -> RunOptions {
     RunOptions {
-        timeouts: Timeouts { connect: Duration::from_secs(2), read: Duration::from_millis(800) },
+        timeouts: Timeouts { connect: Duration::from_secs(2), read: Duration::from_millis(800), ..Timeouts::default() },
         ..RunOptions::default()
     }
 }
@@ -69,6 +98,11 @@ async fn fetch_links(base: &str, paths: &[&str], out: &Path, options: RunOptions
 }
 
 async fn run(job: Job, options: RunOptions) -> (RunReport, Vec<Event>) {
+    run_until(job, options, CancellationToken::new()).await
+}
+
+/// `run`, with a token that cancels it.
+async fn run_until(job: Job, options: RunOptions, cancel: CancellationToken) -> (RunReport, Vec<Event>) {
     let (events, mut receiver) = EventSink::channel();
     let collector = tokio::spawn(async move {
         let mut all = Vec::new();
@@ -77,7 +111,7 @@ async fn run(job: Job, options: RunOptions) -> (RunReport, Vec<Event>) {
         }
         all
     });
-    let report = tokio::time::timeout(RUN_BOUND, run_job_with(1, job, events, CancellationToken::new(), options))
+    let report = tokio::time::timeout(RUN_BOUND, run_job_with(1, job, events, cancel, options))
         .await
         .expect("the run ends in bounded time");
     (report, collector.await.expect("collector"))
@@ -205,20 +239,7 @@ async fn permanent_errors_fail_at_once_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_drips_or_never_answers_times_out_and_leaves_nothing() {
-    async fn drip() -> Response {
-        let stream = futures_util::stream::unfold(0u32, |sent| async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            (sent < 30).then_some((Ok::<_, std::io::Error>(vec![0xFF]), sent + 1))
-        });
-        Response::builder()
-            .header(header::CONTENT_TYPE, "image/jpeg")
-            .body(Body::from_stream(stream))
-            .expect("response")
-    }
-    async fn silent() -> Response {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        StatusCode::OK.into_response()
-    }
+    let drip = || async { dripping(vec![0xFF; 30], Duration::from_secs(1)) };
     let base = serve(Router::new().route("/drip.jpg", get(drip)).route("/silent.jpg", get(silent))).await;
     let out = tempfile::tempdir().expect("tempdir");
     let mut options = fast_options();
@@ -504,16 +525,11 @@ async fn a_big_body_streams_to_disk_and_is_checked_there_with_and_without_thumbn
         });
         assert_eq!(thumbnail.map(|t| (t.width, t.height)), thumbnails.then_some((640, 640)));
         assert!(temporary_files_left(out.path()).is_empty());
-        if thumbnails {
-            // The full decode behind a thumbnail finds the scrambled pixels.
-            assert_eq!((report.summary.downloaded, report.summary.failed), (1, 1));
-            assert_eq!(saved_names(out.path()), vec!["whole.png".to_owned()]);
-            assert_only_whole_images(out.path());
-        } else {
-            // The header check cannot (README: --no-thumbnails), but both are whole files.
-            assert_eq!((report.summary.downloaded, report.summary.failed), (2, 0));
-            assert_eq!(std::fs::metadata(out.path().join("broken.png")).map(|m| m.len()).ok(), Some(size));
-        }
+        // The structure walk finds the scrambled chunk by its CRC, thumbnails or not.
+        assert_eq!((report.summary.downloaded, report.summary.failed), (1, 1));
+        assert_eq!(saved_names(out.path()), vec!["whole.png".to_owned()]);
+        assert_eq!(std::fs::metadata(out.path().join("whole.png")).map(|m| m.len()).ok(), Some(size));
+        assert_only_whole_images(out.path());
     }
 }
 
@@ -555,14 +571,7 @@ impl std::io::Write for FillingFile {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disk_that_fills_stops_the_run_with_a_clear_error_and_no_partial_file() {
-    let app = Router::new().route(
-        "/{n}",
-        get(|UrlPath(n): UrlPath<String>| async move {
-            let seed = n.trim_end_matches(".jpg").parse::<u8>().unwrap_or(0);
-            ([(header::CONTENT_TYPE, "image/jpeg")], jpeg(seed))
-        }),
-    );
-    let base = serve(app).await;
+    let base = serve(numbered_jpegs()).await;
     let out = tempfile::tempdir().expect("tempdir");
     let paths: Vec<String> = (0..40).map(|n| format!("/{n}.jpg")).collect();
     let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
@@ -692,4 +701,432 @@ async fn an_animated_gif_of_thousands_of_frames_is_saved_from_its_first_frame() 
     });
     assert_eq!(thumbnail, Some((16, 16)), "the thumbnail is made from the first frame");
     assert_only_whole_images(out.path());
+}
+
+// ---- never overwrite what is not ours ----
+
+/// An Imgur-shaped API listing `items` (id and image bytes) on one page, and the images.
+async fn gallery(items: Vec<(&'static str, Vec<u8>)>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let data: Vec<serde_json::Value> = items
+        .iter()
+        .enumerate()
+        .map(|(n, (id, _))| serde_json::json!({"id": id, "type": "image/jpeg", "link": format!("{base}/img/{n}")}))
+        .collect();
+    let page = serde_json::json!({"data": data, "success": true, "status": 200}).to_string();
+    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(items.into_iter().map(|(_, bytes)| bytes).collect());
+    let app = Router::new()
+        .route(
+            "/img/{n}",
+            get(move |UrlPath(n): UrlPath<usize>| {
+                let bodies = bodies.clone();
+                async move { ([(header::CONTENT_TYPE, "image/jpeg")], bodies.get(n).cloned().unwrap_or_default()) }
+            }),
+        )
+        .fallback(move |uri: axum::http::Uri| {
+            let page = page.clone();
+            async move {
+                let first = uri.path().ends_with("/0");
+                let body = if first { page } else { r#"{"data": [], "success": true}"#.to_owned() };
+                ([(header::CONTENT_TYPE, "application/json")], body)
+            }
+        });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+fn gallery_job(base: &str, out: &Path) -> Job {
+    let input = JobInput::Imgur {
+        api_base: base.parse().expect("url"),
+        client_id: ClientId::new("test"),
+        source: Source::default(),
+        pages: None,
+    };
+    Job::new(input, out.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_galley_did_not_write_keep_their_names_and_bytes() {
+    let served = [("notes", jpeg(1)), ("photo", jpeg(2)), ("mine", jpeg(3))];
+    let base = serve(served.iter().fold(Router::new(), |app, (name, bytes)| {
+        let bytes = Bytes::from(bytes.clone());
+        app.route(
+            &format!("/{name}.jpg"),
+            get(move || std::future::ready(([(header::CONTENT_TYPE, "image/jpeg")], bytes.clone()))),
+        )
+    }))
+    .await;
+    let theirs: [(&str, Vec<u8>); 3] = [
+        ("notes.jpg", b"my notes, not a picture".to_vec()),
+        ("photo.jpg", b"RIFF\x24\0\0\0WEBPVP8 a WebP of the user's".to_vec()),
+        // A whole, valid JPEG of the user's own under the very name galley wants.
+        ("mine.jpg", jpeg(200)),
+    ];
+    for archived in [false, true] {
+        let out = tempfile::tempdir().expect("tempdir");
+        for (name, bytes) in &theirs {
+            std::fs::write(out.path().join(name), bytes).expect("the user's file");
+        }
+        let links: Vec<String> = served.iter().map(|(name, _)| format!("{base}/{name}.jpg")).collect();
+        let mut job = Job::new(JobInput::Urls(links), out.path().to_owned());
+        let archive_dir = tempfile::tempdir().expect("tempdir");
+        job.archive = archived.then(|| archive_dir.path().join("archive.sqlite"));
+
+        for round in 0..2 {
+            let (report, events) = run(job.clone(), fast_options()).await;
+            assert_eq!(failures(&events), Vec::new());
+            let expected = if round == 0 { (3, 0) } else { (0, 3) };
+            assert_eq!(
+                (report.summary.downloaded, report.summary.skipped),
+                expected,
+                "round {round}, archive {archived}"
+            );
+            for (name, bytes) in &theirs {
+                assert_eq!(&std::fs::read(out.path().join(name)).expect("still there"), bytes, "{name} untouched");
+            }
+            for (name, bytes) in &served {
+                assert_eq!(&std::fs::read(out.path().join(format!("{name}-2.jpg"))).expect("saved"), bytes);
+            }
+            assert_eq!(saved_names(out.path()).len(), 6, "round {round}: {:?}", saved_names(out.path()));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_differing_only_in_case_get_names_a_case_insensitive_disk_keeps_apart() {
+    let base = gallery(vec![("abcD1", jpeg(10)), ("ABCd1", jpeg(20)), ("Other", jpeg(30))]).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut job = gallery_job(&base, out.path());
+    job.archive = Some(out.path().join(".archive.sqlite"));
+    let pictures =
+        |dir: &Path| -> Vec<String> { saved_names(dir).into_iter().filter(|name| !name.starts_with('.')).collect() };
+
+    let (first, events) = run(job.clone(), fast_options()).await;
+    assert_eq!(first.summary.downloaded, 3, "{:?}", failures(&events));
+    let names = pictures(out.path());
+    let folded: std::collections::HashSet<String> = names.iter().map(|name| name.to_lowercase()).collect();
+    assert_eq!(folded.len(), 3, "names equal but for case would be one file on exFAT: {names:?}");
+    // Each run after keeps the same names and writes nothing, with the archive or without.
+    for archived in [true, false] {
+        let mut again = job.clone();
+        again.archive = archived.then(|| out.path().join(".archive.sqlite"));
+        let (report, _) = run(again, fast_options()).await;
+        assert_eq!((report.summary.downloaded, report.summary.skipped), (0, 3), "archive {archived}");
+        assert_eq!(pictures(out.path()), names);
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_planted_where_galley_writes_is_never_followed() {
+    let base = serve(numbered_jpegs()).await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let victim = root.path().join("victim.txt");
+    std::fs::write(&victim, b"precious").expect("victim");
+    let out = root.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    // Links under every name the folder check and the first downloads used to create.
+    let pid = std::process::id();
+    let planted = [format!(".galley-{pid}-18446744073709551615-write-check.part"), format!(".galley-{pid}-0-4.part")];
+    for name in &planted {
+        std::os::unix::fs::symlink(&victim, out.join(name)).expect("plant a link");
+    }
+
+    let (report, events) = fetch_links(&base, &["/4.jpg"], &out, fast_options()).await;
+
+    assert_eq!(report.summary.downloaded, 1, "{:?}", failures(&events));
+    assert_eq!(std::fs::read(&victim).expect("victim"), b"precious", "the link was followed");
+}
+
+// ---- saved means whole ----
+
+/// A GIF of `frames` frames.
+fn animated_gif(frames: u32) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut bytes);
+        for n in 0..frames {
+            let frame =
+                image::RgbaImage::from_fn(32, 32, |x, y| image::Rgba([(n * 30) as u8, x as u8 * 8, y as u8 * 8, 255]));
+            encoder.encode_frame(image::Frame::new(frame)).expect("frame");
+        }
+    }
+    bytes
+}
+
+/// An MP4 as most cameras write it: `ftyp`, then `mdat` of `payload` bytes of media, then
+/// the `moov` index at the end (so a cut loses the index).
+fn mp4(payload: usize) -> Vec<u8> {
+    let mut file = Vec::new();
+    for (name, body) in [
+        (b"ftyp", b"mp42\0\0\0\0mp42isom".to_vec()),
+        (b"mdat", vec![7; payload]),
+        (b"moov", [&[0, 0, 0, 108][..], b"mvhd", &[0; 100]].concat()),
+    ] {
+        file.extend_from_slice(&(body.len() as u32 + 8).to_be_bytes());
+        file.extend_from_slice(name);
+        file.extend_from_slice(&body);
+    }
+    file
+}
+
+/// Serves `body` with no Content-Length, the connection closed cleanly at its end.
+fn streamed(kind: &'static str, body: Vec<u8>) -> Response {
+    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(body)]);
+    Response::builder().header(header::CONTENT_TYPE, kind).body(Body::from_stream(stream)).expect("response")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_animation_or_video_is_never_saved_as_whole() {
+    let gif = animated_gif(6);
+    // Cut after the first frames, with a stray trailer byte at the end, as a clean close leaves it.
+    let mut cut_gif = gif[..gif.len() * 2 / 3].to_vec();
+    cut_gif.push(0x3B);
+    let video = mp4(300_000);
+    let cut_video = video[..video.len() - 50].to_vec();
+    let app = Router::new()
+        .route("/anim.gif", get(move || std::future::ready(streamed("image/gif", gif.clone()))))
+        .route("/cut-anim.gif", get(move || std::future::ready(streamed("image/gif", cut_gif.clone()))))
+        .route("/video.mp4", get(move || std::future::ready(streamed("video/mp4", video.clone()))))
+        .route("/cut-video.mp4", get(move || std::future::ready(streamed("video/mp4", cut_video.clone()))));
+    let base = serve(app).await;
+
+    for thumbnails in [true, false] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let links = ["/anim.gif", "/cut-anim.gif", "/video.mp4", "/cut-video.mp4"]
+            .iter()
+            .map(|path| format!("{base}{path}"))
+            .collect();
+        let mut job = Job::new(JobInput::Urls(links), out.path().to_owned());
+        job.thumbnails = thumbnails;
+        let (report, events) = run(job, fast_options()).await;
+
+        let failed: HashMap<String, String> = failures(&events).into_iter().collect();
+        assert_eq!(saved_names(out.path()), ["anim.gif", "video.mp4"], "thumbnails {thumbnails}: {failed:?}");
+        assert_eq!(report.summary.failed, 2);
+        assert!(failed.values().all(|reason| reason.contains("cut short")), "{failed:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_avif_claimed_as_a_jpeg_is_not_saved_as_a_video() {
+    fn avif() -> Vec<u8> {
+        let mut bytes = 28u32.to_be_bytes().to_vec();
+        bytes.extend_from_slice(b"ftypavif\0\0\0\0avifmif1miaf");
+        bytes.extend_from_slice(&1024u32.to_be_bytes());
+        bytes.extend_from_slice(b"mdat");
+        bytes.extend_from_slice(&[9; 1016]);
+        bytes
+    }
+    let base =
+        serve(Router::new().route("/pic.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], avif()) })))
+            .await;
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let (report, events) = fetch_links(&base, &["/pic.jpg"], out.path(), fast_options()).await;
+
+    assert_eq!(report.summary.failed, 1);
+    assert!(failures(&events)[0].1.contains("AVIF"), "{:?}", failures(&events));
+    assert_eq!(saved_names(out.path()), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_archive_a_file_truncated_since_is_fetched_again() {
+    let whole = jpeg(42);
+    let served = whole.clone();
+    let base =
+        serve(Router::new().route(
+            "/pic.jpg",
+            get(move || std::future::ready(([(header::CONTENT_TYPE, "image/jpeg")], served.clone()))),
+        ))
+        .await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let (first, _) = fetch_links(&base, &["/pic.jpg"], out.path(), fast_options()).await;
+    assert_eq!(first.summary.downloaded, 1);
+    let saved = out.path().join("pic.jpg");
+    std::fs::write(&saved, &whole[..whole.len() / 2]).expect("truncate");
+
+    let (second, events) = fetch_links(&base, &["/pic.jpg"], out.path(), fast_options()).await;
+
+    assert_eq!(second.summary.downloaded, 1, "{events:?}");
+    assert_eq!(std::fs::read(&saved).expect("read"), whole, "whole again, under its own name");
+    assert_eq!(saved_names(out.path()), ["pic.jpg"]);
+}
+
+// ---- de-duplication never points at nothing ----
+
+/// Fails the first file it is asked to create, after a pause, as a disk error would.
+struct FirstCreateFails {
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl Disk for FirstCreateFails {
+    fn create(&self, path: &Path) -> std::io::Result<Box<dyn std::io::Write + Send>> {
+        if !self.failed.swap(true, Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(300));
+            return Err(std::io::Error::other("injected write failure"));
+        }
+        Ok(Box::new(std::fs::OpenOptions::new().write(true).create_new(true).open(path)?))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_of_a_copy_that_failed_to_save_is_saved_itself() {
+    let bytes = Bytes::from(jpeg(50));
+    let app = Router::new()
+        .route("/{name}", get(move || std::future::ready(([(header::CONTENT_TYPE, "image/jpeg")], bytes.clone()))));
+    let base = serve(app).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let options = RunOptions { disk: Arc::new(FirstCreateFails { failed: Default::default() }), ..fast_options() };
+
+    let (report, events) = fetch_links(&base, &["/first.jpg", "/second.jpg"], out.path(), options).await;
+
+    assert_eq!((report.summary.downloaded, report.summary.failed), (1, 1), "{events:?}");
+    let saved = saved_names(out.path());
+    assert_eq!(saved.len(), 1, "the picture is somewhere: {saved:?}");
+    for event in &events {
+        if let Event::Skipped { reason: galley::engine::SkipReason::Duplicate(original), .. } = event {
+            assert!(original.is_file(), "a duplicate of a file that does not exist: {original:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_of_a_file_edited_since_is_saved_itself() {
+    let base = gallery(vec![("first", jpeg(60))]).await;
+    let later = gallery(vec![("second", jpeg(60))]).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let archive = out.path().join(".archive.sqlite");
+    let mut job = gallery_job(&base, out.path());
+    job.archive = Some(archive.clone());
+    run(job, fast_options()).await;
+    std::fs::write(out.path().join("first.jpg"), jpeg(61)).expect("the user edits the picture");
+
+    let mut job = gallery_job(&later, out.path());
+    job.archive = Some(archive);
+    let (report, events) = run(job, fast_options()).await;
+
+    assert_eq!(report.summary.downloaded, 1, "{events:?}");
+    assert_eq!(std::fs::read(out.path().join("second.jpg")).expect("saved"), jpeg(60));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_link_lists_ending_in_the_same_name_keep_both_pictures() {
+    let app = Router::new()
+        .route("/a/image.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], jpeg(70)) }))
+        .route("/b/image.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], jpeg(71)) }));
+    let base = serve(app).await;
+    for archived in [false, true] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let with_archive = |mut job: Job| {
+            job.archive = archived.then(|| out.path().join(".archive.sqlite"));
+            job
+        };
+        for list in ["/a/image.jpg", "/b/image.jpg"] {
+            let job = with_archive(Job::new(JobInput::Urls(vec![format!("{base}{list}")]), out.path().to_owned()));
+            let (report, events) = run(job, fast_options()).await;
+            assert_eq!(report.summary.downloaded, 1, "{list}, archive {archived}: {events:?}");
+        }
+        let kept: Vec<Vec<u8>> = saved_names(out.path())
+            .into_iter()
+            .filter(|name| name.ends_with(".jpg"))
+            .map(|name| std::fs::read(out.path().join(name)).expect("read"))
+            .collect();
+        assert!(kept.contains(&jpeg(70)) && kept.contains(&jpeg(71)), "archive {archived}: both pictures kept");
+    }
+}
+
+// ---- never hang ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_drips_faster_than_the_read_timeout_is_given_up_on() {
+    // A byte every 100 ms: never silent for the 800 ms read timeout, and a 20 KB image
+    // would take half an hour.
+    let drip = || async { dripping(jpeg(90), Duration::from_millis(100)) };
+    // Headers that never come, while the connection stays open.
+    let base = serve(Router::new().route("/drip.jpg", get(drip)).route("/late.jpg", get(silent))).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut options = fast_options();
+    options.timeouts.read = Duration::from_secs(5);
+    options.timeouts.pace = galley::engine::Pace {
+        min_bytes_per_second: 100,
+        window: Duration::from_millis(600),
+        deadline: Duration::from_secs(60),
+    };
+
+    let started = std::time::Instant::now();
+    let (report, events) = fetch_links(&base, &["/drip.jpg", "/late.jpg"], out.path(), options).await;
+
+    assert_eq!(report.summary.failed, 2, "{:?}", failures(&events));
+    assert!(failures(&events).iter().all(|(_, reason)| reason.contains("timed out")), "{:?}", failures(&events));
+    // Ten attempts of at most two windows each, with backoff between them (before: the
+    // drip alone took over three minutes, the silent one an hour).
+    assert!(started.elapsed() < Duration::from_secs(45), "{:?}", started.elapsed());
+    assert_eq!(saved_names(out.path()), Vec::<String>::new(), "no partial file");
+}
+
+// ---- neighbours and stopping ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_file_another_process_holds_is_not_taken_for_an_orphan() {
+    let base = serve(numbered_jpegs()).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    // Named by a process id that is no process here, as one in another PID namespace (a
+    // container) or on another host sharing the folder would be; it holds the file locked.
+    let live = out.path().join(".galley-4194000-0123456789abcdef-other.part");
+    let held = std::fs::File::create(&live).expect("create");
+    std::io::Write::write_all(&mut &held, b"half an image").expect("write");
+    held.lock().expect("lock");
+    let orphan = out.path().join(".galley-4194001-fedcba9876543210-gone.part");
+    std::fs::write(&orphan, b"left by a crash").expect("orphan");
+
+    let (report, _) = fetch_links(&base, &["/80.jpg"], out.path(), fast_options()).await;
+
+    assert_eq!(report.summary.downloaded, 1);
+    assert!(live.exists(), "a live process's temporary file was removed");
+    assert!(!orphan.exists(), "an unheld temporary file is an orphan");
+    drop(held);
+    fetch_links(&base, &["/80.jpg"], out.path(), fast_options()).await;
+    assert!(!live.exists(), "once its writer is gone it is an orphan");
+}
+
+/// Cancels the run as the first body is written, then lets the write go on.
+struct CancelWhileWriting {
+    cancel: CancellationToken,
+}
+
+impl Disk for CancelWhileWriting {
+    fn create(&self, path: &Path) -> std::io::Result<Box<dyn std::io::Write + Send>> {
+        self.cancel.cancel();
+        std::thread::sleep(Duration::from_millis(200));
+        Ok(Box::new(std::fs::OpenOptions::new().write(true).create_new(true).open(path)?))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_that_land_while_a_run_stops_are_in_its_report_and_archive() {
+    let base = serve(numbered_jpegs()).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let archive_dir = tempfile::tempdir().expect("tempdir");
+    let archive = archive_dir.path().join("archive.sqlite");
+    let links = (0..8).map(|n| format!("{base}/{n}.jpg")).collect();
+    let mut job = Job::new(JobInput::Urls(links), out.path().to_owned());
+    job.archive = Some(archive.clone());
+    let cancel = CancellationToken::new();
+    let options = RunOptions { disk: Arc::new(CancelWhileWriting { cancel: cancel.clone() }), ..fast_options() };
+
+    let (report, events) = run_until(job, options, cancel).await;
+
+    assert!(report.cancelled());
+    let on_disk = saved_names(out.path());
+    assert!(!on_disk.is_empty(), "the write went on after cancel");
+    assert_only_whole_images(out.path());
+    let announced = events.iter().filter(|event| matches!(event, Event::Saved { .. })).count();
+    assert_eq!(announced, on_disk.len(), "every file on disk was announced: {on_disk:?}");
+    assert_eq!(report.summary.downloaded, on_disk.len() as u64);
+    let archive = galley::archive::Archive::open(&archive).expect("archive");
+    for name in &on_disk {
+        assert!(archive.image_at(&out.path().join(name)).expect("lookup").is_some(), "{name} is not in the archive");
+    }
 }

@@ -3,12 +3,14 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use anyhow::{Context, bail};
 use tokio_util::sync::CancellationToken;
 
 use super::report::Reporter;
-use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, FetchArgs};
+use super::{EXIT_FAILED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{ClientId, Ending, EventSink, FatalKind, Job, JobInput, RunOrigin, Source, run_job};
@@ -33,11 +35,13 @@ async fn fetch_async(args: &FetchArgs) -> anyhow::Result<ExitCode> {
         }
     };
 
+    // Listening before the run starts, so a signal that comes at once is not missed.
+    let signals = StopSignals::listen().context("cannot listen for signals")?;
     let cancel = CancellationToken::new();
     let (events, receiver) = EventSink::channel();
     let run = tokio::spawn(run_job(1, job.clone(), events, cancel.clone()));
-    let interrupted = CancellationToken::new();
-    tokio::spawn(cancel_on_ctrl_c(cancel.clone(), interrupted.clone()));
+    let stopped_by = Arc::new(AtomicU8::new(0));
+    tokio::spawn(cancel_on_signal(signals, cancel.clone(), stopped_by.clone()));
 
     let reporter = Reporter::new(args.json, &job);
     reporter.follow(receiver).await;
@@ -50,7 +54,7 @@ async fn fetch_async(args: &FetchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(match &report.ending {
         Ending::Failed(fatal) if is_usage_error(fatal.kind) => EXIT_USAGE,
         Ending::Failed(_) => EXIT_FAILED,
-        Ending::Cancelled if interrupted.is_cancelled() => EXIT_INTERRUPTED,
+        Ending::Cancelled if stopped_by.load(Ordering::SeqCst) != 0 => 128 + stopped_by.load(Ordering::SeqCst),
         _ if report.summary.failed > 0 => EXIT_FAILED,
         _ => 0,
     }))
@@ -61,12 +65,64 @@ fn is_usage_error(kind: FatalKind) -> bool {
     matches!(kind, FatalKind::Auth | FatalKind::Destination | FatalKind::Usage | FatalKind::Archive)
 }
 
-async fn cancel_on_ctrl_c(cancel: CancellationToken, interrupted: CancellationToken) {
-    if tokio::signal::ctrl_c().await.is_ok() {
-        interrupted.cancel();
+/// Stops the run cleanly on ctrl-c, SIGTERM (what `kill`, systemd and container runtimes
+/// send) or SIGHUP (the terminal closed): downloads in flight stop, their temporary files
+/// go, files that landed are recorded, and the archive's row of the run is finished. The
+/// exit status is then 128 plus the signal's number, as shells expect.
+async fn cancel_on_signal(mut signals: StopSignals, cancel: CancellationToken, stopped_by: Arc<AtomicU8>) {
+    if let Some(signal) = signals.first().await {
+        stopped_by.store(signal, Ordering::SeqCst);
         cancel.cancel();
     }
 }
+
+/// The signals that stop a run, listened for from the moment they are made.
+#[cfg(unix)]
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl StopSignals {
+    fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The number of the first stop signal to arrive.
+    async fn first(&mut self) -> Option<u8> {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => Some(SIGINT),
+            Some(()) = self.terminate.recv() => Some(SIGTERM),
+            Some(()) = self.hangup.recv() => Some(SIGHUP),
+            else => None,
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct StopSignals;
+
+#[cfg(not(unix))]
+impl StopSignals {
+    fn listen() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn first(&mut self) -> Option<u8> {
+        tokio::signal::ctrl_c().await.ok().map(|()| SIGINT)
+    }
+}
+
+const SIGHUP: u8 = 1;
+const SIGINT: u8 = 2;
+const SIGTERM: u8 = 15;
 
 async fn start_demo(args: &FetchArgs) -> anyhow::Result<DemoServer> {
     let config = DemoConfig {

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 
-use crate::engine::{Ending, Event, FatalKind, Job, RunReport, Summary, Tally};
+use crate::engine::{ClientId, Ending, Event, FatalKind, Job, JobInput, RunReport, Summary, Tally};
 
 const MB: f64 = 1_000_000.0;
 
@@ -17,6 +17,8 @@ pub struct Reporter {
     json: bool,
     bar: Option<ProgressBar>,
     label: String,
+    /// Taken out of every line: text from a server may echo it back.
+    client_id: Option<ClientId>,
 }
 
 /// One line on stderr in one write (`eprintln!` makes one per formatted piece, and there
@@ -29,7 +31,11 @@ fn print_line(mut text: String) {
 impl Reporter {
     pub fn new(json: bool, job: &Job) -> Self {
         let bar = std::io::stderr().is_terminal().then(progress_bar);
-        Self { json, bar, label: job.label.clone() }
+        let client_id = match &job.input {
+            JobInput::Imgur { client_id, .. } => Some(client_id.clone()),
+            JobInput::Urls(_) => None,
+        };
+        Self { json, bar, label: job.label.clone(), client_id }
     }
 
     /// Reports events until the run's `Finished` (or the channel closes).
@@ -83,8 +89,16 @@ impl Reporter {
         }
     }
 
+    fn redacted(&self, text: &str) -> String {
+        match &self.client_id {
+            Some(client_id) => client_id.redact(text),
+            None => text.to_owned(),
+        }
+    }
+
     /// A line that matters on a terminal too (printed above the bar).
     fn line(&self, text: String) {
+        let text = self.redacted(&text);
         match &self.bar {
             Some(bar) => bar.println(text),
             None => print_line(text),
@@ -94,23 +108,26 @@ impl Reporter {
     /// A per-image line, only when there is no bar to show the same.
     fn plain_line(&self, text: String) {
         if self.bar.is_none() {
-            print_line(text);
+            print_line(self.redacted(&text));
         }
     }
 
     /// Prints the end of the run: the error if one stopped it, then the summary.
     pub fn summary(&self, report: &RunReport) -> anyhow::Result<()> {
         match &report.ending {
-            Ending::Failed(fatal) => match advice(fatal.kind) {
-                Some(advice) => eprintln!("galley: {fatal}\n  {advice}"),
-                None => eprintln!("galley: {fatal}"),
-            },
+            Ending::Failed(fatal) => {
+                let message = self.redacted(&fatal.to_string());
+                match advice(fatal.kind) {
+                    Some(advice) => eprintln!("galley: {message}\n  {advice}"),
+                    None => eprintln!("galley: {message}"),
+                }
+            }
             Ending::Cancelled => eprintln!("galley: cancelled; nothing half-written was left behind"),
             Ending::Done => {}
         }
         let mut stdout = std::io::stdout().lock();
         if self.json {
-            let error = report.fatal().map(ToString::to_string);
+            let error = report.fatal().map(|fatal| self.redacted(&fatal.to_string()));
             let line = JsonSummary { summary: &report.summary, cancelled: report.cancelled(), error: error.as_deref() };
             let text = serde_json::to_string(&line).context("cannot write the JSON summary")?;
             writeln!(stdout, "{text}").context("cannot write to stdout")?;

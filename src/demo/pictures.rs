@@ -301,20 +301,26 @@ pub(crate) fn mp4_len(id: &str) -> u64 {
 static MP4_NOISE: OnceLock<Bytes> = OnceLock::new();
 const MP4_NOISE_LEN: usize = 1 << 20;
 
-/// An mp4-shaped file: `ftyp`, a `free` box naming the id (so bytes differ per id) and
-/// an `mdat` box of noise. Sniffers see `....ftypisom`; players would refuse it.
+/// An mp4-shaped file: `ftyp`, a `free` box naming the id (so bytes differ per id), a
+/// `moov` box holding an empty `mvhd`, and an `mdat` box of noise. Its boxes are whole
+/// (galley walks them); players would still refuse it.
 fn mp4(id: &str) -> DemoFile {
     let noise = MP4_NOISE.get_or_init(|| {
         let mut rng = SplitMix::new(0x6D70_3400);
         Bytes::from((0..MP4_NOISE_LEN / 8).flat_map(|_| rng.next_u64().to_le_bytes()).collect::<Vec<u8>>())
     });
-    let mut head = Vec::with_capacity(96);
+    let mut head = Vec::with_capacity(256);
     head.extend_from_slice(&24u32.to_be_bytes());
     head.extend_from_slice(b"ftypisom\0\0\x02\0isomiso2");
     let note = format!("galley demo {id}");
     head.extend_from_slice(&(8 + note.len() as u32).to_be_bytes());
     head.extend_from_slice(b"free");
     head.extend_from_slice(note.as_bytes());
+    head.extend_from_slice(&(8 + 8 + 100u32).to_be_bytes());
+    head.extend_from_slice(b"moov");
+    head.extend_from_slice(&(8 + 100u32).to_be_bytes());
+    head.extend_from_slice(b"mvhd");
+    head.extend_from_slice(&[0; 100]);
     let total = mp4_len(id) as usize;
     let payload = total.saturating_sub(head.len() + 8).min(MP4_NOISE_LEN);
     head.extend_from_slice(&(8 + payload as u32).to_be_bytes());

@@ -1,20 +1,21 @@
 //! The downloader: one image from link to file. Streams the body to a temporary file in
-//! the destination folder, checks it (length, magic bytes, size cap, and a full decode when
-//! thumbnails are on), and only then renames it into place, so a file under its final name
-//! is always whole and valid. Transient failures are retried with backoff.
+//! the destination folder, checks it (length, magic bytes, size cap, its whole structure,
+//! and a full decode when thumbnails are on), and only then links it into place under a
+//! name nobody else's file holds, so a file under its final name is always whole and valid
+//! and no file galley did not write is ever replaced. Transient failures are retried with
+//! backoff.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
 use url::Url;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -25,7 +26,9 @@ use super::naming;
 use super::retry;
 use super::sniff::{self, MediaKind, SNIFF_LEN};
 use super::thumbnail::{self, THUMBNAIL_SIDE};
+use super::transfer::{self, Pace};
 use super::types::{Event, Pixels, RunId, SkipReason, Thumbnail};
+use super::whole::{self, NotWhole};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
 
@@ -43,6 +46,13 @@ impl Disk for LocalDisk {
     fn create(&self, path: &Path) -> io::Result<Box<dyn Write + Send>> {
         // create_new: a temporary name is never shared, and never follows a planted link.
         let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+        // Locked for as long as it is open: another galley, in another PID namespace or on
+        // another host sharing the folder, sees the file is in use (`run::remove_orphans`).
+        // Where the file system has no locks the file is still written; orphans are then
+        // told by their process id alone.
+        if let Err(std::fs::TryLockError::Error(error)) = file.try_lock() {
+            tracing::debug!("no lock on {}: {error}", path.display());
+        }
         Ok(Box::new(file))
     }
 }
@@ -73,19 +83,31 @@ pub struct Downloader {
     pub disk: Arc<dyn Disk>,
     /// Where bodies are written, checked and renamed (one thread per core).
     workers: Workers,
+    /// Whether an item's id names one picture (Imgur ids do; a link's last segment does
+    /// not: two lists may both end in `image.jpg`). Only then may the archive's record of
+    /// an id let a download be skipped before its bytes are seen.
+    pub ids_name_pictures: bool,
+    /// How fast a body must keep coming (see `transfer`).
+    pub pace: Pace,
     /// The folder's file names when the run began (see `present`).
-    pub existing: HashSet<OsString>,
-    /// Fingerprints saved by this run, so two ids with the same bytes are saved once.
-    saved: Mutex<HashMap<String, PathBuf>>,
-    serial: AtomicU64,
+    existing: HashSet<OsString>,
+    /// Every name in the folder or taken by this run, as a case-insensitive file system
+    /// compares it, with the name that holds it: `abcD1.jpg` and `ABCd1.jpg` are one file
+    /// on exFAT, so the second picture gets a name of its own on every file system.
+    names: Arc<Mutex<HashMap<String, OsString>>>,
+    /// Fingerprints of this run's bodies, each with where its bytes were saved. The first
+    /// body with a fingerprint holds its slot while it is stored; a second waits, then is a
+    /// duplicate of a saved file or, if the first failed, is stored itself.
+    saved: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<PathBuf>>>>>,
 }
 
 /// A temporary file; removed on drop unless kept, so cancellation and errors at any await
-/// point leave nothing behind.
+/// point leave nothing behind. Its handle (and so its lock) is held until then.
 struct TempFile {
     path: PathBuf,
     created: bool,
     kept: bool,
+    handle: Option<Box<dyn Write + Send>>,
 }
 
 impl Drop for TempFile {
@@ -110,7 +132,8 @@ struct Spool {
 
 impl Spool {
     fn new(path: PathBuf) -> Self {
-        Self { temp: TempFile { path, created: false, kept: false }, chunks: Vec::new(), held: 0, file: None }
+        let temp = TempFile { path, created: false, kept: false, handle: None };
+        Self { temp, chunks: Vec::new(), held: 0, file: None }
     }
 
     async fn push(&mut self, chunk: Bytes, disk: &dyn Disk) -> io::Result<()> {
@@ -141,6 +164,75 @@ impl Spool {
         let written = tokio::task::spawn_blocking(move || write_chunks(file.as_mut(), &chunks).map(|()| file));
         self.file = Some(written.await.map_err(io::Error::other)??);
         Ok(())
+    }
+}
+
+impl Spool {
+    /// Walks the body's structure to its end (see `whole`): in memory where it is held,
+    /// else from its temporary file once the rest of it is written there.
+    async fn check_whole(&mut self, kind: MediaKind, disk: &dyn Disk) -> Result<(), DownloadError> {
+        if self.file.is_none() {
+            return whole::check(kind, ChunkReader { chunks: &self.chunks, at: 0 })
+                .map(drop)
+                .map_err(|error| not_whole(error, &self.temp.path));
+        }
+        self.spill(disk).await.map_err(|source| DownloadError::Disk { path: self.temp.path.clone(), source })?;
+        if let Some(file) = self.file.as_mut() {
+            file.flush().map_err(|source| DownloadError::Disk { path: self.temp.path.clone(), source })?;
+        }
+        let path = self.temp.path.clone();
+        let walked = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(&path).map_err(NotWhole::Read)?;
+            whole::check_reader(kind, file)
+        });
+        match walked.await {
+            Ok(walked) => walked.map(drop).map_err(|error| not_whole(error, &self.temp.path)),
+            Err(error) => Err(DownloadError::Undecodable(format!("the check stopped unexpectedly: {error}"))),
+        }
+    }
+}
+
+/// What a structure walk found, as a download error: a body cut short is fetched again.
+fn not_whole(error: NotWhole, path: &Path) -> DownloadError {
+    match error {
+        NotWhole::CutShort { .. } => DownloadError::Truncated(error.to_string()),
+        NotWhole::Read(source) => DownloadError::Disk { path: path.to_owned(), source },
+        NotWhole::Malformed { .. } | NotWhole::TooManyScans { .. } => DownloadError::Undecodable(error.to_string()),
+    }
+}
+
+/// The chunks of a body in memory, read in order without joining them.
+struct ChunkReader<'a> {
+    chunks: &'a [Bytes],
+    /// How far into the first chunk reading has got.
+    at: usize,
+}
+
+impl io::Read for ChunkReader<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        use std::io::BufRead;
+        let available = self.fill_buf()?;
+        let take = available.len().min(buffer.len());
+        buffer[..take].copy_from_slice(&available[..take]);
+        self.consume(take);
+        Ok(take)
+    }
+}
+
+impl io::BufRead for ChunkReader<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while let Some((first, rest)) = self.chunks.split_first() {
+            if self.at < first.len() {
+                return Ok(&first[self.at..]);
+            }
+            self.chunks = rest;
+            self.at = 0;
+        }
+        Ok(&[])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.at += amount;
     }
 }
 
@@ -228,42 +320,69 @@ impl Downloader {
             archive: None,
             archive_run: None,
             source_label: String::new(),
+            ids_name_pictures: true,
+            pace: Pace::default(),
             existing: HashSet::new(),
+            names: Arc::default(),
             disk,
             workers,
             saved: Mutex::new(HashMap::new()),
-            serial: AtomicU64::new(0),
         }
     }
 
-    /// Fetches one item, reporting what happened as events.
-    /// Fetches one image. `connection` is its place among the downloads in flight: it is
-    /// handed back as soon as the body is on disk, so the next download starts while this
-    /// one is still being checked and thumbnailed. `checks` bounds how many bodies wait for
-    /// that, so a fast network cannot pile up temporary files without limit.
-    pub async fn fetch(&self, item: ImageItem, connection: OwnedSemaphorePermit, checks: &Semaphore) -> Outcome {
+    /// The names the folder held when the run began.
+    pub fn set_existing(&mut self, existing: HashSet<OsString>) {
+        let folded = existing.iter().map(|name| (naming::folded(name), name.clone())).collect();
+        self.names = Arc::new(Mutex::new(folded));
+        self.existing = existing;
+    }
+
+    /// Fetches one image, reporting what happened as events. `connection` is its place
+    /// among the downloads in flight: it is handed back as soon as the body has arrived, so
+    /// the next download starts while this one is still being checked and thumbnailed.
+    /// `checks` bounds how many bodies wait for that, so a fast network cannot pile up
+    /// temporary files without limit.
+    ///
+    /// `cancel` stops the download while its body arrives (`None`: nothing happened). Once
+    /// the body is being stored it is not stopped: a file that lands is always recorded in
+    /// the archive and announced, so the run's report and archive match the folder.
+    pub async fn fetch(
+        &self,
+        item: ImageItem,
+        connection: OwnedSemaphorePermit,
+        checks: &Semaphore,
+        cancel: &CancellationToken,
+    ) -> Option<Outcome> {
         let stem = naming::stem_for_id(&item.id);
         let url = match checked_link(&item.link) {
             Ok(url) => url,
-            Err(error) => return self.failed(&item.id, error).await,
+            Err(error) => return Some(self.failed(&item.id, error).await),
         };
-        if let Some(path) = self.present(&stem, item.claimed).await {
+        if let Some(path) = self.present(&item.id, &stem).await {
             let event = Event::Skipped { run: self.run, id: item.id, path, reason: SkipReason::AlreadyPresent };
             self.events.send(event).await;
-            return Outcome::Skipped;
+            return Some(Outcome::Skipped);
         }
         let started = Instant::now();
-        self.events.send(Event::Started { run: self.run, id: item.id.clone() }).await;
-        let body = match self.download_with_retries(&item.id, &url, &stem).await {
-            Ok(body) => body,
-            Err(error) => return self.failed(&item.id, error).await,
+        let arrived = async {
+            self.events.send(Event::Started { run: self.run, id: item.id.clone() }).await;
+            let body = self.download_with_retries(&item.id, &url, &stem).await?;
+            Ok::<_, DownloadError>((body, checks.acquire().await))
         };
-        let Ok(_check) = checks.acquire().await else { return Outcome::Failed };
+        let arrived = tokio::select! {
+            _ = cancel.cancelled() => return None,
+            arrived = arrived => arrived,
+        };
+        let (body, check) = match arrived {
+            Ok(arrived) => arrived,
+            Err(error) => return Some(self.failed(&item.id, error).await),
+        };
+        let Ok(_check) = check else { return Some(Outcome::Failed) };
         // Said before the connection is handed on, so no front end ever counts this body
         // and the next download in flight at once.
         self.events.send(Event::Received { run: self.run, id: item.id.clone() }).await;
         drop(connection);
-        self.keep(item, stem, body, started).await
+        Some(self.keep(item, stem, body, started).await)
     }
 
     async fn failed(&self, id: &str, error: DownloadError) -> Outcome {
@@ -273,26 +392,34 @@ impl Downloader {
         if disk_full { Outcome::DiskFull(reason) } else { Outcome::Failed }
     }
 
-    /// The path of a whole copy already in the folder, if any. A file under a final name
-    /// was renamed there only when complete, so the magic bytes and (when the archive
-    /// knows it) the size are enough to trust it without reading it all. Only names in the
-    /// folder's listing taken when the run began are looked at, so a fresh folder costs no
-    /// file-system call per image.
-    async fn present(&self, stem: &str, claimed: Option<MediaKind>) -> Option<PathBuf> {
-        let kinds = claimed.into_iter().chain(MediaKind::ALL.into_iter().filter(|k| Some(*k) != claimed));
-        let candidates: Vec<(MediaKind, PathBuf)> = kinds
-            .map(|kind| (kind, naming::file_path(&self.out_dir, stem, kind)))
-            .filter(|(_, path)| path.file_name().is_some_and(|name| self.existing.contains(name)))
+    /// The path of this item's picture already in the folder, if galley can tell without
+    /// its bytes: the archive recorded this id at that path, and the file there still has
+    /// the recorded size and SHA-256 (so a copy truncated or edited since is not trusted).
+    /// Without the archive nothing is skipped here: the body is fetched and a file with the
+    /// very same bytes is found when it is put in place. Only names in the folder's listing
+    /// taken when the run began are looked at, so a fresh folder costs no file-system call.
+    async fn present(&self, id: &str, stem: &str) -> Option<PathBuf> {
+        let archive = self.archive.clone().filter(|_| self.ids_name_pictures)?;
+        let candidates: Vec<PathBuf> = MediaKind::ALL
+            .into_iter()
+            .flat_map(|kind| naming::file_paths(&self.out_dir, stem, kind))
+            .filter(|path| path.file_name().is_some_and(|name| self.existing.contains(name)))
             .collect();
         if candidates.is_empty() {
             return None;
         }
-        let archive = self.archive.clone();
+        let id = id.to_owned();
         let lookup = tokio::task::spawn_blocking(move || {
-            candidates
-                .into_iter()
-                .find(|(kind, path)| is_whole_copy(path, *kind, archive.as_deref()))
-                .map(|(_, path)| path)
+            candidates.into_iter().find(|path| {
+                let record = match lock_or_recover(&archive, "the archive").image_at(path) {
+                    Ok(record) => record,
+                    Err(error) => {
+                        tracing::warn!("cannot ask the archive about {}: {error}", path.display());
+                        None
+                    }
+                };
+                record.is_some_and(|record| record.id == id && holds_recorded_bytes(path, record.bytes, &record.sha256))
+            })
         });
         lookup.await.unwrap_or_else(|error| {
             tracing::error!("the check for a copy already present stopped unexpectedly: {error}");
@@ -323,7 +450,11 @@ impl Downloader {
 
     /// One attempt: GET, stream to a temporary file, check what arrived.
     async fn download_once(&self, id: &str, url: &Url, stem: &str) -> Result<Body, DownloadError> {
-        let response = self.http.get(url.clone()).send().await.map_err(DownloadError::from_reqwest)?;
+        let too_slow = |slow: transfer::TooSlow| DownloadError::Timeout(slow.to_string());
+        let response = transfer::first_response(self.pace, self.http.get(url.clone()).send())
+            .await
+            .map_err(too_slow)?
+            .map_err(DownloadError::from_reqwest)?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let retry_after = super::imgur::rate_limit_wait(response.headers());
@@ -333,14 +464,12 @@ impl Downloader {
         if expected.is_some_and(|length| length > self.max_bytes) {
             return Err(DownloadError::TooLarge { limit: self.max_bytes });
         }
-        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
-        let mut spool = Spool::new(naming::temp_path(&self.out_dir, stem, serial));
+        let mut spool = Spool::new(naming::temp_path(&self.out_dir, stem));
         let mut fingerprint = Fingerprint::new(self.archive.is_some());
         let mut head = Vec::with_capacity(SNIFF_LEN);
-        let mut tail = Vec::with_capacity(2 * TAIL_LEN);
         let (mut received, mut unreported) = (0u64, 0u64);
-        let mut stream = response.bytes_stream();
-        while let Some(chunk) = stream.next().await {
+        let mut stream = transfer::Paced::new(response.bytes_stream(), self.pace);
+        while let Some(chunk) = stream.next().await.map_err(too_slow)? {
             let chunk = chunk.map_err(DownloadError::from_reqwest)?;
             received += chunk.len() as u64;
             if received > self.max_bytes {
@@ -354,7 +483,6 @@ impl Downloader {
                 }
             }
             fingerprint.update(&chunk);
-            keep_tail(&mut tail, &chunk);
             unreported += chunk.len() as u64;
             spool
                 .push(chunk, self.disk.as_ref())
@@ -369,12 +497,9 @@ impl Downloader {
             return Err(DownloadError::LengthMismatch { expected, received });
         }
         let kind = media_kind(&head)?;
-        // With no Content-Length to compare, a body cut short is told by its missing end
-        // marker (checked only then: some encoders leave bytes after the marker, and a
-        // matching length already proves the body whole).
-        if expected.is_none() && !sniff::has_end_marker(kind, &tail) {
-            return Err(DownloadError::Truncated(format!("the {} has no end marker", kind.extension())));
-        }
+        // Saved means whole: a matching length proves only that what the server meant to
+        // send arrived, and with no Content-Length a clean close proves nothing.
+        spool.check_whole(kind, self.disk.as_ref()).await?;
         if unreported > 0 {
             self.events.send_lossy(Event::Progress { run: self.run, id: id.to_owned(), bytes: unreported });
         }
@@ -382,59 +507,65 @@ impl Downloader {
     }
 
     /// Decides the fate of a body that arrived: a duplicate is dropped, an undecodable image
-    /// fails, anything else is renamed into place, archived and announced.
+    /// fails, anything else is put in place, archived and announced.
     async fn keep(&self, item: ImageItem, stem: String, body: Body, started: Instant) -> Outcome {
-        let path = naming::file_path(&self.out_dir, &stem, body.kind);
-        if let Some(original) = self.claim_hash(&body.fingerprint, &path).await {
+        let Body { spool, bytes, fingerprint, kind } = body;
+        let slot = self.fingerprint_slot(&fingerprint);
+        let mut saved_at = slot.lock().await;
+        if let Some(original) = self.copy_elsewhere(&fingerprint, saved_at.as_deref(), &stem, kind).await {
+            let path = naming::file_path(&self.out_dir, &stem, kind);
             let reason = SkipReason::Duplicate(original);
             self.events.send(Event::Skipped { run: self.run, id: item.id, path, reason }).await;
             return Outcome::Skipped;
         }
-        let Body { spool, bytes, fingerprint, kind } = body;
-        let (dimensions, pixels) = match self.store(spool, &path, kind).await {
-            Ok(checked) => checked,
-            Err(error) => {
-                self.release_hash(&fingerprint);
-                return self.failed(&item.id, error).await;
-            }
+        let stored = match self.store(spool, &stem, kind).await {
+            Ok(stored) => stored,
+            Err(error) => return self.failed(&item.id, error).await,
         };
+        let Stored { path, placement, dimensions, pixels } = stored;
+        *saved_at = Some(path.clone());
+        drop(saved_at);
         self.record(&item.id, &path, bytes, fingerprint, dimensions).await;
+        if placement == Placement::AlreadyThere {
+            let reason = SkipReason::AlreadyPresent;
+            self.events.send(Event::Skipped { run: self.run, id: item.id, path, reason }).await;
+            return Outcome::Skipped;
+        }
         let elapsed = started.elapsed();
-        let saved = Event::Saved { run: self.run, id: item.id, path: path.clone(), bytes: body.bytes, elapsed };
+        let saved = Event::Saved { run: self.run, id: item.id, path: path.clone(), bytes, elapsed };
         self.events.send(saved).await;
         if kind == MediaKind::Mp4 {
-            self.events.send(Event::Video { run: self.run, path: path.clone(), bytes: body.bytes }).await;
+            self.events.send(Event::Video { run: self.run, path: path.clone(), bytes }).await;
         }
         if let (Some(pixels), Some((width, height))) = (pixels, dimensions) {
-            let thumbnail = Thumbnail { path, bytes: body.bytes, width, height, pixels: Arc::new(pixels) };
+            let thumbnail = Thumbnail { path, bytes, width, height, pixels: Arc::new(pixels) };
             self.events.send(Event::Thumbnail { run: self.run, thumbnail }).await;
         }
-        Outcome::Saved { bytes: body.bytes }
+        Outcome::Saved { bytes }
     }
 
-    /// Claims `fingerprint` for `path` in this run. Returns the path already holding the
-    /// same bytes in this folder (from this run or, via the archive, an earlier one), if any.
-    async fn claim_hash(&self, fingerprint: &str, path: &Path) -> Option<PathBuf> {
-        if let Some(original) = self.archived_copy(fingerprint, path).await {
-            return Some(original);
-        }
+    /// The slot of this run's bodies with `fingerprint`.
+    fn fingerprint_slot(&self, fingerprint: &str) -> Arc<tokio::sync::Mutex<Option<PathBuf>>> {
         let mut saved = lock_or_recover(&self.saved, "the run's fingerprints");
-        match saved.get(fingerprint) {
-            Some(original) if original != path => Some(original.clone()),
-            _ => {
-                saved.insert(fingerprint.to_owned(), path.to_owned());
-                None
-            }
+        saved.entry(fingerprint.to_owned()).or_default().clone()
+    }
+
+    /// A file in this folder that holds these very bytes now, saved by this run (`this_run`)
+    /// or, as the archive remembers, an earlier one. A file since deleted, truncated or
+    /// edited is no copy: the picture is then saved again.
+    async fn copy_elsewhere(
+        &self,
+        fingerprint: &str,
+        this_run: Option<&Path>,
+        stem: &str,
+        kind: MediaKind,
+    ) -> Option<PathBuf> {
+        if let Some(path) = this_run.filter(|path| path.is_file()) {
+            return Some(path.to_owned());
         }
-    }
-
-    fn release_hash(&self, fingerprint: &str) {
-        lock_or_recover(&self.saved, "the run's fingerprints").remove(fingerprint);
-    }
-
-    async fn archived_copy(&self, sha256: &str, path: &Path) -> Option<PathBuf> {
         let archive = self.archive.clone()?;
-        let (sha256, path, dir) = (sha256.to_owned(), path.to_owned(), self.out_dir.clone());
+        let own: Vec<PathBuf> = naming::file_paths(&self.out_dir, stem, kind).collect();
+        let (sha256, dir) = (fingerprint.to_owned(), self.out_dir.clone());
         let lookup = tokio::task::spawn_blocking(move || {
             let records = match lock_or_recover(&archive, "the archive").images_with_sha256(&sha256) {
                 Ok(records) => records,
@@ -443,10 +574,10 @@ impl Downloader {
                     return None;
                 }
             };
-            records
-                .into_iter()
-                .map(|record| record.path)
-                .find(|other| other != &path && other.parent() == Some(dir.as_path()) && other.is_file())
+            records.into_iter().find_map(|record| {
+                let elsewhere = !own.contains(&record.path) && record.path.parent() == Some(dir.as_path());
+                (elsewhere && holds_recorded_bytes(&record.path, record.bytes, &record.sha256)).then_some(record.path)
+            })
         });
         lookup.await.unwrap_or_else(|error| {
             tracing::error!("the archive lookup stopped unexpectedly: {error}");
@@ -458,10 +589,16 @@ impl Downloader {
     /// memory, proves the image decodes (making its thumbnail when asked), and
     /// renames the temporary file into place. A body still wholly in memory is checked
     /// before anything is written, so a bad image never touches the disk.
-    async fn store(&self, spool: Spool, path: &Path, kind: MediaKind) -> Result<Checked, DownloadError> {
-        let (disk, path, thumbnails) = (self.disk.clone(), path.to_owned(), self.thumbnails);
-        let stored = self.workers.run(move || store_blocking(spool, &path, kind, thumbnails, disk.as_ref())).await;
-        stored.unwrap_or_else(|| Err(DownloadError::Undecodable("the check stopped unexpectedly".to_owned())))
+    async fn store(&self, spool: Spool, stem: &str, kind: MediaKind) -> Result<Stored, DownloadError> {
+        let (disk, thumbnails, names) = (self.disk.clone(), self.thumbnails, self.names.clone());
+        let candidates: Vec<PathBuf> = naming::file_paths(&self.out_dir, stem, kind).collect();
+        let stored = self.workers.run(move || {
+            let (mut temp, checked) = write_and_check(spool, kind, thumbnails, disk.as_ref())?;
+            let (path, placement) = place(&mut temp, &candidates, &names)?;
+            let (dimensions, pixels) = checked;
+            Ok(Stored { path, placement, dimensions, pixels })
+        });
+        stored.await.unwrap_or_else(|| Err(DownloadError::Undecodable("the check stopped unexpectedly".to_owned())))
     }
 
     async fn record(&self, id: &str, path: &Path, bytes: u64, sha256: String, dimensions: Option<(u32, u32)>) {
@@ -503,27 +640,10 @@ fn media_kind(head: &[u8]) -> Result<MediaKind, DownloadError> {
     sniff::sniff(head).ok_or_else(|| DownloadError::NotAnImage(sniff::non_media(head)))
 }
 
-/// Whether `path` holds a whole `kind` file: its magic bytes match and, when the archive
-/// recorded it, so does its size.
-fn is_whole_copy(path: &Path, kind: MediaKind, archive: Option<&Mutex<Archive>>) -> bool {
-    let Ok(metadata) = std::fs::metadata(path) else { return false };
-    if !metadata.is_file() || read_head(path).and_then(|head| sniff::sniff(&head)) != Some(kind) {
-        return false;
-    }
-    let known = archive.and_then(|archive| match lock_or_recover(archive, "the archive").image_at(path) {
-        Ok(known) => known,
-        Err(error) => {
-            tracing::warn!("cannot ask the archive about {}: {error}", path.display());
-            None
-        }
-    });
-    known.is_none_or(|record| record.bytes == metadata.len())
-}
-
 /// Locks `mutex`, recovering it if a task panicked while holding it: the data behind
-/// these locks (fingerprints, a database connection) stays usable, and a poisoned lock
-/// must not quietly read as "no duplicate" or "not archived". The panic is logged once
-/// where it happened; this says what was recovered.
+/// these locks (fingerprints, names, a database connection) stays usable, and a poisoned
+/// lock must not quietly read as "no duplicate" or "not archived". The panic is logged
+/// once where it happened; this says what was recovered.
 pub(crate) fn lock_or_recover<'a, T>(mutex: &'a Mutex<T>, what: &str) -> std::sync::MutexGuard<'a, T> {
     mutex.lock().unwrap_or_else(|poisoned| {
         tracing::warn!("{what} was left locked by a task that panicked; going on with it");
@@ -531,21 +651,171 @@ pub(crate) fn lock_or_recover<'a, T>(mutex: &'a Mutex<T>, what: &str) -> std::sy
     })
 }
 
-fn read_head(path: &Path) -> Option<Vec<u8>> {
+/// Whether the file at `path` still holds what the archive recorded: same size, same
+/// SHA-256. Reads the whole file, so it is asked only of files that could be skipped.
+fn holds_recorded_bytes(path: &Path, bytes: u64, sha256: &str) -> bool {
     use std::io::Read;
-    let mut head = Vec::with_capacity(SNIFF_LEN);
-    std::fs::File::open(path).ok()?.take(SNIFF_LEN as u64).read_to_end(&mut head).ok()?;
-    Some(head)
+    let Ok(metadata) = std::fs::symlink_metadata(path) else { return false };
+    if !metadata.is_file() || metadata.len() != bytes {
+        return false;
+    }
+    let Ok(mut file) = std::fs::File::open(path) else { return false };
+    let (mut hasher, mut buffer) = (Sha256::new(), vec![0u8; 64 * 1024]);
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return hex::encode(hasher.finalize()) == sha256,
+            Ok(read) => hasher.update(&buffer[..read]),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
-/// The blocking half of `Downloader::store`. The temporary file is removed on any error.
-fn store_blocking(
+/// A body put in place: where, how, and what its check found.
+struct Stored {
+    path: PathBuf,
+    placement: Placement,
+    dimensions: Option<(u32, u32)>,
+    pixels: Option<Pixels>,
+}
+
+/// How a body came to be under its final name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// The name was free.
+    New,
+    /// A cut-short copy of these very bytes (an earlier save interrupted, or truncated
+    /// since) was there; the whole file replaced it, losing nothing.
+    Replaced,
+    /// A file with these very bytes was already there; nothing was written.
+    AlreadyThere,
+}
+
+/// How a file already under a name relates to the body galley has.
+#[derive(Debug, PartialEq, Eq)]
+enum Relation {
+    Same,
+    /// Its bytes are a strict beginning of the body's.
+    CutCopy,
+    Different,
+}
+
+/// Puts the checked temporary file under the first of `candidates` that is free or holds
+/// these bytes. A name taken by anything else (the user's file, another picture, a link)
+/// is left alone and the next is tried, so no file galley did not write is replaced.
+fn place(
+    temp: &mut TempFile,
+    candidates: &[PathBuf],
+    names: &Mutex<HashMap<String, OsString>>,
+) -> Result<(PathBuf, Placement), DownloadError> {
+    let disk_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| DownloadError::Disk { path, source }
+    };
+    for path in candidates {
+        let Some(name) = path.file_name() else { continue };
+        if !claim_name(names, name) {
+            continue;
+        }
+        match link_new(&temp.path, path) {
+            Ok(Linked::HardLink) => return Ok((path.clone(), Placement::New)),
+            Ok(Linked::Renamed) => {
+                temp.kept = true;
+                return Ok((path.clone(), Placement::New));
+            }
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(disk_error(path)(error)),
+        }
+        match relation(path, &temp.path).map_err(disk_error(path))? {
+            Relation::Same => return Ok((path.clone(), Placement::AlreadyThere)),
+            Relation::CutCopy => {
+                std::fs::rename(&temp.path, path).map_err(disk_error(path))?;
+                temp.kept = true;
+                return Ok((path.clone(), Placement::Replaced));
+            }
+            Relation::Different => {}
+        }
+    }
+    let first = candidates.first().map(|path| path.display().to_string()).unwrap_or_default();
+    let source = io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("{first} and its {} numbered names are all held by other files", naming::NUMBERED_NAMES),
+    );
+    Err(DownloadError::Disk { path: temp.path.clone(), source })
+}
+
+/// Takes `name` for this run unless a name differing only in case holds it already.
+fn claim_name(names: &Mutex<HashMap<String, OsString>>, name: &std::ffi::OsStr) -> bool {
+    let mut names = lock_or_recover(names, "the run's file names");
+    let holder = names.entry(naming::folded(name)).or_insert_with(|| name.to_owned());
+    holder == name
+}
+
+enum Linked {
+    /// `to` is a second name of the temporary file (whose own name is removed on drop).
+    HardLink,
+    /// The temporary file was renamed to `to`.
+    Renamed,
+}
+
+/// Gives the file at `from` the name `to` only if nothing holds that name. A hard link
+/// fails rather than replace; where a file system has none (FAT, exFAT, some network
+/// shares) the name is checked, then renamed to, leaving a moment between the two.
+fn link_new(from: &Path, to: &Path) -> io::Result<Linked> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => Ok(Linked::HardLink),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => Err(error),
+        Err(_) if std::fs::symlink_metadata(to).is_ok() => Err(io::ErrorKind::AlreadyExists.into()),
+        Err(_) => std::fs::rename(from, to).map(|()| Linked::Renamed),
+    }
+}
+
+/// How the file at `existing` relates to ours, byte for byte. Anything but a plain file
+/// (a link, a folder) is `Different`, and so is an empty file: it is kept.
+fn relation(existing: &Path, ours: &Path) -> io::Result<Relation> {
+    let metadata = std::fs::symlink_metadata(existing)?;
+    let ours_len = std::fs::metadata(ours)?.len();
+    if !metadata.is_file() || metadata.len() == 0 || metadata.len() > ours_len {
+        return Ok(Relation::Different);
+    }
+    let (mut theirs, mut mine) = (std::fs::File::open(existing)?, std::fs::File::open(ours)?);
+    let (mut a, mut b) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let read = read_full(&mut theirs, &mut a)?;
+        if read == 0 {
+            break;
+        }
+        read_full(&mut mine, &mut b[..read])?;
+        if a[..read] != b[..read] {
+            return Ok(Relation::Different);
+        }
+    }
+    Ok(if metadata.len() == ours_len { Relation::Same } else { Relation::CutCopy })
+}
+
+/// Reads until `buffer` is full or the file ends; returns how much was read.
+fn read_full(file: &mut std::fs::File, buffer: &mut [u8]) -> io::Result<usize> {
+    use std::io::Read;
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
+/// The blocking half of `Downloader::store` up to the rename: the body written to its
+/// temporary file and checked. The temporary file is removed on any error.
+fn write_and_check(
     spool: Spool,
-    path: &Path,
     kind: MediaKind,
     thumbnails: bool,
     disk: &dyn Disk,
-) -> Result<Checked, DownloadError> {
+) -> Result<(TempFile, Checked), DownloadError> {
     let Spool { mut temp, chunks, file, .. } = spool;
     let checked_in_memory = match file {
         None => Some(check(BodyAt::Memory(&chunks), kind, thumbnails)?),
@@ -564,14 +834,12 @@ fn store_blocking(
         }
     };
     write_chunks(file.as_mut(), &chunks).and_then(|()| file.flush()).map_err(disk_error(&temp.path))?;
-    drop(file);
+    temp.handle = Some(file);
     let checked = match checked_in_memory {
         Some(checked) => checked,
         None => check(BodyAt::File(&temp.path), kind, thumbnails)?,
     };
-    std::fs::rename(&temp.path, path).map_err(disk_error(path))?;
-    temp.kept = true;
-    Ok(checked)
+    Ok((temp, checked))
 }
 
 /// Where the bytes of a body to check are.
@@ -647,18 +915,6 @@ fn with_contiguous<T>(chunks: &[Bytes], f: impl FnOnce(&[u8]) -> T) -> T {
 const SPOOL_LIMIT: usize = 512 * 1024;
 /// A body arriving in more pieces than this goes to its file as it comes.
 const SPOOL_CHUNKS: usize = 64;
-
-/// Bytes kept from the end of a body, for the end-marker check.
-const TAIL_LEN: usize = 32;
-
-/// Keeps the last `TAIL_LEN` bytes seen, without holding the body.
-fn keep_tail(tail: &mut Vec<u8>, chunk: &[u8]) {
-    let from_chunk = &chunk[chunk.len().saturating_sub(TAIL_LEN)..];
-    tail.extend_from_slice(from_chunk);
-    if tail.len() > TAIL_LEN {
-        tail.drain(..tail.len() - TAIL_LEN);
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -81,14 +81,31 @@ pub fn file_path(dir: &Path, stem: &str, kind: MediaKind) -> PathBuf {
     dir.join(format!("{stem}.{}", kind.extension()))
 }
 
+/// How many numbered names a file may try when others hold its own (`photo-2.jpg` ...).
+pub const NUMBERED_NAMES: usize = 20;
+
+/// The names a file may be saved under, in the order they are tried: its own name, then
+/// numbered ones for when a file that is not galley's (or another picture) holds it.
+pub fn file_paths(dir: &Path, stem: &str, kind: MediaKind) -> impl Iterator<Item = PathBuf> {
+    let numbered = (2..=NUMBERED_NAMES + 1).map(move |n| dir.join(format!("{stem}-{n}.{}", kind.extension())));
+    std::iter::once(file_path(dir, stem, kind)).chain(numbered)
+}
+
+/// A name as a case-insensitive file system (exFAT, APFS and NTFS by default) compares it.
+pub fn folded(name: &std::ffi::OsStr) -> String {
+    name.to_string_lossy().to_lowercase()
+}
+
 /// Temporary files are hidden, name their process (so a later run can tell an orphan from
-/// another live process's work) and end in `.part`.
+/// another live process's work), carry 64 random bits (so nobody can plant a link under a
+/// name galley is about to create) and end in `.part`.
 pub const TEMP_PREFIX: &str = ".galley-";
 pub const TEMP_SUFFIX: &str = ".part";
 
-pub fn temp_path(dir: &Path, stem: &str, serial: u64) -> PathBuf {
+pub fn temp_path(dir: &Path, stem: &str) -> PathBuf {
     let short: String = stem.chars().take(40).collect();
-    dir.join(format!("{TEMP_PREFIX}{}-{serial}-{short}{TEMP_SUFFIX}", std::process::id()))
+    let random: u64 = rand::random();
+    dir.join(format!("{TEMP_PREFIX}{}-{random:016x}-{short}{TEMP_SUFFIX}", std::process::id()))
 }
 
 /// The process id recorded in a temporary file's name.
@@ -203,10 +220,19 @@ mod tests {
     }
 
     #[test]
+    fn a_file_tries_its_own_name_then_numbered_ones() {
+        let names: Vec<PathBuf> = file_paths(Path::new("/out"), "photo", MediaKind::Png).take(3).collect();
+        assert_eq!(names, [Path::new("/out/photo.png"), Path::new("/out/photo-2.png"), Path::new("/out/photo-3.png")]);
+        assert_eq!(file_paths(Path::new("/out"), "a", MediaKind::Jpeg).count(), NUMBERED_NAMES + 1);
+        assert_eq!(folded(std::ffi::OsStr::new("abcD1.JPG")), folded(std::ffi::OsStr::new("ABCd1.jpg")));
+    }
+
+    #[test]
     fn temp_names_record_their_owner() {
-        let path = temp_path(Path::new("/out"), "abc", 7);
+        let path = temp_path(Path::new("/out"), "abc");
         let name = path.file_name().unwrap().to_str().unwrap();
         assert_eq!(temp_owner(name), Some(std::process::id()));
+        assert_ne!(path, temp_path(Path::new("/out"), "abc"), "unpredictable");
         assert_eq!(temp_owner("abc.jpg"), None);
     }
 }

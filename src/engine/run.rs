@@ -22,24 +22,29 @@ use super::download::{Disk, Downloader, LocalDisk, Outcome, lock_or_recover};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
 use super::imgur::{ImageItem, ImgurClient, Listed};
+use super::limits;
 use super::naming;
+use super::redirects;
+use super::transfer::Pace;
 use super::types::{
     CONCURRENCY_RANGE, Ending, Event, Fatal, FatalKind, Job, JobInput, RunId, RunReport, Summary, images_per_second,
 };
 use super::workers::Workers;
 use crate::archive::{Archive, ArchiveError, RunEnding, RunStart};
 
-/// Connection and read timeouts of the HTTP client.
+/// Connection and read timeouts of the HTTP client, and the pace a body must keep.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     pub connect: Duration,
     /// Longest silence while waiting for a response or the next part of a body.
     pub read: Duration,
+    /// Least rate and longest time for a body: a server that drips is not silent.
+    pub pace: Pace,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self { connect: Duration::from_secs(10), read: Duration::from_secs(30) }
+        Self { connect: Duration::from_secs(10), read: Duration::from_secs(30), pace: Pace::default() }
     }
 }
 
@@ -57,24 +62,15 @@ impl Default for RunOptions {
 }
 
 /// The one pooled HTTP client of a run: rustls, timeouts, and redirects limited to five
-/// hops over http(s) only.
+/// hops over http(s) only, never from a public address to a private one (`redirects`).
 pub fn http_client(timeouts: Timeouts, pool_size: usize) -> Result<reqwest::Client, EngineError> {
-    let redirects = reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() >= 5 {
-            attempt.error("too many redirects")
-        } else if !matches!(attempt.url().scheme(), "http" | "https") {
-            attempt.error("redirect to a scheme other than http(s)")
-        } else {
-            attempt.follow()
-        }
-    });
     reqwest::Client::builder()
         .user_agent(concat!("galley/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(timeouts.connect)
         .read_timeout(timeouts.read)
         .pool_max_idle_per_host(pool_size)
         .tcp_nodelay(true)
-        .redirect(redirects)
+        .redirect(redirects::policy())
         .build()
         .map_err(|error| EngineError::Http(describe_reqwest(&error)))
 }
@@ -102,7 +98,7 @@ pub async fn run_job_with(
     summary.seconds = context.started.elapsed().as_secs_f64();
     summary.images_per_second = images_per_second(summary.downloaded, summary.seconds);
     let ending = match outcome {
-        Err(fatal) => Ending::Failed(fatal),
+        Err(fatal) => Ending::Failed(without_client_id(fatal, &context.job)),
         Ok(()) if context.cancel.is_cancelled() => Ending::Cancelled,
         Ok(()) => Ending::Done,
     };
@@ -112,6 +108,16 @@ pub async fn run_job_with(
     }
     context.events.send(Event::Finished { run, report: report.clone() }).await;
     report
+}
+
+/// A server may echo the request's headers (the Client-ID among them) in an error body.
+fn without_client_id(fatal: Fatal, job: &Job) -> Fatal {
+    match &job.input {
+        JobInput::Imgur { client_id, .. } => {
+            Fatal { message: client_id.redact(&fatal.message), detail: client_id.redact(&fatal.detail), ..fatal }
+        }
+        JobInput::Urls(_) => fatal,
+    }
 }
 
 /// What every part of one run shares: which run, the job, and the run's handles.
@@ -128,7 +134,13 @@ struct RunContext {
 
 impl RunContext {
     fn new(run: RunId, job: Job, events: EventSink, cancel: CancellationToken, options: RunOptions) -> Self {
-        let concurrency = job.concurrency.clamp(*CONCURRENCY_RANGE.start(), *CONCURRENCY_RANGE.end());
+        let asked = job.concurrency.clamp(*CONCURRENCY_RANGE.start(), *CONCURRENCY_RANGE.end());
+        let concurrency = limits::downloads_that_fit(asked);
+        if concurrency < asked {
+            tracing::warn!(
+                "{concurrency} downloads at once instead of {asked}: the open-file limit leaves room for no more"
+            );
+        }
         Self { run, job, concurrency, events, cancel, options, started: Instant::now() }
     }
 }
@@ -220,7 +232,9 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     downloader.archive = archive.as_ref().map(|(archive, _)| archive.clone());
     downloader.archive_run = archive.as_ref().map(|(_, number)| *number);
     downloader.source_label = job.label.clone();
-    downloader.existing = existing;
+    downloader.set_existing(existing);
+    downloader.pace = options.timeouts.pace;
+    downloader.ids_name_pictures = matches!(job.input, JobInput::Imgur { .. });
 
     let disk_full = download_all(context, Arc::new(downloader), budget, items_rx, summary).await;
     let listing = listing_outcome(lister.await);
@@ -265,12 +279,7 @@ async fn download_all(
                 };
                 let Ok(permit) = permit else { break };
                 let (downloader, cancel, checks) = (downloader.clone(), cancel.clone(), checks.clone());
-                tasks.spawn(async move {
-                    tokio::select! {
-                        _ = cancel.cancelled() => None,
-                        outcome = downloader.fetch(item, permit, &checks) => Some(outcome),
-                    }
-                });
+                tasks.spawn(async move { downloader.fetch(item, permit, &checks, &cancel).await });
             }
         }
     }
@@ -387,8 +396,13 @@ async fn prepare_folder(dir: &Path) -> Result<HashSet<OsString>, Fatal> {
         let refused =
             |message: String, error: std::io::Error| Fatal::new(FatalKind::Destination, message, error.to_string());
         std::fs::create_dir_all(&dir).map_err(|e| refused(format!("Cannot create the folder {shown}"), e))?;
-        let probe = naming::temp_path(&dir, "write-check", u64::MAX);
-        std::fs::File::create(&probe)
+        // Created new under an unpredictable name: a link planted in the folder is never
+        // followed, and nothing of anyone else's is truncated.
+        let probe = naming::temp_path(&dir, "write-check");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
             .and_then(|_| std::fs::remove_file(&probe))
             .map_err(|e| refused(format!("The folder {shown} is not writable"), e))?;
         remove_orphans(&dir);
@@ -402,18 +416,30 @@ async fn prepare_folder(dir: &Path) -> Result<HashSet<OsString>, Fatal> {
     })
 }
 
-/// Deletes `.galley-<pid>-*.part` files whose process is gone. Files of a live process
-/// (another galley downloading into the same folder) are left alone.
+/// Deletes `.galley-*.part` files no process is writing. A galley holds a lock on each of
+/// its temporary files while it writes and checks it, so a file whose lock can be taken is
+/// an orphan, whichever PID namespace or host its writer was in. A file just created may
+/// not be locked yet: an empty one is left alone for a minute. Where the file system has
+/// no locks, a file is an orphan when the process its name records is gone.
 pub fn remove_orphans(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(owner) = name.to_str().and_then(naming::temp_owner) else { continue };
-        if owner != std::process::id()
-            && !process_alive(owner)
-            && let Err(error) = std::fs::remove_file(entry.path())
-        {
-            tracing::warn!("cannot remove the leftover {}: {error}", entry.path().display());
+        let path = entry.path();
+        let Ok(metadata) = std::fs::symlink_metadata(&path) else { continue };
+        let age = metadata.modified().ok().and_then(|modified| modified.elapsed().ok()).unwrap_or_default();
+        if !metadata.is_file() || (metadata.len() == 0 && age < Duration::from_secs(60)) {
+            continue;
+        }
+        let Ok(file) = std::fs::File::open(&path) else { continue };
+        let orphan = match file.try_lock() {
+            Ok(()) => true,
+            Err(std::fs::TryLockError::WouldBlock) => false,
+            Err(std::fs::TryLockError::Error(_)) => owner != std::process::id() && !process_alive(owner),
+        };
+        if orphan && let Err(error) = std::fs::remove_file(&path) {
+            tracing::warn!("cannot remove the leftover {}: {error}", path.display());
         }
     }
 }
@@ -438,6 +464,11 @@ pub async fn compare(first_run: RunId, job: Job, levels: Vec<usize>, events: Eve
             break;
         }
         let scratch = scratch_folder(first_run + offset as RunId);
+        // Made new: a folder or link planted under the name is never written into.
+        if let Err(error) = tokio::fs::create_dir(&scratch).await {
+            tracing::warn!("cannot create the scratch folder {}: {error}", scratch.display());
+            break;
+        }
         let mut step = job.clone();
         step.out_dir = scratch.clone();
         step.concurrency = level;
@@ -460,8 +491,10 @@ pub async fn compare(first_run: RunId, job: Job, levels: Vec<usize>, events: Eve
     events.send(Event::CompareDone).await;
 }
 
+/// A scratch folder's name, unpredictable so nobody can plant one in its place.
 fn scratch_folder(run: RunId) -> PathBuf {
-    std::env::temp_dir().join(format!("galley-compare-{}-{run}", std::process::id()))
+    let random: u64 = rand::random();
+    std::env::temp_dir().join(format!("galley-compare-{}-{run}-{random:016x}", std::process::id()))
 }
 
 #[cfg(test)]

@@ -61,25 +61,19 @@ pub fn sniff(head: &[u8]) -> Option<MediaKind> {
         Some(MediaKind::Png)
     } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
         Some(MediaKind::Gif)
-    } else if head.len() >= 8 && &head[4..8] == b"ftyp" {
+    } else if head.len() >= 12 && &head[4..8] == b"ftyp" && MP4_BRANDS.contains(&&head[8..12]) {
         Some(MediaKind::Mp4)
     } else {
         None
     }
 }
 
-/// Whether `tail` (the last bytes of a file) holds the format's end marker: a cheap proof
-/// that an image was not cut short, for when it is not fully decoded (`--no-thumbnails`).
-/// A few bytes of padding after the marker are tolerated, as encoders sometimes add them.
-pub fn has_end_marker(kind: MediaKind, tail: &[u8]) -> bool {
-    let last = |n: usize| &tail[tail.len().saturating_sub(n)..];
-    match kind {
-        MediaKind::Jpeg => last(32).windows(2).any(|pair| pair == [0xFF, 0xD9]),
-        MediaKind::Png => last(32).windows(4).any(|chunk| chunk == b"IEND"),
-        MediaKind::Gif => last(8).contains(&0x3B),
-        MediaKind::Mp4 => true,
-    }
-}
+/// Major brands of an `ftyp` box that make a file an MP4 video. Other ISO media files
+/// share the box (AVIF and HEIF images among them): they are not MP4s.
+const MP4_BRANDS: [&[u8]; 20] = [
+    b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso7", b"iso8", b"iso9", b"mp41", b"mp42", b"mp71",
+    b"avc1", b"M4V ", b"M4VH", b"M4VP", b"dash", b"msnv", b"MSNV", b"mmp4",
+];
 
 /// What bytes that are not media are, for the failure reason and the retry decision.
 pub fn non_media(head: &[u8]) -> NonMedia {
@@ -88,6 +82,8 @@ pub fn non_media(head: &[u8]) -> NonMedia {
         NonMedia::Html
     } else if text.starts_with('{') || text.starts_with('[') {
         NonMedia::Json
+    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        NonMedia::IsoMedia { brand: String::from_utf8_lossy(&head[8..12]).trim().to_owned() }
     } else if head.is_empty() {
         NonMedia::Empty
     } else {
@@ -102,6 +98,10 @@ pub enum NonMedia {
     /// An HTML page: what an overloaded CDN serves in place of an image.
     Html,
     Json,
+    /// An ISO media file that is no MP4 video (an AVIF or HEIF image, say): its brand.
+    IsoMedia {
+        brand: String,
+    },
     Empty,
     /// Anything else; its first bytes.
     Unknown(Vec<u8>),
@@ -112,6 +112,9 @@ impl std::fmt::Display for NonMedia {
         match self {
             NonMedia::Html => f.write_str("an HTML page"),
             NonMedia::Json => f.write_str("JSON"),
+            NonMedia::IsoMedia { brand } => {
+                write!(f, "an ISO media file of brand `{brand}` (an AVIF or HEIF image, say), not an MP4 video")
+            }
             NonMedia::Empty => f.write_str("an empty body"),
             NonMedia::Unknown(bytes) => write!(f, "unknown bytes {bytes:02x?}"),
         }
@@ -128,6 +131,9 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(MediaKind::Png));
         assert_eq!(sniff(b"GIF89a\x01\x00"), Some(MediaKind::Gif));
         assert_eq!(sniff(b"\0\0\0\x18ftypisom"), Some(MediaKind::Mp4));
+        assert_eq!(sniff(b"\0\0\0\x1cftypmp42"), Some(MediaKind::Mp4));
+        assert_eq!(sniff(b"\0\0\0\x1cftypavif"), None, "an AVIF image is not an MP4");
+        assert_eq!(sniff(b"\0\0\0\x1cftypheic"), None);
         assert_eq!(sniff(b"<!DOCTYPE html>"), None);
         assert_eq!(sniff(b""), None);
     }
@@ -138,6 +144,7 @@ mod tests {
         assert_eq!(non_media(b"{\"data\":1}"), NonMedia::Json);
         assert_eq!(non_media(b""), NonMedia::Empty);
         assert_eq!(non_media(b"\x01\x02").to_string(), "unknown bytes [01, 02]");
+        assert!(non_media(b"\0\0\0\x1cftypavif").to_string().contains("AVIF"));
     }
 
     #[test]
@@ -147,15 +154,5 @@ mod tests {
         }
         assert_eq!(MediaKind::from_mime("image/JPEG; charset=x"), Some(MediaKind::Jpeg));
         assert_eq!(MediaKind::from_mime("text/html"), None);
-    }
-
-    #[test]
-    fn end_markers_tell_whole_files_from_cut_ones() {
-        assert!(has_end_marker(MediaKind::Jpeg, &[0x00, 0xFF, 0xD9]));
-        assert!(!has_end_marker(MediaKind::Jpeg, &[0xFF, 0xD8, 0x00, 0x12]));
-        assert!(has_end_marker(MediaKind::Png, b"....IEND\xAEB`\x82"));
-        assert!(!has_end_marker(MediaKind::Png, b"....IDAT...."));
-        assert!(has_end_marker(MediaKind::Gif, &[0x00, 0x3B]));
-        assert!(!has_end_marker(MediaKind::Gif, &[]));
     }
 }

@@ -1,9 +1,15 @@
 //! Decode and downscale: thumbnails for the grid and previews, made on a blocking thread
 //! (never on an async worker, never on the UI thread).
 //!
-//! Decoding is the one place where a small hostile file can cost a lot, so the decoder runs
-//! under limits: a "decompression bomb" (tiny file, huge dimensions) is refused before any
-//! pixel buffer is allocated. GIFs are decoded to their first frame only.
+//! Decoding is the one place where a small hostile file can cost a lot, so every decode is
+//! bounded in memory and time before it starts. The file's structure is walked first
+//! (`whole`): that refuses a cut or malformed file, and a progressive JPEG of more scans
+//! than `whole::MAX_JPEG_SCANS` (each scan is a pass over the whole image). The size the
+//! header announces then sets the decode's memory budget: a "decompression bomb" (tiny
+//! file, huge dimensions, such as a GIF whose screen is 9000x9000) is refused before any
+//! pixel buffer is allocated, and the decoder may allocate only what those pixels need
+//! plus `METADATA_ALLOWANCE`, so a PNG whose colour profile inflates to a gigabyte costs
+//! no more than that (the decoder drops a profile past its budget). GIFs are decoded to their first frame only.
 //!
 //! JPEGs, most of what Imgur serves, take a faster path through libjpeg-turbo (the `mozjpeg`
 //! crate, SIMD when `nasm` is present at build time): the decoder scales while it decodes
@@ -19,7 +25,9 @@ use fast_image_resize::images::ImageRef;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageReader, Limits};
 
+use super::sniff::{self, MediaKind};
 use super::types::Pixels;
+use super::whole::{self, Shape};
 
 /// The grid's thumbnails fit in this square.
 pub const THUMBNAIL_SIDE: u32 = 256;
@@ -27,6 +35,10 @@ pub const THUMBNAIL_SIDE: u32 = 256;
 pub const MAX_DIMENSION: u32 = 16_384;
 /// Most memory one decode may allocate.
 pub const MAX_DECODE_ALLOC: u64 = 384 * 1024 * 1024;
+/// Room a decode has beyond its pixels: palettes, colour profiles, text chunks.
+pub const METADATA_ALLOWANCE: u64 = 16 * 1024 * 1024;
+/// Largest file read for a thumbnail.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThumbnailError {
@@ -48,25 +60,50 @@ pub struct Decoded {
 
 /// Thumbnail of the file at `path`, fitting `max_side` x `max_side`.
 pub fn thumbnail_file(path: &Path, max_side: u32) -> Result<Decoded, ThumbnailError> {
-    let bytes = std::fs::read(path)?;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ThumbnailError::Decode(format!("the file is over {} MB", MAX_FILE_BYTES >> 20)));
+    }
     thumbnail_bytes(&bytes, max_side)
 }
 
 /// Thumbnail of an encoded image held in memory.
 pub fn thumbnail_bytes(bytes: &[u8], max_side: u32) -> Result<Decoded, ThumbnailError> {
-    if bytes.starts_with(&JPEG_MAGIC)
+    let kind = sniff::sniff(bytes)
+        .filter(|kind| kind.is_image())
+        .ok_or_else(|| ThumbnailError::Decode(format!("not a picture: {}", sniff::non_media(bytes))))?;
+    let shape = whole::check_bytes(kind, bytes).map_err(|error| ThumbnailError::Decode(error.to_string()))?;
+    if kind == MediaKind::Jpeg
         && let Some(decoded) = thumbnail_jpeg(bytes, max_side)?
     {
         return Ok(decoded);
     }
-    let image = decode(bytes)?;
+    let image = decode(bytes, decode_budget(kind, shape)?)?;
     let (width, height) = (image.width(), image.height());
     let (target_width, target_height) = fit(width, height, max_side);
     let small = downscale(image, target_width, target_height)?;
     Ok(Decoded { width, height, pixels: to_pixels(small) })
 }
 
-const JPEG_MAGIC: [u8; 3] = [0xFF, 0xD8, 0xFF];
+/// The memory a decode of an image of `shape` may use, or why it is not decoded at all.
+fn decode_budget(kind: MediaKind, shape: Shape) -> Result<u64, ThumbnailError> {
+    let pixels = u64::from(shape.width) * u64::from(shape.height);
+    // A GIF decode holds the whole screen and the frame; other formats one RGBA image,
+    // twice that at 16 bits a channel.
+    let needed = if kind == MediaKind::Gif { pixels * 8 } else { pixels * 4 };
+    if needed > MAX_DECODE_ALLOC {
+        return Err(ThumbnailError::Decode(format!(
+            "{}x{} pixels would need {} MB to decode, over the limit of {} MB",
+            shape.width,
+            shape.height,
+            needed >> 20,
+            MAX_DECODE_ALLOC >> 20
+        )));
+    }
+    Ok((pixels * 8 + METADATA_ALLOWANCE).min(MAX_DECODE_ALLOC))
+}
 /// A thread keeps its JPEG buffer between images up to this size.
 const KEPT_BUFFER: usize = 16 * 1024 * 1024;
 
@@ -182,14 +219,14 @@ fn resize_to_rgba(full: &ImageRef<'_>, width: u32, height: u32) -> Result<Pixels
     Ok(Pixels { width, height, rgba })
 }
 
-fn decode(bytes: &[u8]) -> Result<DynamicImage, ThumbnailError> {
+fn decode(bytes: &[u8], budget: u64) -> Result<DynamicImage, ThumbnailError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|error| ThumbnailError::Decode(error.to_string()))?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    limits.max_alloc = Some(budget);
     reader.limits(limits);
     reader.decode().map_err(|error| ThumbnailError::Decode(error.to_string()))
 }
@@ -311,7 +348,7 @@ mod tests {
         let jpeg = encode(&gradient(800, 600), image::ImageFormat::Jpeg);
         for cut in [jpeg.len() / 2, jpeg.len() - 2] {
             let error = thumbnail_bytes(&jpeg[..cut], THUMBNAIL_SIDE).unwrap_err().to_string();
-            assert!(error.contains("Premature end"), "cut at {cut}: {error}");
+            assert!(error.contains("ends before"), "cut at {cut}: {error}");
         }
         // A run of garbage in the middle of the entropy-coded data.
         let mut corrupt = jpeg.clone();
@@ -342,6 +379,9 @@ mod tests {
         png.extend_from_slice(&13u32.to_be_bytes());
         png.extend_from_slice(&ihdr);
         png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        png.extend_from_slice(&0u32.to_be_bytes());
+        png.extend_from_slice(b"IEND");
+        png.extend_from_slice(&crc32(b"IEND").to_be_bytes());
         let error = thumbnail_bytes(&png, 256).unwrap_err();
         assert!(error.to_string().to_lowercase().contains("limit"), "{error}");
     }

@@ -37,6 +37,15 @@ impl ClientId {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// `text` with every occurrence of the secret replaced by `<redacted>`: for text that
+    /// came from a server, which may echo the request's headers back in an error body.
+    pub fn redact(&self, text: &str) -> String {
+        match self.0.is_empty() {
+            true => text.to_owned(),
+            false => text.replace(&self.0, "<redacted>"),
+        }
+    }
 }
 
 impl fmt::Debug for ClientId {
