@@ -489,7 +489,7 @@ fn a_bad_album_is_said_in_the_panels_words() {
     harness.get_by_label("Start").click();
     harness.run_steps(2);
     let notice = harness.state().notice().map(|notice| notice.text.clone()).unwrap_or_default();
-    assert!(notice.contains("is not an album id or an imgur.com link"), "{notice}");
+    assert!(notice.contains("is not an album id or an Imgur link"), "{notice}");
     assert!(!notice.contains("album/<id>") && !notice.contains("search:"), "{notice}");
     assert!(harness.query_by_label_contains("is not an album id").is_some());
 }
