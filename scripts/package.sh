@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds galley's Debian package with cargo-deb and checks what it holds.
 #
-#   1. the release binary;
+#   1. the binary, built with the dist profile (or $PROFILE);
 #   2. from it, the manual pages and the bash/zsh/fish completions (generated from the
 #      same clap definitions as the parser) into target/packaging/;
 #   3. the desktop entry and AppStream metainfo checked by desktop-file-validate and
@@ -10,9 +10,10 @@
 #      packaging/contents.txt.
 #
 # Installs cargo-deb (from crates.io) and the checkers (apt-get) when missing.
-# Usage: bash scripts/package.sh         (SKIP_BUILD=1 reuses target/release/galley;
-#                                         INSTALL=1 also installs the package with apt and
-#                                         runs /usr/bin/galley --version)
+# Usage: bash scripts/package.sh   PROFILE=dist (default; Cargo.toml says why) or release;
+#                                   SKIP_BUILD=1 reuses target/$PROFILE/galley;
+#                                   INSTALL=1 also installs the package with apt and runs
+#                                   /usr/bin/galley --version)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,9 @@ if ! command -v appstreamcli > /dev/null || ! command -v desktop-file-validate >
 fi
 command -v cargo-deb > /dev/null || cargo install cargo-deb --locked
 
-[ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked
-binary=target/release/galley
+profile="${PROFILE:-dist}"
+[ -n "${SKIP_BUILD:-}" ] || cargo build --profile "$profile" --locked
+binary="${CARGO_TARGET_DIR:-target}/$profile/galley"
 
 generated=target/packaging
 rm -rf "$generated"
@@ -38,9 +40,9 @@ mkdir -p "$generated/completions"
 desktop-file-validate packaging/galley.desktop
 appstreamcli validate --no-net packaging/io.github.galley.galley.metainfo.xml
 
-cargo deb --no-build
+cargo deb --profile "$profile" --no-build
 version="$(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)"
-package="$(ls -t target/debian/galley_"$version"-*.deb | head -n1)"
+package="$(ls -t "${CARGO_TARGET_DIR:-target}"/debian/galley_"$version"-*.deb | head -n1)"
 
 # dpkg-deb -c lists "./usr/bin/galley"; directories end in "/" and are left out.
 expected="$(grep -v '^#' packaging/contents.txt)"

@@ -86,7 +86,7 @@ async fn listing_requests_in_flight_reach_the_concurrency_limit_and_keep_listing
     // The page, the 12 albums once each, and at most 3 pages asked for ahead (repeats of
     // page 0, whose albums are not asked for again).
     assert!((13..=16).contains(&stats.api_requests), "{} API requests", stats.api_requests);
-    assert_eq!(stats.api_in_flight_peak, 8, "API requests share the run's budget of 8 and use all of it");
+    assert_eq!(stats.api_in_flight_peak, 8, "as many API requests at once as the run's concurrency (8), no more");
     assert_eq!(listed_ids(&events), server.image_ids(), "images come out in listing order");
     let most_open = events
         .iter()
@@ -252,4 +252,59 @@ async fn an_endless_api_answer_is_refused_at_the_cap_not_held_in_memory() {
     let fatal = report.fatal().cloned().expect("the listing fails");
     assert_eq!(fatal.kind, FatalKind::Api);
     assert!(fatal.to_string().contains("larger than 8 MiB"), "{fatal}");
+}
+
+/// Lists `source` from a demo gallery of `images` and returns the ids listed, in order.
+async fn listed_from_demo(source: &str, images: usize) -> (Vec<String>, DemoServer) {
+    let server = DemoServer::start(DemoConfig { images, page_size: 10, ..DemoConfig::default() }, 0)
+        .await
+        .expect("demo server starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut job = api_job(server.base_url().as_str(), out.path(), 8);
+    if let JobInput::Imgur { source: job_source, pages, .. } = &mut job.input {
+        *job_source = source.parse().expect("a source galley accepts");
+        *pages = None;
+    }
+    let (report, events) = run(job).await;
+    assert!(report.fatal().is_none(), "{source}: {:?}", report.fatal());
+    assert_eq!(report.summary.failed, 0, "{source}");
+    (listed_ids(&events), server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn user_submissions_favorites_and_tags_list_every_page_of_their_gallery() {
+    for source in [
+        "https://imgur.com/user/someone",
+        "imgur.com/user/someone/favorites?sort=newest",
+        "https://m.imgur.com/t/cats#top",
+        "t/cats/top/all",
+        "user/someone",
+    ] {
+        let (listed, server) = listed_from_demo(source, 25).await;
+        assert_eq!(listed, server.image_ids(), "{source}");
+    }
+}
+
+#[tokio::test]
+async fn an_image_page_or_a_direct_link_saves_the_original_even_from_a_thumbnail_link() {
+    let server = DemoServer::start(DemoConfig { images: 12, ..DemoConfig::default() }, 0).await.expect("demo starts");
+    let image = server.gallery().images().nth(3).expect("an image").clone();
+    for link in [
+        format!("https://imgur.com/{}", image.id),
+        format!("https://i.imgur.com/{}.{}", image.id, image.kind.extension()),
+        format!("https://i.imgur.com/{}m.jpg", image.id),
+        format!("i.imgur.com/{}h.{}?1", image.id, image.kind.extension()),
+    ] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let mut job = api_job(server.base_url().as_str(), out.path(), 4);
+        if let JobInput::Imgur { source, .. } = &mut job.input {
+            *source = link.parse().expect("a source galley accepts");
+        }
+        let (report, events) = run(job).await;
+        assert!(report.fatal().is_none(), "{link}: {:?}", report.fatal());
+        assert_eq!(listed_ids(&events), vec![image.id.clone()], "{link}");
+        let saved = out.path().join(format!("{}.{}", image.id, image.kind.extension()));
+        let (width, height) = image::image_dimensions(&saved).expect("the original is saved whole");
+        assert_eq!((width, height), (image.width, image.height), "{link}: the original, not a thumbnail");
+    }
 }

@@ -53,6 +53,10 @@ enum Route {
     Album { id: String },
     /// An album's images only.
     AlbumImages { id: String },
+    /// A tag's gallery: the entries under `data.items`, as Imgur answers tags.
+    Tag { name: String, page: u64 },
+    /// One image (`/3/image/{id}`), an album member or not.
+    Image { id: String },
 }
 
 /// An error answered the way Imgur does.
@@ -114,6 +118,19 @@ async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Va
             prepare(album.images.iter()).await?;
             Ok(album_json(album, &host, true)?)
         }
+        Route::Tag { name, page } => {
+            let entries = gallery.page(page);
+            prepare(entries.iter().flat_map(DemoEntry::images)).await?;
+            let items = entries.iter().map(|entry| entry_json(entry, &host)).collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({"name": name, "display_name": name, "total_items": gallery.entries().len(), "items": items}))
+        }
+        Route::Image { id } => {
+            let image = gallery.media().find(|image| image.id == id).ok_or_else(|| {
+                ApiError::new(StatusCode::NOT_FOUND, format!("Unable to find an image with the id, {id}"))
+            })?;
+            prepare(std::iter::once(image)).await?;
+            Ok(image_json(image, &host)?)
+        }
         Route::AlbumImages { id } => {
             let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
             prepare(album.images.iter()).await?;
@@ -160,10 +177,23 @@ fn parse_route(path: &str) -> Result<Route, ApiError> {
         ["gallery", "random", "random"] => Ok(Route::Gallery { page: 0 }),
         ["gallery", "random", "random", page] => Ok(Route::Gallery { page: parse_page(page)? }),
         ["gallery", "r", subreddit, listing @ ..] => {
-            check_subreddit(subreddit)?;
+            check_name(subreddit, "subreddit")?;
             listing_page(listing).ok_or_else(not_found)?
         }
         ["gallery", "search", listing @ ..] => listing_page(listing).ok_or_else(not_found)?,
+        ["gallery", "t", tag, listing @ ..] => {
+            check_name(tag, "tag")?;
+            match listing_page(listing).ok_or_else(not_found)?? {
+                Route::Gallery { page } => Ok(Route::Tag { name: (*tag).to_owned(), page }),
+                other => Ok(other),
+            }
+        }
+        // A user's submissions and gallery favorites are gallery entries too.
+        ["account", user, "submissions" | "gallery_favorites", page] => {
+            check_name(user, "user")?;
+            Ok(Route::Gallery { page: parse_page(page)? })
+        }
+        ["image", id] => Ok(Route::Image { id: check_id(id)? }),
         ["gallery"] => Ok(Route::Gallery { page: 0 }),
         ["gallery", id] if !SECTIONS.contains(id) => Ok(Route::Post { id: check_id(id)? }),
         ["gallery", section, listing @ ..] => {
@@ -211,9 +241,10 @@ fn parse_page(page: &str) -> Result<u64, ApiError> {
     page.parse().ok().filter(|_| digits).ok_or_else(|| ApiError::bad_request(format!("Invalid page '{}'", clip(page))))
 }
 
-fn check_subreddit(name: &str) -> Result<(), ApiError> {
+/// A subreddit, tag or user name: letters, digits and `_`.
+fn check_name(name: &str, what: &str) -> Result<(), ApiError> {
     let valid = name.len() <= 50 && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
-    if valid { Ok(()) } else { Err(ApiError::bad_request(format!("Invalid subreddit '{}'", clip(name)))) }
+    if valid { Ok(()) } else { Err(ApiError::bad_request(format!("Invalid {what} '{}'", clip(name)))) }
 }
 
 fn check_id(id: &str) -> Result<String, ApiError> {
@@ -360,7 +391,10 @@ mod tests {
             ("/3/gallery/a.b", 400),
             ("/3/gallery/hot/viral/day/0/extra", 404),
             ("/3/gallery//viral", 404),
-            ("/3/image/abc", 404),
+            ("/3/image/abc/extra", 404),
+            ("/3/image/a.b", 400),
+            ("/3/gallery/t/no%20pe/viral/day/0", 400),
+            ("/3/account/a.b/submissions/0", 400),
             ("/3/", 404),
         ] {
             let error = parse_route(path).expect_err(path);

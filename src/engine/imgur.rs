@@ -55,9 +55,10 @@ const API_ATTEMPT_DEADLINE: Duration = Duration::from_secs(30);
 ///
 /// Concurrency: a page's entries are expanded as a stream of futures polled `buffered`,
 /// so albums without inline images are asked for at once while their images still come
-/// out in listing order; the next page is asked for while this one is expanded. Every
-/// request holds a permit of the run's `budget`, the semaphore that also bounds downloads,
-/// so the run never has more than its concurrency in requests to Imgur. A 429 or an
+/// out in listing order; the next pages are asked for while this one is expanded. Every
+/// request holds a permit of `budget`: as many API requests at once as the run has
+/// downloads, on a budget of their own so that listing never waits behind the downloads
+/// it feeds. A 429 or an
 /// "over capacity" 403 pauses every API request of the run, not only the one that met it.
 pub struct ImgurClient {
     http: reqwest::Client,
@@ -273,8 +274,12 @@ impl ImgurClient {
         let path = source.api_path(page);
         let data = self.get(&path, &source.query()).await?;
         match (source, data) {
-            // A gallery post is one entry, an album or an image, not a list.
-            (Source::Post { .. }, data @ serde_json::Value::Object(_)) => Ok(vec![data]),
+            // A gallery post or an image is one entry, not a list.
+            (Source::Post { .. } | Source::Image { .. }, data @ serde_json::Value::Object(_)) => Ok(vec![data]),
+            // A tag's answer is the tag, its entries under `items`.
+            (Source::Tag { .. }, serde_json::Value::Object(mut tag)) => {
+                as_list(tag.remove("items").unwrap_or(serde_json::Value::Null), &path)
+            }
             (_, data) => as_list(data, &path),
         }
     }

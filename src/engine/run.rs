@@ -212,11 +212,14 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         Fatal::new(FatalKind::Internal, "galley could not start its worker threads", error.to_string())
     })?;
 
-    // One budget for every request to Imgur: downloads and the listing's API requests.
+    // `concurrency` requests at once to each of Imgur's two hosts: downloads to the image
+    // host, the listing's requests to the API. Apart, so finding work never queues
+    // behind the downloads it feeds (the next page or album is on the critical path).
     let budget = Arc::new(Semaphore::new(*concurrency));
+    let api_requests = Arc::new(Semaphore::new(*concurrency));
     let (items_tx, items_rx) = mpsc::channel::<ImageItem>(1024);
     let lister =
-        tokio::spawn(list(*run, job.clone(), http.clone(), events.clone(), cancel.clone(), budget.clone(), items_tx));
+        tokio::spawn(list(*run, job.clone(), http.clone(), events.clone(), cancel.clone(), api_requests, items_tx));
 
     let mut downloader = Downloader::new(
         http,

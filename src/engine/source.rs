@@ -95,6 +95,25 @@ pub enum Source {
         window: Window,
     },
     Random,
+    /// A user's submissions (`imgur.com/user/NAME`).
+    User {
+        name: String,
+    },
+    /// A user's gallery favorites (`imgur.com/user/NAME/favorites`).
+    Favorites {
+        name: String,
+    },
+    /// A tag's gallery (`imgur.com/t/TAG`); Imgur answers its items under `data.items`.
+    Tag {
+        name: String,
+        sort: Sort,
+        window: Window,
+    },
+    /// One image: its page `imgur.com/ID` or a direct link `i.imgur.com/ID.ext`, asked
+    /// for through `/3/image/ID` so the original is saved, never a size-suffixed thumbnail.
+    Image {
+        id: String,
+    },
 }
 
 impl Default for Source {
@@ -108,7 +127,7 @@ pub enum SourceError {
     #[error("unknown {kind} '{word}' (expected {allowed})")]
     Keyword { kind: &'static str, word: String, allowed: String },
     #[error(
-        "'{0}' is not a gallery source: use hot/viral/day, r/<subreddit>, album/<id>, gallery/<id>, search:<query> or an imgur.com URL"
+        "'{0}' is not an Imgur source galley knows. Paste an imgur.com link to a gallery post, an album (imgur.com/a/...), a user (imgur.com/user/NAME, or .../favorites), a tag (imgur.com/t/TAG), a subreddit (imgur.com/r/NAME), an image page (imgur.com/ID) or a direct image link (i.imgur.com/ID.jpg); or a short form: hot/viral/day, r/NAME, album/ID, user/NAME, t/TAG, image/ID, search:WORDS"
     )]
     Unrecognised(String),
     #[error("'{0}' is not a valid {1}: letters, digits and _ only")]
@@ -136,6 +155,10 @@ impl Source {
             Source::Album { id } => format!("/3/album/{id}/images"),
             Source::Post { id } => format!("/3/gallery/{id}"),
             Source::Random => format!("/3/gallery/random/random/{page}"),
+            Source::User { name } => format!("/3/account/{name}/submissions/{page}"),
+            Source::Favorites { name } => format!("/3/account/{name}/gallery_favorites/{page}"),
+            Source::Tag { name, sort, window } => format!("/3/gallery/t/{name}/{sort}/{window}/{page}"),
+            Source::Image { id } => format!("/3/image/{id}"),
         }
     }
 
@@ -149,36 +172,71 @@ impl Source {
 
     /// Albums and posts have one "page": listing them again would only repeat it.
     pub fn is_paged(&self) -> bool {
-        !matches!(self, Source::Album { .. } | Source::Post { .. })
+        !matches!(self, Source::Album { .. } | Source::Post { .. } | Source::Image { .. })
     }
 
     fn parse_url(text: &str) -> Result<Source, SourceError> {
         let unrecognised = || SourceError::Unrecognised(text.to_owned());
         let with_scheme = if text.contains("://") { text.to_owned() } else { format!("https://{text}") };
         let url = url::Url::parse(&with_scheme).map_err(|_| unrecognised())?;
-        let host = url.host_str().unwrap_or_default().trim_start_matches("www.").trim_start_matches("m.");
-        if host != "imgur.com" {
-            return Err(unrecognised());
-        }
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let host = host.trim_start_matches("www.").trim_start_matches("m.");
+        // Query strings and fragments (?share=1, #comments) say nothing about what to list.
         let segments: Vec<&str> =
             url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
-        match segments.as_slice() {
-            // New gallery and album URLs end in "-<id>" after a title slug. A gallery post
-            // may be an album or a single image, so it is asked for as a post.
-            ["gallery", slug, ..] => {
-                let id = slug.rsplit('-').next().unwrap_or(slug);
-                Ok(Source::Post { id: check_name(id, "gallery id")? })
-            }
-            ["a", slug, ..] => {
-                let id = slug.rsplit('-').next().unwrap_or(slug);
-                Ok(Source::Album { id: check_name(id, "album id")? })
-            }
-            ["r", name, ..] => {
-                Ok(Source::Subreddit { name: check_name(name, "subreddit")?, sort: Sort::Time, window: Window::Day })
-            }
-            [] | ["hot"] => Ok(Source::default()),
+        match host {
+            "i.imgur.com" => match segments.as_slice() {
+                [file] => Ok(Source::Image { id: direct_link_id(file).ok_or_else(unrecognised)? }),
+                _ => Err(unrecognised()),
+            },
+            "imgur.com" | "imgur.io" => Source::from_imgur_path(&segments).ok_or_else(unrecognised)?,
             _ => Err(unrecognised()),
         }
+    }
+
+    /// The source an imgur.com path names; `None` when it names none galley knows.
+    fn from_imgur_path(segments: &[&str]) -> Option<Result<Source, SourceError>> {
+        // New gallery and album URLs end in "-<id>" after a title slug.
+        let slug_id = |slug: &str| slug.rsplit('-').next().unwrap_or(slug).to_owned();
+        Some(match segments {
+            // A gallery post may be an album or a single image, so it is asked for as a post.
+            ["gallery", slug, ..] => check_name(&slug_id(slug), "gallery id").map(|id| Source::Post { id }),
+            ["a", slug, ..] => check_name(&slug_id(slug), "album id").map(|id| Source::Album { id }),
+            ["r", name, ..] => check_name(name, "subreddit").map(|name| Source::Subreddit {
+                name,
+                sort: Sort::Time,
+                window: Window::Day,
+            }),
+            ["user", name, "favorites", ..] => check_name(name, "user name").map(|name| Source::Favorites { name }),
+            ["user", name] | ["user", name, "posts" | "submitted", ..] => {
+                check_name(name, "user name").map(|name| Source::User { name })
+            }
+            ["t", tag, ..] => {
+                check_name(tag, "tag").map(|name| Source::Tag { name, sort: Sort::Viral, window: Window::Week })
+            }
+            [] | ["hot"] => Ok(Source::default()),
+            // An image page: imgur.com/ID (ids are 5 or 7 characters), perhaps with an extension.
+            [page] => Ok(Source::Image { id: direct_link_id(page)? }),
+            _ => return None,
+        })
+    }
+}
+
+/// Imgur names a thumbnail of an image by adding one letter to its id.
+const SIZE_SUFFIXES: [char; 6] = ['s', 'b', 't', 'm', 'l', 'h'];
+
+/// The image id in a direct link's file name (`ID.jpg`, `IDm.jpg` for a thumbnail of
+/// it) or an image page's path segment: ids are 5 or 7 letters and digits, so a 6- or
+/// 8-character name ending in a size letter is a thumbnail and the letter is dropped.
+pub fn direct_link_id(file: &str) -> Option<String> {
+    let stem = file.split_once('.').map_or(file, |(stem, _)| stem);
+    if !stem.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    match stem.len() {
+        5 | 7 => Some(stem.to_owned()),
+        6 | 8 if stem.ends_with(SIZE_SUFFIXES) => Some(stem[..stem.len() - 1].to_owned()),
+        _ => None,
     }
 }
 
@@ -197,7 +255,8 @@ impl FromStr for Source {
             }
             return Ok(Source::Search { query: query.to_owned(), sort: Sort::Time, window: Window::All });
         }
-        if text.contains("imgur.com") {
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("imgur.com") || lower.contains("imgur.io") {
             return Source::parse_url(text);
         }
         let parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
@@ -205,6 +264,17 @@ impl FromStr for Source {
             ["random"] | ["random", "random"] => Ok(Source::Random),
             ["album", id] | ["a", id] => Ok(Source::Album { id: check_name(id, "album id")? }),
             ["gallery", id] => Ok(Source::Post { id: check_name(id, "gallery id")? }),
+            ["image", id] => Ok(Source::Image { id: check_name(id, "image id")? }),
+            ["user", name, "favorites"] => Ok(Source::Favorites { name: check_name(name, "user name")? }),
+            // `user/<sort>[/<window>]` is the gallery's user section; `user/NAME` a user.
+            ["user", name] if name.parse::<Sort>().is_err() => {
+                Ok(Source::User { name: check_name(name, "user name")? })
+            }
+            ["t", tag, rest @ ..] if rest.len() <= 2 => Ok(Source::Tag {
+                name: check_name(tag, "tag")?,
+                sort: rest.first().map(|s| s.parse()).transpose()?.unwrap_or(Sort::Viral),
+                window: rest.get(1).map(|w| w.parse()).transpose()?.unwrap_or(Window::Week),
+            }),
             ["r", name, rest @ ..] if rest.len() <= 2 => Ok(Source::Subreddit {
                 name: check_name(name, "subreddit")?,
                 sort: rest.first().map(|s| s.parse()).transpose()?.unwrap_or(Sort::Time),
@@ -233,6 +303,10 @@ impl fmt::Display for Source {
             Source::Post { id } => write!(f, "gallery/{id}"),
             Source::Search { query, .. } => write!(f, "search:{query}"),
             Source::Random => f.write_str("random"),
+            Source::User { name } => write!(f, "user/{name}"),
+            Source::Favorites { name } => write!(f, "user/{name}/favorites"),
+            Source::Tag { name, sort, window } => write!(f, "t/{name}/{sort}/{window}"),
+            Source::Image { id } => write!(f, "image/{id}"),
         }
     }
 }
@@ -256,6 +330,24 @@ mod tests {
             ("gallery/XyZ123", "/3/gallery/XyZ123"),
             ("https://imgur.com/a/XyZ123", "/3/album/XyZ123/images"),
             ("imgur.com/r/pics", "/3/gallery/r/pics/time/day/0"),
+            ("user/someone", "/3/account/someone/submissions/0"),
+            ("user/someone/favorites", "/3/account/someone/gallery_favorites/0"),
+            ("user/top/week", "/3/gallery/user/top/week/0"),
+            ("t/cats", "/3/gallery/t/cats/viral/week/0"),
+            ("t/cats/top/all", "/3/gallery/t/cats/top/all/0"),
+            ("image/AbCdE12", "/3/image/AbCdE12"),
+            ("https://imgur.com/user/someone", "/3/account/someone/submissions/0"),
+            ("imgur.com/user/someone/posts", "/3/account/someone/submissions/0"),
+            ("https://m.imgur.com/user/someone/favorites?sort=new", "/3/account/someone/gallery_favorites/0"),
+            ("http://www.imgur.com/t/cats#top", "/3/gallery/t/cats/viral/week/0"),
+            ("imgur.io/t/cats", "/3/gallery/t/cats/viral/week/0"),
+            ("https://imgur.com/AbCdE12", "/3/image/AbCdE12"),
+            ("imgur.com/AbCdE", "/3/image/AbCdE"),
+            ("https://i.imgur.com/AbCdE12.jpg", "/3/image/AbCdE12"),
+            ("https://i.imgur.com/AbCdE12m.jpg", "/3/image/AbCdE12"),
+            ("i.imgur.com/AbCdEh.gifv", "/3/image/AbCdE"),
+            ("https://imgur.com/gallery/some-title-XyZ123?utm=x#comment", "/3/gallery/XyZ123"),
+            ("IMGUR.COM/a/XyZ123", "/3/album/XyZ123/images"),
         ];
         for (text, path) in cases {
             let source: Source = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -265,11 +357,40 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for text in ["hot/viral/day", "r/pics/top/week", "album/abc", "gallery/abc", "search:red cars", "random"] {
+        for text in [
+            "hot/viral/day",
+            "r/pics/top/week",
+            "album/abc",
+            "gallery/abc",
+            "search:red cars",
+            "random",
+            "user/someone",
+            "user/someone/favorites",
+            "t/cats/top/all",
+            "image/AbCdE12",
+        ] {
             let source: Source = text.parse().unwrap();
             assert_eq!(source.to_string(), text);
             assert_eq!(source.to_string().parse::<Source>().unwrap(), source);
         }
+    }
+
+    #[test]
+    fn an_unknown_link_is_answered_with_what_galley_accepts() {
+        let error = "https://example.com/x".parse::<Source>().unwrap_err().to_string();
+        for form in ["imgur.com/user/NAME", "imgur.com/t/TAG", "i.imgur.com/ID.jpg", "r/NAME", "search:WORDS"] {
+            assert!(error.contains(form), "{error}");
+        }
+    }
+
+    #[test]
+    fn size_suffixed_thumbnails_name_their_original() {
+        assert_eq!(direct_link_id("AbCdE12.jpg").as_deref(), Some("AbCdE12"));
+        for suffix in SIZE_SUFFIXES {
+            assert_eq!(direct_link_id(&format!("AbCdE12{suffix}.jpg")).as_deref(), Some("AbCdE12"));
+        }
+        assert_eq!(direct_link_id("AbCdE12x.jpg"), None);
+        assert_eq!(direct_link_id("Ab.jpg"), None);
     }
 
     #[test]
@@ -283,6 +404,11 @@ mod tests {
             "hot/sideways/day",
             "",
             "search:",
+            "https://i.imgur.com/a/b.jpg",
+            "https://i.imgur.com/AbCdE123456.jpg",
+            "imgur.com/user/a.b",
+            "imgur.com/t/../x",
+            "imgur.com/some/thing/else",
         ] {
             assert!(text.parse::<Source>().is_err(), "{text} should be refused");
         }
