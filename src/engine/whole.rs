@@ -425,6 +425,33 @@ mod tests {
     }
 
     #[test]
+    fn damaged_files_end_the_walk_the_same_however_they_are_read() {
+        // What the `whole_file` fuzz target checks, on a fixed budget of mutations.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(14);
+        let originals = [
+            (MediaKind::Jpeg, encode(image::ImageFormat::Jpeg)),
+            (MediaKind::Png, encode(image::ImageFormat::Png)),
+            (MediaKind::Gif, animated_gif(3)),
+            (MediaKind::Mp4, mp4()),
+        ];
+        for (kind, original) in &originals {
+            for _ in 0..300 {
+                let mut bytes = original.clone();
+                for _ in 0..rng.random_range(1..4) {
+                    let at = rng.random_range(0..bytes.len());
+                    bytes[at] = rng.random();
+                }
+                bytes.truncate(rng.random_range(bytes.len() / 2..=bytes.len()));
+                let at_once = check_bytes(*kind, &bytes);
+                // A buffer of a few bytes hands the walk a few bytes at a time.
+                let trickled = check(*kind, io::BufReader::with_capacity(rng.random_range(1..9), &bytes[..]));
+                assert_eq!(at_once.as_ref().ok(), trickled.as_ref().ok(), "{kind:?}");
+            }
+        }
+    }
+
+    #[test]
     fn a_png_with_a_damaged_chunk_fails_its_crc() {
         let mut png = encode(image::ImageFormat::Png);
         let middle = png.len() / 2;

@@ -95,12 +95,16 @@ impl Settings {
             SourceKind::Album => {
                 let album = self.album.trim();
                 if album.is_empty() {
-                    return Err("Enter an album id (like AbC12) or paste an imgur.com album or post link.".to_owned());
+                    return Err(
+                        "Enter an album id (like AbC12) or paste an Imgur link: an album, a post, a user, a tag or an image."
+                            .to_owned(),
+                    );
                 }
-                let parsed = if album.contains("imgur.com") { album.parse() } else { format!("album/{album}").parse() };
+                let is_link = album.to_ascii_lowercase().contains("imgur.");
+                let parsed = if is_link { album.parse() } else { format!("album/{album}").parse() };
                 parsed.map_err(|_| {
                     format!(
-                        "\"{album}\" is not an album id or an imgur.com link. An album id is letters and digits, like AbC12."
+                        "\"{album}\" is not an album id or an Imgur link galley knows. Paste a link to an album (imgur.com/a/...), a post (imgur.com/gallery/...), a user (imgur.com/user/NAME), a tag (imgur.com/t/TAG) or an image (imgur.com/ID, i.imgur.com/ID.jpg); an album id is letters and digits, like AbC12."
                     )
                 })
             }
@@ -222,7 +226,7 @@ fn source_ui(ui: &mut egui::Ui, settings: &mut Settings) {
             text_row(ui, "Subreddit", &mut settings.subreddit);
             sort_and_window_rows(ui, settings);
         }
-        SourceKind::Album => text_row(ui, "Album id or URL", &mut settings.album),
+        SourceKind::Album => text_row(ui, "Album id or Imgur link", &mut settings.album),
         SourceKind::Search => {
             text_row(ui, "Search", &mut settings.search);
             sort_and_window_rows(ui, settings);
@@ -264,7 +268,7 @@ fn kind_name(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Gallery => "Imgur gallery",
         SourceKind::Subreddit => "Subreddit",
-        SourceKind::Album => "Album",
+        SourceKind::Album => "Album or Imgur link",
         SourceKind::Search => "Search",
     }
 }
@@ -282,6 +286,15 @@ mod tests {
         assert_eq!(settings.source().expect("album url").api_path(0), "/3/album/AbC12/images");
         settings.album = "https://imgur.com/gallery/a-title-AbC12".into();
         assert_eq!(settings.source().expect("gallery post url").api_path(0), "/3/gallery/AbC12");
+        for (link, path) in [
+            ("https://imgur.com/user/someone/favorites", "/3/account/someone/gallery_favorites/0"),
+            ("m.imgur.com/t/cats", "/3/gallery/t/cats/viral/week/0"),
+            ("https://i.imgur.com/AbCdE12m.jpg", "/3/image/AbCdE12"),
+            ("IMGUR.IO/user/someone", "/3/account/someone/submissions/0"),
+        ] {
+            settings.album = link.into();
+            assert_eq!(settings.source().expect(link).api_path(0), path);
+        }
         settings.album = "../etc".into();
         assert!(settings.source().is_err());
         settings.kind = SourceKind::Search;
@@ -296,7 +309,7 @@ mod tests {
     fn a_bad_album_is_said_in_the_panels_words() {
         let mut settings = Settings { kind: SourceKind::Album, album: "not an album!".into(), ..Settings::default() };
         let message = settings.source().expect_err("refused");
-        assert!(message.contains("is not an album id or an imgur.com link"), "{message}");
+        assert!(message.contains("is not an album id or an Imgur link galley knows"), "{message}");
         for internal in ["album/<id>", "search:<query>", "r/<subreddit>"] {
             assert!(!message.contains(internal), "{message}");
         }
