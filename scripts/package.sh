@@ -57,6 +57,7 @@ dpkg-deb -I "$package" | grep -E '^ (Package|Version|Depends|Recommends|Installe
 ls -l "$package"
 
 if [ -n "${INSTALL:-}" ]; then
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "./$package"
+    # --reinstall: the same version may be installed already, from an earlier build.
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --reinstall "$(realpath "$package")"
     /usr/bin/galley --version
 fi
