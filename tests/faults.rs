@@ -2,6 +2,8 @@
 //! 127.0.0.1. Every case asserts that each image is either saved whole or reported failed
 //! with a reason, and that nothing half-written or outside the folder remains.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -14,8 +16,8 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use galley::engine::{ClientId, Event, EventSink, FatalKind, Job, JobInput, Source};
-use galley::engine::{Disk, RunOptions, RunReport, Timeouts, run_job_with};
+use galley::engine::{ClientId, Event, FatalKind, Job, JobInput, Source};
+use galley::engine::{Disk, RunOptions, RunReport, Timeouts};
 use tokio_util::sync::CancellationToken;
 
 const RUN_BOUND: Duration = Duration::from_secs(120);
@@ -103,18 +105,7 @@ async fn run(job: Job, options: RunOptions) -> (RunReport, Vec<Event>) {
 
 /// `run`, with a token that cancels it.
 async fn run_until(job: Job, options: RunOptions, cancel: CancellationToken) -> (RunReport, Vec<Event>) {
-    let (events, mut receiver) = EventSink::channel();
-    let collector = tokio::spawn(async move {
-        let mut all = Vec::new();
-        while let Some(event) = receiver.recv().await {
-            all.push(event);
-        }
-        all
-    });
-    let report = tokio::time::timeout(RUN_BOUND, run_job_with(1, job, events, cancel, options))
-        .await
-        .expect("the run ends in bounded time");
-    (report, collector.await.expect("collector"))
+    common::run_collecting(job, options, cancel, RUN_BOUND).await
 }
 
 fn failures(events: &[Event]) -> Vec<(String, String)> {

@@ -3,6 +3,8 @@
 //! listing order whatever order the answers come in, one bad album failing alone, 429s
 //! paced with a growing floor, and API bodies capped as they arrive.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -15,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use galley::engine::RunReport;
-use galley::engine::{ClientId, Event, EventSink, FatalKind, Job, JobInput, Source, run_job};
+use galley::engine::{ClientId, Event, FatalKind, Job, JobInput, RunOptions, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -23,18 +25,7 @@ use tokio_util::sync::CancellationToken;
 const RUN_BOUND: Duration = Duration::from_secs(120);
 
 async fn run(job: Job) -> (RunReport, Vec<Event>) {
-    let (events, mut receiver) = EventSink::channel();
-    let collector = tokio::spawn(async move {
-        let mut all = Vec::new();
-        while let Some(event) = receiver.recv().await {
-            all.push(event);
-        }
-        all
-    });
-    let report = tokio::time::timeout(RUN_BOUND, run_job(1, job, events, CancellationToken::new()))
-        .await
-        .expect("the run ends in bounded time");
-    (report, collector.await.expect("collector"))
+    common::run_collecting(job, RunOptions::default(), CancellationToken::new(), RUN_BOUND).await
 }
 
 fn api_job(base: &str, out: &std::path::Path, concurrency: usize) -> Job {
