@@ -8,4 +8,5 @@ pub mod archive;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod library;
 pub mod ui;
