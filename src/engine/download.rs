@@ -31,6 +31,7 @@ use super::types::{Event, Pixels, RunId, SkipReason, Thumbnail};
 use super::whole::{self, NotWhole};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
+use crate::library::{CachedThumbnail, FileStat, ThumbnailCache};
 
 /// Where downloaded bytes go. The seam exists so tests can make a write fail part way
 /// (a disk that fills) without filling a real disk. Writes are blocking: they run on the
@@ -89,6 +90,9 @@ pub struct Downloader {
     pub ids_name_pictures: bool,
     /// How fast a body must keep coming (see `transfer`).
     pub pace: Pace,
+    /// The library's thumbnail cache: each thumbnail made while saving is stored there too,
+    /// so the folder opens later without decoding the images again.
+    pub thumbnail_cache: Option<ThumbnailCache>,
     /// The folder's file names when the run began (see `present`).
     existing: HashSet<OsString>,
     /// Every name in the folder or taken by this run, as a case-insensitive file system
@@ -322,6 +326,7 @@ impl Downloader {
             source_label: String::new(),
             ids_name_pictures: true,
             pace: Pace::default(),
+            thumbnail_cache: None,
             existing: HashSet::new(),
             names: Arc::default(),
             disk,
@@ -592,10 +597,14 @@ impl Downloader {
     async fn store(&self, spool: Spool, stem: &str, kind: MediaKind) -> Result<Stored, DownloadError> {
         let (disk, thumbnails, names) = (self.disk.clone(), self.thumbnails, self.names.clone());
         let candidates: Vec<PathBuf> = naming::file_paths(&self.out_dir, stem, kind).collect();
+        let cache = self.thumbnail_cache.clone();
         let stored = self.workers.run(move || {
             let (mut temp, checked) = write_and_check(spool, kind, thumbnails, disk.as_ref())?;
             let (path, placement) = place(&mut temp, &candidates, &names)?;
             let (dimensions, pixels) = checked;
+            if let (Some(cache), Some(pixels)) = (cache, &pixels) {
+                cache_thumbnail(&cache, &path, pixels, dimensions);
+            }
             Ok(Stored { path, placement, dimensions, pixels })
         });
         stored.await.unwrap_or_else(|| Err(DownloadError::Undecodable("the check stopped unexpectedly".to_owned())))
@@ -623,6 +632,25 @@ impl Downloader {
             Ok(Err(error)) => tracing::warn!("could not archive {}: {error}", path.display()),
             Err(error) => tracing::error!("archiving {} stopped unexpectedly: {error}", path.display()),
         }
+    }
+}
+
+/// Stores a thumbnail made while saving in the library's cache (a failure costs only a
+/// decode later, so it is logged, not reported).
+fn cache_thumbnail(cache: &ThumbnailCache, path: &Path, pixels: &Pixels, dimensions: Option<(u32, u32)>) {
+    let stat = std::fs::metadata(path).ok().and_then(|metadata| {
+        let mtime = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+        Some(FileStat { mtime, bytes: metadata.len() })
+    });
+    let (Some(stat), Ok(path)) = (stat, std::path::absolute(path)) else { return };
+    let thumbnail = CachedThumbnail {
+        rgba: pixels.rgba.clone(),
+        width: pixels.width,
+        height: pixels.height,
+        image_size: dimensions,
+    };
+    if let Err(error) = cache.store(&path, stat, &thumbnail) {
+        tracing::warn!("{error}");
     }
 }
 

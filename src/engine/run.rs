@@ -31,6 +31,7 @@ use super::types::{
 };
 use super::workers::Workers;
 use crate::archive::{Archive, ArchiveError, ImageMeta, RunEnding, RunStart};
+use crate::library::ThumbnailCache;
 
 /// Connection and read timeouts of the HTTP client, and the pace a body must keep.
 #[derive(Debug, Clone, Copy)]
@@ -237,6 +238,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     downloader.source_label = job.label.clone();
     downloader.set_existing(existing);
     downloader.pace = options.timeouts.pace;
+    downloader.thumbnail_cache = job.thumbnail_cache.as_ref().map(ThumbnailCache::new);
     downloader.ids_name_pictures = matches!(job.input, JobInput::Imgur { .. });
 
     let disk_full = download_all(context, Arc::new(downloader), budget, items_rx, summary).await;

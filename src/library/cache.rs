@@ -296,7 +296,7 @@ mod tests {
         cache.store_failure(&dir.path().join("bad.jpg"), stat).unwrap();
         assert_eq!(cache.lookup(&dir.path().join("bad.jpg"), stat.mtime), Lookup::Failed);
         assert_eq!(cache.lookup(&dir.path().join("bad.jpg"), stat.mtime + 5), Lookup::Missing);
-        assert_eq!(cache.remove(&[file.clone()]), 1);
+        assert_eq!(cache.remove(std::slice::from_ref(&file)), 1);
         assert_eq!(cache.lookup(&file, stat.mtime), Lookup::Missing);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("thumbnails/large")).unwrap().flatten().collect();
         assert!(leftovers.is_empty(), "no temporary file is left: {leftovers:?}");

@@ -96,7 +96,7 @@ impl FolderIndex {
             let (name, bytes, mtime, kind, dimensions) = row.map_err(|e| self.err(e))?;
             let Some(kind) = Kind::parse(&kind) else { continue };
             let listed = Listed { bytes: bytes.max(0) as u64, mtime, kind, name };
-            entries.push(Entry { dimensions, ..Entry::new(folder, listed) });
+            entries.push(Entry::new(folder, listed).with_dimensions(dimensions));
         }
         Ok(entries)
     }
@@ -105,7 +105,8 @@ impl FolderIndex {
     /// `gone`, in one transaction.
     pub fn save(&mut self, folder: &Path, entries: &[Entry], gone: &[String]) -> Result<(), IndexError> {
         let key = folder_key(folder);
-        let transaction = self.conn.transaction().map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
+        let transaction =
+            self.conn.transaction().map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
         {
             let mut insert = transaction
                 .prepare_cached(
@@ -131,7 +132,9 @@ impl FolderIndex {
                 .prepare_cached("DELETE FROM files WHERE folder=?1 AND name=?2")
                 .map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
             for name in gone {
-                delete.execute(params![key, name]).map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
+                delete
+                    .execute(params![key, name])
+                    .map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
             }
         }
         transaction.commit().map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })

@@ -88,6 +88,11 @@ impl Entry {
         }
     }
 
+    pub fn with_dimensions(mut self, dimensions: Option<(u32, u32)>) -> Entry {
+        self.dimensions = dimensions;
+        self
+    }
+
     /// Attaches what the API said (an empty record is left off).
     pub fn with_meta(mut self, meta: Option<Arc<ImageMeta>>) -> Entry {
         self.meta = meta.filter(|meta| !meta.is_empty());

@@ -1,6 +1,7 @@
 //! The grid's queries: which entries show, in what order. Pure functions of the entries
 //! and the query, so the UI can ask them every time the query changes.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 
 use super::{Entry, Kind};
@@ -64,13 +65,14 @@ impl Query {
 
 /// Indexes of the entries the query shows, in its order. Ties are broken by name, then by
 /// position, so the order is the same at every start.
-pub fn order(entries: &[Entry], query: &Query) -> Vec<usize> {
+pub fn order<E: Borrow<Entry>>(entries: &[E], query: &Query) -> Vec<usize> {
     let words = query.words();
+    let entry = |index: usize| entries[index].borrow();
     let mut shown: Vec<usize> = (0..entries.len())
-        .filter(|&index| query.shows_kind(entries[index].kind) && entries[index].matches(&words))
+        .filter(|&index| query.shows_kind(entry(index).kind) && entry(index).matches(&words))
         .collect();
     shown.sort_by(|&a, &b| {
-        let (first, second) = (&entries[a], &entries[b]);
+        let (first, second) = (entry(a), entry(b));
         let primary = compare(first, second, query.sort);
         let primary = if query.descending { primary.reverse() } else { primary };
         primary.then_with(|| first.name.cmp(&second.name)).then(a.cmp(&b))
@@ -137,7 +139,7 @@ mod tests {
 
     fn entry(name: &str, bytes: u64, mtime: i64, kind: Kind, dimensions: (u32, u32)) -> Entry {
         let listed = Listed { name: name.into(), bytes, mtime, kind };
-        Entry { dimensions: Some(dimensions), ..Entry::new(Path::new("/f"), listed) }
+        Entry::new(Path::new("/f"), listed).with_dimensions(Some(dimensions))
     }
 
     fn names(entries: &[Entry], query: &Query) -> Vec<String> {
