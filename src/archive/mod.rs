@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+mod meta;
+pub use meta::ImageMeta;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("cannot create the archive folder {path}: {source}")]
@@ -31,6 +34,8 @@ pub struct ImageRecord {
     pub sha256: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// What the API said of it (empty for links fetched without the API).
+    pub meta: ImageMeta,
 }
 
 /// The counts and timing of one run. The engine's `Summary` is this very type, so the
@@ -167,7 +172,7 @@ impl Archive {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
         conn.execute_batch(SCHEMA).map_err(sqlite)?;
-        add_missing_columns(&conn).map_err(sqlite)?;
+        migrate(&conn).map_err(sqlite)?;
         Ok(Archive { conn, path: path.to_owned() })
     }
 
@@ -228,8 +233,9 @@ impl Archive {
     pub fn record_image(&self, image: &ImageRecord, run: Option<i64>) -> Result<(), ArchiveError> {
         self.conn
             .execute(
-                "INSERT OR REPLACE INTO images (path, id, source, bytes, sha256, width, height, run)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR REPLACE INTO images (path, id, source, bytes, sha256, width, height, run,
+                    title, description, tags, account, datetime, album_id, album_title, views, nsfw)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 params![
                     image.path.to_string_lossy(),
                     image.id,
@@ -238,7 +244,16 @@ impl Archive {
                     image.sha256,
                     image.width,
                     image.height,
-                    run
+                    run,
+                    image.meta.title,
+                    image.meta.description,
+                    tags_column(&image.meta.tags),
+                    image.meta.account,
+                    image.meta.datetime,
+                    image.meta.album_id,
+                    image.meta.album_title,
+                    image.meta.views.map(|views| views.min(i64::MAX as u64) as i64),
+                    image.meta.nsfw
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -249,7 +264,7 @@ impl Archive {
     pub fn image_at(&self, path: &Path) -> Result<Option<ImageRecord>, ArchiveError> {
         self.conn
             .query_row(
-                "SELECT path, id, source, bytes, sha256, width, height FROM images WHERE path=?1",
+                &format!("SELECT {IMAGE_COLUMNS} FROM images WHERE path=?1"),
                 params![path.to_string_lossy()],
                 image_from_row,
             )
@@ -261,10 +276,32 @@ impl Archive {
     pub fn images_with_sha256(&self, sha256: &str) -> Result<Vec<ImageRecord>, ArchiveError> {
         let mut statement = self
             .conn
-            .prepare_cached("SELECT path, id, source, bytes, sha256, width, height FROM images WHERE sha256=?1")
+            .prepare_cached(&format!("SELECT {IMAGE_COLUMNS} FROM images WHERE sha256=?1"))
             .map_err(|e| self.err(e))?;
         let rows = statement.query_map(params![sha256], image_from_row).map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Every image the archive knows directly inside `folder` (not in its subfolders' own
+    /// index: those are listed under their own folder), in path order.
+    pub fn images_in_folder(&self, folder: &Path) -> Result<Vec<ImageRecord>, ArchiveError> {
+        let prefix = format!("{}/", folder.to_string_lossy().trim_end_matches('/'));
+        // A range on the primary key: every path that starts with `prefix` sorts between
+        // it and the same text with '/' bumped to '0'.
+        let end = format!("{}0", &prefix[..prefix.len() - 1]);
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!("SELECT {IMAGE_COLUMNS} FROM images WHERE path >= ?1 AND path < ?2 ORDER BY path"))
+            .map_err(|e| self.err(e))?;
+        let rows = statement.query_map(params![prefix, end], image_from_row).map_err(|e| self.err(e))?;
+        let mut images = rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))?;
+        images.retain(|image| image.path.parent() == Some(folder));
+        Ok(images)
+    }
+
+    /// The archive's schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<u32, ArchiveError> {
+        self.conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(|e| self.err(e))
     }
 
     /// Forgets a path (its file is gone or was replaced).
@@ -326,30 +363,84 @@ fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     })
 }
 
-/// Archives made by earlier versions lack the newer columns of `runs`: add them. In one
-/// immediate transaction, so two galley processes opening an old archive at once cannot
-/// both add the same column (the second waits, then finds it there).
-fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+/// One upgrade step: from the version before it to the next.
+type Migration = fn(&Connection) -> rusqlite::Result<()>;
+
+/// The archive's history of shapes. `PRAGMA user_version` says how many of these an archive
+/// has had; opening it applies the rest. Version 0 is every archive made before versions
+/// were kept (up to galley 0.1.0); tests/fixtures/archive-0.1.0.sqlite is one.
+const MIGRATIONS: [Migration; 2] = [runs_gain_endings, images_gain_metadata];
+
+/// Brings an archive up to the newest version, in one immediate transaction, so two galley
+/// processes opening an old archive at once cannot both upgrade it (the second waits,
+/// then finds it done). An archive newer than this galley is left as it is.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
-    let added = add_missing_columns_now(conn);
-    conn.execute_batch(if added.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-    added
+    let migrated = migrate_now(conn);
+    conn.execute_batch(if migrated.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    migrated
 }
 
-fn add_missing_columns_now(conn: &Connection) -> rusqlite::Result<()> {
-    let mut statement = conn.prepare("PRAGMA table_info(runs)")?;
+fn migrate_now(conn: &Connection) -> rusqlite::Result<()> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get::<_, u32>(0))? as usize;
+    for step in MIGRATIONS.iter().skip(version) {
+        step(conn)?;
+    }
+    if version < MIGRATIONS.len() {
+        conn.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))?;
+    }
+    Ok(())
+}
+
+fn add_columns(conn: &Connection, table: &str, wanted: &[(&str, &str)]) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare(&format!("PRAGMA table_info({table})"))?;
     let names = statement.query_map([], |row| row.get::<_, String>(1))?.collect::<Result<Vec<_>, _>>()?;
-    let wanted = [
-        ("origin", "ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'imgur'"),
-        ("ending", "ALTER TABLE runs ADD COLUMN ending TEXT"),
-        ("reason", "ALTER TABLE runs ADD COLUMN reason TEXT"),
-    ];
-    for (column, alter) in wanted {
+    for (column, kind) in wanted {
         if !names.iter().any(|name| name == column) {
-            conn.execute_batch(alter)?;
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
         }
     }
     Ok(())
+}
+
+/// 0 -> 1: runs say where they came from and how they ended (early archives lack these).
+fn runs_gain_endings(conn: &Connection) -> rusqlite::Result<()> {
+    add_columns(conn, "runs", &[("origin", "TEXT NOT NULL DEFAULT 'imgur'"), ("ending", "TEXT"), ("reason", "TEXT")])
+}
+
+/// 1 -> 2: images keep what the API said of them.
+fn images_gain_metadata(conn: &Connection) -> rusqlite::Result<()> {
+    add_columns(
+        conn,
+        "images",
+        &[
+            ("title", "TEXT"),
+            ("description", "TEXT"),
+            ("tags", "TEXT"),
+            ("account", "TEXT"),
+            ("datetime", "INTEGER"),
+            ("album_id", "TEXT"),
+            ("album_title", "TEXT"),
+            ("views", "INTEGER"),
+            ("nsfw", "INTEGER"),
+        ],
+    )
+}
+
+const IMAGE_COLUMNS: &str = "path, id, source, bytes, sha256, width, height,
+    title, description, tags, account, datetime, album_id, album_title, views, nsfw";
+
+/// Tags as a JSON array (NULL when there are none).
+fn tags_column(tags: &[String]) -> Option<String> {
+    (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default())
+}
+
+fn tags_from_column(text: Option<String>) -> Vec<String> {
+    let Some(text) = text else { return Vec::new() };
+    serde_json::from_str(&text).unwrap_or_else(|error| {
+        tracing::warn!("an archived image's tags are not a JSON list ({error}); shown without tags");
+        Vec::new()
+    })
 }
 
 fn image_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImageRecord> {
@@ -361,6 +452,17 @@ fn image_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImageRecord> {
         sha256: row.get(4)?,
         width: row.get(5)?,
         height: row.get(6)?,
+        meta: ImageMeta {
+            title: row.get(7)?,
+            description: row.get(8)?,
+            tags: tags_from_column(row.get(9)?),
+            account: row.get(10)?,
+            datetime: row.get(11)?,
+            album_id: row.get(12)?,
+            album_title: row.get(13)?,
+            views: row.get::<_, Option<i64>>(14)?.map(|views| views.max(0) as u64),
+            nsfw: row.get(15)?,
+        },
     })
 }
 
@@ -377,6 +479,7 @@ mod tests {
             sha256: sha.into(),
             width: Some(4),
             height: Some(3),
+            meta: ImageMeta::default(),
         }
     }
 
@@ -470,5 +573,55 @@ mod tests {
         archive.forget_image(Path::new("/p/one.jpg")).unwrap();
         assert_eq!(archive.image_at(Path::new("/p/one.jpg")).unwrap(), None);
         assert!(archive.integrity_ok().unwrap());
+    }
+
+    /// An archive written by galley 0.1.0 (before schema versions): it opens, is upgraded,
+    /// and keeps every run and image.
+    #[test]
+    fn an_archive_from_0_1_0_is_upgraded_without_losing_a_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archive.sqlite");
+        std::fs::write(&path, include_bytes!("../../tests/fixtures/archive-0.1.0.sqlite")).unwrap();
+        let archive = Archive::open(&path).unwrap();
+        assert_eq!(archive.schema_version().unwrap(), MIGRATIONS.len() as u32);
+        let runs = archive.runs(10).unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!((runs[0].counts.downloaded, runs[1].counts.downloaded), (3, 6));
+        let first = archive.images_in_folder(Path::new("/tmp/fx/out")).unwrap();
+        let second = archive.images_in_folder(Path::new("/tmp/fx/out2")).unwrap();
+        assert_eq!((first.len(), second.len()), (6, 3));
+        assert!(first.iter().all(|image| image.meta.is_empty() && image.sha256.len() == 64));
+        // The upgraded archive takes metadata, and opening it again changes nothing.
+        let mut image = first[0].clone();
+        image.meta = ImageMeta { title: Some("Kept".into()), tags: vec!["a".into()], ..Default::default() };
+        archive.record_image(&image, None).unwrap();
+        drop(archive);
+        let again = Archive::open(&path).unwrap();
+        assert_eq!(again.image_at(&image.path).unwrap(), Some(image));
+        assert_eq!(again.runs(10).unwrap().len(), 2);
+        assert!(again.integrity_ok().unwrap());
+    }
+
+    #[test]
+    fn metadata_round_trips_and_folders_list_only_their_own_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(&dir.path().join("archive.sqlite")).unwrap();
+        let mut image = record("/p/one.jpg", "aa");
+        image.meta = ImageMeta {
+            title: Some("Sunset".into()),
+            description: Some("over the sea".into()),
+            tags: vec!["sea".into(), "sky".into()],
+            account: Some("ana".into()),
+            datetime: Some(1_700_000_000),
+            album_id: Some("al1".into()),
+            album_title: Some("Trip".into()),
+            views: Some(12),
+            nsfw: Some(false),
+        };
+        archive.record_image(&image, None).unwrap();
+        archive.record_image(&record("/p/sub/two.jpg", "bb"), None).unwrap();
+        archive.record_image(&record("/p2/three.jpg", "cc"), None).unwrap();
+        assert_eq!(archive.images_in_folder(Path::new("/p")).unwrap(), vec![image]);
+        assert_eq!(archive.images_in_folder(Path::new("/p/")).unwrap().len(), 1);
     }
 }

@@ -291,6 +291,31 @@ fn entry_json(entry: &DemoEntry, host: &str) -> Result<Value, PictureError> {
     }
 }
 
+/// What Imgur says of a post besides its pixels (account, date, views, tags), made up from
+/// the id so every answer about the same item agrees.
+fn post_fields(id: &str) -> Value {
+    const ACCOUNTS: [&str; 6] = ["harbourlight", "meadowlark", "tinycomet", "velvetdune", "glacierfox", "reefwalker"];
+    const TAGS: [&str; 8] = ["nature", "city", "space", "sea", "winter", "retro", "colour", "night"];
+    let bits =
+        id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3));
+    let pick = |shift: u32, of: usize| (bits >> shift) as usize % of;
+    json!({
+        "account_url": ACCOUNTS[pick(0, ACCOUNTS.len())],
+        "datetime": 1_600_000_000 + (bits >> 8) % 100_000_000,
+        "views": (bits >> 20) % 250_000,
+        "nsfw": false,
+        "tags": [{"name": TAGS[pick(40, TAGS.len())]}, {"name": TAGS[pick(48, TAGS.len())]}],
+    })
+}
+
+/// `fields` with `more`'s keys added.
+fn with_fields(mut fields: Value, more: Value) -> Value {
+    if let (Some(fields), Value::Object(more)) = (fields.as_object_mut(), more) {
+        fields.extend(more);
+    }
+    fields
+}
+
 fn image_json(image: &DemoImage, host: &str) -> Result<Value, PictureError> {
     let mut item = json!({
         "id": image.id,
@@ -304,6 +329,10 @@ fn image_json(image: &DemoImage, host: &str) -> Result<Value, PictureError> {
         "link": format!("http://{host}{}", image.link_path()),
         "is_album": false,
     });
+    // An album's members carry only their own picture's fields, as on Imgur.
+    if image.album.is_none() {
+        item = with_fields(item, post_fields(&image.id));
+    }
     if let (Some(path), Some(size), Some(fields)) = (image.mp4_path(), image.mp4_size(), item.as_object_mut()) {
         fields.insert("mp4".into(), json!(format!("http://{host}{path}")));
         fields.insert("mp4_size".into(), json!(size));
@@ -313,7 +342,7 @@ fn image_json(image: &DemoImage, host: &str) -> Result<Value, PictureError> {
 }
 
 fn album_json(album: &DemoAlbum, host: &str, with_images: bool) -> Result<Value, PictureError> {
-    let mut item = json!({
+    let item = json!({
         "id": album.id,
         "title": album.title,
         "description": null,
@@ -321,6 +350,7 @@ fn album_json(album: &DemoAlbum, host: &str, with_images: bool) -> Result<Value,
         "is_album": true,
         "images_count": album.images.len(),
     });
+    let mut item = with_fields(item, post_fields(&album.id));
     if let (true, Some(fields)) = (with_images, item.as_object_mut()) {
         let images = album.images.iter().map(|image| image_json(image, host)).collect::<Result<Vec<_>, _>>()?;
         fields.insert("images".into(), Value::Array(images));

@@ -525,7 +525,7 @@ impl Downloader {
         let Stored { path, placement, dimensions, pixels } = stored;
         *saved_at = Some(path.clone());
         drop(saved_at);
-        self.record(&item.id, &path, bytes, fingerprint, dimensions).await;
+        self.record(&item, &path, bytes, fingerprint, dimensions).await;
         if placement == Placement::AlreadyThere {
             let reason = SkipReason::AlreadyPresent;
             self.events.send(Event::Skipped { run: self.run, id: item.id, path, reason }).await;
@@ -601,16 +601,17 @@ impl Downloader {
         stored.await.unwrap_or_else(|| Err(DownloadError::Undecodable("the check stopped unexpectedly".to_owned())))
     }
 
-    async fn record(&self, id: &str, path: &Path, bytes: u64, sha256: String, dimensions: Option<(u32, u32)>) {
+    async fn record(&self, item: &ImageItem, path: &Path, bytes: u64, sha256: String, dimensions: Option<(u32, u32)>) {
         let Some(archive) = self.archive.clone() else { return };
         let record = ImageRecord {
-            id: id.to_owned(),
+            id: item.id.clone(),
             source: self.source_label.clone(),
             path: path.to_owned(),
             bytes,
             sha256,
             width: dimensions.map(|d| d.0),
             height: dimensions.map(|d| d.1),
+            meta: item.meta.clone(),
         };
         let run = self.archive_run;
         let written = tokio::task::spawn_blocking(move || {

@@ -21,6 +21,7 @@ use super::sniff::MediaKind;
 use super::source::Source;
 use super::transfer::{self, Pace};
 use super::types::{ClientId, Event, RateLimits, RunId};
+use crate::archive::ImageMeta;
 
 /// One thing to download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,8 @@ pub struct ImageItem {
     pub claimed: Option<MediaKind>,
     /// The listing's claimed size, if any.
     pub size: Option<u64>,
+    /// What the API said of it (and of its album), kept in the archive for the library.
+    pub meta: ImageMeta,
 }
 
 /// How many times one API request is tried when it fails transiently.
@@ -134,6 +137,61 @@ struct RawItem {
     is_album: Option<bool>,
     images: Option<Vec<serde_json::Value>>,
     size: Option<u64>,
+    title: Option<String>,
+    description: Option<String>,
+    /// Imgur gives tags as objects with a `name`; plain strings are taken too.
+    tags: Option<Vec<serde_json::Value>>,
+    account_url: Option<String>,
+    datetime: Option<i64>,
+    views: Option<u64>,
+    nsfw: Option<bool>,
+}
+
+impl RawItem {
+    /// What this entry says of itself, for an image (album fields empty).
+    fn meta(&self) -> ImageMeta {
+        let tags = self.tags.iter().flatten();
+        let tags = tags.filter_map(|tag| match tag {
+            serde_json::Value::String(name) => Some(name.clone()),
+            tag => {
+                tag.get("display_name").or_else(|| tag.get("name")).and_then(|name| name.as_str()).map(str::to_owned)
+            }
+        });
+        ImageMeta {
+            title: self.title.clone().filter(|title| !title.is_empty()),
+            description: self.description.clone().filter(|text| !text.is_empty()),
+            tags: tags.filter(|tag| !tag.is_empty()).collect(),
+            account: self.account_url.clone().filter(|name| !name.is_empty()),
+            datetime: self.datetime,
+            album_id: None,
+            album_title: None,
+            views: self.views,
+            nsfw: self.nsfw,
+        }
+    }
+
+    /// What a member of this album inherits: the album's id and title, and the album's
+    /// account, date, tags and nsfw where the member says nothing itself.
+    fn album_meta(&self) -> ImageMeta {
+        let own = self.meta();
+        ImageMeta { album_id: self.id.clone(), album_title: own.title.clone(), title: None, description: None, ..own }
+    }
+}
+
+/// A member's own metadata over what it inherits from its album.
+fn member_meta(member: &RawItem, album: &ImageMeta) -> ImageMeta {
+    let own = member.meta();
+    ImageMeta {
+        title: own.title,
+        description: own.description,
+        tags: if own.tags.is_empty() { album.tags.clone() } else { own.tags },
+        account: own.account.or_else(|| album.account.clone()),
+        datetime: own.datetime.or(album.datetime),
+        album_id: album.album_id.clone(),
+        album_title: album.album_title.clone(),
+        views: own.views.or(album.views),
+        nsfw: own.nsfw.or(album.nsfw),
+    }
 }
 
 impl ImgurClient {
@@ -304,8 +362,10 @@ impl ImgurClient {
             return Ok(Vec::new());
         };
         if raw.is_album != Some(true) {
-            return Ok(keep(raw, include_animated).into_iter().collect());
+            let meta = raw.meta();
+            return Ok(keep(raw, meta, include_animated).into_iter().collect());
         }
+        let album = raw.album_meta();
         let members = match raw.images {
             Some(images) => images,
             None => {
@@ -317,11 +377,7 @@ impl ImgurClient {
                 listed.map_err(|error| EntryError { entry: id.to_owned(), error })?
             }
         };
-        Ok(members
-            .into_iter()
-            .filter_map(|member| serde_json::from_value::<RawItem>(member).ok())
-            .filter_map(|member| keep(member, include_animated))
-            .collect())
+        Ok(album_members(members, &album, include_animated))
     }
 
     /// GET an API path and return its `data`, retrying what is worth retrying.
@@ -544,15 +600,11 @@ pub fn parse_page(body: &[u8], endpoint: &str, include_animated: bool) -> Result
     let raw_items = entries.into_iter().filter_map(|entry| serde_json::from_value::<RawItem>(entry).ok());
     let mut items = Vec::new();
     for raw in raw_items {
+        let meta = if raw.is_album == Some(true) { raw.album_meta() } else { raw.meta() };
         match (raw.is_album, raw.images) {
-            (Some(true), Some(members)) => items.extend(
-                members
-                    .into_iter()
-                    .filter_map(|member| serde_json::from_value::<RawItem>(member).ok())
-                    .filter_map(|member| keep(member, include_animated)),
-            ),
+            (Some(true), Some(members)) => items.extend(album_members(members, &meta, include_animated)),
             (Some(true), None) => {}
-            (_, images) => items.extend(keep(RawItem { images, ..raw }, include_animated)),
+            (_, images) => items.extend(keep(RawItem { images, ..raw }, meta, include_animated)),
         }
     }
     Ok(items)
@@ -569,9 +621,21 @@ fn entry_key(entry: &serde_json::Value) -> String {
     }
 }
 
+/// The members of an album galley can save, in the album's order, with what they inherit.
+fn album_members(members: Vec<serde_json::Value>, album: &ImageMeta, include_animated: bool) -> Vec<ImageItem> {
+    members
+        .into_iter()
+        .filter_map(|member| serde_json::from_value::<RawItem>(member).ok())
+        .filter_map(|member| {
+            let meta = member_meta(&member, album);
+            keep(member, meta, include_animated)
+        })
+        .collect()
+}
+
 /// Keeps an entry galley can save, as the item to fetch. Animated items (GIFs and videos)
 /// are kept only when asked for, and then as their MP4.
-fn keep(raw: RawItem, include_animated: bool) -> Option<ImageItem> {
+fn keep(raw: RawItem, meta: ImageMeta, include_animated: bool) -> Option<ImageItem> {
     let id = raw.id.filter(|id| !id.is_empty())?;
     let mime = raw.mime.as_deref().and_then(MediaKind::from_mime);
     let animated = raw.animated.unwrap_or(false);
@@ -584,7 +648,7 @@ fn keep(raw: RawItem, include_animated: bool) -> Option<ImageItem> {
         (Some(MediaKind::Mp4), _) if include_animated => (raw.link?, Some(MediaKind::Mp4)),
         _ => return None,
     };
-    Some(ImageItem { id, link, claimed, size: raw.size })
+    Some(ImageItem { id, link, claimed, size: raw.size, meta })
 }
 
 fn is_plain_id(id: &str) -> bool {
@@ -687,26 +751,36 @@ mod tests {
             ("video/mp4", false),
         ] {
             let item = raw(serde_json::json!({"id":"a","type":mime,"link":"http://h/a"}));
-            assert_eq!(keep(item, false).is_some(), kept, "{mime}");
+            assert_eq!(keep(item, ImageMeta::default(), false).is_some(), kept, "{mime}");
         }
     }
 
     #[test]
     fn animated_items_become_mp4_only_when_asked() {
         let json = serde_json::json!({"id":"a","type":"image/gif","animated":true,"link":"http://h/a.gif","mp4":"http://h/a.mp4"});
-        assert_eq!(keep(raw(json.clone()), false), None, "unchecked, an animated GIF is not saved");
-        let as_mp4 = keep(raw(json), true).unwrap();
+        assert_eq!(
+            keep(raw(json.clone()), ImageMeta::default(), false),
+            None,
+            "unchecked, an animated GIF is not saved"
+        );
+        let as_mp4 = keep(raw(json), ImageMeta::default(), true).unwrap();
         assert_eq!((as_mp4.link.as_str(), as_mp4.claimed), ("http://h/a.mp4", Some(MediaKind::Mp4)));
         let video = serde_json::json!({"id":"v","type":"video/mp4","animated":true,"link":"http://h/v.mp4","mp4":"http://h/v.mp4"});
-        assert!(keep(raw(video.clone()), false).is_none());
-        assert!(keep(raw(video), true).is_some());
+        assert!(keep(raw(video.clone()), ImageMeta::default(), false).is_none());
+        assert!(keep(raw(video), ImageMeta::default(), true).is_some());
     }
 
     #[test]
     fn items_without_id_or_link_are_skipped() {
-        assert!(keep(raw(serde_json::json!({"type":"image/png","link":"http://h/a"})), false).is_none());
-        assert!(keep(raw(serde_json::json!({"id":"a","type":"image/png"})), false).is_none());
-        assert!(keep(raw(serde_json::json!({"id":"","type":"image/png","link":"x"})), false).is_none());
+        assert!(
+            keep(raw(serde_json::json!({"type":"image/png","link":"http://h/a"})), ImageMeta::default(), false)
+                .is_none()
+        );
+        assert!(keep(raw(serde_json::json!({"id":"a","type":"image/png"})), ImageMeta::default(), false).is_none());
+        assert!(
+            keep(raw(serde_json::json!({"id":"","type":"image/png","link":"x"})), ImageMeta::default(), false)
+                .is_none()
+        );
         assert!(serde_json::from_value::<RawItem>(serde_json::json!({"id": 5})).is_err());
     }
 
@@ -751,5 +825,30 @@ mod tests {
         let ids: Vec<&str> = items.iter().map(|item| item.id.as_str()).collect();
         assert_eq!(ids, ["a1", "b2"]);
         assert!(parse_page(b"{", "/3/x", false).is_err());
+    }
+
+    #[test]
+    fn what_the_api_says_is_kept_and_members_inherit_their_album() {
+        let body = br#"{"success": true, "data": [
+            {"id": "a1", "type": "image/png", "link": "http://x/a1.png", "title": "Lone", "views": 7,
+             "account_url": "ana", "datetime": 1700000000, "nsfw": false,
+             "tags": [{"name": "sea", "display_name": "Sea"}, "plain"]},
+            {"id": "al", "is_album": true, "title": "Trip", "account_url": "bo", "datetime": 1600000000,
+             "tags": [{"name": "road"}], "nsfw": true,
+             "images": [{"id": "b2", "type": "image/png", "link": "http://x/b2.png", "description": "first"}]}
+        ]}"#;
+        let items = parse_page(body, "/3/gallery/hot/viral/day/0", false).expect("parses");
+        let lone = &items[0].meta;
+        assert_eq!((lone.title.as_deref(), lone.views, lone.account.as_deref()), (Some("Lone"), Some(7), Some("ana")));
+        assert_eq!(lone.tags, ["Sea", "plain"]);
+        assert_eq!((lone.datetime, lone.nsfw, lone.album_id.as_deref()), (Some(1_700_000_000), Some(false), None));
+        let member = &items[1].meta;
+        assert_eq!((member.album_id.as_deref(), member.album_title.as_deref()), (Some("al"), Some("Trip")));
+        assert_eq!((member.title.as_deref(), member.description.as_deref()), (None, Some("first")));
+        assert_eq!(
+            (member.account.as_deref(), member.datetime, member.nsfw),
+            (Some("bo"), Some(1_600_000_000), Some(true))
+        );
+        assert_eq!(member.tags, ["road"]);
     }
 }

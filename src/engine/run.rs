@@ -30,7 +30,7 @@ use super::types::{
     CONCURRENCY_RANGE, Ending, Event, Fatal, FatalKind, Job, JobInput, RunId, RunReport, Summary, images_per_second,
 };
 use super::workers::Workers;
-use crate::archive::{Archive, ArchiveError, RunEnding, RunStart};
+use crate::archive::{Archive, ArchiveError, ImageMeta, RunEnding, RunStart};
 
 /// Connection and read timeouts of the HTTP client, and the pace a body must keep.
 #[derive(Debug, Clone, Copy)]
@@ -399,7 +399,7 @@ async fn list_links(
         }
         sent += 1;
         events.send(Event::Listed { run, id: id.clone(), total: sent }).await;
-        if items.send(ImageItem { id, link, claimed, size: None }).await.is_err() {
+        if items.send(ImageItem { id, link, claimed, size: None, meta: ImageMeta::default() }).await.is_err() {
             break;
         }
     }
