@@ -218,8 +218,16 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     let budget = Arc::new(Semaphore::new(*concurrency));
     let api_requests = Arc::new(Semaphore::new(*concurrency));
     let (items_tx, items_rx) = mpsc::channel::<ImageItem>(1024);
-    let lister =
-        tokio::spawn(list(*run, job.clone(), http.clone(), events.clone(), cancel.clone(), api_requests, items_tx));
+    let listing = Listing {
+        run: *run,
+        job: job.clone(),
+        http: http.clone(),
+        events: events.clone(),
+        cancel: cancel.clone(),
+        budget: api_requests,
+        pace: options.timeouts.pace,
+    };
+    let lister = tokio::spawn(listing.list(items_tx));
 
     let mut downloader = Downloader::new(
         http,
@@ -338,27 +346,35 @@ fn count_outcome(
     }
 }
 
-/// Lists the job's items into `items`.
-async fn list(
+/// What the listing task owns: the run's handles, and its own budget of API requests.
+struct Listing {
     run: RunId,
     job: Job,
     http: reqwest::Client,
     events: EventSink,
     cancel: CancellationToken,
     budget: Arc<Semaphore>,
-    items: mpsc::Sender<ImageItem>,
-) -> Result<Listed, ApiError> {
-    let listed = match job.input {
-        JobInput::Imgur { api_base, client_id, source, pages } => {
-            let client = ImgurClient::new(http, api_base, client_id, run, events.clone(), cancel, budget);
-            client.list(&source, pages, job.limit, job.include_animated, items).await?
-        }
-        JobInput::Urls(links) => {
-            Listed { sent: list_links(run, links, job.limit, &events, items).await, failed_entries: 0 }
-        }
-    };
-    events.send(Event::ListingDone { run, total: listed.sent }).await;
-    Ok(listed)
+    /// The pace API answers keep, as image bodies do.
+    pace: Pace,
+}
+
+impl Listing {
+    /// Lists the job's items into `items`.
+    async fn list(self, items: mpsc::Sender<ImageItem>) -> Result<Listed, ApiError> {
+        let Listing { run, job, http, events, cancel, budget, pace } = self;
+        let listed = match job.input {
+            JobInput::Imgur { api_base, client_id, source, pages } => {
+                let client =
+                    ImgurClient::new(http, api_base, client_id, run, events.clone(), cancel, budget).with_pace(pace);
+                client.list(&source, pages, job.limit, job.include_animated, items).await?
+            }
+            JobInput::Urls(links) => {
+                Listed { sent: list_links(run, links, job.limit, &events, items).await, failed_entries: 0 }
+            }
+        };
+        events.send(Event::ListingDone { run, total: listed.sent }).await;
+        Ok(listed)
+    }
 }
 
 async fn list_links(
