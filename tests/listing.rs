@@ -65,7 +65,7 @@ async fn listing_requests_in_flight_reach_the_concurrency_limit_and_keep_listing
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = api_job(server.base_url().as_str(), out.path(), 8);
     // Every page: past the last, the demo repeats page 0, as Imgur does.
-    if let JobInput::Imgur { pages, .. } = &mut job.input {
+    if let JobInput::Imgur { pages, .. } = &mut job.sources[0] {
         *pages = None;
     }
 
@@ -252,7 +252,7 @@ async fn listed_from_demo(source: &str, images: usize) -> (Vec<String>, DemoServ
         .expect("demo server starts");
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = api_job(server.base_url().as_str(), out.path(), 8);
-    if let JobInput::Imgur { source: job_source, pages, .. } = &mut job.input {
+    if let JobInput::Imgur { source: job_source, pages, .. } = &mut job.sources[0] {
         *job_source = source.parse().expect("a source galley accepts");
         *pages = None;
     }
@@ -288,7 +288,7 @@ async fn an_image_page_or_a_direct_link_saves_the_original_even_from_a_thumbnail
     ] {
         let out = tempfile::tempdir().expect("tempdir");
         let mut job = api_job(server.base_url().as_str(), out.path(), 4);
-        if let JobInput::Imgur { source, .. } = &mut job.input {
+        if let JobInput::Imgur { source, .. } = &mut job.sources[0] {
             *source = link.parse().expect("a source galley accepts");
         }
         let (report, events) = run(job).await;
