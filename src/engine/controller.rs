@@ -16,6 +16,7 @@ use super::events::{EVENT_QUEUE, EventSink};
 use super::run::{compare, run_job};
 use super::scan;
 use super::types::{Command, Event, RunId};
+use super::view::Viewing;
 use crate::archive::Archive;
 
 /// A running engine. Dropping it cancels all work and stops its threads.
@@ -73,6 +74,7 @@ async fn control(mut commands: mpsc::UnboundedReceiver<Command>, events: EventSi
     let mut current = shutdown.child_token();
     let mut current_task: Option<tokio::task::JoinHandle<()>> = None;
     let decoders = scan::scan_decoders();
+    let viewing = Viewing::default();
     loop {
         let command = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -109,9 +111,7 @@ async fn control(mut commands: mpsc::UnboundedReceiver<Command>, events: EventSi
             Command::Rethumbnail(paths) => {
                 tokio::spawn(scan::rethumbnail(paths, events.clone(), decoders.clone()));
             }
-            Command::Preview { path, max_side } => {
-                tokio::spawn(scan::preview(path, max_side, events.clone(), decoders.clone()));
-            }
+            Command::View { paths, max_side } => viewing.request(paths, max_side, &events),
             Command::LoadRuns(archive) => {
                 tokio::spawn(send_runs(archive, events.clone(), false));
             }

@@ -19,6 +19,7 @@ use super::events::EventSink;
 use super::retry;
 use super::sniff::MediaKind;
 use super::source::Source;
+use super::transfer::{self, Pace};
 use super::types::{ClientId, Event, RateLimits, RunId};
 use crate::archive::ImageMeta;
 
@@ -52,8 +53,9 @@ pub const MAX_API_BODY: usize = 8 * 1024 * 1024;
 /// Gallery pages in hand at once: the one being expanded and those asked for ahead of it.
 /// Past the end of a gallery this costs at most this many requests that bring nothing new.
 const PAGES_IN_HAND: usize = 3;
-/// One API attempt (request and whole body) must finish within this; a server dripping a
-/// byte every few seconds never trips the read timeout, so this is the bound.
+/// One API attempt (request and whole body) must finish within this, however fast the body
+/// comes; within it the body must also keep the run's [`Pace`] (a server dripping a byte
+/// every few seconds never trips the read timeout).
 const API_ATTEMPT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Talks to one API root with one Client-ID, for one run.
@@ -81,6 +83,9 @@ pub struct ImgurClient {
     throttled_in_a_row: AtomicU32,
     /// No API request is sent before this instant.
     paused_until: Mutex<Option<Instant>>,
+    /// How fast an answer must come, as for image bodies; its deadline is at most
+    /// [`API_ATTEMPT_DEADLINE`].
+    pace: Pace,
 }
 
 /// What a listing did.
@@ -230,7 +235,14 @@ impl ImgurClient {
             open_requests: AtomicUsize::new(0),
             throttled_in_a_row: AtomicU32::new(0),
             paused_until: Mutex::new(None),
+            pace: api_pace(Pace::default()),
         }
+    }
+
+    /// Holds every answer to `pace` (the run's, the same as image bodies keep).
+    pub fn with_pace(mut self, pace: Pace) -> Self {
+        self.pace = api_pace(pace);
+        self
     }
 
     /// Lists `source` and sends each image to `items` in listing order, dropping ids
@@ -445,22 +457,24 @@ impl ImgurClient {
             .header(reqwest::header::AUTHORIZATION, format!("Client-ID {}", self.client_id.expose()))
             .header(reqwest::header::ACCEPT, "application/json");
         let exchange = async {
-            let response = request.send().await.map_err(|error| describe_reqwest(&error))?;
+            let response = transfer::first_response(self.pace, request.send())
+                .await
+                .map_err(|slow| slow.to_string())?
+                .map_err(|error| describe_reqwest(&error))?;
             self.report_rate_limits(response.headers()).await;
             let status = response.status().as_u16();
             let server_wait = rate_limit_wait(response.headers());
-            let body = read_capped(response, endpoint).await?;
+            let body = read_capped(response, endpoint, self.pace).await?;
             Ok::<_, BodyError>(Answer { status, server_wait, body })
         };
         let answer = tokio::select! {
             _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
-            answer = tokio::time::timeout(API_ATTEMPT_DEADLINE, exchange) => answer,
+            answer = exchange => answer,
         };
         match answer {
-            Ok(Ok(answer)) => Ok(Ok(answer)),
-            Ok(Err(BodyError::Network(reason))) => Ok(Err(reason)),
-            Ok(Err(BodyError::TooLarge(error))) => Err(error),
-            Err(_) => Ok(Err(format!("no whole answer within {}s", API_ATTEMPT_DEADLINE.as_secs()))),
+            Ok(answer) => Ok(Ok(answer)),
+            Err(BodyError::Network(reason)) => Ok(Err(reason)),
+            Err(BodyError::TooLarge(error)) => Err(error),
         }
     }
 
@@ -543,8 +557,14 @@ impl From<String> for BodyError {
     }
 }
 
-/// Reads a body chunk by chunk, refusing it as soon as it passes [`MAX_API_BODY`].
-async fn read_capped(mut response: reqwest::Response, endpoint: &str) -> Result<Vec<u8>, BodyError> {
+/// The pace of API answers: the run's, with a deadline of at most [`API_ATTEMPT_DEADLINE`].
+fn api_pace(pace: Pace) -> Pace {
+    Pace { deadline: pace.deadline.min(API_ATTEMPT_DEADLINE), ..pace }
+}
+
+/// Reads a body chunk by chunk, refusing it as soon as it passes [`MAX_API_BODY`], and
+/// giving up on it (as worth another attempt) when it comes slower than `pace`.
+async fn read_capped(response: reqwest::Response, endpoint: &str, pace: Pace) -> Result<Vec<u8>, BodyError> {
     let too_large = || {
         BodyError::TooLarge(ApiError::Malformed {
             endpoint: endpoint.to_owned(),
@@ -555,7 +575,9 @@ async fn read_capped(mut response: reqwest::Response, endpoint: &str) -> Result<
         return Err(too_large());
     }
     let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
-    while let Some(chunk) = response.chunk().await.map_err(|error| describe_reqwest(&error))? {
+    let mut chunks = transfer::Paced::new(response.bytes_stream(), pace);
+    while let Some(chunk) = chunks.next().await.map_err(|slow| slow.to_string())? {
+        let chunk = chunk.map_err(|error| describe_reqwest(&error))?;
         if body.len() + chunk.len() > MAX_API_BODY {
             return Err(too_large());
         }

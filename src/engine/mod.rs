@@ -23,6 +23,7 @@ pub(crate) mod tally;
 pub(crate) mod thumbnail;
 pub(crate) mod transfer;
 pub(crate) mod types;
+pub(crate) mod view;
 pub(crate) mod whole;
 pub(crate) mod workers;
 
@@ -41,4 +42,5 @@ pub use tally::Tally;
 pub use thumbnail::{THUMBNAIL_SIDE, thumbnail_bytes};
 pub use transfer::{Pace, Paced, TooSlow};
 pub use types::*;
+pub use view::{MAX_ANIMATION_BYTES, MAX_FRAMES, VIEW_SIDE, ViewError, ViewFrame, ViewImage, view_bytes};
 pub use whole::{NotWhole, Shape, check as check_whole};

@@ -247,6 +247,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         events: events.clone(),
         cancel: cancel.clone(),
         budget: api_requests,
+        pace: options.timeouts.pace,
         sources: sources.clone(),
     };
     let lister = tokio::spawn(lister.list(items_tx));
@@ -396,6 +397,8 @@ struct Lister {
     cancel: CancellationToken,
     /// Permits for API requests, shared by every source.
     budget: Arc<Semaphore>,
+    /// The pace API answers keep, as image bodies do.
+    pace: Pace,
     sources: Arc<SourceBook>,
 }
 
@@ -478,7 +481,8 @@ impl Lister {
                 self.events.clone(),
                 self.cancel.clone(),
                 self.budget.clone(),
-            );
+            )
+            .with_pace(self.pace);
             (api_base.clone(), client_id.clone(), client)
         });
         client

@@ -1,5 +1,5 @@
 //! Thumbnails of files already on disk: a folder the user opens, thumbnails the UI evicted
-//! and wants back, and large previews. Decoding runs on the blocking pool, a few at a time.
+//! and wants back. Decoding runs on the blocking pool, a few at a time.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,7 +50,7 @@ fn media_files(dir: &Path, wanted: impl Fn(MediaKind) -> bool) -> Vec<(PathBuf, 
     files.into_iter().map(|(_, path, bytes)| (path, bytes)).collect()
 }
 
-/// Bounds decoding for folder scans, re-thumbnails and previews across all requests:
+/// Bounds decoding for folder scans and re-thumbnails across all requests:
 /// one core is left to the front end, so a fast scroll through thousands of evicted
 /// thumbnails cannot starve the UI thread or pile up decoded images in memory.
 pub fn scan_decoders() -> Arc<Semaphore> {
@@ -117,17 +117,4 @@ fn one_thumbnail(path: PathBuf) -> Result<Thumbnail, (PathBuf, String)> {
         }),
         Err(error) => Err((path, error.to_string())),
     }
-}
-
-/// Decodes one image at up to `max_side` and sends it as a preview.
-pub async fn preview(path: PathBuf, max_side: u32, events: EventSink, decoders: Arc<Semaphore>) {
-    let source = path.clone();
-    let _permit = decoders.acquire_owned().await;
-    let decoded = tokio::task::spawn_blocking(move || thumbnail::thumbnail_file(&source, max_side)).await;
-    let result = match decoded {
-        Ok(Ok(decoded)) => Ok(Arc::new(decoded.pixels)),
-        Ok(Err(error)) => Err(error.to_string()),
-        Err(error) => Err(error.to_string()),
-    };
-    events.send(Event::Preview { path, result }).await;
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::source::Source;
+use super::view::{ViewError, ViewImage};
 use crate::archive::{RunOrigin, RunRecord};
 
 /// Default cap on one image's size: a body larger than this is refused.
@@ -157,8 +158,9 @@ pub enum Command {
     ScanFolder(PathBuf),
     /// Thumbnail these files again (the UI evicted them from its texture budget).
     Rethumbnail(Vec<PathBuf>),
-    /// Decode one image at preview size.
-    Preview { path: PathBuf, max_side: u32 },
+    /// Decode these images for the viewer (at most `max_side` a side), the image on show
+    /// first; asked-for images not among them are dropped unless their decode has begun.
+    View { paths: Vec<PathBuf>, max_side: u32 },
     /// Send the run history (`Event::Runs`).
     LoadRuns(PathBuf),
     /// Forget the run history, then send it (empty) as `Event::Runs`.
@@ -408,8 +410,8 @@ pub enum Event {
     Video { run: RunId, path: PathBuf, bytes: u64 },
     /// A thumbnail could not be made for a file in a folder scan.
     ThumbnailFailed { path: PathBuf, reason: String },
-    /// A large preview, decoded off the UI thread.
-    Preview { path: PathBuf, result: Result<Arc<Pixels>, String> },
+    /// An image for the viewer, decoded off the UI thread, or why it cannot be shown.
+    View { path: PathBuf, result: Result<ViewImage, ViewError> },
     /// One step of a compare series finished.
     CompareStep { concurrency: usize, seconds: f64, saved: u64 },
     /// A compare series ended (all levels ran, or one was cancelled or failed).

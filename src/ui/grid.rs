@@ -52,6 +52,12 @@ pub struct ThumbnailGrid {
     uploads: VecDeque<usize>,
     textures: usize,
     frame: u64,
+    /// The tile of the image open in the viewer: highlighted, and scrolled to while
+    /// `reveal_pending`.
+    revealed: Option<usize>,
+    reveal_pending: bool,
+    /// Rows on screen last frame, to know whether the revealed tile is among them.
+    visible_rows: std::ops::Range<usize>,
 }
 
 impl ThumbnailGrid {
@@ -73,6 +79,19 @@ impl ThumbnailGrid {
 
     pub fn path(&self, index: usize) -> Option<&Path> {
         self.tiles.get(index).map(|tile| tile.path.as_path())
+    }
+
+    /// Highlights the tile at `index` (the image in the viewer) and scrolls it into view.
+    pub fn reveal(&mut self, index: usize) {
+        if self.revealed != Some(index) {
+            self.revealed = Some(index);
+            self.reveal_pending = true;
+        }
+    }
+
+    /// The highlighted tile, if any.
+    pub fn revealed(&self) -> Option<usize> {
+        self.revealed
     }
 
     /// Videos among the tiles.
@@ -177,7 +196,18 @@ impl ThumbnailGrid {
         let rows = self.tiles.len().div_ceil(columns);
         let mut action = None;
         let mut wanted = Vec::new();
-        egui::ScrollArea::vertical().auto_shrink([false, false]).show_rows(ui, CELL + GAP, rows, |ui, visible| {
+        let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+        // A revealed tile off screen is not laid out, so jump near it first; `tile_ui`
+        // then scrolls it fully into view.
+        if let Some(row) =
+            self.revealed.filter(|&index| self.reveal_pending && index < self.tiles.len()).map(|index| index / columns)
+            && !self.visible_rows.contains(&row)
+        {
+            let centred = row as f32 * (CELL + GAP) - (ui.available_height() - CELL) / 2.0;
+            scroll = scroll.vertical_scroll_offset(centred.max(0.0));
+        }
+        scroll.show_rows(ui, CELL + GAP, rows, |ui, visible| {
+            self.visible_rows = visible.clone();
             for row in visible {
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = GAP;
@@ -218,6 +248,13 @@ impl ThumbnailGrid {
                     tile.requested = true;
                     wanted.push(tile.path.clone());
                 }
+            }
+        }
+        if self.revealed == Some(index) {
+            let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, ui.visuals().warn_fg_color);
+            ui.painter().rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
+            if std::mem::take(&mut self.reveal_pending) {
+                ui.scroll_to_rect(rect, None);
             }
         }
         // Thumbnails take keyboard focus (Tab, then Enter opens): show where it is.
