@@ -342,3 +342,60 @@ async fn an_api_that_drips_its_answer_is_given_up_on_at_the_minimum_rate() {
     assert_eq!(fatal.kind, FatalKind::Offline);
     assert!(fatal.to_string().contains("bytes a second"), "{fatal}");
 }
+
+/// An API that quotes the request's `Authorization` header back in its errors: a page of
+/// two albums whose second answers 400 with the header in its error, and (asked for the
+/// `top` section) a gallery page that answers 500 the same way.
+async fn echoing(UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
+    let sent = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    let error = |status| {
+        let body = json!({"data": {"error": format!("bad request; you sent Authorization: {sent}")}, "success": false});
+        (status, body.to_string()).into_response()
+    };
+    match path.as_str() {
+        "gallery/top/viral/day/0" => error(StatusCode::INTERNAL_SERVER_ERROR),
+        "album/echo/images" => error(StatusCode::BAD_REQUEST),
+        "album/fine/images" => json_response(json!({"data": [], "success": true})),
+        _ => json_response(json!({"data": [
+            {"id": "fine", "is_album": true}, {"id": "echo", "is_album": true}
+        ], "success": true})),
+    }
+}
+
+#[tokio::test]
+async fn a_client_id_echoed_in_an_api_error_is_redacted_from_events_reports_and_the_archive() {
+    const SECRET: &str = "galley-test-secret-7f3a9c";
+    let base = serve(Router::new().route("/3/{*path}", get(echoing))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = dir.path().join("archive.sqlite");
+    for section in ["hot", "top"] {
+        let mut job = api_job(&base, &dir.path().join(section), 4);
+        job.archive = Some(archive.clone());
+        if let JobInput::Imgur { client_id, source, .. } = &mut job.input {
+            *client_id = ClientId::new(SECRET);
+            *source = format!("{section}/viral/day").parse().expect("a source");
+        }
+
+        let (report, events) = run(job).await;
+
+        // What the app's window, the terminal and the JSON summary are made of.
+        let everything = format!("{report:?} {events:?}");
+        assert!(!everything.contains(SECRET), "{section}: the id leaked: {everything}");
+        let quoted = match report.fatal() {
+            Some(fatal) => fatal.to_string(),
+            None => events
+                .iter()
+                .find_map(|event| match event {
+                    Event::Failed { reason, .. } => Some(reason.clone()),
+                    _ => None,
+                })
+                .expect("the echoing album fails"),
+        };
+        assert!(quoted.contains("Authorization: Client-ID <redacted>"), "{section}: {quoted}");
+    }
+    // The runs table reads the archive: neither run's row holds the id.
+    for file in ["archive.sqlite", "archive.sqlite-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        assert!(!bytes.windows(SECRET.len()).any(|window| window == SECRET.as_bytes()), "{file}");
+    }
+}

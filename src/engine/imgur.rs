@@ -395,8 +395,17 @@ impl ImgurClient {
         Ok(album_members(members, &album, include_animated))
     }
 
-    /// GET an API path and return its `data`, retrying what is worth retrying.
+    /// GET an API path and return its `data`, retrying what is worth retrying. No text of
+    /// the server's leaves here with the Client-ID in it.
     async fn get(&self, path: &str, query: &[(&'static str, String)]) -> Result<serde_json::Value, ApiError> {
+        self.get_unredacted(path, query).await.map_err(|error| error.redacted(&self.client_id))
+    }
+
+    async fn get_unredacted(
+        &self,
+        path: &str,
+        query: &[(&'static str, String)],
+    ) -> Result<serde_json::Value, ApiError> {
         let endpoint = path.to_owned();
         let mut url = self.base.clone();
         url.set_path(&format!("{}{}", self.base.path().trim_end_matches('/'), path));
