@@ -371,7 +371,7 @@ async fn a_client_id_echoed_in_an_api_error_is_redacted_from_events_reports_and_
     for section in ["hot", "top"] {
         let mut job = api_job(&base, &dir.path().join(section), 4);
         job.archive = Some(archive.clone());
-        if let JobInput::Imgur { client_id, source, .. } = &mut job.input {
+        if let JobInput::Imgur { client_id, source, .. } = &mut job.sources[0] {
             *client_id = ClientId::new(SECRET);
             *source = format!("{section}/viral/day").parse().expect("a source");
         }
