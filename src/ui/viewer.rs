@@ -535,10 +535,11 @@ fn grouped(n: usize) -> String {
     out
 }
 
-/// "875 KB", "1.2 MB".
+/// "397 bytes", "875 KB", "1.2 MB".
 fn size_text(bytes: u64) -> String {
     match bytes {
-        0..1_000_000 => format!("{:.0} KB", bytes as f64 / 1000.0),
+        0..1000 => format!("{bytes} bytes"),
+        1000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1000.0),
         _ => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
     }
 }
@@ -563,6 +564,7 @@ mod tests {
 
     #[test]
     fn sizes_read_as_kilobytes_then_megabytes() {
+        assert_eq!(size_text(397), "397 bytes");
         assert_eq!(size_text(875_000), "875 KB");
         assert_eq!(size_text(1_250_000), "1.2 MB");
     }

@@ -1,7 +1,7 @@
 //! The viewer's pictures: the one on show and its neighbours, decoded ahead by the engine
 //! and kept so that stepping shows them at once. Bounded to [`VIEW_CACHE_ENTRIES`]
-//! pictures; the least recently shown that are not wanted now are dropped (and with them
-//! their textures).
+//! pictures and [`VIEW_CACHE_BYTES`] of pixels; the least recently shown that are not
+//! wanted now are dropped (and with them their textures).
 //!
 //! A picture's first frame becomes a texture as soon as it arrives, so a preloaded
 //! neighbour costs no upload when stepped to; an animation's other frames are uploaded as
@@ -16,6 +16,9 @@ use crate::engine::{Pixels, ViewError, ViewImage};
 
 /// Pictures kept at most: the one on show, its two neighbours, and two recent ones.
 pub const VIEW_CACHE_ENTRIES: usize = 5;
+/// Pixels kept at most (as textures or waiting to be), beyond what is wanted now: a few
+/// 4096-pixel photos, or one long animation.
+pub const VIEW_CACHE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Minified pictures are filtered through mipmaps, so a large photo fitted to the window
 /// does not shimmer.
@@ -41,6 +44,8 @@ pub struct Picture {
     slots: Vec<Slot>,
     /// One loop of the animation (zero for a still).
     duration: Duration,
+    /// Bytes of pixels held, uploaded or not.
+    held: u64,
 }
 
 impl Picture {
@@ -49,6 +54,7 @@ impl Picture {
             0 | 1 => Duration::ZERO,
             _ => image.frames.iter().map(|frame| frame.delay).sum(),
         };
+        let held = image.frames.iter().map(|frame| frame.pixels.rgba.len() as u64).sum();
         let slots = image.frames.into_iter().map(|frame| Slot {
             pixels: Some(frame.pixels),
             texture: None,
@@ -61,6 +67,7 @@ impl Picture {
             animation_too_long: image.animation_too_long,
             slots: slots.collect(),
             duration,
+            held,
         };
         picture.texture(ctx, name, 0);
         picture
@@ -164,9 +171,18 @@ impl ViewCache {
         };
     }
 
-    /// Drops the least recently shown pictures beyond the budget, never those in `wanted`.
+    /// Bytes of pixels held by all the pictures kept.
+    fn held(&self) -> u64 {
+        let held = |entry: &Entry| match entry {
+            Entry::Ready(picture) => picture.held,
+            Entry::Loading | Entry::Failed(_) => 0,
+        };
+        self.entries.values().map(|(entry, _)| held(entry)).sum()
+    }
+
+    /// Drops the least recently shown pictures beyond the budgets, never those in `wanted`.
     pub fn evict(&mut self, wanted: &[PathBuf]) {
-        while self.entries.len() > VIEW_CACHE_ENTRIES {
+        while self.entries.len() > VIEW_CACHE_ENTRIES || self.held() > VIEW_CACHE_BYTES {
             let oldest = self
                 .entries
                 .iter()
@@ -208,6 +224,33 @@ mod tests {
         assert_eq!(at(400), (0, Duration::from_millis(100)), "it loops");
         let still = Picture::new(&egui::Context::default(), "b.png", animation(&[0]));
         assert_eq!(still.frame_at(Duration::from_secs(9)).0, 0);
+    }
+
+    #[test]
+    fn the_cache_keeps_within_its_byte_budget_but_never_drops_what_is_wanted() {
+        let ctx = egui::Context::default();
+        let mut cache = ViewCache::default();
+        // Three pictures of a little over a third of the budget each.
+        let bytes = (VIEW_CACHE_BYTES / 3 + 4) as usize;
+        let big = || ViewImage {
+            bytes: 10,
+            width: 1,
+            height: 1,
+            frames: vec![ViewFrame {
+                pixels: Arc::new(Pixels { width: 1, height: 1, rgba: vec![0; bytes] }),
+                delay: Duration::ZERO,
+            }],
+            animation_too_long: false,
+        };
+        let paths: Vec<PathBuf> = (0..3).map(|n| PathBuf::from(format!("/p/{n}.png"))).collect();
+        for path in &paths {
+            cache.ask(path);
+            cache.arrived(&ctx, path, Ok(big()));
+        }
+        cache.evict(&paths);
+        assert!(paths.iter().all(|path| cache.has_arrived(path)), "what is wanted stays");
+        cache.evict(&paths[1..]);
+        assert!(!cache.has_arrived(&paths[0]) && cache.held() <= VIEW_CACHE_BYTES);
     }
 
     #[test]
