@@ -233,10 +233,10 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         return Err(Fatal::new(FatalKind::Usage, "There is nothing to download: the queue is empty", ""));
     }
     let existing = prepare_folder(&job.out_dir).await?;
-    let user_urls = match &job.input {
+    let user_urls = job.sources.iter().flat_map(|source| match source {
         JobInput::Imgur { api_base, .. } => vec![api_base.as_str()],
         JobInput::Urls(links) => links.iter().map(String::as_str).collect(),
-    };
+    });
     let http = http_client(options.timeouts, *concurrency, user_urls).map_err(|error| {
         Fatal::new(FatalKind::Internal, "galley could not start its HTTP client", error.to_string())
     })?;
