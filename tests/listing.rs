@@ -15,9 +15,10 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures_util::StreamExt;
 use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use galley::engine::RunReport;
-use galley::engine::{ClientId, Event, FatalKind, Job, JobInput, RunOptions, Source};
+use galley::engine::{ClientId, Event, FatalKind, Job, JobInput, Pace, RunOptions, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -65,7 +66,7 @@ async fn listing_requests_in_flight_reach_the_concurrency_limit_and_keep_listing
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = api_job(server.base_url().as_str(), out.path(), 8);
     // Every page: past the last, the demo repeats page 0, as Imgur does.
-    if let JobInput::Imgur { pages, .. } = &mut job.input {
+    if let JobInput::Imgur { pages, .. } = &mut job.sources[0] {
         *pages = None;
     }
 
@@ -201,9 +202,7 @@ async fn throttling(State((hits, throttled)): State<(Arc<AtomicUsize>, usize)>) 
 async fn a_429_asking_for_no_wait_is_paced_by_a_growing_floor_not_stormed() {
     let hits = Arc::new(AtomicUsize::new(0));
     let app = Router::new().route("/3/{*path}", get(throttling)).with_state((hits.clone(), 3));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = serve(app).await;
     let out = tempfile::tempdir().expect("tempdir");
 
     let started = Instant::now();
@@ -223,6 +222,14 @@ async fn a_429_asking_for_no_wait_is_paced_by_a_growing_floor_not_stormed() {
     assert_eq!(waits, [250, 500, 1000]);
 }
 
+/// Serves `app` on a free loopback port; returns its base URL.
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
 /// A JSON page that never ends.
 async fn endless() -> Response {
     let head = futures_util::stream::once(async { Ok::<_, std::io::Error>(Bytes::from_static(b"{\"data\":[")) });
@@ -233,9 +240,7 @@ async fn endless() -> Response {
 #[tokio::test]
 async fn an_endless_api_answer_is_refused_at_the_cap_not_held_in_memory() {
     let app = Router::new().route("/3/{*path}", get(endless));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = serve(app).await;
     let out = tempfile::tempdir().expect("tempdir");
 
     let (report, _) = run(api_job(&base, out.path(), 4)).await;
@@ -252,7 +257,7 @@ async fn listed_from_demo(source: &str, images: usize) -> (Vec<String>, DemoServ
         .expect("demo server starts");
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = api_job(server.base_url().as_str(), out.path(), 8);
-    if let JobInput::Imgur { source: job_source, pages, .. } = &mut job.input {
+    if let JobInput::Imgur { source: job_source, pages, .. } = &mut job.sources[0] {
         *job_source = source.parse().expect("a source galley accepts");
         *pages = None;
     }
@@ -288,7 +293,7 @@ async fn an_image_page_or_a_direct_link_saves_the_original_even_from_a_thumbnail
     ] {
         let out = tempfile::tempdir().expect("tempdir");
         let mut job = api_job(server.base_url().as_str(), out.path(), 4);
-        if let JobInput::Imgur { source, .. } = &mut job.input {
+        if let JobInput::Imgur { source, .. } = &mut job.sources[0] {
             *source = link.parse().expect("a source galley accepts");
         }
         let (report, events) = run(job).await;
@@ -297,5 +302,100 @@ async fn an_image_page_or_a_direct_link_saves_the_original_even_from_a_thumbnail
         let saved = out.path().join(format!("{}.{}", image.id, image.kind.extension()));
         let (width, height) = image::image_dimensions(&saved).expect("the original is saved whole");
         assert_eq!((width, height), (image.width, image.height), "{link}: the original, not a thumbnail");
+    }
+}
+
+/// A JSON page that comes a byte every 100 ms: never silent for the read timeout, and
+/// a minute for the whole page.
+async fn dripping_page() -> Response {
+    let page = format!("{{\"data\":[{}],\"success\":true}}", " ".repeat(600)).into_bytes();
+    let bytes = futures_util::stream::iter(page).then(|byte| async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Ok::<_, std::io::Error>(Bytes::from(vec![byte]))
+    });
+    ([(header::CONTENT_TYPE, "application/json")], Body::from_stream(bytes)).into_response()
+}
+
+#[tokio::test]
+async fn an_api_that_drips_its_answer_is_given_up_on_at_the_minimum_rate() {
+    let app = Router::new().route("/3/{*path}", get(dripping_page));
+    let base = serve(app).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut options = RunOptions::default();
+    // The same floor image bodies keep, in a test's time: 100 bytes a second over 300 ms.
+    options.timeouts.pace =
+        Pace { min_bytes_per_second: 100, window: Duration::from_millis(300), deadline: Duration::from_secs(60) };
+
+    let started = Instant::now();
+    let (report, _) = common::run_collecting(
+        api_job(&base, out.path(), 4),
+        options,
+        CancellationToken::new(),
+        Duration::from_secs(30),
+    )
+    .await;
+
+    // Five attempts of one slow window each, with backoff between them (before: 30 s an
+    // attempt, two and a half minutes in all).
+    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    let fatal = report.fatal().cloned().expect("the listing fails");
+    assert_eq!(fatal.kind, FatalKind::Offline);
+    assert!(fatal.to_string().contains("bytes a second"), "{fatal}");
+}
+
+/// An API that quotes the request's `Authorization` header back in its errors: a page of
+/// two albums whose second answers 400 with the header in its error, and (asked for the
+/// `top` section) a gallery page that answers 500 the same way.
+async fn echoing(UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
+    let sent = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    let error = |status| {
+        let body = json!({"data": {"error": format!("bad request; you sent Authorization: {sent}")}, "success": false});
+        (status, body.to_string()).into_response()
+    };
+    match path.as_str() {
+        "gallery/top/viral/day/0" => error(StatusCode::INTERNAL_SERVER_ERROR),
+        "album/echo/images" => error(StatusCode::BAD_REQUEST),
+        "album/fine/images" => json_response(json!({"data": [], "success": true})),
+        _ => json_response(json!({"data": [
+            {"id": "fine", "is_album": true}, {"id": "echo", "is_album": true}
+        ], "success": true})),
+    }
+}
+
+#[tokio::test]
+async fn a_client_id_echoed_in_an_api_error_is_redacted_from_events_reports_and_the_archive() {
+    const SECRET: &str = "galley-test-secret-7f3a9c";
+    let base = serve(Router::new().route("/3/{*path}", get(echoing))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = dir.path().join("archive.sqlite");
+    for section in ["hot", "top"] {
+        let mut job = api_job(&base, &dir.path().join(section), 4);
+        job.archive = Some(archive.clone());
+        if let JobInput::Imgur { client_id, source, .. } = &mut job.sources[0] {
+            *client_id = ClientId::new(SECRET);
+            *source = format!("{section}/viral/day").parse().expect("a source");
+        }
+
+        let (report, events) = run(job).await;
+
+        // What the app's window, the terminal and the JSON summary are made of.
+        let everything = format!("{report:?} {events:?}");
+        assert!(!everything.contains(SECRET), "{section}: the id leaked: {everything}");
+        let quoted = match report.fatal() {
+            Some(fatal) => fatal.to_string(),
+            None => events
+                .iter()
+                .find_map(|event| match event {
+                    Event::Failed { reason, .. } => Some(reason.clone()),
+                    _ => None,
+                })
+                .expect("the echoing album fails"),
+        };
+        assert!(quoted.contains("Authorization: Client-ID <redacted>"), "{section}: {quoted}");
+    }
+    // The runs table reads the archive: neither run's row holds the id.
+    for file in ["archive.sqlite", "archive.sqlite-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        assert!(!bytes.windows(SECRET.len()).any(|window| window == SECRET.as_bytes()), "{file}");
     }
 }

@@ -208,7 +208,7 @@ fn opening_a_folder_of_images_shows_them_without_downloading() {
 }
 
 #[test]
-fn clicking_a_thumbnail_opens_its_preview_and_the_arrows_step_through() {
+fn clicking_a_thumbnail_opens_the_viewer_and_its_actions_say_how_they_went() {
     let mut fixture = app(DemoConfig { images: 6, ..DemoConfig::default() });
     run_demo_to_the_end(&mut fixture, 6);
     let grid_path = |harness: &Harness<'static, GalleyApp>, index: usize| -> PathBuf {
@@ -216,17 +216,19 @@ fn clicking_a_thumbnail_opens_its_preview_and_the_arrows_step_through() {
     };
     let (first, second) = (grid_path(&fixture.harness, 0), grid_path(&fixture.harness, 1));
     let name = first.file_name().expect("file name").to_string_lossy().into_owned();
+    let shows = |app: &GalleyApp, path: &Path| app.viewer().is_some_and(|v| v.path() == path && v.is_ready());
 
     // A click selects; Enter (or a double click) opens.
     fixture.harness.get_by_label(&name).focus();
     fixture.harness.step();
     fixture.harness.key_press(egui::Key::Enter);
-    step_until(&mut fixture.harness, "the first preview", |app| app.preview() == Some((first.as_path(), true)));
+    step_until(&mut fixture.harness, "the first image", |app| shows(app, &first));
     fixture.harness.key_press(egui::Key::ArrowRight);
-    step_until(&mut fixture.harness, "the next preview", |app| app.preview() == Some((second.as_path(), true)));
+    step_until(&mut fixture.harness, "the next image", |app| shows(app, &second));
 
     // Each desktop action says in the window how it went: done, or why not (here, with
     // no desktop, most fail; they must not fail silently).
+    let status = |app: &GalleyApp| app.viewer().and_then(|viewer| viewer.status()).map(|status| status.text.clone());
     for (button, done, failed) in [
         ("Copy path", "Copied the path", "Could not copy the path"),
         ("Open file", "Opened the file", "Could not open the file"),
@@ -234,15 +236,15 @@ fn clicking_a_thumbnail_opens_its_preview_and_the_arrows_step_through() {
     ] {
         fixture.harness.get_by_label(button).click();
         step_until(&mut fixture.harness, button, |app| {
-            app.preview_status().is_some_and(|status| status.text.starts_with(done) || status.text.starts_with(failed))
+            status(app).is_some_and(|text| text.starts_with(done) || text.starts_with(failed))
         });
         fixture.harness.step();
-        let said = fixture.harness.state().preview_status().map(|status| status.text.clone()).unwrap_or_default();
+        let said = status(fixture.harness.state()).unwrap_or_default();
         assert!(fixture.harness.query_by_label_contains(&said).is_some(), "{button}: the window says \"{said}\"");
     }
 
     fixture.harness.key_press(egui::Key::Escape);
-    step_until(&mut fixture.harness, "the preview to close", |app| app.preview().is_none());
+    step_until(&mut fixture.harness, "the viewer to close", |app| app.viewer().is_none());
 }
 
 #[test]

@@ -15,8 +15,8 @@ use super::error::EngineError;
 pub use super::events::Waker;
 use super::events::{EVENT_QUEUE, EventSink};
 use super::run::{compare, run_job};
-use super::scan;
 use super::types::{Command, Event, RunId};
+use super::view::Viewing;
 use crate::archive::Archive;
 
 /// A running engine. Dropping it cancels all work and stops its threads.
@@ -82,7 +82,7 @@ async fn control(
     let mut next_run: RunId = 1;
     let mut current = shutdown.child_token();
     let mut current_task: Option<tokio::task::JoinHandle<()>> = None;
-    let decoders = scan::scan_decoders();
+    let viewing = Viewing::default();
     loop {
         let command = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -118,9 +118,7 @@ async fn control(
             Command::Trash(paths) => browser.trash(paths),
             Command::Restore(paths) => browser.restore(paths),
             Command::ClearThumbnails => browser.clear_thumbnails(),
-            Command::Preview { path, max_side } => {
-                tokio::spawn(scan::preview(path, max_side, events.clone(), decoders.clone()));
-            }
+            Command::View { paths, max_side } => viewing.request(paths, max_side, &events),
             Command::LoadRuns(archive) => {
                 tokio::spawn(send_runs(archive, events.clone(), false));
             }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::sniff::NonMedia;
-use super::types::{Fatal, FatalKind};
+use super::types::{ClientId, Fatal, FatalKind};
 
 /// Errors from talking to the Imgur API (or the demo server).
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +36,23 @@ impl ApiError {
     /// bound, cancelled) end the listing.
     pub fn is_entry_failure(&self) -> bool {
         matches!(self, ApiError::Malformed { .. } | ApiError::Status { .. })
+    }
+
+    /// The error with the Client-ID taken out of every text in it. A server may echo the
+    /// request's headers in an error body, and `Status` and `Malformed` carry text from
+    /// the body (a JSON error quotes what it could not read): from here it would reach the
+    /// window, the terminal, the logs and the archive.
+    pub fn redacted(self, client_id: &ClientId) -> ApiError {
+        match self {
+            ApiError::Offline { endpoint, reason } => ApiError::Offline { endpoint, reason: client_id.redact(&reason) },
+            ApiError::Malformed { endpoint, reason } => {
+                ApiError::Malformed { endpoint, reason: client_id.redact(&reason) }
+            }
+            ApiError::Status { endpoint, status, message } => {
+                ApiError::Status { endpoint, status, message: client_id.redact(&message) }
+            }
+            other => other,
+        }
     }
 
     /// The run-stopping error this is: what happened in the user's words, the endpoint

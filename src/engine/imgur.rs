@@ -19,6 +19,7 @@ use super::events::EventSink;
 use super::retry;
 use super::sniff::MediaKind;
 use super::source::Source;
+use super::transfer::{self, Pace};
 use super::types::{ClientId, Event, RateLimits, RunId};
 use crate::archive::ImageMeta;
 
@@ -35,6 +36,8 @@ pub struct ImageItem {
     pub size: Option<u64>,
     /// What the API said of it (and of its album), kept in the archive for the library.
     pub meta: ImageMeta,
+    /// Which source of the job listed it (0-based, in the job's order).
+    pub source: usize,
 }
 
 /// How many times one API request is tried when it fails transiently.
@@ -50,8 +53,9 @@ pub const MAX_API_BODY: usize = 8 * 1024 * 1024;
 /// Gallery pages in hand at once: the one being expanded and those asked for ahead of it.
 /// Past the end of a gallery this costs at most this many requests that bring nothing new.
 const PAGES_IN_HAND: usize = 3;
-/// One API attempt (request and whole body) must finish within this; a server dripping a
-/// byte every few seconds never trips the read timeout, so this is the bound.
+/// One API attempt (request and whole body) must finish within this, however fast the body
+/// comes; within it the body must also keep the run's [`Pace`] (a server dripping a byte
+/// every few seconds never trips the read timeout).
 const API_ATTEMPT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Talks to one API root with one Client-ID, for one run.
@@ -79,6 +83,9 @@ pub struct ImgurClient {
     throttled_in_a_row: AtomicU32,
     /// No API request is sent before this instant.
     paused_until: Mutex<Option<Instant>>,
+    /// How fast an answer must come, as for image bodies; its deadline is at most
+    /// [`API_ATTEMPT_DEADLINE`].
+    pace: Pace,
 }
 
 /// What a listing did.
@@ -90,6 +97,20 @@ pub struct Listed {
     pub failed_entries: u64,
 }
 
+/// What to list, and where in the run's listing it starts.
+pub struct ListRequest<'a> {
+    pub source: &'a Source,
+    /// Gallery pages to list; `None` lists until a page brings nothing new.
+    pub pages: Option<u32>,
+    /// At most this many images (of this source).
+    pub limit: Option<usize>,
+    pub include_animated: bool,
+    /// The source's place in the job, given to each item.
+    pub index: usize,
+    /// Images the run listed before this source, so `Listed` totals count the run's.
+    pub listed_before: u64,
+}
+
 /// Where a listing stands, carried from page to page.
 struct ListingState<'a> {
     /// Image ids listed so far.
@@ -99,6 +120,8 @@ struct ListingState<'a> {
     listed: Listed,
     limit: Option<usize>,
     include_animated: bool,
+    index: usize,
+    listed_before: u64,
     items: &'a mpsc::Sender<ImageItem>,
 }
 
@@ -212,7 +235,14 @@ impl ImgurClient {
             open_requests: AtomicUsize::new(0),
             throttled_in_a_row: AtomicU32::new(0),
             paused_until: Mutex::new(None),
+            pace: api_pace(Pace::default()),
         }
+    }
+
+    /// Holds every answer to `pace` (the run's, the same as image bodies keep).
+    pub fn with_pace(mut self, pace: Pace) -> Self {
+        self.pace = api_pace(pace);
+        self
     }
 
     /// Lists `source` and sends each image to `items` in listing order, dropping ids
@@ -221,21 +251,17 @@ impl ImgurClient {
     /// images cannot be listed is a failure of that entry (reported as `Failed`), not of
     /// the listing; errors that every request would meet (Client-ID refused, offline,
     /// rate-limited past the bound) end it.
-    pub async fn list(
-        &self,
-        source: &Source,
-        pages: Option<u32>,
-        limit: Option<usize>,
-        include_animated: bool,
-        items: mpsc::Sender<ImageItem>,
-    ) -> Result<Listed, ApiError> {
+    pub async fn list(&self, request: ListRequest<'_>, items: &mpsc::Sender<ImageItem>) -> Result<Listed, ApiError> {
+        let ListRequest { source, pages, limit, include_animated, index, listed_before } = request;
         let mut state = ListingState {
             seen: HashSet::new(),
             seen_entries: HashSet::new(),
             listed: Listed::default(),
             limit,
             include_animated,
-            items: &items,
+            index,
+            listed_before,
+            items,
         };
         let last_page = if source.is_paged() { pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) } else { 1 };
         // Pages are asked for ahead, in the background of this future, while the current
@@ -308,7 +334,7 @@ impl ImgurClient {
                 }
                 Err(EntryError { error, .. }) => return Err(error),
             };
-            for item in images {
+            for mut item in images {
                 if !state.seen.insert(item.id.clone()) {
                     continue;
                 }
@@ -317,7 +343,8 @@ impl ImgurClient {
                     return Ok(PageEnd::Stop);
                 }
                 state.listed.sent += 1;
-                let total = state.listed.sent;
+                item.source = state.index;
+                let total = state.listed_before + state.listed.sent;
                 self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
                 if state.items.send(item).await.is_err() {
                     return Ok(PageEnd::Stop);
@@ -368,8 +395,17 @@ impl ImgurClient {
         Ok(album_members(members, &album, include_animated))
     }
 
-    /// GET an API path and return its `data`, retrying what is worth retrying.
+    /// GET an API path and return its `data`, retrying what is worth retrying. No text of
+    /// the server's leaves here with the Client-ID in it.
     async fn get(&self, path: &str, query: &[(&'static str, String)]) -> Result<serde_json::Value, ApiError> {
+        self.get_unredacted(path, query).await.map_err(|error| error.redacted(&self.client_id))
+    }
+
+    async fn get_unredacted(
+        &self,
+        path: &str,
+        query: &[(&'static str, String)],
+    ) -> Result<serde_json::Value, ApiError> {
         let endpoint = path.to_owned();
         let mut url = self.base.clone();
         url.set_path(&format!("{}{}", self.base.path().trim_end_matches('/'), path));
@@ -430,22 +466,24 @@ impl ImgurClient {
             .header(reqwest::header::AUTHORIZATION, format!("Client-ID {}", self.client_id.expose()))
             .header(reqwest::header::ACCEPT, "application/json");
         let exchange = async {
-            let response = request.send().await.map_err(|error| describe_reqwest(&error))?;
+            let response = transfer::first_response(self.pace, request.send())
+                .await
+                .map_err(|slow| slow.to_string())?
+                .map_err(|error| describe_reqwest(&error))?;
             self.report_rate_limits(response.headers()).await;
             let status = response.status().as_u16();
             let server_wait = rate_limit_wait(response.headers());
-            let body = read_capped(response, endpoint).await?;
+            let body = read_capped(response, endpoint, self.pace).await?;
             Ok::<_, BodyError>(Answer { status, server_wait, body })
         };
         let answer = tokio::select! {
             _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
-            answer = tokio::time::timeout(API_ATTEMPT_DEADLINE, exchange) => answer,
+            answer = exchange => answer,
         };
         match answer {
-            Ok(Ok(answer)) => Ok(Ok(answer)),
-            Ok(Err(BodyError::Network(reason))) => Ok(Err(reason)),
-            Ok(Err(BodyError::TooLarge(error))) => Err(error),
-            Err(_) => Ok(Err(format!("no whole answer within {}s", API_ATTEMPT_DEADLINE.as_secs()))),
+            Ok(answer) => Ok(Ok(answer)),
+            Err(BodyError::Network(reason)) => Ok(Err(reason)),
+            Err(BodyError::TooLarge(error)) => Err(error),
         }
     }
 
@@ -528,8 +566,14 @@ impl From<String> for BodyError {
     }
 }
 
-/// Reads a body chunk by chunk, refusing it as soon as it passes [`MAX_API_BODY`].
-async fn read_capped(mut response: reqwest::Response, endpoint: &str) -> Result<Vec<u8>, BodyError> {
+/// The pace of API answers: the run's, with a deadline of at most [`API_ATTEMPT_DEADLINE`].
+fn api_pace(pace: Pace) -> Pace {
+    Pace { deadline: pace.deadline.min(API_ATTEMPT_DEADLINE), ..pace }
+}
+
+/// Reads a body chunk by chunk, refusing it as soon as it passes [`MAX_API_BODY`], and
+/// giving up on it (as worth another attempt) when it comes slower than `pace`.
+async fn read_capped(response: reqwest::Response, endpoint: &str, pace: Pace) -> Result<Vec<u8>, BodyError> {
     let too_large = || {
         BodyError::TooLarge(ApiError::Malformed {
             endpoint: endpoint.to_owned(),
@@ -540,7 +584,9 @@ async fn read_capped(mut response: reqwest::Response, endpoint: &str) -> Result<
         return Err(too_large());
     }
     let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
-    while let Some(chunk) = response.chunk().await.map_err(|error| describe_reqwest(&error))? {
+    let mut chunks = transfer::Paced::new(response.bytes_stream(), pace);
+    while let Some(chunk) = chunks.next().await.map_err(|slow| slow.to_string())? {
+        let chunk = chunk.map_err(|error| describe_reqwest(&error))?;
         if body.len() + chunk.len() > MAX_API_BODY {
             return Err(too_large());
         }
@@ -626,7 +672,7 @@ fn keep(raw: RawItem, meta: ImageMeta, include_animated: bool) -> Option<ImageIt
         (Some(MediaKind::Mp4), _) if include_animated => (raw.link?, Some(MediaKind::Mp4)),
         _ => return None,
     };
-    Some(ImageItem { id, link, claimed, size: raw.size, meta })
+    Some(ImageItem { id, link, claimed, size: raw.size, meta, source: 0 })
 }
 
 fn is_plain_id(id: &str) -> bool {

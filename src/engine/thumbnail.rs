@@ -60,13 +60,18 @@ pub struct Decoded {
 
 /// Thumbnail of the file at `path`, fitting `max_side` x `max_side`.
 pub fn thumbnail_file(path: &Path, max_side: u32) -> Result<Decoded, ThumbnailError> {
+    thumbnail_bytes(&read_bounded(path)?, max_side)
+}
+
+/// The bytes of the file at `path`, or an error if it is over `MAX_FILE_BYTES`.
+pub(super) fn read_bounded(path: &Path) -> Result<Vec<u8>, ThumbnailError> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ThumbnailError::Decode(format!("the file is over {} MB", MAX_FILE_BYTES >> 20)));
     }
-    thumbnail_bytes(&bytes, max_side)
+    Ok(bytes)
 }
 
 /// Thumbnail of an encoded image held in memory.
@@ -88,7 +93,7 @@ pub fn thumbnail_bytes(bytes: &[u8], max_side: u32) -> Result<Decoded, Thumbnail
 }
 
 /// The memory a decode of an image of `shape` may use, or why it is not decoded at all.
-fn decode_budget(kind: MediaKind, shape: Shape) -> Result<u64, ThumbnailError> {
+pub(super) fn decode_budget(kind: MediaKind, shape: Shape) -> Result<u64, ThumbnailError> {
     let pixels = u64::from(shape.width) * u64::from(shape.height);
     // A GIF decode holds the whole screen and the frame; other formats one RGBA image,
     // twice that at 16 bits a channel.
@@ -241,7 +246,7 @@ pub fn fit(width: u32, height: u32, max_side: u32) -> (u32, u32) {
     (scaled(width), scaled(height))
 }
 
-fn downscale(image: DynamicImage, width: u32, height: u32) -> Result<DynamicImage, ThumbnailError> {
+pub(super) fn downscale(image: DynamicImage, width: u32, height: u32) -> Result<DynamicImage, ThumbnailError> {
     if (width, height) == (image.width(), image.height()) {
         return Ok(image);
     }
@@ -256,7 +261,7 @@ fn downscale(image: DynamicImage, width: u32, height: u32) -> Result<DynamicImag
     Ok(target)
 }
 
-fn to_pixels(image: DynamicImage) -> Pixels {
+pub(super) fn to_pixels(image: DynamicImage) -> Pixels {
     let rgba = image.into_rgba8();
     Pixels { width: rgba.width(), height: rgba.height(), rgba: rgba.into_raw() }
 }

@@ -312,13 +312,18 @@ impl ThumbnailGrid {
         self.anchor = None;
     }
 
-    /// Highlights the tile at `position` (the viewer's image) and scrolls to it.
-    pub fn reveal(&mut self, position: Option<usize>) {
-        let tile = position.and_then(|position| self.order.get(position).copied());
+    /// Highlights the tile at `position` (the image in the viewer) and scrolls to it.
+    pub fn reveal(&mut self, position: usize) {
+        let tile = self.order.get(position).copied();
         if tile != self.highlighted {
             self.highlighted = tile;
             self.scroll_to = tile;
         }
+    }
+
+    /// The highlighted position, if any.
+    pub fn revealed(&self) -> Option<usize> {
+        self.highlighted()
     }
 
     /// Recomputes the shown order if the tiles or the query changed.

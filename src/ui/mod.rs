@@ -13,12 +13,12 @@ mod desktop;
 mod grid;
 mod icon;
 mod persistence;
-mod preview;
 mod progress;
 mod runs;
 mod settings;
 mod startup;
 mod state;
+mod viewer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,10 +44,10 @@ use crate::engine::{
 };
 use browse::TrashRequest;
 use desktop::{Desktop, DesktopAnswer};
-use preview::{PREVIEW_SIDE, Preview, PreviewAction};
 use runs::Comparison;
 use settings::{ClientIdField, SettingsAction};
 use state::{Demo, DemoServerState, Server};
+pub use viewer::{MAX_ZOOM, MIN_ZOOM, Placement, SLIDESHOW_INTERVAL, VIEW_CACHE_ENTRIES, Viewer, ViewerAction};
 
 /// Events folded in per frame at most, so a flood never makes one frame long.
 const EVENTS_PER_FRAME: usize = 2000;
@@ -159,11 +159,12 @@ pub enum Action {
     ClearHistory,
     /// Thumbnails the grid dropped and needs again (scrolled back into view).
     Rethumbnail(Vec<PathBuf>),
-    OpenPreview(usize),
-    Preview(PreviewAction),
     Grid(GridAction),
     Browse(BrowseAction),
     ToggleActivity,
+    /// Open the viewer on the grid's tile at this index.
+    OpenViewer(usize),
+    Viewer(ViewerAction),
 }
 
 /// Which button gets the keyboard focus once it can take it.
@@ -181,12 +182,12 @@ struct Credentials {
     store: SecretStore,
 }
 
-/// The folder on show: its thumbnails, the open preview, and what the library says.
+/// The folder on show: its thumbnails, the open viewer, and what the library says.
 #[derive(Default)]
 struct FolderView {
     shown: Option<PathBuf>,
     grid: ThumbnailGrid,
-    preview: Option<Preview>,
+    viewer: Option<Viewer>,
     /// Why the folder cannot be shown, or what happened to it last (trash, cache).
     status: Option<Notice>,
     /// Background thumbnailing: made of total.
@@ -328,14 +329,9 @@ impl GalleyApp {
         &mut self.folder.grid
     }
 
-    /// The file shown in the preview window, and whether its image has arrived.
-    pub fn preview(&self) -> Option<(&Path, bool)> {
-        self.folder.preview.as_ref().map(|preview| (preview.path.as_path(), preview.is_ready()))
-    }
-
-    /// What the preview window says about its last action (opened, copied, or why not).
-    pub fn preview_status(&self) -> Option<&Notice> {
-        self.folder.preview.as_ref().and_then(Preview::status)
+    /// The viewer, while it is open.
+    pub fn viewer(&self) -> Option<&Viewer> {
+        self.folder.viewer.as_ref()
     }
 
     /// Results of the last compare series: (concurrency, seconds, images saved).
@@ -383,24 +379,29 @@ impl GalleyApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
 
-        if self.panels.settings {
-            egui::Panel::left("settings-panel").resizable(true).default_size(340.0).min_size(220.0).show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.settings_panel_ui(ui));
-            });
+        // The viewer covers the whole window: nothing under it is drawn (or takes keys).
+        if !self.viewer_ui(ui) {
+            if self.panels.settings {
+                egui::Panel::left("settings-panel").resizable(true).default_size(340.0).min_size(220.0).show(
+                    ui,
+                    |ui| {
+                        egui::ScrollArea::vertical().show(ui, |ui| self.settings_panel_ui(ui));
+                    },
+                );
+            }
+            egui::Panel::bottom("activity-panel")
+                .resizable(self.panels.activity)
+                .default_size(220.0)
+                .min_size(if self.panels.activity { 90.0 } else { 0.0 })
+                .show(ui, |ui| self.activity_panel_ui(ui));
+            egui::CentralPanel::default().show(ui, |ui| self.main_panel_ui(ui));
+            if let Some(request) = &self.folder.confirm_trash
+                && let Some(action) = browse::confirm_trash_ui(&ctx, request)
+            {
+                self.actions.push(Action::Browse(action));
+            }
+            self.grid_keys_ui(&ctx);
         }
-        egui::Panel::bottom("activity-panel")
-            .resizable(self.panels.activity)
-            .default_size(220.0)
-            .min_size(if self.panels.activity { 90.0 } else { 0.0 })
-            .show(ui, |ui| self.activity_panel_ui(ui));
-        egui::CentralPanel::default().show(ui, |ui| self.main_panel_ui(ui));
-        self.preview_ui(&ctx);
-        if let Some(request) = &self.folder.confirm_trash
-            && let Some(action) = browse::confirm_trash_ui(&ctx, request)
-        {
-            self.actions.push(Action::Browse(action));
-        }
-        self.grid_keys_ui(&ctx);
 
         for action in std::mem::take(&mut self.actions) {
             self.apply(&ctx, action);
@@ -606,7 +607,7 @@ impl GalleyApp {
     /// asks to move the selection to the trash, Escape clears the selection.
     fn grid_keys_ui(&mut self, ctx: &egui::Context) {
         let busy_elsewhere =
-            self.folder.preview.is_some() || self.folder.confirm_trash.is_some() || ctx.egui_wants_keyboard_input();
+            self.folder.viewer.is_some() || self.folder.confirm_trash.is_some() || ctx.egui_wants_keyboard_input();
         if busy_elsewhere {
             return;
         }
@@ -628,18 +629,26 @@ impl GalleyApp {
         }
     }
 
-    fn preview_ui(&mut self, ctx: &egui::Context) {
-        let Some(preview) = &self.folder.preview else { return };
-        // A tile opened with Enter keeps the keyboard focus, and egui moves focus with the
-        // arrow keys: let it go, so the arrows step through the images.
-        ctx.memory_mut(|memory| {
-            if let Some(focused) = memory.focused() {
-                memory.surrender_focus(focused);
+    /// Draws the viewer if it is open; returns whether it is. The grid's order may have
+    /// changed under it (a sort, a deletion): it follows its image, or takes the one now
+    /// in its place.
+    fn viewer_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        let Some(viewer) = &mut self.folder.viewer else { return false };
+        let grid = &self.folder.grid;
+        if grid.path(viewer.index()) != Some(viewer.path()) {
+            let moved = (0..grid.len()).find(|&index| grid.path(index) == Some(viewer.path()));
+            match moved.or_else(|| grid.len().checked_sub(1).map(|last| viewer.index().min(last))) {
+                Some(index) => self.actions.push(Action::OpenViewer(index)),
+                None => self.actions.push(Action::Viewer(ViewerAction::Close)),
             }
-        });
-        if let Some(action) = preview.ui(ctx) {
-            self.actions.push(Action::Preview(action));
         }
+        if let Some(paths) = viewer.requests(grid) {
+            self.engine.send(Command::View { paths, max_side: viewer::decode_side(ui.ctx()) });
+        }
+        if let Some(action) = viewer.ui(ui, grid) {
+            self.actions.push(Action::Viewer(action));
+        }
+        true
     }
 
     // ---- applying actions (after drawing) ----
@@ -666,18 +675,18 @@ impl GalleyApp {
                 }
             }
             Action::Rethumbnail(paths) => self.engine.send(Command::Want(paths)),
-            Action::OpenPreview(index) => self.open_preview(index),
-            Action::Preview(action) => self.preview_action(ctx, action),
-            Action::Grid(action) => self.grid_action(action),
+            Action::OpenViewer(index) => self.open_viewer(ctx, index),
+            Action::Viewer(action) => self.viewer_action(ctx, action),
+            Action::Grid(action) => self.grid_action(ctx, action),
             Action::Browse(action) => self.browse_action(ctx, action),
             Action::ToggleActivity => self.panels.activity = !self.panels.activity,
         }
     }
 
-    fn grid_action(&mut self, action: GridAction) {
+    fn grid_action(&mut self, ctx: &egui::Context, action: GridAction) {
         let grid = &mut self.folder.grid;
         match action {
-            GridAction::Open(position) => self.open_preview(position),
+            GridAction::Open(position) => self.open_viewer(ctx, position),
             GridAction::Click { position, toggle, range } => grid.click(position, toggle, range),
             GridAction::SelectAll => grid.select_all(),
             GridAction::DeleteSelection => self.ask_trash(),
@@ -898,35 +907,43 @@ impl GalleyApp {
         self.engine.send(Command::OpenFolder(folder));
     }
 
-    fn open_preview(&mut self, index: usize) {
+    /// Opens the viewer on the tile at `index` (or moves the open one there); the grid
+    /// scrolls to that tile and highlights it.
+    fn open_viewer(&mut self, ctx: &egui::Context, index: usize) {
         let Some(path) = self.folder.grid.path(index).map(Path::to_owned) else { return };
-        self.engine.send(Command::Preview { path: path.clone(), max_side: PREVIEW_SIDE });
-        self.folder.preview = Some(Preview::new(index, path));
+        match &mut self.folder.viewer {
+            Some(viewer) => viewer.show(index, path),
+            None => {
+                // Nothing under the viewer keeps the keyboard (a focused tile would take
+                // Space as a click).
+                ctx.memory_mut(|memory| memory.stop_text_input());
+                if let Some(focused) = ctx.memory(|memory| memory.focused()) {
+                    ctx.memory_mut(|memory| memory.surrender_focus(focused));
+                }
+                self.folder.viewer = Some(Viewer::new(index, path));
+            }
+        }
+        self.folder.grid.reveal(index);
+        ctx.request_repaint();
     }
 
-    fn preview_action(&mut self, ctx: &egui::Context, action: PreviewAction) {
-        let Some(preview) = &self.folder.preview else { return };
-        let (index, path) = (preview.index, preview.path.clone());
+    fn viewer_action(&mut self, ctx: &egui::Context, action: ViewerAction) {
+        let Some(viewer) = &mut self.folder.viewer else { return };
+        let path = viewer.path().to_owned();
         let runtime = self.engine.runtime().cloned();
         match (action, runtime) {
-            (PreviewAction::Close, _) => self.folder.preview = None,
-            (PreviewAction::Step(offset), _) => {
-                let count = self.folder.grid.len() as isize;
-                if count > 0 {
-                    self.open_preview((index as isize + offset).rem_euclid(count) as usize);
-                }
+            (ViewerAction::Close, _) => {
+                viewer.leave_fullscreen(ctx);
+                self.folder.viewer = None;
             }
-            (PreviewAction::OpenFile, Some(runtime)) => self.desktop.open(&runtime, ctx, path.clone(), path),
-            (PreviewAction::RevealFolder, Some(runtime)) => {
+            (ViewerAction::Show(index), _) => self.open_viewer(ctx, index),
+            (ViewerAction::OpenFile, Some(runtime)) => self.desktop.open(&runtime, ctx, path.clone(), path),
+            (ViewerAction::RevealFolder, Some(runtime)) => {
                 let folder = path.parent().map(Path::to_owned).unwrap_or_else(|| path.clone());
                 self.desktop.open(&runtime, ctx, path, folder);
             }
-            (PreviewAction::CopyPath, Some(runtime)) => self.desktop.copy_path(&runtime, ctx, path),
-            (_, None) => {
-                if let Some(preview) = &mut self.folder.preview {
-                    preview.answered(&path, Err("The engine has stopped: restart galley.".to_owned()));
-                }
-            }
+            (ViewerAction::CopyPath, Some(runtime)) => self.desktop.copy_path(&runtime, ctx, path),
+            (_, None) => viewer.answered(&path, Err("The engine has stopped: restart galley.".to_owned())),
         }
     }
 
@@ -939,8 +956,8 @@ impl GalleyApp {
             }
             DesktopAnswer::NoFolderChosen(message) => self.notice = Some(Notice::error(message, "")),
             DesktopAnswer::PreviewAction { path, result } => {
-                if let Some(preview) = &mut self.folder.preview {
-                    preview.answered(&path, result);
+                if let Some(viewer) = &mut self.folder.viewer {
+                    viewer.answered(&path, result);
                 }
             }
         }
@@ -1048,9 +1065,9 @@ impl GalleyApp {
                 let problem = Notice::error("The run history could not be read or cleared.", reason);
                 self.history.problem = Some(problem);
             }
-            Event::Preview { path, result } => {
-                if let Some(preview) = &mut self.folder.preview {
-                    preview.loaded(ctx, &path, result);
+            Event::View { path, result } => {
+                if let Some(viewer) = &mut self.folder.viewer {
+                    viewer.loaded(ctx, &path, result);
                 }
             }
             Event::ThumbnailFailed { path, reason } => {
