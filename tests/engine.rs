@@ -239,12 +239,12 @@ async fn a_refused_client_id_stops_the_run_with_a_plain_message() {
     let server = DemoServer::start(DemoConfig::default(), 0).await.expect("demo server starts");
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = demo_job(&server, out.path(), 4);
-    job.input = JobInput::Imgur {
+    job.sources = vec![JobInput::Imgur {
         api_base: server.base_url(),
         client_id: ClientId::new(galley::demo::REFUSED_CLIENT_ID),
         source: Source::default(),
         pages: None,
-    };
+    }];
 
     let (report, _) = run(job).await;
 
@@ -283,12 +283,12 @@ async fn limit_and_pages_bound_what_is_listed() {
 
     let one_page = tempfile::tempdir().expect("tempdir");
     let mut job = demo_job(&server, one_page.path(), 4);
-    job.input = JobInput::Imgur {
+    job.sources = vec![JobInput::Imgur {
         api_base: server.base_url(),
         client_id: ClientId::new(DEMO_CLIENT_ID),
         source: Source::default(),
         pages: Some(1),
-    };
+    }];
     let first_page_images: usize = server
         .gallery()
         .page(0)
@@ -373,7 +373,7 @@ async fn a_gallery_post_url_lists_its_album_or_its_single_image() {
         let out = tempfile::tempdir().expect("tempdir");
         let mut job = demo_job(&server, out.path(), 8);
         let source: Source = url.parse().expect("a gallery URL parses");
-        if let JobInput::Imgur { source: job_source, .. } = &mut job.input {
+        if let JobInput::Imgur { source: job_source, .. } = &mut job.sources[0] {
             *job_source = source;
         }
         let (report, _) = run(job).await;

@@ -66,7 +66,7 @@ async fn listing_requests_in_flight_reach_the_concurrency_limit_and_keep_listing
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = api_job(server.base_url().as_str(), out.path(), 8);
     // Every page: past the last, the demo repeats page 0, as Imgur does.
-    if let JobInput::Imgur { pages, .. } = &mut job.input {
+    if let JobInput::Imgur { pages, .. } = &mut job.sources[0] {
         *pages = None;
     }
 
@@ -257,7 +257,7 @@ async fn listed_from_demo(source: &str, images: usize) -> (Vec<String>, DemoServ
         .expect("demo server starts");
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = api_job(server.base_url().as_str(), out.path(), 8);
-    if let JobInput::Imgur { source: job_source, pages, .. } = &mut job.input {
+    if let JobInput::Imgur { source: job_source, pages, .. } = &mut job.sources[0] {
         *job_source = source.parse().expect("a source galley accepts");
         *pages = None;
     }
@@ -293,7 +293,7 @@ async fn an_image_page_or_a_direct_link_saves_the_original_even_from_a_thumbnail
     ] {
         let out = tempfile::tempdir().expect("tempdir");
         let mut job = api_job(server.base_url().as_str(), out.path(), 4);
-        if let JobInput::Imgur { source, .. } = &mut job.input {
+        if let JobInput::Imgur { source, .. } = &mut job.sources[0] {
             *source = link.parse().expect("a source galley accepts");
         }
         let (report, events) = run(job).await;
@@ -371,7 +371,7 @@ async fn a_client_id_echoed_in_an_api_error_is_redacted_from_events_reports_and_
     for section in ["hot", "top"] {
         let mut job = api_job(&base, &dir.path().join(section), 4);
         job.archive = Some(archive.clone());
-        if let JobInput::Imgur { client_id, source, .. } = &mut job.input {
+        if let JobInput::Imgur { client_id, source, .. } = &mut job.sources[0] {
             *client_id = ClientId::new(SECRET);
             *source = format!("{section}/viral/day").parse().expect("a source");
         }

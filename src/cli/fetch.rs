@@ -56,6 +56,7 @@ async fn fetch_async(args: &FetchArgs) -> anyhow::Result<ExitCode> {
         Ending::Failed(_) => EXIT_FAILED,
         Ending::Cancelled if stopped_by.load(Ordering::SeqCst) != 0 => 128 + stopped_by.load(Ordering::SeqCst),
         _ if report.summary.failed > 0 => EXIT_FAILED,
+        _ if report.sources.iter().any(|source| source.error().is_some()) => EXIT_FAILED,
         _ => 0,
     }))
 }
@@ -135,12 +136,13 @@ async fn start_demo(args: &FetchArgs) -> anyhow::Result<DemoServer> {
 }
 
 fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job> {
-    let input = match &args.urls {
-        Some(file) => JobInput::Urls(read_links(file)?),
-        None => imgur_input(args, demo)?,
+    let inputs = match &args.urls {
+        Some(file) => link_inputs(read_links(file)?, args, demo)?,
+        None => source_inputs(args, demo)?,
     };
-    let mut job = Job::new(input, out_dir(args)?);
-    if demo.is_some() && args.urls.is_none() {
+    let listed_by_api = inputs.iter().any(|input| matches!(input, JobInput::Imgur { .. }));
+    let mut job = Job::queue(inputs, out_dir(args)?);
+    if demo.is_some() && listed_by_api {
         job.origin = RunOrigin::Demo;
     }
     job.concurrency = args.concurrency;
@@ -156,22 +158,95 @@ fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job>
     Ok(job)
 }
 
-fn imgur_input(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<JobInput> {
-    let source: Source = args.source.parse().with_context(|| format!("bad --source `{}`", args.source))?;
-    let client_id = match (&args.client_id, demo) {
-        (Some(id), _) if !id.trim().is_empty() => ClientId::new(id.as_str()),
-        (_, Some(_)) => ClientId::new(DEMO_CLIENT_ID),
-        _ => bail!(
-            "no Client-ID: pass --client-id or set IMGUR_CLIENT_ID (register one at \
-             https://api.imgur.com/oauth2/addclient), or try --demo"
-        ),
-    };
-    let (api_base, pages) = match demo {
-        // The demo gallery is small; list all of it unless told otherwise.
-        Some(server) => (server.base_url(), args.pages),
-        None => (args.api_base.clone(), Some(args.pages.unwrap_or(1))),
-    };
-    Ok(JobInput::Imgur { api_base, client_id, source, pages })
+/// The SOURCE arguments, then the `--source` options, each parsed; hot/viral/day when
+/// none is given.
+fn source_inputs(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Vec<JobInput>> {
+    let mut texts: Vec<&str> = args.sources.iter().chain(&args.source).map(String::as_str).collect();
+    if texts.is_empty() {
+        texts.push(DEFAULT_SOURCE);
+    }
+    let sources = texts
+        .into_iter()
+        .map(|text| text.parse::<Source>().with_context(|| format!("bad source `{text}`")))
+        .collect::<anyhow::Result<Vec<Source>>>()?;
+    let api = ApiAccess::new(args, demo)?;
+    Ok(sources.into_iter().map(|source| api.input(source)).collect())
+}
+
+/// The lines of a `--urls` file as sources, in order: each Imgur page link (an album, a
+/// post, a user...) is listed through the API; runs of direct links are fetched as they
+/// are, with no API, as one source each.
+fn link_inputs(lines: Vec<String>, args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Vec<JobInput>> {
+    let mut inputs: Vec<JobInput> = Vec::new();
+    let mut api = None;
+    for line in lines {
+        match page_link(&line) {
+            Some(source) => {
+                let api = match &mut api {
+                    Some(api) => api,
+                    None => api.insert(
+                        ApiAccess::new(args, demo)
+                            .context(format!("{line} is an Imgur page, listed through the API"))?,
+                    ),
+                };
+                inputs.push(api.input(source));
+            }
+            None => match inputs.last_mut() {
+                Some(JobInput::Urls(links)) => links.push(line),
+                _ => inputs.push(JobInput::Urls(vec![line])),
+            },
+        }
+    }
+    Ok(inputs)
+}
+
+/// The source an Imgur page link names; `None` for a direct link to a file (on
+/// i.imgur.com or anywhere else), which is fetched as it is.
+fn page_link(line: &str) -> Option<Source> {
+    let with_scheme = if line.contains("://") { line.to_owned() } else { format!("https://{line}") };
+    let host = url::Url::parse(&with_scheme).ok()?.host_str()?.to_ascii_lowercase();
+    let host = host.trim_start_matches("www.").trim_start_matches("m.");
+    match host {
+        "imgur.com" | "imgur.io" => line.parse().ok(),
+        _ => None,
+    }
+}
+
+const DEFAULT_SOURCE: &str = "hot/viral/day";
+
+/// How sources are listed: the API root, the Client-ID and how many pages.
+struct ApiAccess {
+    api_base: url::Url,
+    client_id: ClientId,
+    pages: Option<u32>,
+}
+
+impl ApiAccess {
+    fn new(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Self> {
+        let client_id = match (&args.client_id, demo) {
+            (Some(id), _) if !id.trim().is_empty() => ClientId::new(id.as_str()),
+            (_, Some(_)) => ClientId::new(DEMO_CLIENT_ID),
+            _ => bail!(
+                "no Client-ID: pass --client-id or set IMGUR_CLIENT_ID (register one at \
+                 https://api.imgur.com/oauth2/addclient), or try --demo"
+            ),
+        };
+        let (api_base, pages) = match demo {
+            // The demo gallery is small; list all of it unless told otherwise.
+            Some(server) => (server.base_url(), args.pages),
+            None => (args.api_base.clone(), Some(args.pages.unwrap_or(1))),
+        };
+        Ok(Self { api_base, client_id, pages })
+    }
+
+    fn input(&self, source: Source) -> JobInput {
+        JobInput::Imgur {
+            api_base: self.api_base.clone(),
+            client_id: self.client_id.clone(),
+            source,
+            pages: self.pages,
+        }
+    }
 }
 
 /// The links of a `--urls` file: one per line; blank lines and `#` comments ignored.
@@ -211,6 +286,15 @@ mod tests {
     fn links_skip_blanks_and_comments() {
         let links = parse_links("# demo\nhttp://a/1.jpg\n\n  http://a/2.png  \n");
         assert_eq!(links, ["http://a/1.jpg", "http://a/2.png"]);
+    }
+
+    #[test]
+    fn imgur_pages_in_a_link_list_are_sources_and_direct_links_are_not() {
+        assert_eq!(page_link("https://imgur.com/a/AbCdE"), Some(Source::Album { id: "AbCdE".into() }));
+        assert_eq!(page_link("imgur.com/user/ana"), Some(Source::User { name: "ana".into() }));
+        assert_eq!(page_link("https://i.imgur.com/AbCdE12.jpg"), None, "a direct link is fetched as it is");
+        assert_eq!(page_link("http://127.0.0.1:8080/i/AbCdE12.jpg"), None);
+        assert_eq!(page_link("https://example.com/imgur.com/a/AbCdE"), None);
     }
 
     #[test]

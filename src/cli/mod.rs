@@ -61,9 +61,16 @@ pub struct FetchArgs {
     #[arg(long, env = "IMGUR_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
 
-    /// hot/viral/day | r/<subreddit> | album/<id> | gallery/<id> | search:<query> | an imgur.com URL.
-    #[arg(long, default_value = "hot/viral/day")]
-    pub source: String,
+    /// What to download: any Imgur URL (gallery, album, post, user, favorites, tag, image
+    /// page, direct link) or a short form (hot/viral/day, r/<subreddit>, album/<id>,
+    /// search:<query>). Several are listed in order and share one pool of downloads.
+    /// [default: hot/viral/day]
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    /// A source, as SOURCE; may be repeated (listed after the SOURCE arguments).
+    #[arg(long = "source", value_name = "SRC")]
+    pub source: Vec<String>,
 
     /// Gallery pages to list [default: 1; with --demo, the whole demo gallery].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -73,8 +80,10 @@ pub struct FetchArgs {
     #[arg(long)]
     pub limit: Option<usize>,
 
-    /// Download the links listed in FILE (one per line, `-` for stdin), no API.
-    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, conflicts_with_all = ["source", "pages"])]
+    /// Download the links listed in FILE (one per line, `-` for stdin): direct image links
+    /// as they are, with no API; Imgur page links (albums, posts, users...) are listed
+    /// through the API like a SOURCE.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, conflicts_with_all = ["source", "sources", "pages"])]
     pub urls: Option<PathBuf>,
 
     /// Destination folder [default: the user's Pictures/galley].
@@ -254,6 +263,16 @@ mod tests {
     #[test]
     fn urls_and_source_do_not_mix() {
         assert!(parse(&["fetch", "--urls", "f.txt", "--source", "r/x"]).is_err());
+        assert!(parse(&["fetch", "--urls", "f.txt", "r/x"]).is_err());
+    }
+
+    #[test]
+    fn sources_come_as_arguments_and_repeated_options() {
+        let cli =
+            parse(&["fetch", "album/abcde", "r/pics", "--source", "t/cats", "--source", "user/ana"]).expect("parses");
+        let Some(CliCommand::Fetch(args)) = cli.command else { panic!("not fetch") };
+        assert_eq!(args.sources, ["album/abcde", "r/pics"]);
+        assert_eq!(args.source, ["t/cats", "user/ana"]);
     }
 
     #[test]

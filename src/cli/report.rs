@@ -8,7 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 
-use crate::engine::{ClientId, Ending, Event, FatalKind, Job, JobInput, RunReport, Summary, Tally};
+use crate::engine::{
+    ClientId, Ending, Event, FatalKind, Job, JobInput, RunReport, SourceReport, SourceStage, Summary, Tally,
+};
 
 const MB: f64 = 1_000_000.0;
 
@@ -17,8 +19,10 @@ pub struct Reporter {
     json: bool,
     bar: Option<ProgressBar>,
     label: String,
-    /// Taken out of every line: text from a server may echo it back.
-    client_id: Option<ClientId>,
+    /// How many sources the job lists.
+    sources: usize,
+    /// Taken out of every line: text from a server may echo them back.
+    client_ids: Vec<ClientId>,
 }
 
 /// One line on stderr in one write (`eprintln!` makes one per formatted piece, and there
@@ -31,22 +35,23 @@ fn print_line(mut text: String) {
 impl Reporter {
     pub fn new(json: bool, job: &Job) -> Self {
         let bar = std::io::stderr().is_terminal().then(progress_bar);
-        let client_id = match &job.input {
-            JobInput::Imgur { client_id, .. } => Some(client_id.clone()),
-            JobInput::Urls(_) => None,
-        };
-        Self { json, bar, label: job.label.clone(), client_id }
+        let client_ids = job.sources.iter().filter_map(JobInput::client_id).cloned().collect();
+        Self { json, bar, label: job.label.clone(), sources: job.sources.len(), client_ids }
     }
 
     /// Reports events until the run's `Finished` (or the channel closes).
     pub async fn follow(&self, mut events: Receiver<Event>) {
         let started = std::time::Instant::now();
         let mut tally = Tally::default();
+        let mut stages: Vec<SourceStage> = Vec::new();
         while let Some(event) = events.recv().await {
             if matches!(event, Event::Finished { .. }) {
                 break;
             }
             tally.apply(&event);
+            if let Event::Source { index, report, .. } = &event {
+                self.show_source(&mut stages, *index, report);
+            }
             self.show(event);
             if let Some(bar) = &self.bar {
                 let rate = tally.saved as f64 / started.elapsed().as_secs_f64().max(1e-3);
@@ -61,6 +66,28 @@ impl Reporter {
         }
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+    }
+
+    /// A line when a source of a queue is listed or fails (`stages`: each one's last).
+    /// A job of one source says the same in its summary.
+    fn show_source(&self, stages: &mut Vec<SourceStage>, index: usize, report: &SourceReport) {
+        if self.sources < 2 {
+            return;
+        }
+        if stages.len() <= index {
+            stages.resize(index + 1, SourceStage::Waiting);
+        }
+        let before = std::mem::replace(&mut stages[index], report.stage.clone());
+        let listed_now = report.listing_done && matches!(before, SourceStage::Waiting | SourceStage::Listing);
+        match &report.stage {
+            SourceStage::Failed(fatal) if before != report.stage => {
+                self.line(format!("could not list {}: {fatal}; going on with the others", report.label))
+            }
+            SourceStage::Downloading | SourceStage::Done if listed_now => {
+                self.line(format!("listed {} images from {}", report.listed, report.label))
+            }
+            _ => {}
         }
     }
 
@@ -90,10 +117,7 @@ impl Reporter {
     }
 
     fn redacted(&self, text: &str) -> String {
-        match &self.client_id {
-            Some(client_id) => client_id.redact(text),
-            None => text.to_owned(),
-        }
+        self.client_ids.iter().fold(text.to_owned(), |text, client_id| client_id.redact(&text))
     }
 
     /// A line that matters on a terminal too (printed above the bar).
@@ -128,13 +152,48 @@ impl Reporter {
         let mut stdout = std::io::stdout().lock();
         if self.json {
             let error = report.fatal().map(|fatal| self.redacted(&fatal.to_string()));
-            let line = JsonSummary { summary: &report.summary, cancelled: report.cancelled(), error: error.as_deref() };
+            let sources = report.sources.iter().map(|source| self.json_source(source)).collect();
+            let line = JsonSummary {
+                summary: &report.summary,
+                cancelled: report.cancelled(),
+                error: error.as_deref(),
+                sources,
+            };
             let text = serde_json::to_string(&line).context("cannot write the JSON summary")?;
             writeln!(stdout, "{text}").context("cannot write to stdout")?;
         } else if report.fatal().is_none() || report.summary.listed > 0 {
+            if report.sources.len() > 1 {
+                for source in &report.sources {
+                    writeln!(stdout, "{}", self.redacted(&source_line(source))).context("cannot write to stdout")?;
+                }
+            }
             writeln!(stdout, "{}", human_summary(&report.summary)).context("cannot write to stdout")?;
         }
         Ok(())
+    }
+
+    fn json_source<'a>(&self, source: &'a SourceReport) -> JsonSource<'a> {
+        JsonSource {
+            source: &source.label,
+            listed: source.listed,
+            downloaded: source.downloaded,
+            skipped: source.skipped,
+            failed: source.failed,
+            error: source.error().map(|fatal| self.redacted(&fatal.to_string())),
+        }
+    }
+}
+
+/// One source of a queue in the human summary.
+fn source_line(source: &SourceReport) -> String {
+    let counts = format!(
+        "listed {}, saved {}, skipped {}, failed {}",
+        source.listed, source.downloaded, source.skipped, source.failed
+    );
+    match source.error() {
+        Some(fatal) => format!("  {}: {counts}; could not be listed: {fatal}", source.label),
+        None if source.stage == SourceStage::Waiting => format!("  {}: not listed (the run ended first)", source.label),
+        None => format!("  {}: {counts}", source.label),
     }
 }
 
@@ -153,13 +212,26 @@ fn advice(kind: FatalKind) -> Option<&'static str> {
     }
 }
 
-/// The `--json` line: the fixed keys of DESIGN.md, plus how the run ended.
+/// The `--json` line: the fixed keys of DESIGN.md, plus how the run ended and each
+/// source's part.
 #[derive(Serialize)]
 struct JsonSummary<'a> {
     #[serde(flatten)]
     summary: &'a Summary,
     cancelled: bool,
     error: Option<&'a str>,
+    sources: Vec<JsonSource<'a>>,
+}
+
+/// One source in the `--json` line; `error` says why it could not be listed.
+#[derive(Serialize)]
+struct JsonSource<'a> {
+    source: &'a str,
+    listed: u64,
+    downloaded: u64,
+    skipped: u64,
+    failed: u64,
+    error: Option<String>,
 }
 
 fn human_summary(summary: &Summary) -> String {
@@ -192,7 +264,7 @@ mod tests {
     #[test]
     fn json_summary_has_the_fixed_keys() {
         let summary = Summary { listed: 3, downloaded: 2, skipped: 1, concurrency: 16, ..Summary::default() };
-        let line = JsonSummary { summary: &summary, cancelled: false, error: None };
+        let line = JsonSummary { summary: &summary, cancelled: false, error: None, sources: Vec::new() };
         let value: serde_json::Value = serde_json::to_value(&line).expect("serialises");
         for key in ["listed", "downloaded", "skipped", "failed", "bytes", "seconds", "images_per_second", "concurrency"]
         {

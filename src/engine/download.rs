@@ -83,10 +83,10 @@ pub struct Downloader {
     pub disk: Arc<dyn Disk>,
     /// Where bodies are written, checked and renamed (one thread per core).
     workers: Workers,
-    /// Whether an item's id names one picture (Imgur ids do; a link's last segment does
-    /// not: two lists may both end in `image.jpg`). Only then may the archive's record of
-    /// an id let a download be skipped before its bytes are seen.
-    pub ids_name_pictures: bool,
+    /// Whether an item's id names one picture, by the item's source (Imgur ids do; a
+    /// link's last segment does not: two lists may both end in `image.jpg`). Only then may
+    /// the archive's record of an id let a download be skipped before its bytes are seen.
+    pub ids_name_pictures: Vec<bool>,
     /// How fast a body must keep coming (see `transfer`).
     pub pace: Pace,
     /// The folder's file names when the run began (see `present`).
@@ -320,7 +320,7 @@ impl Downloader {
             archive: None,
             archive_run: None,
             source_label: String::new(),
-            ids_name_pictures: true,
+            ids_name_pictures: Vec::new(),
             pace: Pace::default(),
             existing: HashSet::new(),
             names: Arc::default(),
@@ -358,7 +358,7 @@ impl Downloader {
             Ok(url) => url,
             Err(error) => return Some(self.failed(&item.id, error).await),
         };
-        if let Some(path) = self.present(&item.id, &stem).await {
+        if let Some(path) = self.present(&item, &stem).await {
             let event = Event::Skipped { run: self.run, id: item.id, path, reason: SkipReason::AlreadyPresent };
             self.events.send(event).await;
             return Some(Outcome::Skipped);
@@ -398,8 +398,9 @@ impl Downloader {
     /// Without the archive nothing is skipped here: the body is fetched and a file with the
     /// very same bytes is found when it is put in place. Only names in the folder's listing
     /// taken when the run began are looked at, so a fresh folder costs no file-system call.
-    async fn present(&self, id: &str, stem: &str) -> Option<PathBuf> {
-        let archive = self.archive.clone().filter(|_| self.ids_name_pictures)?;
+    async fn present(&self, item: &ImageItem, stem: &str) -> Option<PathBuf> {
+        let id_names_picture = self.ids_name_pictures.get(item.source).copied().unwrap_or(false);
+        let archive = self.archive.clone().filter(|_| id_names_picture)?;
         let candidates: Vec<PathBuf> = MediaKind::ALL
             .into_iter()
             .flat_map(|kind| naming::file_paths(&self.out_dir, stem, kind))
@@ -408,7 +409,7 @@ impl Downloader {
         if candidates.is_empty() {
             return None;
         }
-        let id = id.to_owned();
+        let id = item.id.clone();
         let lookup = tokio::task::spawn_blocking(move || {
             candidates.into_iter().find(|path| {
                 let record = match lock_or_recover(&archive, "the archive").image_at(path) {

@@ -36,6 +36,8 @@ pub struct ImageItem {
     pub size: Option<u64>,
     /// What the API said of it (and of its album), kept in the archive for the library.
     pub meta: ImageMeta,
+    /// Which source of the job listed it (0-based, in the job's order).
+    pub source: usize,
 }
 
 /// How many times one API request is tried when it fails transiently.
@@ -95,6 +97,20 @@ pub struct Listed {
     pub failed_entries: u64,
 }
 
+/// What to list, and where in the run's listing it starts.
+pub struct ListRequest<'a> {
+    pub source: &'a Source,
+    /// Gallery pages to list; `None` lists until a page brings nothing new.
+    pub pages: Option<u32>,
+    /// At most this many images (of this source).
+    pub limit: Option<usize>,
+    pub include_animated: bool,
+    /// The source's place in the job, given to each item.
+    pub index: usize,
+    /// Images the run listed before this source, so `Listed` totals count the run's.
+    pub listed_before: u64,
+}
+
 /// Where a listing stands, carried from page to page.
 struct ListingState<'a> {
     /// Image ids listed so far.
@@ -104,6 +120,8 @@ struct ListingState<'a> {
     listed: Listed,
     limit: Option<usize>,
     include_animated: bool,
+    index: usize,
+    listed_before: u64,
     items: &'a mpsc::Sender<ImageItem>,
 }
 
@@ -233,21 +251,17 @@ impl ImgurClient {
     /// images cannot be listed is a failure of that entry (reported as `Failed`), not of
     /// the listing; errors that every request would meet (Client-ID refused, offline,
     /// rate-limited past the bound) end it.
-    pub async fn list(
-        &self,
-        source: &Source,
-        pages: Option<u32>,
-        limit: Option<usize>,
-        include_animated: bool,
-        items: mpsc::Sender<ImageItem>,
-    ) -> Result<Listed, ApiError> {
+    pub async fn list(&self, request: ListRequest<'_>, items: &mpsc::Sender<ImageItem>) -> Result<Listed, ApiError> {
+        let ListRequest { source, pages, limit, include_animated, index, listed_before } = request;
         let mut state = ListingState {
             seen: HashSet::new(),
             seen_entries: HashSet::new(),
             listed: Listed::default(),
             limit,
             include_animated,
-            items: &items,
+            index,
+            listed_before,
+            items,
         };
         let last_page = if source.is_paged() { pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) } else { 1 };
         // Pages are asked for ahead, in the background of this future, while the current
@@ -320,7 +334,7 @@ impl ImgurClient {
                 }
                 Err(EntryError { error, .. }) => return Err(error),
             };
-            for item in images {
+            for mut item in images {
                 if !state.seen.insert(item.id.clone()) {
                     continue;
                 }
@@ -329,7 +343,8 @@ impl ImgurClient {
                     return Ok(PageEnd::Stop);
                 }
                 state.listed.sent += 1;
-                let total = state.listed.sent;
+                item.source = state.index;
+                let total = state.listed_before + state.listed.sent;
                 self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
                 if state.items.send(item).await.is_err() {
                     return Ok(PageEnd::Stop);
@@ -657,7 +672,7 @@ fn keep(raw: RawItem, meta: ImageMeta, include_animated: bool) -> Option<ImageIt
         (Some(MediaKind::Mp4), _) if include_animated => (raw.link?, Some(MediaKind::Mp4)),
         _ => return None,
     };
-    Some(ImageItem { id, link, claimed, size: raw.size, meta })
+    Some(ImageItem { id, link, claimed, size: raw.size, meta, source: 0 })
 }
 
 fn is_plain_id(id: &str) -> bool {

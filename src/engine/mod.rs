@@ -12,6 +12,7 @@ pub(crate) mod events;
 pub(crate) mod imgur;
 pub(crate) mod limits;
 pub(crate) mod naming;
+pub(crate) mod per_source;
 pub(crate) mod redirects;
 pub(crate) mod retry;
 pub(crate) mod run;

@@ -17,17 +17,20 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use url::Url;
 
 use super::download::{Disk, Downloader, LocalDisk, Outcome, lock_or_recover};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
-use super::imgur::{ImageItem, ImgurClient, Listed};
+use super::imgur::{ImageItem, ImgurClient, ListRequest, Listed};
 use super::limits;
 use super::naming;
+use super::per_source::{self, SourceBook};
 use super::redirects;
 use super::transfer::Pace;
 use super::types::{
-    CONCURRENCY_RANGE, Ending, Event, Fatal, FatalKind, Job, JobInput, RunId, RunReport, Summary, images_per_second,
+    CONCURRENCY_RANGE, ClientId, Ending, Event, Fatal, FatalKind, Job, JobInput, RunId, RunReport, SourceReport,
+    SourceStage, Summary, images_per_second,
 };
 use super::workers::Workers;
 use crate::archive::{Archive, ArchiveError, ImageMeta, RunEnding, RunStart};
@@ -62,9 +65,15 @@ impl Default for RunOptions {
 }
 
 /// The one pooled HTTP client of a run: rustls, timeouts, and redirects limited to five
-/// hops over http(s) only, never from a public address to a private one (`redirects`).
-pub fn http_client(timeouts: Timeouts, pool_size: usize) -> Result<reqwest::Client, EngineError> {
+/// hops over http(s) only, never from a public address to a private one, nor to a public
+/// name that resolves to one (`redirects`), except the hosts the user gave (`user_urls`).
+pub fn http_client<'a>(
+    timeouts: Timeouts,
+    pool_size: usize,
+    user_urls: impl IntoIterator<Item = &'a str>,
+) -> Result<reqwest::Client, EngineError> {
     reqwest::Client::builder()
+        .dns_resolver(Arc::new(redirects::GuardedResolver::system(user_urls)))
         .user_agent(concat!("galley/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(timeouts.connect)
         .read_timeout(timeouts.read)
@@ -102,7 +111,12 @@ pub async fn run_job_with(
         Ok(()) if context.cancel.is_cancelled() => Ending::Cancelled,
         Ok(()) => Ending::Done,
     };
-    let report = RunReport { summary, ending };
+    let sources = context.sources.finish(match &ending {
+        Ending::Failed(fatal) => Some(fatal),
+        _ => None,
+    });
+    let sources = sources.into_iter().map(|report| without_client_id_in(report, &context.job)).collect();
+    let report = RunReport { summary, ending, sources };
     if let Ok(recorder) = recorder {
         recorder.finish(&report).await;
     }
@@ -112,11 +126,19 @@ pub async fn run_job_with(
 
 /// A server may echo the request's headers (the Client-ID among them) in an error body.
 fn without_client_id(fatal: Fatal, job: &Job) -> Fatal {
-    match &job.input {
-        JobInput::Imgur { client_id, .. } => {
-            Fatal { message: client_id.redact(&fatal.message), detail: client_id.redact(&fatal.detail), ..fatal }
+    job.sources.iter().filter_map(JobInput::client_id).fold(fatal, |fatal, client_id| Fatal {
+        message: client_id.redact(&fatal.message),
+        detail: client_id.redact(&fatal.detail),
+        ..fatal
+    })
+}
+
+fn without_client_id_in(report: SourceReport, job: &Job) -> SourceReport {
+    match report.stage {
+        SourceStage::Failed(fatal) => {
+            SourceReport { stage: SourceStage::Failed(without_client_id(fatal, job)), ..report }
         }
-        JobInput::Urls(_) => fatal,
+        _ => report,
     }
 }
 
@@ -130,6 +152,8 @@ struct RunContext {
     cancel: CancellationToken,
     options: RunOptions,
     started: Instant,
+    /// Where each source of the job stands.
+    sources: Arc<SourceBook>,
 }
 
 impl RunContext {
@@ -141,7 +165,8 @@ impl RunContext {
                 "{concurrency} downloads at once instead of {asked}: the open-file limit leaves room for no more"
             );
         }
-        Self { run, job, concurrency, events, cancel, options, started: Instant::now() }
+        let sources = Arc::new(SourceBook::new(run, &job, events.clone()));
+        Self { run, job, concurrency, events, cancel, options, started: Instant::now(), sources }
     }
 }
 
@@ -203,9 +228,16 @@ impl Recorder {
 /// Checks the folder, then lists and downloads until the listing ends, the run is
 /// cancelled, or the disk fills.
 async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summary) -> Result<(), Fatal> {
-    let RunContext { run, job, concurrency, events, cancel, options, started } = context;
+    let RunContext { run, job, concurrency, events, cancel, options, started, sources } = context;
+    if job.sources.is_empty() {
+        return Err(Fatal::new(FatalKind::Usage, "There is nothing to download: the queue is empty", ""));
+    }
     let existing = prepare_folder(&job.out_dir).await?;
-    let http = http_client(options.timeouts, *concurrency).map_err(|error| {
+    let user_urls = job.sources.iter().flat_map(|source| match source {
+        JobInput::Imgur { api_base, .. } => vec![api_base.as_str()],
+        JobInput::Urls(links) => links.iter().map(String::as_str).collect(),
+    });
+    let http = http_client(options.timeouts, *concurrency, user_urls).map_err(|error| {
         Fatal::new(FatalKind::Internal, "galley could not start its HTTP client", error.to_string())
     })?;
     let workers = Workers::per_core("store").map_err(|error| {
@@ -218,7 +250,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     let budget = Arc::new(Semaphore::new(*concurrency));
     let api_requests = Arc::new(Semaphore::new(*concurrency));
     let (items_tx, items_rx) = mpsc::channel::<ImageItem>(1024);
-    let listing = Listing {
+    let lister = Lister {
         run: *run,
         job: job.clone(),
         http: http.clone(),
@@ -226,8 +258,9 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         cancel: cancel.clone(),
         budget: api_requests,
         pace: options.timeouts.pace,
+        sources: sources.clone(),
     };
-    let lister = tokio::spawn(listing.list(items_tx));
+    let lister = tokio::spawn(lister.list(items_tx));
 
     let mut downloader = Downloader::new(
         http,
@@ -245,7 +278,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     downloader.source_label = job.label.clone();
     downloader.set_existing(existing);
     downloader.pace = options.timeouts.pace;
-    downloader.ids_name_pictures = matches!(job.input, JobInput::Imgur { .. });
+    downloader.ids_name_pictures = per_source::ids_name_pictures(job);
 
     let disk_full = download_all(context, Arc::new(downloader), budget, items_rx, summary).await;
     let listing = listing_outcome(lister.await);
@@ -279,29 +312,32 @@ async fn download_all(
         tokio::select! {
             _ = cancel.cancelled() => break,
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                count_outcome(done, summary, &mut disk_full, cancel);
+                count_outcome(done, summary, &mut disk_full, cancel, &context.sources).await;
             }
             item = items.recv() => {
                 let Some(item) = item else { break };
                 summary.listed += 1;
+                let source = item.source;
+                context.sources.change(source, |report| report.listed += 1).await;
                 let permit = tokio::select! {
                     _ = cancel.cancelled() => break,
                     permit = permits.clone().acquire_owned() => permit,
                 };
                 let Ok(permit) = permit else { break };
                 let (downloader, cancel, checks) = (downloader.clone(), cancel.clone(), checks.clone());
-                tasks.spawn(async move { downloader.fetch(item, permit, &checks, &cancel).await });
+                tasks.spawn(async move { (source, downloader.fetch(item, permit, &checks, &cancel).await) });
             }
         }
     }
     while let Some(done) = tasks.join_next().await {
-        count_outcome(done, summary, &mut disk_full, cancel);
+        count_outcome(done, summary, &mut disk_full, cancel, &context.sources).await;
     }
     // A cancelled run still counts what the listing handed over (and announced as
     // `Listed`) but no download took: the summary agrees with what the user saw listed.
     items.close();
-    while items.try_recv().is_ok() {
+    while let Ok(item) = items.try_recv() {
         summary.listed += 1;
+        context.sources.change(item.source, |report| report.listed += 1).await;
     }
     disk_full
 }
@@ -320,90 +356,192 @@ fn listing_outcome(joined: Result<Result<Listed, ApiError>, tokio::task::JoinErr
     }
 }
 
-fn count_outcome(
-    done: Result<Option<Outcome>, tokio::task::JoinError>,
+/// Counts how one download ended, in the run's summary and its source's.
+async fn count_outcome(
+    done: Result<(usize, Option<Outcome>), tokio::task::JoinError>,
     summary: &mut Summary,
     disk_full: &mut Option<String>,
     cancel: &CancellationToken,
+    sources: &SourceBook,
 ) {
-    match done {
-        Ok(Some(Outcome::Saved { bytes })) => {
+    let (source, outcome) = match done {
+        Ok(done) => done,
+        Err(error) => {
+            // The task's source is lost with it; the run's count still has the failure.
+            tracing::error!("a download task panicked: {error}");
+            summary.failed += 1;
+            return;
+        }
+    };
+    match outcome {
+        Some(Outcome::Saved { bytes }) => {
             summary.downloaded += 1;
             summary.bytes += bytes;
+            sources.change(source, |report| report.downloaded += 1).await;
         }
-        Ok(Some(Outcome::Skipped)) => summary.skipped += 1,
-        Ok(Some(Outcome::Failed)) => summary.failed += 1,
-        Ok(Some(Outcome::DiskFull(message))) => {
+        Some(Outcome::Skipped) => {
+            summary.skipped += 1;
+            sources.change(source, |report| report.skipped += 1).await;
+        }
+        Some(Outcome::Failed) => {
             summary.failed += 1;
+            sources.change(source, |report| report.failed += 1).await;
+        }
+        Some(Outcome::DiskFull(message)) => {
+            summary.failed += 1;
+            sources.change(source, |report| report.failed += 1).await;
             disk_full.get_or_insert(message);
             cancel.cancel();
         }
-        Ok(None) => {}
-        Err(error) => {
-            tracing::error!("a download task panicked: {error}");
-            summary.failed += 1;
-        }
+        None => {}
     }
 }
 
-/// What the listing task owns: the run's handles, and its own budget of API requests.
-struct Listing {
+/// The listing task of a run: lists each source of the job in turn into one channel of
+/// items, so the downloads of all sources draw from one pool.
+struct Lister {
     run: RunId,
     job: Job,
     http: reqwest::Client,
     events: EventSink,
     cancel: CancellationToken,
+    /// Permits for API requests, shared by every source.
     budget: Arc<Semaphore>,
     /// The pace API answers keep, as image bodies do.
     pace: Pace,
+    sources: Arc<SourceBook>,
 }
 
-impl Listing {
-    /// Lists the job's items into `items`.
+impl Lister {
+    /// Lists every source into `items`, then says `ListingDone`. A source that cannot be
+    /// listed (no such album, a malformed answer) fails alone and the next one is listed;
+    /// an error every source would meet (Client-ID refused, offline, rate-limited past the
+    /// bound) ends the listing. When every source failed, the first one's error is the
+    /// run's, as it is for a job of one source.
     async fn list(self, items: mpsc::Sender<ImageItem>) -> Result<Listed, ApiError> {
-        let Listing { run, job, http, events, cancel, budget, pace } = self;
-        let listed = match job.input {
-            JobInput::Imgur { api_base, client_id, source, pages } => {
-                let client =
-                    ImgurClient::new(http, api_base, client_id, run, events.clone(), cancel, budget).with_pace(pace);
-                client.list(&source, pages, job.limit, job.include_animated, items).await?
+        let mut total = Listed::default();
+        let (mut succeeded, mut first_failure) = (0, None);
+        let mut clients: Option<(Url, ClientId, ImgurClient)> = None;
+        let mut link_names = HashSet::new();
+        for (index, input) in self.job.sources.iter().enumerate() {
+            let left = self.job.limit.map(|limit| limit.saturating_sub(total.sent as usize));
+            if left == Some(0) || self.cancel.is_cancelled() || items.is_closed() {
+                break;
             }
-            JobInput::Urls(links) => {
-                Listed { sent: list_links(run, links, job.limit, &events, items).await, failed_entries: 0 }
+            self.sources.listing(index).await;
+            let listed = match input {
+                JobInput::Imgur { api_base, client_id, source, pages } => {
+                    let client = self.client_for(&mut clients, api_base, client_id);
+                    let request = ListRequest {
+                        source,
+                        pages: *pages,
+                        limit: left,
+                        include_animated: self.job.include_animated,
+                        index,
+                        listed_before: total.sent,
+                    };
+                    client.list(request, &items).await
+                }
+                JobInput::Urls(links) => {
+                    let links = LinkList { index, links, limit: left, listed_before: total.sent };
+                    Ok(self.list_links(links, &mut link_names, &items).await)
+                }
+            };
+            match listed {
+                Ok(listed) => {
+                    total.sent += listed.sent;
+                    total.failed_entries += listed.failed_entries;
+                    succeeded += 1;
+                    self.sources.listed(index).await;
+                }
+                Err(error) if error.is_entry_failure() => {
+                    let fatal = without_client_id(error.to_fatal(), &self.job);
+                    tracing::warn!("could not list {}: {fatal}", input.label());
+                    self.sources.failed(index, fatal).await;
+                    first_failure.get_or_insert(error);
+                }
+                Err(error) => return Err(error),
             }
-        };
-        events.send(Event::ListingDone { run, total: listed.sent }).await;
-        Ok(listed)
+        }
+        if let (0, Some(error)) = (succeeded, first_failure) {
+            return Err(error);
+        }
+        self.events.send(Event::ListingDone { run: self.run, total: total.sent }).await;
+        Ok(total)
+    }
+
+    /// The API client for this root and Client-ID: one for the sources that share them,
+    /// so a 429 met listing one source holds back the next one too.
+    fn client_for<'a>(
+        &self,
+        clients: &'a mut Option<(Url, ClientId, ImgurClient)>,
+        api_base: &Url,
+        client_id: &ClientId,
+    ) -> &'a ImgurClient {
+        let reusable = clients.as_ref().is_some_and(|(base, id, _)| base == api_base && id == client_id);
+        if !reusable {
+            *clients = None;
+        }
+        let (_, _, client) = clients.get_or_insert_with(|| {
+            let client = ImgurClient::new(
+                self.http.clone(),
+                api_base.clone(),
+                client_id.clone(),
+                self.run,
+                self.events.clone(),
+                self.cancel.clone(),
+                self.budget.clone(),
+            )
+            .with_pace(self.pace);
+            (api_base.clone(), client_id.clone(), client)
+        });
+        client
+    }
+
+    /// Sends a source's links as items; returns how many.
+    async fn list_links(
+        &self,
+        list: LinkList<'_>,
+        names: &mut HashSet<String>,
+        items: &mpsc::Sender<ImageItem>,
+    ) -> Listed {
+        let mut sent = 0;
+        for link in list.links.iter().take(list.limit.unwrap_or(usize::MAX)) {
+            let (id, claimed) = match url::Url::parse(link.trim()) {
+                Ok(url) => naming::stem_for_link(&url),
+                Err(_) => (link.trim().to_owned(), None),
+            };
+            // Two links may end in the same name (`a/1.jpg`, `b/1.jpg`): the second gets a
+            // name of its own; only the very same link twice is dropped.
+            let id = if names.contains(&id) { naming::disambiguated(&id, link.trim()) } else { id };
+            if !names.insert(id.clone()) {
+                continue;
+            }
+            sent += 1;
+            let total = list.listed_before + sent;
+            self.events.send(Event::Listed { run: self.run, id: id.clone(), total }).await;
+            let item = ImageItem {
+                id,
+                link: link.clone(),
+                claimed,
+                size: None,
+                meta: ImageMeta::default(),
+                source: list.index,
+            };
+            if items.send(item).await.is_err() {
+                break;
+            }
+        }
+        Listed { sent, failed_entries: 0 }
     }
 }
 
-async fn list_links(
-    run: RunId,
-    links: Vec<String>,
+/// One source's links, and where in the run's listing they start.
+struct LinkList<'a> {
+    index: usize,
+    links: &'a [String],
     limit: Option<usize>,
-    events: &EventSink,
-    items: mpsc::Sender<ImageItem>,
-) -> u64 {
-    let mut sent = 0;
-    let mut seen = std::collections::HashSet::new();
-    for link in links.into_iter().take(limit.unwrap_or(usize::MAX)) {
-        let (id, claimed) = match url::Url::parse(link.trim()) {
-            Ok(url) => naming::stem_for_link(&url),
-            Err(_) => (link.trim().to_owned(), None),
-        };
-        // Two links may end in the same name (`a/1.jpg`, `b/1.jpg`): the second gets a
-        // name of its own; only the very same link twice is dropped.
-        let id = if seen.contains(&id) { naming::disambiguated(&id, link.trim()) } else { id };
-        if !seen.insert(id.clone()) {
-            continue;
-        }
-        sent += 1;
-        events.send(Event::Listed { run, id: id.clone(), total: sent }).await;
-        if items.send(ImageItem { id, link, claimed, size: None, meta: ImageMeta::default() }).await.is_err() {
-            break;
-        }
-    }
-    sent
+    listed_before: u64,
 }
 
 /// Creates the folder, proves it writable, removes temporary files that crashed galley

@@ -61,7 +61,7 @@ impl fmt::Display for ClientId {
     }
 }
 
-/// Where the images of a job come from.
+/// Where the images of one source of a job come from.
 #[derive(Debug, Clone)]
 pub enum JobInput {
     /// List a gallery through the Imgur API (or the demo server, which speaks the same API).
@@ -76,10 +76,30 @@ pub enum JobInput {
     Urls(Vec<String>),
 }
 
+impl JobInput {
+    /// What the user would call this source: the source's short form, or "N links".
+    pub fn label(&self) -> String {
+        match self {
+            JobInput::Imgur { source, .. } => source.to_string(),
+            JobInput::Urls(urls) => format!("{} links", urls.len()),
+        }
+    }
+
+    /// The Client-ID it sends, if it talks to the API.
+    pub fn client_id(&self) -> Option<&ClientId> {
+        match self {
+            JobInput::Imgur { client_id, .. } => Some(client_id),
+            JobInput::Urls(_) => None,
+        }
+    }
+}
+
 /// One download job: what to fetch, where to put it, how hard to go at it.
 #[derive(Debug, Clone)]
 pub struct Job {
-    pub input: JobInput,
+    /// The sources, listed one after another in this order; their downloads share one
+    /// pool of `concurrency` connections.
+    pub sources: Vec<JobInput>,
     pub out_dir: PathBuf,
     /// Downloads at once; clamped to `CONCURRENCY_RANGE`.
     pub concurrency: usize,
@@ -99,13 +119,19 @@ pub struct Job {
 }
 
 impl Job {
+    /// A job of one source.
     pub fn new(input: JobInput, out_dir: PathBuf) -> Self {
-        let (label, origin) = match &input {
-            JobInput::Imgur { source, .. } => (source.to_string(), RunOrigin::Imgur),
-            JobInput::Urls(urls) => (format!("{} links", urls.len()), RunOrigin::Links),
-        };
+        Self::queue(vec![input], out_dir)
+    }
+
+    /// A job of several sources, listed in order, downloading from one pool.
+    pub fn queue(sources: Vec<JobInput>, out_dir: PathBuf) -> Self {
+        let labels: Vec<String> = sources.iter().map(JobInput::label).collect();
+        let label = labels.join(", ");
+        let links_only = sources.iter().all(|source| matches!(source, JobInput::Urls(_)));
+        let origin = if links_only { RunOrigin::Links } else { RunOrigin::Imgur };
         Self {
-            input,
+            sources,
             out_dir,
             concurrency: 16,
             limit: None,
@@ -260,12 +286,79 @@ pub enum Ending {
     Failed(Fatal),
 }
 
+/// Where one source of a job stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceStage {
+    /// An earlier source is still being listed.
+    Waiting,
+    /// Being listed; its images download as they are found.
+    Listing,
+    /// Listed; some of its images are still downloading.
+    Downloading,
+    /// Listed, and every image of it saved, skipped or failed.
+    Done,
+    /// It could not be listed (or not wholly): the reason. The other sources go on.
+    Failed(Fatal),
+}
+
+/// One source of a job and how far it got: what `Event::Source` carries, and the
+/// per-source part of a run's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceReport {
+    /// What the user would call it (`album/abc`, `user/NAME`, `12 links`).
+    pub label: String,
+    pub stage: SourceStage,
+    /// Whether its listing ended, so that `listed` is final.
+    pub listing_done: bool,
+    pub listed: u64,
+    pub downloaded: u64,
+    pub skipped: u64,
+    pub failed: u64,
+}
+
+impl SourceReport {
+    pub fn waiting(label: String) -> Self {
+        Self {
+            label,
+            stage: SourceStage::Waiting,
+            listing_done: false,
+            listed: 0,
+            downloaded: 0,
+            skipped: 0,
+            failed: 0,
+        }
+    }
+
+    /// Images of it dealt with: saved, skipped or failed.
+    pub fn done(&self) -> u64 {
+        self.downloaded + self.skipped + self.failed
+    }
+
+    /// The error that stopped its listing, if one did.
+    pub fn error(&self) -> Option<&Fatal> {
+        match &self.stage {
+            SourceStage::Failed(fatal) => Some(fatal),
+            _ => None,
+        }
+    }
+
+    /// Moves a listed source on to `Downloading` or `Done` as its images end.
+    pub(crate) fn settle(&mut self) {
+        let settled = matches!(self.stage, SourceStage::Listing | SourceStage::Downloading);
+        if settled && self.listing_done {
+            self.stage = if self.done() >= self.listed { SourceStage::Done } else { SourceStage::Downloading };
+        }
+    }
+}
+
 /// A run's counts and how it ended: what `run_job` returns, what `Event::Finished`
 /// carries, and what the archive records.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunReport {
     pub summary: Summary,
     pub ending: Ending,
+    /// Each source of the job, in the job's order.
+    pub sources: Vec<SourceReport>,
 }
 
 impl RunReport {
@@ -288,6 +381,8 @@ pub enum Event {
     Listed { run: RunId, id: String, total: u64 },
     /// The listing is complete.
     ListingDone { run: RunId, total: u64 },
+    /// Source number `index` of the job (0-based, in the job's order) moved on.
+    Source { run: RunId, index: usize, report: SourceReport },
     /// Imgur's quota headers changed.
     RateLimit { run: RunId, limits: RateLimits },
     /// API requests of the listing open now (the downloads are counted by `Started`).
@@ -333,6 +428,7 @@ impl Event {
         match self {
             Event::Listed { run, .. }
             | Event::ListingDone { run, .. }
+            | Event::Source { run, .. }
             | Event::RateLimit { run, .. }
             | Event::RateLimited { run, .. }
             | Event::ListingRequests { run, .. }

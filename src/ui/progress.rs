@@ -258,7 +258,7 @@ mod tests {
     }
 
     fn finished(ending: Ending) -> Event {
-        Event::Finished { run: 3, report: RunReport { summary: Summary::default(), ending } }
+        Event::Finished { run: 3, report: RunReport { summary: Summary::default(), ending, sources: Vec::new() } }
     }
 
     #[test]
