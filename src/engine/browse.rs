@@ -84,6 +84,8 @@ struct ThumbJob {
     stat: Option<FileStat>,
     /// Its dimensions are known already (no index update needed).
     measured: bool,
+    /// Asked for by the screen (its pixels go to the UI), not by the background pass.
+    on_screen: bool,
 }
 
 #[derive(Default)]
@@ -201,7 +203,8 @@ impl Browser {
             .into_iter()
             .map(|path| {
                 let known = lanes.known.get(&path).copied();
-                ThumbJob { generation, stat: known.map(|k| k.0), measured: known.is_some_and(|k| k.1), path }
+                let measured = known.is_some_and(|k| k.1);
+                ThumbJob { generation, stat: known.map(|k| k.0), measured, on_screen: true, path }
             })
             .collect();
         lanes.wanted = jobs;
@@ -219,7 +222,7 @@ impl Browser {
                 if job.generation != current {
                     continue;
                 }
-                let wanted = !background || is_wanted(&queue, &job);
+                let wanted = job.on_screen || is_wanted(&queue, &job);
                 let made = make(&cache, &job, wanted);
                 report(&queue, &events, &measured, &job, made, wanted);
             }
@@ -427,7 +430,7 @@ fn make(cache: &ThumbnailCache, job: &ThumbJob, wanted: bool) -> Made {
 }
 
 fn report(queue: &Queue, events: &EventSink, measured: &Pending, job: &ThumbJob, made: Made, wanted: bool) {
-    if !wanted {
+    if !job.on_screen {
         let mut lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
         if lanes.generation == job.generation {
             lanes.done += 1;
@@ -592,7 +595,9 @@ impl Opener {
         for entry in order {
             let measured = entry.dimensions.is_some();
             let stat = Some(entry.stat());
-            lanes.rest.push_back(ThumbJob { generation: self.generation, path: entry.path.clone(), stat, measured });
+            let job =
+                ThumbJob { generation: self.generation, path: entry.path.clone(), stat, measured, on_screen: false };
+            lanes.rest.push_back(job);
         }
         // Jobs asked for before the folder was listed learn what the index knows now.
         let known = lanes.known.clone();

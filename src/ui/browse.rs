@@ -51,7 +51,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, view: &ToolbarView<'_>) -> Option<BrowseAct
             action = Some(BrowseAction::ToggleSettings);
         }
         ui.separator();
-        let label = ui.label("Sort");
+        let label = ui.label("Order by");
         egui::ComboBox::from_id_salt("sort-key")
             .selected_text(query.sort.label())
             .show_ui(ui, |ui| {
@@ -142,7 +142,7 @@ pub fn confirm_trash_ui(ctx: &egui::Context, request: &TrashRequest) -> Option<B
             if ui.button("Move to trash").clicked() {
                 action = Some(BrowseAction::ConfirmTrash);
             }
-            if ui.button("Cancel").clicked() {
+            if ui.button("Keep the files").clicked() {
                 action = Some(BrowseAction::CancelTrash);
             }
         });

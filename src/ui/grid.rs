@@ -326,8 +326,9 @@ impl ThumbnailGrid {
         self.highlighted()
     }
 
-    /// Recomputes the shown order if the tiles or the query changed.
-    fn refresh_order(&mut self) {
+    /// Recomputes the shown order if the tiles or the query changed (once a frame, before
+    /// anything counts or draws the tiles).
+    pub fn refresh_order(&mut self) {
         if !self.stale_order {
             return;
         }

@@ -163,6 +163,7 @@ pub enum Action {
     Rethumbnail(Vec<PathBuf>),
     Grid(GridAction),
     Browse(BrowseAction),
+    ClearThumbnails,
     ToggleActivity,
     /// Open the viewer on the grid's tile at this index.
     OpenViewer(usize),
@@ -485,6 +486,12 @@ impl GalleyApp {
             if ui.add_enabled(!busy, egui::Button::new("Compare 1/4/16/64")).clicked() {
                 self.actions.push(Action::Start(StartKind::Compare));
             }
+            let clear = ui.button("Clear thumbnails").on_hover_text(
+                "Remove the thumbnails galley made of the folders it has shown (they are made again when needed)",
+            );
+            if clear.clicked() {
+                self.actions.push(Action::ClearThumbnails);
+            }
             // Focus moves once the button can take it (it was disabled when asked).
             match self.focus {
                 Some(FocusTarget::Cancel) if busy => {
@@ -562,6 +569,7 @@ impl GalleyApp {
 
     /// The grid and its toolbar: all the room the panels leave.
     fn main_panel_ui(&mut self, ui: &mut egui::Ui) {
+        self.folder.grid.refresh_order();
         let grid = &self.folder.grid;
         let view = browse::ToolbarView {
             query: grid.query(),
@@ -682,13 +690,24 @@ impl GalleyApp {
             Action::Grid(action) => self.grid_action(ctx, action),
             Action::Browse(action) => self.browse_action(ctx, action),
             Action::ToggleActivity => self.panels.activity = !self.panels.activity,
+            Action::ClearThumbnails => self.engine.send(Command::ClearThumbnails),
         }
     }
 
     fn grid_action(&mut self, ctx: &egui::Context, action: GridAction) {
         let grid = &mut self.folder.grid;
         match action {
-            GridAction::Open(position) => self.open_viewer(ctx, position),
+            GridAction::Open(position) => {
+                let video = grid.entry(position).filter(|entry| entry.kind.is_video()).map(|entry| entry.path.clone());
+                match (video, self.engine.runtime().cloned()) {
+                    // galley plays no video: the desktop's player does.
+                    (Some(path), Some(runtime)) => self.desktop.open(&runtime, ctx, path.clone(), path),
+                    (Some(_), None) => {
+                        self.folder.status = Some(Notice::error("The engine has stopped: restart galley.", ""))
+                    }
+                    (None, _) => self.open_viewer(ctx, position),
+                }
+            }
             GridAction::Click { position, toggle, range } => grid.click(position, toggle, range),
             GridAction::SelectAll => grid.select_all(),
             GridAction::DeleteSelection => self.ask_trash(),
@@ -957,11 +976,16 @@ impl GalleyApp {
                 self.show_folder(folder);
             }
             DesktopAnswer::NoFolderChosen(message) => self.notice = Some(Notice::error(message, "")),
-            DesktopAnswer::PreviewAction { path, result } => {
-                if let Some(viewer) = &mut self.folder.viewer {
-                    viewer.answered(&path, result);
+            DesktopAnswer::PreviewAction { path, result } => match &mut self.folder.viewer {
+                Some(viewer) => viewer.answered(&path, result),
+                // Opened from the grid (a video, or the folder): the line above the grid says.
+                None => {
+                    self.folder.status = Some(match result {
+                        Ok(done) => Notice::info(done),
+                        Err(failed) => Notice::error(failed, ""),
+                    });
                 }
-            }
+            },
         }
     }
 
