@@ -64,9 +64,15 @@ impl Default for RunOptions {
 }
 
 /// The one pooled HTTP client of a run: rustls, timeouts, and redirects limited to five
-/// hops over http(s) only, never from a public address to a private one (`redirects`).
-pub fn http_client(timeouts: Timeouts, pool_size: usize) -> Result<reqwest::Client, EngineError> {
+/// hops over http(s) only, never from a public address to a private one, nor to a public
+/// name that resolves to one (`redirects`), except the hosts the user gave (`user_urls`).
+pub fn http_client<'a>(
+    timeouts: Timeouts,
+    pool_size: usize,
+    user_urls: impl IntoIterator<Item = &'a str>,
+) -> Result<reqwest::Client, EngineError> {
     reqwest::Client::builder()
+        .dns_resolver(Arc::new(redirects::GuardedResolver::system(user_urls)))
         .user_agent(concat!("galley/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(timeouts.connect)
         .read_timeout(timeouts.read)
@@ -226,7 +232,11 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         return Err(Fatal::new(FatalKind::Usage, "There is nothing to download: the queue is empty", ""));
     }
     let existing = prepare_folder(&job.out_dir, job.album_folders).await?;
-    let http = http_client(options.timeouts, *concurrency).map_err(|error| {
+    let user_urls = job.sources.iter().flat_map(|source| match source {
+        JobInput::Imgur { api_base, .. } => vec![api_base.as_str()],
+        JobInput::Urls(links) => links.iter().map(String::as_str).collect(),
+    });
+    let http = http_client(options.timeouts, *concurrency, user_urls).map_err(|error| {
         Fatal::new(FatalKind::Internal, "galley could not start its HTTP client", error.to_string())
     })?;
     let workers = Workers::per_core("store").map_err(|error| {
