@@ -1,11 +1,13 @@
 //! galley: download Imgur galleries concurrently and browse them as thumbnails.
 //!
 //! The library holds everything: the download [`engine`], the run [`archive`], the
-//! [`demo`] gallery server, the command line ([`cli`]) and the desktop app ([`ui`]).
+//! [`demo`] gallery server, the command line ([`cli`]), the desktop app ([`ui`]) and the
+//! stop [`signals`] they share.
 //! `main.rs` only parses arguments and dispatches.
 
 pub mod archive;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod signals;
 pub mod ui;

@@ -156,3 +156,96 @@ fn sigterm_and_sighup_stop_as_cleanly_as_ctrl_c() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn demo_server_stops_cleanly_on_sigterm_and_sighup() {
+    for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP"), (libc::SIGINT, "SIGINT")] {
+        let mut server = demo_server(4, 0);
+        // SAFETY: kill only sends a signal to the child started above.
+        assert_eq!(unsafe { libc::kill(server.0.id() as i32, signal) }, 0);
+        let status = wait_at_most(&mut server.0, Duration::from_secs(10)).expect("the server stops");
+        assert_eq!(status.code(), Some(0), "{name}: shut down and exited, not killed by the signal");
+    }
+}
+
+fn wait_at_most(child: &mut Child, bound: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + bound;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// An X server of its own for the app, or `None` where Xvfb is not installed.
+struct Xvfb(Child, String);
+
+impl Xvfb {
+    fn start() -> Option<Xvfb> {
+        // Xvfb picks a free display and writes its number on fd 1.
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take()?).read_line(&mut line).ok()?;
+        Some(Xvfb(child, format!(":{}", line.trim())))
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_app_cancels_its_run_and_exits_cleanly_on_sigterm() {
+    let Some(xvfb) = Xvfb::start() else {
+        eprintln!("Xvfb is not installed: the window cannot open here (ui::stop's unit test covers the stop)");
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut app = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .arg("--demo")
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("DISPLAY", &xvfb.1)
+        .env("WAYLAND_DISPLAY", "")
+        .env("GALLEY_DEMO_AUTOSTART", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the app starts");
+    let out = home.path().join("Pictures").join("galley-demo");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while images_in(&out).iter().filter(|name| !name.starts_with('.')).count() < 3 {
+        assert!(app.try_wait().expect("wait").is_none(), "the app exited before its run");
+        assert!(Instant::now() < deadline, "the app's demo run saved nothing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // SAFETY: kill only sends a signal to the child started above.
+    assert_eq!(unsafe { libc::kill(app.id() as i32, libc::SIGTERM) }, 0);
+    let status = wait_at_most(&mut app, Duration::from_secs(20));
+    if status.is_none() {
+        let _ = app.kill();
+    }
+
+    assert_eq!(status.and_then(|status| status.code()), Some(0), "the window closed and the app exited");
+    assert_whole_and_no_temporaries(&out);
+    let archive = Archive::open(&home.path().join("data").join("galley").join("archive.sqlite")).expect("archive");
+    let runs = archive.runs(10).expect("runs");
+    assert_eq!(runs.len(), 1, "the run's row is finished");
+    assert_eq!(runs[0].ending, galley::archive::RunEnding::Cancelled);
+    assert_eq!(runs[0].counts.downloaded, images_in(&out).len() as u64, "every file on disk is in the archive");
+}

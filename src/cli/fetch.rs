@@ -14,6 +14,7 @@ use super::{EXIT_FAILED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{ClientId, Ending, EventSink, FatalKind, Job, JobInput, RunOrigin, Source, run_job};
+use crate::signals::StopSignals;
 
 /// Runs `galley fetch` and says how it went as an exit status.
 pub fn fetch(args: &FetchArgs) -> anyhow::Result<ExitCode> {
@@ -76,54 +77,6 @@ async fn cancel_on_signal(mut signals: StopSignals, cancel: CancellationToken, s
         cancel.cancel();
     }
 }
-
-/// The signals that stop a run, listened for from the moment they are made.
-#[cfg(unix)]
-struct StopSignals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-    hangup: tokio::signal::unix::Signal,
-}
-
-#[cfg(unix)]
-impl StopSignals {
-    fn listen() -> std::io::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Self {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-            hangup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    /// The number of the first stop signal to arrive.
-    async fn first(&mut self) -> Option<u8> {
-        tokio::select! {
-            Some(()) = self.interrupt.recv() => Some(SIGINT),
-            Some(()) = self.terminate.recv() => Some(SIGTERM),
-            Some(()) = self.hangup.recv() => Some(SIGHUP),
-            else => None,
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct StopSignals;
-
-#[cfg(not(unix))]
-impl StopSignals {
-    fn listen() -> std::io::Result<Self> {
-        Ok(Self)
-    }
-
-    async fn first(&mut self) -> Option<u8> {
-        tokio::signal::ctrl_c().await.ok().map(|()| SIGINT)
-    }
-}
-
-const SIGHUP: u8 = 1;
-const SIGINT: u8 = 2;
-const SIGTERM: u8 = 15;
 
 async fn start_demo(args: &FetchArgs) -> anyhow::Result<DemoServer> {
     let config = DemoConfig {

@@ -14,7 +14,7 @@ use url::Url;
 pub use fetch::fetch;
 pub use install::{CompletionShell, completion_script, completions, write_manpages};
 
-use crate::demo::{DemoConfig, run_until_ctrl_c};
+use crate::demo::{DemoConfig, run_until_stopped};
 use crate::engine::{CONCURRENCY_RANGE, DEFAULT_TEMPLATE, IMGUR_API_BASE, NameTemplate};
 
 /// Exit status for usage, authentication and destination errors (DESIGN.md).
@@ -204,18 +204,19 @@ impl DemoServerArgs {
     }
 }
 
-/// `galley demo-server`: serve until ctrl-c. The first line on stdout is the address.
+/// `galley demo-server`: serve until ctrl-c, SIGTERM or SIGHUP. The first line on stdout
+/// is the address.
 pub fn demo_server(args: &DemoServerArgs) -> anyhow::Result<()> {
     use anyhow::Context;
     use std::io::Write;
 
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime
-        .block_on(run_until_ctrl_c(args.config(), args.port, |addr| {
+        .block_on(run_until_stopped(args.config(), args.port, |addr| {
             let mut stdout = std::io::stdout().lock();
             // Scripts wait for this exact line, so flush it at once.
             let _ = writeln!(stdout, "listening on http://{addr}");
-            let _ = writeln!(stdout, "Client-ID: any id works except `bad`; ctrl-c stops");
+            let _ = writeln!(stdout, "Client-ID: any id works except `bad`; ctrl-c (or SIGTERM, SIGHUP) stops");
             let _ = stdout.flush();
         }))
         .with_context(|| format!("cannot serve the demo gallery on 127.0.0.1:{}", args.port))

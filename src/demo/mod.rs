@@ -8,7 +8,7 @@
 //! rate-limit headers, and optional latency, bandwidth limits and injected faults
 //! (500, 429, reset or truncated bodies, HTML instead of an image).
 //!
-//! Used by the tests, by `galley demo-server` ([`run_until_ctrl_c`]), by
+//! Used by the tests, by `galley demo-server` ([`run_until_stopped`]), by
 //! `galley fetch --demo` and by the app's demo mode ([`DemoServer`]).
 //!
 //! Layout: [`gallery`](demo_gallery) says what exists, `pictures` makes the bytes,
@@ -29,7 +29,7 @@ use std::time::Duration;
 
 pub use gallery::{DemoAlbum, DemoEntry, DemoGallery, DemoImage, DemoKind, demo_gallery};
 pub use pictures::PictureError;
-pub use server::{DemoServer, DemoStats, router, run_until_ctrl_c};
+pub use server::{DemoServer, DemoStats, router, run_until_stopped};
 
 /// A Client-ID the demo accepts (any non-empty id except [`REFUSED_CLIENT_ID`] is).
 pub const DEMO_CLIENT_ID: &str = "demo";

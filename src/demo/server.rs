@@ -24,6 +24,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::signals::StopSignals;
+
 use super::gallery::{DemoGallery, Rendition, demo_gallery};
 use super::{DemoConfig, api, host, pictures};
 
@@ -228,14 +230,18 @@ impl Drop for DemoServer {
     }
 }
 
-/// Runs a demo server on 127.0.0.1:`port` until ctrl-c, for `galley demo-server`.
-/// Prints nothing itself: `on_ready` gets the bound address (to print) once listening.
-pub async fn run_until_ctrl_c(config: DemoConfig, port: u16, on_ready: impl FnOnce(SocketAddr)) -> io::Result<()> {
+/// Runs a demo server on 127.0.0.1:`port` until ctrl-c, SIGTERM or SIGHUP, for `galley
+/// demo-server`; then shuts it down cleanly. Prints nothing itself: `on_ready` gets the
+/// bound address (to print) once listening.
+pub async fn run_until_stopped(config: DemoConfig, port: u16, on_ready: impl FnOnce(SocketAddr)) -> io::Result<()> {
+    let mut signals = StopSignals::listen()?;
     let server = DemoServer::start(config, port).await?;
     on_ready(server.addr());
-    let stopped = tokio::signal::ctrl_c().await;
+    if let Some(signal) = signals.first().await {
+        tracing::debug!("signal {signal}: the demo server stops");
+    }
     server.shutdown().await;
-    stopped
+    Ok(())
 }
 
 /// Sleeps `config.latency` before every response (or answers 503 if stopping meanwhile).

@@ -17,6 +17,7 @@ mod runs;
 mod settings;
 mod startup;
 mod state;
+mod stop;
 mod viewer;
 
 use std::path::{Path, PathBuf};
@@ -102,7 +103,8 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         Box::new(move |creation| {
             let settings = persistence::load_settings(creation.storage).unwrap_or_default();
             let (app, pending) = GalleyApp::open(&creation.egui_ctx, config, settings)?;
-            Ok(Box::new(startup::FirstFrameFirst::new(app, pending)))
+            let signals = stop::listen(&app, &creation.egui_ctx)?;
+            Ok(Box::new(stop::StopOnSignal::new(startup::FirstFrameFirst::new(app, pending), signals)))
         }),
     )
     .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))

@@ -19,7 +19,12 @@ impl FirstFrameFirst {
         Self { app, pending: Some(pending) }
     }
 
-    fn frame_ui(&mut self, ui: &mut egui::Ui) {
+    /// The app inside.
+    pub(super) fn app_mut(&mut self) -> &mut GalleyApp {
+        &mut self.app
+    }
+
+    pub(super) fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         // A frame counts once it has been completed (painted), however many passes it took.
         if ctx.cumulative_frame_nr() == 0 {
