@@ -250,6 +250,16 @@ mod tests {
     }
 
     #[test]
+    fn an_animation_over_the_frame_bound_keeps_its_first_frame_and_says_so() {
+        let decoded = view_bytes(&animated_gif(2, 2, MAX_FRAMES as u32 + 1, 100), VIEW_SIDE).unwrap();
+        assert_eq!(decoded.frames.len(), 1);
+        assert!(decoded.animation_too_long);
+        let longest = view_bytes(&animated_gif(2, 2, MAX_FRAMES as u32, 100), VIEW_SIDE).unwrap();
+        assert_eq!(longest.frames.len(), MAX_FRAMES);
+        assert!(!longest.animation_too_long);
+    }
+
+    #[test]
     fn an_animation_over_the_byte_bound_keeps_its_first_frame_and_says_so() {
         // 2000x2000 RGBA is 16 MB a frame: 17 frames pass 256 MB.
         let decoded = view_bytes(&animated_gif(2000, 2000, 17, 100), VIEW_SIDE).unwrap();

@@ -380,7 +380,7 @@ impl Viewer {
             let zoom_out = input.key_pressed(egui::Key::Minus);
             (zoom_in, zoom_out)
         });
-        if ctx.egui_wants_keyboard_input() {
+        if ctx.egui_wants_keyboard_input() || !ctx.input(plain_keys) {
             return;
         }
         let about = ctx.pointer_hover_pos().filter(|pointer| frame.viewport.contains(*pointer));
@@ -399,6 +399,9 @@ impl Viewer {
         let last = count.saturating_sub(1);
         if pressed(Key::Escape) {
             return Some(ViewerAction::Close);
+        }
+        if !ctx.input(plain_keys) {
+            return None;
         }
         if pressed(Key::F11) || pressed(Key::F) {
             self.toggle_fullscreen(ctx);
@@ -462,7 +465,7 @@ impl Viewer {
     }
 
     fn toggle_one_to_one(&mut self) {
-        let Some((picture, viewport)) = self.picture().zip(self.viewport()) else { return };
+        let Some((picture, viewport)) = self.picture().zip(self.viewport) else { return };
         let frame = zoom::Frame {
             image: egui::vec2(picture.width as f32, picture.height as f32),
             viewport,
@@ -470,10 +473,13 @@ impl Viewer {
         };
         self.placement = self.placement.one_to_one_toggled(&frame);
     }
+}
 
-    fn viewport(&self) -> Option<egui::Rect> {
-        self.viewport
-    }
+/// Whether keys come without Ctrl, Alt or Cmd (Shift is part of `+`): Ctrl-plus is egui's
+/// own zoom of the whole window, Ctrl-F no full screen.
+fn plain_keys(input: &egui::InputState) -> bool {
+    let modifiers = input.modifiers;
+    !(modifiers.ctrl || modifiers.alt || modifiers.command || modifiers.mac_cmd)
 }
 
 /// How far the wheel (and a pinch) zoom this frame: one `ZOOM_STEP` a notch.
