@@ -513,3 +513,22 @@ fn choose_says_so_when_no_folder_dialog_can_open() {
     assert!(notice.contains("No folder dialog is available"), "{notice}");
     assert!(harness.query_by_label_contains("Type the folder's path").is_some());
 }
+
+#[test]
+fn file_names_and_album_folders_come_from_the_settings_panel() {
+    let mut fixture = ready_app(DemoConfig { images: 12, ..DemoConfig::default() });
+    fixture.harness.state_mut().settings.file_names.clear();
+    type_into(&mut fixture.harness, "File names", "{nope}");
+    fixture.harness.get_by_label("Start").click();
+    fixture.harness.run_steps(2);
+    let notice = fixture.harness.state().notice().map(|notice| notice.text.clone()).unwrap_or_default();
+    assert!(notice.contains("The file names \"{nope}\" cannot be used"), "{notice}");
+
+    fixture.harness.state_mut().settings.file_names.clear();
+    type_into(&mut fixture.harness, "File names", "{album_title}-{num}.{ext}");
+    fixture.harness.get_by_label("A folder per album, named by its title").click();
+    press_and_wait(&mut fixture.harness, "Start");
+    let folders =
+        std::fs::read_dir(&fixture.folder).expect("folder").flatten().filter(|entry| entry.path().is_dir()).count();
+    assert!(folders > 0, "the albums are in folders of their own");
+}

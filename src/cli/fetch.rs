@@ -101,6 +101,9 @@ fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job>
     job.concurrency = args.concurrency;
     job.limit = args.limit;
     job.include_animated = args.animated;
+    job.naming = args.filename.clone();
+    job.album_folders = args.album_folders;
+    job.write_metadata = args.write_metadata;
     job.thumbnails = !args.no_thumbnails;
     job.max_image_bytes = args.max_image_mib.saturating_mul(1024 * 1024);
     job.archive = match (&args.archive, args.no_archive) {

@@ -15,7 +15,7 @@ pub use fetch::fetch;
 pub use install::{CompletionShell, completion_script, completions, write_manpages};
 
 use crate::demo::{DemoConfig, run_until_stopped};
-use crate::engine::{CONCURRENCY_RANGE, IMGUR_API_BASE};
+use crate::engine::{CONCURRENCY_RANGE, DEFAULT_TEMPLATE, IMGUR_API_BASE, NameTemplate};
 
 /// Exit status for usage, authentication and destination errors (DESIGN.md).
 pub const EXIT_USAGE: u8 = 2;
@@ -110,6 +110,19 @@ pub struct FetchArgs {
     /// Print one JSON summary line on stdout at the end.
     #[arg(long)]
     pub json: bool,
+
+    /// Name files from {id} {title} {album} {album_title} {num} {account} {date} {ext};
+    /// every name is sanitized and stays inside --out.
+    #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_TEMPLATE, value_parser = name_template)]
+    pub filename: NameTemplate,
+
+    /// Put each album's images in a subfolder named by the album's title.
+    #[arg(long)]
+    pub album_folders: bool,
+
+    /// Write <file>.json beside each image: what the API said of it.
+    #[arg(long)]
+    pub write_metadata: bool,
 
     /// Save animated items as MP4 (skipped by default).
     #[arg(long)]
@@ -218,6 +231,10 @@ fn concurrency_in_range(text: &str) -> Result<usize, String> {
     }
 }
 
+fn name_template(text: &str) -> Result<NameTemplate, String> {
+    text.parse().map_err(|error: crate::engine::TemplateError| error.to_string())
+}
+
 fn fraction(text: &str) -> Result<f64, String> {
     let value: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
     if (0.0..=1.0).contains(&value) { Ok(value) } else { Err("must be between 0 and 1".to_owned()) }
@@ -265,6 +282,16 @@ mod tests {
     fn urls_and_source_do_not_mix() {
         assert!(parse(&["fetch", "--urls", "f.txt", "--source", "r/x"]).is_err());
         assert!(parse(&["fetch", "--urls", "f.txt", "r/x"]).is_err());
+    }
+
+    #[test]
+    fn a_bad_file_name_template_is_refused_with_the_fields_named() {
+        let error = parse(&["fetch", "--filename", "{nope}.{ext}"]).expect_err("refused");
+        assert!(error.to_string().contains("{album_title}"), "{error}");
+        let cli = parse(&["fetch", "--filename", "{album_title}-{num}.{ext}", "--album-folders"]).expect("parses");
+        let Some(CliCommand::Fetch(args)) = cli.command else { panic!("not fetch") };
+        assert_eq!(args.filename.to_string(), "{album_title}-{num}.{ext}");
+        assert!(args.album_folders && !args.write_metadata);
     }
 
     #[test]

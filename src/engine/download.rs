@@ -25,6 +25,7 @@ use super::imgur::ImageItem;
 use super::naming;
 use super::retry;
 use super::sniff::{self, MediaKind, SNIFF_LEN};
+use super::template::{self, NameTemplate};
 use super::thumbnail::{self, THUMBNAIL_SIDE};
 use super::transfer::{self, Pace};
 use super::types::{Event, Pixels, RunId, SkipReason, Thumbnail};
@@ -89,8 +90,14 @@ pub struct Downloader {
     pub ids_name_pictures: Vec<bool>,
     /// How fast a body must keep coming (see `transfer`).
     pub pace: Pace,
-    /// The folder's file names when the run began (see `present`).
-    existing: HashSet<OsString>,
+    /// How saved files are named.
+    pub naming: NameTemplate,
+    /// Each album's images go in a subfolder named by its title.
+    pub album_folders: bool,
+    /// Write `<file>.json` beside each image: what the API said of it.
+    pub write_metadata: bool,
+    /// The folder's files when the run began, as paths inside it (see `present`).
+    existing: HashSet<PathBuf>,
     /// Every name in the folder or taken by this run, as a case-insensitive file system
     /// compares it, with the name that holds it: `abcD1.jpg` and `ABCd1.jpg` are one file
     /// on exFAT, so the second picture gets a name of its own on every file system.
@@ -322,6 +329,9 @@ impl Downloader {
             source_label: String::new(),
             ids_name_pictures: Vec::new(),
             pace: Pace::default(),
+            naming: NameTemplate::default(),
+            album_folders: false,
+            write_metadata: false,
             existing: HashSet::new(),
             names: Arc::default(),
             disk,
@@ -330,11 +340,23 @@ impl Downloader {
         }
     }
 
-    /// The names the folder held when the run began.
-    pub fn set_existing(&mut self, existing: HashSet<OsString>) {
-        let folded = existing.iter().map(|name| (naming::folded(name), name.clone())).collect();
+    /// The files the folder held when the run began, as paths inside it.
+    pub fn set_existing(&mut self, existing: HashSet<PathBuf>) {
+        let folded =
+            existing.iter().map(|name| (naming::folded(name.as_os_str()), name.as_os_str().to_owned())).collect();
         self.names = Arc::new(Mutex::new(folded));
         self.existing = existing;
+    }
+
+    /// Where an item goes: its album's subfolder (when asked for) and its stem from the
+    /// name template.
+    fn file_place(&self, item: &ImageItem) -> FilePlace {
+        let folder = self.album_folders.then(|| template::album_folder(item)).flatten();
+        let dir = match folder {
+            Some(folder) => self.out_dir.join(folder),
+            None => self.out_dir.clone(),
+        };
+        FilePlace { dir, stem: self.naming.stem(item) }
     }
 
     /// Fetches one image, reporting what happened as events. `connection` is its place
@@ -353,12 +375,13 @@ impl Downloader {
         checks: &Semaphore,
         cancel: &CancellationToken,
     ) -> Option<Outcome> {
-        let stem = naming::stem_for_id(&item.id);
+        let place = self.file_place(&item);
         let url = match checked_link(&item.link) {
             Ok(url) => url,
             Err(error) => return Some(self.failed(&item.id, error).await),
         };
-        if let Some(path) = self.present(&item, &stem).await {
+        if let Some(path) = self.present(&item, &place).await {
+            self.write_sidecar(&item, &path).await;
             let event = Event::Skipped { run: self.run, id: item.id, path, reason: SkipReason::AlreadyPresent };
             self.events.send(event).await;
             return Some(Outcome::Skipped);
@@ -366,7 +389,7 @@ impl Downloader {
         let started = Instant::now();
         let arrived = async {
             self.events.send(Event::Started { run: self.run, id: item.id.clone() }).await;
-            let body = self.download_with_retries(&item.id, &url, &stem).await?;
+            let body = self.download_with_retries(&item.id, &url, &place.stem).await?;
             Ok::<_, DownloadError>((body, checks.acquire().await))
         };
         let arrived = tokio::select! {
@@ -382,7 +405,7 @@ impl Downloader {
         // and the next download in flight at once.
         self.events.send(Event::Received { run: self.run, id: item.id.clone() }).await;
         drop(connection);
-        Some(self.keep(item, stem, body, started).await)
+        Some(self.keep(item, place, body, started).await)
     }
 
     async fn failed(&self, id: &str, error: DownloadError) -> Outcome {
@@ -398,13 +421,13 @@ impl Downloader {
     /// Without the archive nothing is skipped here: the body is fetched and a file with the
     /// very same bytes is found when it is put in place. Only names in the folder's listing
     /// taken when the run began are looked at, so a fresh folder costs no file-system call.
-    async fn present(&self, item: &ImageItem, stem: &str) -> Option<PathBuf> {
+    async fn present(&self, item: &ImageItem, place: &FilePlace) -> Option<PathBuf> {
         let id_names_picture = self.ids_name_pictures.get(item.source).copied().unwrap_or(false);
         let archive = self.archive.clone().filter(|_| id_names_picture)?;
         let candidates: Vec<PathBuf> = MediaKind::ALL
             .into_iter()
-            .flat_map(|kind| naming::file_paths(&self.out_dir, stem, kind))
-            .filter(|path| path.file_name().is_some_and(|name| self.existing.contains(name)))
+            .flat_map(|kind| naming::file_paths(&place.dir, &place.stem, kind))
+            .filter(|path| path.strip_prefix(&self.out_dir).is_ok_and(|inside| self.existing.contains(inside)))
             .collect();
         if candidates.is_empty() {
             return None;
@@ -509,17 +532,17 @@ impl Downloader {
 
     /// Decides the fate of a body that arrived: a duplicate is dropped, an undecodable image
     /// fails, anything else is put in place, archived and announced.
-    async fn keep(&self, item: ImageItem, stem: String, body: Body, started: Instant) -> Outcome {
+    async fn keep(&self, item: ImageItem, place: FilePlace, body: Body, started: Instant) -> Outcome {
         let Body { spool, bytes, fingerprint, kind } = body;
         let slot = self.fingerprint_slot(&fingerprint);
         let mut saved_at = slot.lock().await;
-        if let Some(original) = self.copy_elsewhere(&fingerprint, saved_at.as_deref(), &stem, kind).await {
-            let path = naming::file_path(&self.out_dir, &stem, kind);
+        if let Some(original) = self.copy_elsewhere(&fingerprint, saved_at.as_deref(), &place, kind).await {
+            let path = naming::file_path(&place.dir, &place.stem, kind);
             let reason = SkipReason::Duplicate(original);
             self.events.send(Event::Skipped { run: self.run, id: item.id, path, reason }).await;
             return Outcome::Skipped;
         }
-        let stored = match self.store(spool, &stem, kind).await {
+        let stored = match self.store(spool, &place, kind).await {
             Ok(stored) => stored,
             Err(error) => return self.failed(&item.id, error).await,
         };
@@ -527,6 +550,7 @@ impl Downloader {
         *saved_at = Some(path.clone());
         drop(saved_at);
         self.record(&item, &path, bytes, fingerprint, dimensions).await;
+        self.write_sidecar(&item, &path).await;
         if placement == Placement::AlreadyThere {
             let reason = SkipReason::AlreadyPresent;
             self.events.send(Event::Skipped { run: self.run, id: item.id, path, reason }).await;
@@ -558,14 +582,14 @@ impl Downloader {
         &self,
         fingerprint: &str,
         this_run: Option<&Path>,
-        stem: &str,
+        place: &FilePlace,
         kind: MediaKind,
     ) -> Option<PathBuf> {
         if let Some(path) = this_run.filter(|path| path.is_file()) {
             return Some(path.to_owned());
         }
         let archive = self.archive.clone()?;
-        let own: Vec<PathBuf> = naming::file_paths(&self.out_dir, stem, kind).collect();
+        let own: Vec<PathBuf> = naming::file_paths(&place.dir, &place.stem, kind).collect();
         let (sha256, dir) = (fingerprint.to_owned(), self.out_dir.clone());
         let lookup = tokio::task::spawn_blocking(move || {
             let records = match lock_or_recover(&archive, "the archive").images_with_sha256(&sha256) {
@@ -576,7 +600,7 @@ impl Downloader {
                 }
             };
             records.into_iter().find_map(|record| {
-                let elsewhere = !own.contains(&record.path) && record.path.parent() == Some(dir.as_path());
+                let elsewhere = !own.contains(&record.path) && record.path.starts_with(&dir);
                 (elsewhere && holds_recorded_bytes(&record.path, record.bytes, &record.sha256)).then_some(record.path)
             })
         });
@@ -590,16 +614,52 @@ impl Downloader {
     /// memory, proves the image decodes (making its thumbnail when asked), and
     /// renames the temporary file into place. A body still wholly in memory is checked
     /// before anything is written, so a bad image never touches the disk.
-    async fn store(&self, spool: Spool, stem: &str, kind: MediaKind) -> Result<Stored, DownloadError> {
+    async fn store(&self, spool: Spool, place: &FilePlace, kind: MediaKind) -> Result<Stored, DownloadError> {
         let (disk, thumbnails, names) = (self.disk.clone(), self.thumbnails, self.names.clone());
-        let candidates: Vec<PathBuf> = naming::file_paths(&self.out_dir, stem, kind).collect();
+        let candidates: Vec<(PathBuf, OsString)> = naming::file_paths(&place.dir, &place.stem, kind)
+            .filter_map(|path| {
+                let inside = path.strip_prefix(&self.out_dir).ok()?.as_os_str().to_owned();
+                Some((path, inside))
+            })
+            .collect();
+        let subfolder = (place.dir != self.out_dir).then(|| place.dir.clone());
         let stored = self.workers.run(move || {
             let (mut temp, checked) = write_and_check(spool, kind, thumbnails, disk.as_ref())?;
-            let (path, placement) = place(&mut temp, &candidates, &names)?;
+            if let Some(folder) = &subfolder {
+                ensure_folder(folder).map_err(|source| DownloadError::Disk { path: folder.clone(), source })?;
+            }
+            let (path, placement) = place_file(&mut temp, &candidates, &names)?;
             let (dimensions, pixels) = checked;
             Ok(Stored { path, placement, dimensions, pixels })
         });
         stored.await.unwrap_or_else(|| Err(DownloadError::Undecodable("the check stopped unexpectedly".to_owned())))
+    }
+
+    /// With `--write-metadata`, writes `<image>.json` beside `image`: what the API said
+    /// of it. Whole or absent, as images are; one already there is kept. A failure costs
+    /// the image nothing, and is logged.
+    async fn write_sidecar(&self, item: &ImageItem, image: &Path) {
+        if !self.write_metadata {
+            return;
+        }
+        let mut name = image.as_os_str().to_owned();
+        name.push(".json");
+        let path = PathBuf::from(name);
+        let sidecar = Sidecar { id: &item.id, link: &item.link, meta: &item.meta };
+        let bytes = match serde_json::to_vec_pretty(&sidecar) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::warn!("cannot write what the API said of {}: {error}", item.id);
+                return;
+            }
+        };
+        let temp = naming::temp_path(&self.out_dir, &format!("{}-json", item.id));
+        let shown = path.display().to_string();
+        match tokio::task::spawn_blocking(move || write_whole(&temp, &path, &bytes)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!("cannot write {shown}: {error}"),
+            Err(error) => tracing::error!("writing {shown} stopped unexpectedly: {error}"),
+        }
     }
 
     async fn record(&self, item: &ImageItem, path: &Path, bytes: u64, sha256: String, dimensions: Option<(u32, u32)>) {
@@ -673,6 +733,13 @@ fn holds_recorded_bytes(path: &Path, bytes: u64, sha256: &str) -> bool {
     }
 }
 
+/// Where an item's file goes: a folder inside the destination, and its name before the
+/// extension (which the bytes decide).
+struct FilePlace {
+    dir: PathBuf,
+    stem: String,
+}
+
 /// A body put in place: where, how, and what its check found.
 struct Stored {
     path: PathBuf,
@@ -702,20 +769,20 @@ enum Relation {
     Different,
 }
 
-/// Puts the checked temporary file under the first of `candidates` that is free or holds
-/// these bytes. A name taken by anything else (the user's file, another picture, a link)
-/// is left alone and the next is tried, so no file galley did not write is replaced.
-fn place(
+/// Puts the checked temporary file under the first of `candidates` (each a path and the
+/// name it has inside the folder) that is free or holds these bytes. A name taken by
+/// anything else (the user's file, another picture, a link) is left alone and the next is
+/// tried, so no file galley did not write is replaced.
+fn place_file(
     temp: &mut TempFile,
-    candidates: &[PathBuf],
+    candidates: &[(PathBuf, OsString)],
     names: &Mutex<HashMap<String, OsString>>,
 ) -> Result<(PathBuf, Placement), DownloadError> {
     let disk_error = |path: &Path| {
         let path = path.to_owned();
         move |source| DownloadError::Disk { path, source }
     };
-    for path in candidates {
-        let Some(name) = path.file_name() else { continue };
+    for (path, name) in candidates {
         if !claim_name(names, name) {
             continue;
         }
@@ -738,12 +805,50 @@ fn place(
             Relation::Different => {}
         }
     }
-    let first = candidates.first().map(|path| path.display().to_string()).unwrap_or_default();
+    let first = candidates.first().map(|(path, _)| path.display().to_string()).unwrap_or_default();
     let source = io::Error::new(
         io::ErrorKind::AlreadyExists,
         format!("{first} and its {} numbered names are all held by other files", naming::NUMBERED_NAMES),
     );
     Err(DownloadError::Disk { path: temp.path.clone(), source })
+}
+
+/// What `--write-metadata` writes beside an image.
+#[derive(serde::Serialize)]
+struct Sidecar<'a> {
+    id: &'a str,
+    link: &'a str,
+    #[serde(flatten)]
+    meta: &'a crate::archive::ImageMeta,
+}
+
+/// Writes `bytes` as a new file at `path`, whole or not at all: into `temp` first, then
+/// given the name only if nothing holds it (a file there already is kept).
+fn write_whole(temp: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Ok(());
+    }
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(temp)?;
+    let written = file.write_all(bytes).and_then(|()| file.flush()).and_then(|()| match link_new(temp, path) {
+        Err(error) if error.kind() != io::ErrorKind::AlreadyExists => Err(error),
+        _ => Ok(()),
+    });
+    drop(file);
+    // Gone already when it was renamed into place.
+    let _ = std::fs::remove_file(temp);
+    written
+}
+
+/// Makes the album subfolder `dir` unless it is there; a file or a link holding its name
+/// is an error, never followed.
+fn ensure_folder(dir: &Path) -> io::Result<()> {
+    match std::fs::create_dir(dir) {
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => match std::fs::symlink_metadata(dir)?.is_dir() {
+            true => Ok(()),
+            false => Err(io::Error::new(io::ErrorKind::AlreadyExists, "something else than a folder holds its name")),
+        },
+        made => made,
+    }
 }
 
 /// Takes `name` for this run unless a name differing only in case holds it already.

@@ -38,6 +38,25 @@ pub struct ImageItem {
     pub meta: ImageMeta,
     /// Which source of the job listed it (0-based, in the job's order).
     pub source: usize,
+    /// Its place in its album, or else in its source, in listing order (`{num}`).
+    pub position: Position,
+}
+
+/// An item's place in listing order: 1-based, and out of how many when that is known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Position {
+    pub num: u32,
+    /// The album's size; `None` in a source whose end is not known yet.
+    pub of: Option<u32>,
+}
+
+impl std::fmt::Display for Position {
+    /// Zero-padded so that names sort in order: to the album size's digits (at least
+    /// two), or three in a source of unknown length.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let width = self.of.map_or(3, |of| of.to_string().len().max(2));
+        write!(f, "{:0width$}", self.num)
+    }
 }
 
 /// How many times one API request is tried when it fails transiently.
@@ -344,6 +363,9 @@ impl ImgurClient {
                 }
                 state.listed.sent += 1;
                 item.source = state.index;
+                if item.position.num == 0 {
+                    item.position = Position { num: state.listed.sent as u32, of: None };
+                }
                 let total = state.listed_before + state.listed.sent;
                 self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
                 if state.items.send(item).await.is_err() {
@@ -645,16 +667,22 @@ fn entry_key(entry: &serde_json::Value) -> String {
     }
 }
 
-/// The members of an album galley can save, in the album's order, with what they inherit.
+/// The members of an album galley can save, in the album's order, with what they inherit
+/// and their place among them.
 fn album_members(members: Vec<serde_json::Value>, album: &ImageMeta, include_animated: bool) -> Vec<ImageItem> {
-    members
+    let mut kept: Vec<ImageItem> = members
         .into_iter()
         .filter_map(|member| serde_json::from_value::<RawItem>(member).ok())
         .filter_map(|member| {
             let meta = member_meta(&member, album);
             keep(member, meta, include_animated)
         })
-        .collect()
+        .collect();
+    let of = kept.len() as u32;
+    for (index, item) in kept.iter_mut().enumerate() {
+        item.position = Position { num: index as u32 + 1, of: Some(of) };
+    }
+    kept
 }
 
 /// Keeps an entry galley can save, as the item to fetch. Animated items (GIFs and videos)
@@ -672,7 +700,7 @@ fn keep(raw: RawItem, meta: ImageMeta, include_animated: bool) -> Option<ImageIt
         (Some(MediaKind::Mp4), _) if include_animated => (raw.link?, Some(MediaKind::Mp4)),
         _ => return None,
     };
-    Some(ImageItem { id, link, claimed, size: raw.size, meta, source: 0 })
+    Some(ImageItem { id, link, claimed, size: raw.size, meta, source: 0, position: Position::default() })
 }
 
 fn is_plain_id(id: &str) -> bool {

@@ -9,7 +9,6 @@
 //! task before it reports `Finished`. Cancellation is one token raced against every task.
 
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -22,7 +21,7 @@ use url::Url;
 use super::download::{Disk, Downloader, LocalDisk, Outcome, lock_or_recover};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
-use super::imgur::{ImageItem, ImgurClient, ListRequest, Listed};
+use super::imgur::{ImageItem, ImgurClient, ListRequest, Listed, Position};
 use super::limits;
 use super::naming;
 use super::per_source::{self, SourceBook};
@@ -232,7 +231,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     if job.sources.is_empty() {
         return Err(Fatal::new(FatalKind::Usage, "There is nothing to download: the queue is empty", ""));
     }
-    let existing = prepare_folder(&job.out_dir).await?;
+    let existing = prepare_folder(&job.out_dir, job.album_folders).await?;
     let user_urls = job.sources.iter().flat_map(|source| match source {
         JobInput::Imgur { api_base, .. } => vec![api_base.as_str()],
         JobInput::Urls(links) => links.iter().map(String::as_str).collect(),
@@ -278,6 +277,9 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     downloader.source_label = job.label.clone();
     downloader.set_existing(existing);
     downloader.pace = options.timeouts.pace;
+    downloader.naming = job.naming.clone();
+    downloader.album_folders = job.album_folders;
+    downloader.write_metadata = job.write_metadata;
     downloader.ids_name_pictures = per_source::ids_name_pictures(job);
 
     let disk_full = download_all(context, Arc::new(downloader), budget, items_rx, summary).await;
@@ -520,14 +522,9 @@ impl Lister {
             sent += 1;
             let total = list.listed_before + sent;
             self.events.send(Event::Listed { run: self.run, id: id.clone(), total }).await;
-            let item = ImageItem {
-                id,
-                link: link.clone(),
-                claimed,
-                size: None,
-                meta: ImageMeta::default(),
-                source: list.index,
-            };
+            let position = Position { num: sent as u32, of: Some(list.links.len() as u32) };
+            let (meta, source) = (ImageMeta::default(), list.index);
+            let item = ImageItem { id, link: link.clone(), claimed, size: None, meta, source, position };
             if items.send(item).await.is_err() {
                 break;
             }
@@ -545,10 +542,11 @@ struct LinkList<'a> {
 }
 
 /// Creates the folder, proves it writable, removes temporary files that crashed galley
-/// processes left behind, and returns the names of the files in it.
-async fn prepare_folder(dir: &Path) -> Result<HashSet<OsString>, Fatal> {
+/// processes left behind, and returns the files in it as paths inside it (with those of
+/// its subfolders when albums get subfolders).
+async fn prepare_folder(dir: &Path, album_folders: bool) -> Result<HashSet<PathBuf>, Fatal> {
     let dir = dir.to_owned();
-    let checked = tokio::task::spawn_blocking(move || -> Result<HashSet<OsString>, Fatal> {
+    let checked = tokio::task::spawn_blocking(move || -> Result<HashSet<PathBuf>, Fatal> {
         let shown = dir.display();
         let refused =
             |message: String, error: std::io::Error| Fatal::new(FatalKind::Destination, message, error.to_string());
@@ -564,7 +562,17 @@ async fn prepare_folder(dir: &Path) -> Result<HashSet<OsString>, Fatal> {
             .map_err(|e| refused(format!("The folder {shown} is not writable"), e))?;
         remove_orphans(&dir);
         let entries = std::fs::read_dir(&dir).map_err(|e| refused(format!("Cannot list the folder {shown}"), e))?;
-        Ok(entries.flatten().map(|entry| entry.file_name()).collect())
+        let mut names = HashSet::new();
+        for entry in entries.flatten() {
+            let name = PathBuf::from(entry.file_name());
+            // A link to a folder is not followed: album folders are galley's own.
+            if album_folders && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                let inside = std::fs::read_dir(entry.path()).into_iter().flatten().flatten();
+                names.extend(inside.map(|file| name.join(file.file_name())));
+            }
+            names.insert(name);
+        }
+        Ok(names)
     })
     .await;
     checked.unwrap_or_else(|error| {

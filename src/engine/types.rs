@@ -10,6 +10,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::source::Source;
+use super::template::NameTemplate;
 use super::view::{ViewError, ViewImage};
 use crate::archive::{RunOrigin, RunRecord};
 
@@ -116,6 +117,12 @@ pub struct Job {
     pub label: String,
     /// Imgur, the demo gallery or a list of links: the runs table says which.
     pub origin: RunOrigin,
+    /// How saved files are named (`{id}.{ext}` by default).
+    pub naming: NameTemplate,
+    /// Put each album's images in a subfolder named by the album's title.
+    pub album_folders: bool,
+    /// Write `<file>.json` beside each image: what the API said of it.
+    pub write_metadata: bool,
 }
 
 impl Job {
@@ -141,6 +148,9 @@ impl Job {
             archive: None,
             label,
             origin,
+            naming: NameTemplate::default(),
+            album_folders: false,
+            write_metadata: false,
         }
     }
 }

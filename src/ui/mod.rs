@@ -614,6 +614,8 @@ impl GalleyApp {
         job.concurrency = self.settings.concurrency;
         job.limit = self.settings.limit();
         job.include_animated = self.settings.include_animated;
+        job.naming = self.settings.name_template()?;
+        job.album_folders = self.settings.album_folders;
         job.archive = self.config.archive.clone();
         if demo {
             job.origin = RunOrigin::Demo;

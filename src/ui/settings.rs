@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{CONCURRENCY_RANGE, Section, Sort, Source, Window};
+use crate::engine::{CONCURRENCY_RANGE, DEFAULT_TEMPLATE, NameTemplate, Section, Sort, Source, Window};
 
 /// Which kind of gallery the user picked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +34,10 @@ pub struct Settings {
     pub folder: String,
     pub concurrency: usize,
     pub include_animated: bool,
+    /// The file-name template (`{id}.{ext}`, `{album_title}-{num}.{ext}`...).
+    pub file_names: String,
+    /// Each album's images in a subfolder named by its title.
+    pub album_folders: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +55,8 @@ impl Default for Settings {
             folder: default_folder().display().to_string(),
             concurrency: 16,
             include_animated: false,
+            file_names: DEFAULT_TEMPLATE.to_owned(),
+            album_folders: false,
         }
     }
 }
@@ -121,6 +127,15 @@ impl Settings {
                 })
             }
         }
+    }
+
+    /// The file-name template, or what is wrong with it, in the panel's words.
+    pub fn name_template(&self) -> Result<NameTemplate, String> {
+        let text = self.file_names.trim();
+        if text.is_empty() {
+            return Ok(NameTemplate::default());
+        }
+        text.parse().map_err(|error| format!("The file names \"{text}\" cannot be used: {error}."))
     }
 
     pub fn limit(&self) -> Option<usize> {
@@ -199,6 +214,16 @@ pub fn settings_ui(
         ui.end_row();
         ui.label("");
         ui.checkbox(&mut settings.include_animated, "Include animated (as MP4)");
+        ui.end_row();
+
+        let label = ui.label("File names");
+        let hint = "{id} {title} {album} {album_title} {num} {account} {date} {ext}";
+        let field =
+            egui::TextEdit::singleline(&mut settings.file_names).hint_text(DEFAULT_TEMPLATE).desired_width(220.0);
+        ui.add(field).labelled_by(label.id).on_hover_text(hint);
+        ui.end_row();
+        ui.label("");
+        ui.checkbox(&mut settings.album_folders, "A folder per album, named by its title");
         ui.end_row();
     });
     action
@@ -315,6 +340,17 @@ mod tests {
         }
         settings.album = String::new();
         assert!(settings.source().expect_err("refused").starts_with("Enter an album id"));
+    }
+
+    #[test]
+    fn the_file_names_are_a_template_or_a_plain_reason() {
+        let mut settings = Settings::default();
+        assert!(settings.name_template().expect("the default").is_default());
+        settings.file_names = "{album_title}-{num}.{ext}".into();
+        assert_eq!(settings.name_template().expect("parses").to_string(), "{album_title}-{num}.{ext}");
+        settings.file_names = "{nope}".into();
+        let reason = settings.name_template().expect_err("refused");
+        assert!(reason.starts_with("The file names \"{nope}\" cannot be used"), "{reason}");
     }
 
     #[test]
