@@ -963,14 +963,18 @@ fn check(body: BodyAt<'_>, kind: MediaKind, thumbnails: bool) -> Result<Checked,
         return Ok((None, None));
     }
     let undecodable = |error: &dyn std::fmt::Display| DownloadError::Undecodable(error.to_string());
+    let not_thumbnailed = |error: thumbnail::ThumbnailError| match error {
+        thumbnail::ThumbnailError::TooSlow(_) => DownloadError::DecodeTooSlow(error.to_string()),
+        other => undecodable(&other),
+    };
     match (body, thumbnails) {
         (BodyAt::Memory(chunks), true) => {
             let decoded = with_contiguous(chunks, |bytes| thumbnail::thumbnail_bytes(bytes, THUMBNAIL_SIDE));
-            let decoded = decoded.map_err(|error| undecodable(&error))?;
+            let decoded = decoded.map_err(not_thumbnailed)?;
             Ok((Some((decoded.width, decoded.height)), Some(decoded.pixels)))
         }
         (BodyAt::File(path), true) => {
-            let decoded = thumbnail::thumbnail_file(path, THUMBNAIL_SIDE).map_err(|error| undecodable(&error))?;
+            let decoded = thumbnail::thumbnail_file(path, THUMBNAIL_SIDE).map_err(not_thumbnailed)?;
             Ok((Some((decoded.width, decoded.height)), Some(decoded.pixels)))
         }
         (BodyAt::Memory(chunks), false) => {
