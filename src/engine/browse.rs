@@ -566,15 +566,28 @@ impl Opener {
     }
 
     fn save(&self, reconciled: &index::Reconciled) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs() as i64);
+        if let Some(index) = open_index(&mut lock_or_recover(&self.index, "the library index"), &self.places)
+            && let Err(error) = index.touch(&self.folder, now)
+        {
+            tracing::warn!("cannot update the library index: {error}");
+        }
         if reconciled.changed.is_empty() && reconciled.gone.is_empty() {
             return;
         }
         let changed: Vec<Entry> = reconciled.changed.iter().map(|&at| reconciled.entries[at].clone()).collect();
         let mut slot = lock_or_recover(&self.index, "the library index");
-        if let Some(index) = open_index(&mut slot, &self.places)
-            && let Err(error) = index.save(&self.folder, &changed, &reconciled.gone)
-        {
-            tracing::warn!("cannot update the library index: {error}");
+        if let Some(index) = open_index(&mut slot, &self.places) {
+            if let Err(error) = index.save(&self.folder, &changed, &reconciled.gone) {
+                tracing::warn!("cannot update the library index: {error}");
+            }
+            // The cache stays bounded: folders opened longest ago are forgotten.
+            match index.evict(&self.folder, index::MAX_INDEXED_FILES) {
+                Ok(forgotten) => {
+                    self.cache.remove(&forgotten);
+                }
+                Err(error) => tracing::warn!("cannot trim the library index: {error}"),
+            }
         }
         let gone: Vec<PathBuf> = reconciled.gone.iter().map(|name| self.folder.join(name)).collect();
         self.cache.remove(&gone);

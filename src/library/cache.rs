@@ -241,7 +241,10 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     let mut out = BufWriter::new(options.open(path)?);
     out.write_all(bytes)?;
-    out.into_inner().map_err(|error| error.into_error())?.sync_data()
+    // No fsync: this is a cache. After a crash a thumbnail may be empty or cut, which
+    // reads as missing (the PNG does not decode) and is made again; an fsync per thumbnail
+    // would cost more than making it.
+    out.flush()
 }
 
 /// The standard asks for the cache folders to be private (0700).

@@ -50,7 +50,16 @@ CREATE TABLE IF NOT EXISTS files (
     height INTEGER,
     PRIMARY KEY (folder, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS folders (
+    folder    TEXT PRIMARY KEY,
+    opened_at INTEGER NOT NULL
+) WITHOUT ROWID;
 ";
+
+/// The most files the index (and so galley's part of the thumbnail cache) keeps: past it,
+/// the folders opened longest ago are forgotten and their thumbnails removed. About 6 GB
+/// of thumbnails at most.
+pub const MAX_INDEXED_FILES: usize = 100_000;
 
 /// The open index database.
 pub struct FolderIndex {
@@ -140,6 +149,48 @@ impl FolderIndex {
         transaction.commit().map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })
     }
 
+    /// Notes that `folder` was opened now (Unix seconds), for [`FolderIndex::evict`].
+    pub fn touch(&self, folder: &Path, now: i64) -> Result<(), IndexError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO folders (folder, opened_at) VALUES (?1, ?2)",
+                params![folder_key(folder), now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Forgets the folders opened longest ago (never `keep`) until at most `limit` files are
+    /// indexed; returns the files forgotten, whose thumbnails are then removed.
+    pub fn evict(&mut self, keep: &Path, limit: usize) -> Result<Vec<PathBuf>, IndexError> {
+        let count = |conn: &Connection| conn.query_row("SELECT COUNT(*) FROM files", [], |row| row.get::<_, i64>(0));
+        let mut total = count(&self.conn).map_err(|e| self.err(e))?.max(0) as usize;
+        if total <= limit {
+            return Ok(Vec::new());
+        }
+        let oldest: Vec<String> = {
+            let mut statement = self
+                .conn
+                .prepare("SELECT folder FROM folders WHERE folder != ?1 ORDER BY opened_at")
+                .map_err(|e| self.err(e))?;
+            let rows = statement.query_map(params![folder_key(keep)], |row| row.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let mut forgotten = Vec::new();
+        for folder in oldest {
+            if total <= limit {
+                break;
+            }
+            let files: Vec<PathBuf> = self.load(Path::new(&folder))?.into_iter().map(|entry| entry.path).collect();
+            let sqlite = |source| IndexError::Sqlite { path: self.path.clone(), source };
+            self.conn.execute("DELETE FROM files WHERE folder=?1", params![folder]).map_err(sqlite)?;
+            self.conn.execute("DELETE FROM folders WHERE folder=?1", params![folder]).map_err(sqlite)?;
+            total = total.saturating_sub(files.len());
+            forgotten.extend(files);
+        }
+        Ok(forgotten)
+    }
+
     /// Every file the index knows, in every folder (for clearing their thumbnails).
     pub fn all_files(&self) -> Result<Vec<PathBuf>, IndexError> {
         let mut statement = self.conn.prepare("SELECT folder, name FROM files").map_err(|e| self.err(e))?;
@@ -151,7 +202,7 @@ impl FolderIndex {
 
     /// Forgets every folder.
     pub fn clear(&self) -> Result<(), IndexError> {
-        self.conn.execute_batch("DELETE FROM files").map_err(|e| self.err(e))
+        self.conn.execute_batch("DELETE FROM files; DELETE FROM folders;").map_err(|e| self.err(e))
     }
 }
 
@@ -249,6 +300,24 @@ mod tests {
         assert_eq!(index.all_files().unwrap().len(), 3);
         index.clear().unwrap();
         assert!(index.load(folder).unwrap().is_empty());
+    }
+
+    #[test]
+    fn past_the_limit_the_folders_opened_longest_ago_are_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = FolderIndex::open(&dir.path().join("library.sqlite")).unwrap();
+        for (at, folder) in ["/old", "/middle", "/new"].into_iter().enumerate() {
+            let folder = Path::new(folder);
+            let entries: Vec<Entry> = (0..3).map(|n| Entry::new(folder, listed(&format!("{n}.jpg"), 1, 1))).collect();
+            index.save(folder, &entries, &[]).unwrap();
+            index.touch(folder, at as i64).unwrap();
+        }
+        assert!(index.evict(Path::new("/new"), 9).unwrap().is_empty(), "within the limit");
+        let forgotten = index.evict(Path::new("/old"), 5).unwrap();
+        assert!(forgotten.iter().all(|path| path.starts_with("/middle")), "the oldest but the open one: {forgotten:?}");
+        assert_eq!(forgotten.len(), 3);
+        assert_eq!(index.load(Path::new("/old")).unwrap().len(), 3, "the open folder is kept");
+        assert!(index.load(Path::new("/middle")).unwrap().is_empty());
     }
 
     #[test]

@@ -79,7 +79,8 @@ pub fn toolbar_ui(ui: &mut egui::Ui, view: &ToolbarView<'_>) -> Option<BrowseAct
                 query.kinds.sort();
             }
         }
-        ui.separator();
+    });
+    ui.horizontal_wrapped(|ui| {
         let mut cell = view.cell;
         let label = ui.label("Size");
         let slider = ui.add(egui::Slider::new(&mut cell, CELL_RANGE).show_value(false)).labelled_by(label.id);
@@ -156,7 +157,8 @@ pub fn confirm_trash_ui(ctx: &egui::Context, request: &TrashRequest) -> Option<B
 /// After a move to the trash: what happened, with Undo.
 pub fn trashed_ui(ui: &mut egui::Ui, notice: &Notice, can_undo: bool) -> Option<BrowseAction> {
     let mut action = None;
-    ui.horizontal(|ui| {
+    // Wrapped: a long detail (a path, an OS error) must not widen the grid's panel.
+    ui.horizontal_wrapped(|ui| {
         notice.ui(ui);
         if can_undo && ui.button("Undo").clicked() {
             action = Some(BrowseAction::UndoTrash);

@@ -520,10 +520,11 @@ fn hover_card(ui: &mut egui::Ui, entry: &Entry) {
     }
 }
 
-/// "1.2 MB", "640 KB".
+/// "397 bytes", "640 KB", "1.2 MB".
 pub fn format_bytes(bytes: u64) -> String {
     match bytes {
-        0..1_000_000 => format!("{:.0} KB", bytes as f64 / 1000.0),
+        0..1000 => format!("{bytes} bytes"),
+        1000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1000.0),
         _ => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
     }
 }

@@ -384,17 +384,24 @@ impl GalleyApp {
 
         // The viewer covers the whole window: nothing under it is drawn (or takes keys).
         if !self.viewer_ui(ui) {
+            // The grid keeps most of the window: the panels are sized to it (at 800x600 the
+            // settings take 300 points and the activity 150).
+            let window = ui.available_size();
             if self.panels.settings {
-                egui::Panel::left("settings-panel").resizable(true).default_size(340.0).min_size(220.0).show(
-                    ui,
-                    |ui| {
+                let width = (window.x * 0.28).clamp(240.0, 360.0);
+                egui::Panel::left("settings-panel")
+                    .resizable(true)
+                    .default_size(width)
+                    .min_size(220.0)
+                    .max_size((window.x * 0.45).max(240.0))
+                    .show(ui, |ui| {
                         egui::ScrollArea::vertical().show(ui, |ui| self.settings_panel_ui(ui));
-                    },
-                );
+                    });
             }
             egui::Panel::bottom("activity-panel")
                 .resizable(self.panels.activity)
-                .default_size(220.0)
+                .default_size((window.y * 0.26).clamp(120.0, 240.0))
+                .max_size((window.y * 0.6).max(120.0))
                 .min_size(if self.panels.activity { 90.0 } else { 0.0 })
                 .show(ui, |ui| self.activity_panel_ui(ui));
             egui::CentralPanel::default().show(ui, |ui| self.main_panel_ui(ui));
@@ -1034,6 +1041,10 @@ impl GalleyApp {
             }
             Event::Folder { folder, entries, complete } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.grid.set_entries(entries, complete);
+                // A folder that could not be listed (not made yet) can be now.
+                if self.folder.status.as_ref().is_some_and(|status| status.error) && self.folder.trashed.is_empty() {
+                    self.folder.status = None;
+                }
             }
             Event::FolderFailed { folder, reason, missing } if self.folder.shown.as_ref() == Some(&folder) => {
                 let text = match missing {

@@ -15,9 +15,10 @@ pub mod zoom;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::grid::ThumbnailGrid;
+use super::grid::{ThumbnailGrid, format_bytes, thousands};
 use super::progress::Notice;
 use crate::engine::{MAX_ANIMATION_BYTES, MAX_FRAMES, VIEW_SIDE, ViewError, ViewImage};
+use crate::library::ImageMeta;
 pub use cache::VIEW_CACHE_ENTRIES;
 use cache::{Entry, ViewCache};
 pub use zoom::{MAX_ZOOM, MIN_ZOOM, Placement, ZOOM_STEP};
@@ -48,6 +49,10 @@ pub enum ViewerAction {
 pub trait Sequence {
     fn count(&self) -> usize;
     fn path_at(&self, index: usize) -> Option<&Path>;
+    /// What Imgur said of the image at `index`, if galley downloaded it through the API.
+    fn meta_at(&self, _index: usize) -> Option<&ImageMeta> {
+        None
+    }
 }
 
 impl Sequence for ThumbnailGrid {
@@ -57,6 +62,10 @@ impl Sequence for ThumbnailGrid {
 
     fn path_at(&self, index: usize) -> Option<&Path> {
         self.path(index)
+    }
+
+    fn meta_at(&self, index: usize) -> Option<&ImageMeta> {
+        self.entry(index).and_then(|entry| entry.meta.as_deref())
     }
 }
 
@@ -235,7 +244,12 @@ impl Viewer {
         let panel = egui::Frame::new().fill(ui.visuals().panel_fill);
         egui::CentralPanel::default().frame(panel).show(ui, |ui| {
             let toolbar = egui::Frame::new().inner_margin(egui::Margin::symmetric(8, 6));
-            toolbar.show(ui, |ui| action = self.toolbar_ui(ui, count));
+            toolbar.show(ui, |ui| {
+                action = self.toolbar_ui(ui, count);
+                if let Some(meta) = images.meta_at(self.index) {
+                    meta_ui(ui, meta);
+                }
+            });
             self.canvas_ui(ui);
         });
         let ctx = ui.ctx().clone();
@@ -261,7 +275,7 @@ impl Viewer {
             ui.strong(name);
             if let Some(picture) = self.picture() {
                 ui.label(format!("{} x {} px", picture.width, picture.height));
-                ui.label(size_text(picture.bytes));
+                ui.label(format_bytes(picture.bytes));
                 if picture.is_animated() {
                     ui.label(format!("{} frames", picture.frames()));
                 }
@@ -530,28 +544,30 @@ fn failure_ui(ui: &mut egui::Ui, viewport: egui::Rect, error: &ViewError) {
 
 /// "12 / 5,000": the image's place in the grid.
 pub fn position_text(index: usize, count: usize) -> String {
-    format!("{} / {}", grouped(index + 1), grouped(count))
+    format!("{} / {}", thousands((index + 1) as u64), thousands(count as u64))
 }
 
-/// `n` with thousands separated by commas.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (position, digit) in digits.chars().enumerate() {
-        if position > 0 && (digits.len() - position).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
+/// What Imgur said of the image, on one line under the toolbar.
+fn meta_ui(ui: &mut egui::Ui, meta: &ImageMeta) {
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(meta.title.clone());
+    if let Some(album) = meta.album_title.as_ref().or(meta.album_id.as_ref()) {
+        parts.push(format!("album: {album}"));
     }
-    out
-}
-
-/// "397 bytes", "875 KB", "1.2 MB".
-fn size_text(bytes: u64) -> String {
-    match bytes {
-        0..1000 => format!("{bytes} bytes"),
-        1000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1000.0),
-        _ => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
+    if let Some(account) = &meta.account {
+        parts.push(format!("by {account}"));
+    }
+    if !meta.tags.is_empty() {
+        parts.push(format!("tags: {}", meta.tags.join(", ")));
+    }
+    if let Some(views) = meta.views {
+        parts.push(format!("{} views", thousands(views)));
+    }
+    if !parts.is_empty() {
+        ui.label(parts.join(" · "));
+    }
+    if let Some(description) = &meta.description {
+        ui.label(egui::RichText::new(description).weak());
     }
 }
 
@@ -575,8 +591,8 @@ mod tests {
 
     #[test]
     fn sizes_read_as_kilobytes_then_megabytes() {
-        assert_eq!(size_text(397), "397 bytes");
-        assert_eq!(size_text(875_000), "875 KB");
-        assert_eq!(size_text(1_250_000), "1.2 MB");
+        assert_eq!(format_bytes(397), "397 bytes");
+        assert_eq!(format_bytes(875_000), "875 KB");
+        assert_eq!(format_bytes(1_250_000), "1.2 MB");
     }
 }
