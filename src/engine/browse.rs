@@ -546,10 +546,11 @@ impl Opener {
             }
         };
         let reconciled = index::reconcile(&folder, indexed, listed);
-        self.save(&reconciled);
-        self.queue_thumbnails(&reconciled);
-        let entries = reconciled.entries.into_iter().map(|entry| with_meta(entry, &meta)).collect();
+        // The grid first (it then asks for its screen), the bookkeeping after.
+        let entries = reconciled.entries.iter().cloned().map(|entry| with_meta(entry, &meta)).collect();
         self.events.send_blocking(Event::Folder { folder, entries, complete: true });
+        self.queue_thumbnails(&reconciled);
+        self.save(&reconciled);
     }
 
     /// What the archive knows of the folder's images, by path.

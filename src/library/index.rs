@@ -313,7 +313,7 @@ mod tests {
             index.touch(folder, at as i64).unwrap();
         }
         assert!(index.evict(Path::new("/new"), 9).unwrap().is_empty(), "within the limit");
-        let forgotten = index.evict(Path::new("/old"), 5).unwrap();
+        let forgotten = index.evict(Path::new("/old"), 6).unwrap();
         assert!(forgotten.iter().all(|path| path.starts_with("/middle")), "the oldest but the open one: {forgotten:?}");
         assert_eq!(forgotten.len(), 3);
         assert_eq!(index.load(Path::new("/old")).unwrap().len(), 3, "the open folder is kept");
