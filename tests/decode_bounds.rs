@@ -65,6 +65,7 @@ fn a_colour_profile_that_inflates_to_256_mb_costs_a_bounded_decode() {
 
     let (decoded, megabytes) = peak_megabytes(|| thumbnail_bytes(&bytes, THUMBNAIL_SIDE));
 
+    eprintln!("1 x 1 PNG, iCCP inflating to 256 MB ({} bytes): {megabytes} MB allocated at the peak", bytes.len());
     // The picture itself is fine; the profile past the budget is dropped, not inflated.
     assert_eq!(decoded.map(|decoded| (decoded.width, decoded.height)).ok(), Some((1, 1)));
     assert!(megabytes <= 40, "{megabytes} MB for a 1 x 1 picture");
@@ -82,6 +83,7 @@ fn a_35_byte_gif_with_a_9000_pixel_screen_costs_nothing() {
 
     let (decoded, megabytes) = peak_megabytes(|| thumbnail_bytes(&gif, THUMBNAIL_SIDE));
 
+    eprintln!("35-byte GIF, 9000 x 9000 screen: {megabytes} MB allocated at the peak");
     assert!(megabytes <= 1, "{megabytes} MB for 35 bytes");
     let error = decoded.expect_err("refused").to_string();
     assert!(error.contains("9000x9000") && error.contains("limit"), "{error}");

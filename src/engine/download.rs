@@ -32,6 +32,7 @@ use super::types::{Event, Pixels, RunId, SkipReason, Throttle, Thumbnail};
 use super::whole::{self, NotWhole};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
+use crate::library::{CachedThumbnail, FileStat, ThumbnailCache};
 
 /// Where downloaded bytes go. The seam exists so tests can make a write fail part way
 /// (a disk that fills) without filling a real disk. Writes are blocking: they run on the
@@ -92,6 +93,9 @@ pub struct Downloader {
     pub ids_name_pictures: Vec<bool>,
     /// How fast a body must keep coming (see `transfer`).
     pub pace: Pace,
+    /// The library's thumbnail cache: each thumbnail made while saving is stored there too,
+    /// so the folder opens later without decoding the images again.
+    pub thumbnail_cache: Option<ThumbnailCache>,
     /// How saved files are named.
     pub naming: NameTemplate,
     /// Each album's images go in a subfolder named by its title.
@@ -331,6 +335,7 @@ impl Downloader {
             source_label: String::new(),
             ids_name_pictures: Vec::new(),
             pace: Pace::default(),
+            thumbnail_cache: None,
             naming: NameTemplate::default(),
             album_folders: false,
             write_metadata: false,
@@ -636,6 +641,7 @@ impl Downloader {
             })
             .collect();
         let subfolder = (place.dir != self.out_dir).then(|| place.dir.clone());
+        let cache = self.thumbnail_cache.clone();
         let stored = self.workers.run(move || {
             let (mut temp, checked) = write_and_check(spool, kind, thumbnails, disk.as_ref())?;
             if let Some(folder) = &subfolder {
@@ -643,6 +649,9 @@ impl Downloader {
             }
             let (path, placement) = place_file(&mut temp, &candidates, &names)?;
             let (dimensions, pixels) = checked;
+            if let (Some(cache), Some(pixels)) = (cache, &pixels) {
+                cache_thumbnail(&cache, &path, pixels, dimensions);
+            }
             Ok(Stored { path, placement, dimensions, pixels })
         });
         stored.await.unwrap_or_else(|| Err(DownloadError::Undecodable("the check stopped unexpectedly".to_owned())))
@@ -702,6 +711,25 @@ impl Downloader {
 
 /// Where Imgur sends the link of an image it deleted: `i.imgur.com/removed.png`.
 const REMOVED: &str = "/removed.png";
+
+/// Stores a thumbnail made while saving in the library's cache (a failure costs only a
+/// decode later, so it is logged, not reported).
+fn cache_thumbnail(cache: &ThumbnailCache, path: &Path, pixels: &Pixels, dimensions: Option<(u32, u32)>) {
+    let stat = std::fs::metadata(path).ok().and_then(|metadata| {
+        let mtime = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+        Some(FileStat { mtime, bytes: metadata.len() })
+    });
+    let (Some(stat), Ok(path)) = (stat, std::path::absolute(path)) else { return };
+    let thumbnail = CachedThumbnail {
+        rgba: pixels.rgba.clone(),
+        width: pixels.width,
+        height: pixels.height,
+        image_size: dimensions,
+    };
+    if let Err(error) = cache.store(&path, stat, &thumbnail) {
+        tracing::warn!("{error}");
+    }
+}
 
 /// Only http and https links are fetched: `file:`, `data:` and the like would read local
 /// files or smuggle content.
@@ -979,14 +1007,18 @@ fn check(body: BodyAt<'_>, kind: MediaKind, thumbnails: bool) -> Result<Checked,
         return Ok((None, None));
     }
     let undecodable = |error: &dyn std::fmt::Display| DownloadError::Undecodable(error.to_string());
+    let not_thumbnailed = |error: thumbnail::ThumbnailError| match error {
+        thumbnail::ThumbnailError::TooSlow(_) => DownloadError::DecodeTooSlow(error.to_string()),
+        other => undecodable(&other),
+    };
     match (body, thumbnails) {
         (BodyAt::Memory(chunks), true) => {
             let decoded = with_contiguous(chunks, |bytes| thumbnail::thumbnail_bytes(bytes, THUMBNAIL_SIDE));
-            let decoded = decoded.map_err(|error| undecodable(&error))?;
+            let decoded = decoded.map_err(not_thumbnailed)?;
             Ok((Some((decoded.width, decoded.height)), Some(decoded.pixels)))
         }
         (BodyAt::File(path), true) => {
-            let decoded = thumbnail::thumbnail_file(path, THUMBNAIL_SIDE).map_err(|error| undecodable(&error))?;
+            let decoded = thumbnail::thumbnail_file(path, THUMBNAIL_SIDE).map_err(not_thumbnailed)?;
             Ok((Some((decoded.width, decoded.height)), Some(decoded.pixels)))
         }
         (BodyAt::Memory(chunks), false) => {

@@ -168,6 +168,10 @@ pub enum DownloadError {
     NotAnImage(NonMedia),
     #[error("not a valid image: {0}")]
     Undecodable(String),
+    /// Valid as far as it was read, but it would cost more CPU than galley gives one
+    /// image: given up on so it does not hold a worker from the others.
+    #[error("took too long to decode: {0}")]
+    DecodeTooSlow(String),
     /// The file parses but lacks its end marker: a body cut short with no Content-Length
     /// to tell. Treated like a short body, so it is fetched again.
     #[error("cut short: {0}")]

@@ -5,6 +5,7 @@
 //! What front ends (and the tests, benchmarks and fuzzers) use is re-exported here; the
 //! modules themselves are the crate's own.
 
+pub(crate) mod browse;
 pub(crate) mod controller;
 pub(crate) mod download;
 pub(crate) mod error;
@@ -29,6 +30,7 @@ pub(crate) mod whole;
 pub(crate) mod workers;
 
 pub use crate::archive::{RunCounts, RunEnding, RunOrigin, RunRecord};
+pub use browse::{LibraryPlaces, TrashPlace};
 pub use controller::{Engine, Waker};
 pub use download::Disk;
 pub use error::EngineError;
@@ -41,7 +43,7 @@ pub use sniff::MediaKind;
 pub use source::{Section, Sort, Source, SourceError, Window};
 pub use tally::Tally;
 pub use template::{DEFAULT_TEMPLATE, NameTemplate, TemplateError, civil_from_days};
-pub use thumbnail::{THUMBNAIL_SIDE, thumbnail_bytes};
+pub use thumbnail::{MAX_DECODE_TIME, THUMBNAIL_SIDE, ThumbnailError, thumbnail_bytes, thumbnail_bytes_within};
 pub use transfer::{Pace, Paced, TooSlow};
 pub use types::*;
 pub use view::{MAX_ANIMATION_BYTES, MAX_FRAMES, VIEW_SIDE, ViewError, ViewFrame, ViewImage, view_bytes};

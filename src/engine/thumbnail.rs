@@ -18,8 +18,10 @@
 //! warning (premature end of file, corrupt data) fails the decode, so a damaged file is an
 //! error rather than a picture with a grey bottom.
 
+use std::cell::Cell;
 use std::io::Cursor;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use fast_image_resize::images::ImageRef;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -39,6 +41,10 @@ pub const MAX_DECODE_ALLOC: u64 = 384 * 1024 * 1024;
 pub const METADATA_ALLOWANCE: u64 = 16 * 1024 * 1024;
 /// Largest file read for a thumbnail.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// Longest a JPEG decode may take. Valid files within the other limits take up to about
+/// 4 s (8000 x 8000 pixels in 100 scans, on a loaded 2-core machine); one past this fails
+/// as too slow and frees its worker thread for the other images.
+pub const MAX_DECODE_TIME: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThumbnailError {
@@ -48,6 +54,9 @@ pub enum ThumbnailError {
     Decode(String),
     #[error("resize: {0}")]
     Resize(String),
+    /// Valid as far as it was read, but slower to decode than galley allows.
+    #[error("over the {} s a decode may take", .0.as_secs_f32())]
+    TooSlow(Duration),
 }
 
 /// A decoded image, downscaled, with the full image's dimensions.
@@ -76,12 +85,17 @@ pub(super) fn read_bounded(path: &Path) -> Result<Vec<u8>, ThumbnailError> {
 
 /// Thumbnail of an encoded image held in memory.
 pub fn thumbnail_bytes(bytes: &[u8], max_side: u32) -> Result<Decoded, ThumbnailError> {
+    thumbnail_bytes_within(bytes, max_side, MAX_DECODE_TIME)
+}
+
+/// [`thumbnail_bytes`] with a JPEG decode given up on after `time`.
+pub fn thumbnail_bytes_within(bytes: &[u8], max_side: u32, time: Duration) -> Result<Decoded, ThumbnailError> {
     let kind = sniff::sniff(bytes)
         .filter(|kind| kind.is_image())
         .ok_or_else(|| ThumbnailError::Decode(format!("not a picture: {}", sniff::non_media(bytes))))?;
     let shape = whole::check_bytes(kind, bytes).map_err(|error| ThumbnailError::Decode(error.to_string()))?;
     if kind == MediaKind::Jpeg
-        && let Some(decoded) = thumbnail_jpeg(bytes, max_side)?
+        && let Some(decoded) = thumbnail_jpeg(bytes, max_side, time)?
     {
         return Ok(decoded);
     }
@@ -114,18 +128,28 @@ const KEPT_BUFFER: usize = 16 * 1024 * 1024;
 
 thread_local! {
     static JPEG_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// When this thread's JPEG decode is to be given up on (see `fail_on_warning`).
+    static JPEG_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
+/// What a JPEG decode unwinds with when its time is up.
+struct PastDeadline;
+
 /// The DCT-scaled JPEG path. `None` for what it leaves to `image` (CMYK, and images so large
-/// that a progressive decode's coefficients would pass the memory limit).
-fn thumbnail_jpeg(bytes: &[u8], max_side: u32) -> Result<Option<Decoded>, ThumbnailError> {
+/// that a progressive decode's coefficients would pass the memory limit), whose decode is
+/// bounded by its pixel budget alone.
+fn thumbnail_jpeg(bytes: &[u8], max_side: u32, time: Duration) -> Result<Option<Decoded>, ThumbnailError> {
+    JPEG_DEADLINE.set(Instant::now().checked_add(time));
     // libjpeg reports errors by unwinding out of the C code (see `strict_jpeg_errors`).
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_scaled_jpeg(bytes, max_side))).unwrap_or_else(
-        |payload| {
-            let reason = payload.downcast_ref::<String>().map_or("unreadable JPEG", String::as_str);
-            Err(ThumbnailError::Decode(format!("JPEG: {reason}")))
-        },
-    )
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_scaled_jpeg(bytes, max_side)));
+    JPEG_DEADLINE.set(None);
+    decoded.unwrap_or_else(|payload| {
+        if payload.is::<PastDeadline>() {
+            return Err(ThumbnailError::TooSlow(time));
+        }
+        let reason = payload.downcast_ref::<String>().map_or("unreadable JPEG", String::as_str);
+        Err(ThumbnailError::Decode(format!("JPEG: {reason}")))
+    })
 }
 
 fn decode_scaled_jpeg(bytes: &[u8], max_side: u32) -> Result<Option<Decoded>, ThumbnailError> {
@@ -194,6 +218,11 @@ extern "C-unwind" fn fail_on_warning(cinfo: &mut mozjpeg_sys::jpeg_common_struct
     // Level -1 is a warning; higher levels are trace messages.
     if level < 0 {
         unwind_with_message(cinfo);
+    }
+    // libjpeg traces every marker it reads (each scan's start, each restart marker), so
+    // this is where a decode's clock is looked at: between scans, never mid-row.
+    if JPEG_DEADLINE.get().is_some_and(|deadline| Instant::now() >= deadline) {
+        std::panic::resume_unwind(Box::new(PastDeadline));
     }
 }
 
@@ -338,14 +367,31 @@ mod tests {
         let rgba = &decoded.pixels.rgba;
         assert!(rgba.chunks_exact(4).all(|pixel| pixel[0] == pixel[1] && pixel[1] == pixel[2] && pixel[3] == 255));
 
-        let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
-        compress.set_size(640, 480);
-        compress.set_progressive_mode();
-        let mut started = compress.start_compress(Vec::new()).unwrap();
-        started.write_scanlines(gradient(640, 480).as_bytes()).unwrap();
-        let progressive = started.finish().unwrap();
+        let progressive = progressive_jpeg(640, 480);
         let decoded = thumbnail_bytes(&progressive, THUMBNAIL_SIDE).unwrap();
         assert_eq!((decoded.width, decoded.height), (640, 480));
+    }
+
+    fn progressive_jpeg(width: u32, height: u32) -> Vec<u8> {
+        let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+        compress.set_size(width as usize, height as usize);
+        compress.set_progressive_mode();
+        let mut started = compress.start_compress(Vec::new()).unwrap();
+        started.write_scanlines(gradient(width, height).as_bytes()).unwrap();
+        started.finish().unwrap()
+    }
+
+    #[test]
+    fn a_jpeg_decode_past_its_deadline_fails_as_too_slow_and_frees_its_thread() {
+        let progressive = progressive_jpeg(1200, 900);
+        let baseline = encode(&gradient(1200, 900), image::ImageFormat::Jpeg);
+
+        for jpeg in [&progressive, &baseline] {
+            let error = thumbnail_bytes_within(jpeg, THUMBNAIL_SIDE, Duration::ZERO).expect_err("past its deadline");
+            assert!(matches!(error, ThumbnailError::TooSlow(_)), "{error}");
+            // The thread's next decode has its own clock.
+            assert!(thumbnail_bytes_within(jpeg, THUMBNAIL_SIDE, MAX_DECODE_TIME).is_ok());
+        }
     }
 
     #[test]
