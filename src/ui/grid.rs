@@ -277,6 +277,14 @@ impl ThumbnailGrid {
         }
     }
 
+    /// Gives a tile already in the grid its pixels; a thumbnail of a file the grid does not
+    /// hold (any more) is dropped.
+    pub fn update(&mut self, thumbnail: Thumbnail) {
+        if self.by_path.contains_key(&thumbnail.path) {
+            self.insert(thumbnail);
+        }
+    }
+
     /// Applies a click (after drawing).
     pub fn click(&mut self, position: usize, toggle: bool, range: bool) {
         let Some(&tile) = self.order.get(position) else { return };
@@ -635,6 +643,17 @@ mod tests {
         grid.refresh_order();
         assert_eq!(grid.len(), 1);
         assert_eq!(grid.path(0), Some(Path::new("/pictures/b.jpg")));
+    }
+
+    #[test]
+    fn a_library_thumbnail_of_a_file_no_longer_shown_adds_no_tile() {
+        let mut grid = ThumbnailGrid::default();
+        grid.set_entries(vec![entry("a.jpg", 10)], true);
+        grid.update(thumbnail("gone.jpg"));
+        grid.update(thumbnail("a.jpg"));
+        grid.refresh_order();
+        assert_eq!(grid.len(), 1);
+        assert_eq!(grid.uploads.len(), 1, "the known tile got its pixels");
     }
 
     #[test]

@@ -1024,9 +1024,12 @@ impl GalleyApp {
             progress.apply(&event);
         }
         match event {
-            Event::Thumbnail { run, thumbnail } if self.shows(run, &thumbnail.path) => {
-                self.folder.grid.insert(thumbnail);
-            }
+            // A run's thumbnail may bring a new file; the library's only pictures for files
+            // the grid has (one that came late for a file moved to the trash is dropped).
+            Event::Thumbnail { run, thumbnail } if self.shows(run, &thumbnail.path) => match run {
+                crate::engine::scan::SCAN_RUN => self.folder.grid.update(thumbnail),
+                _ => self.folder.grid.insert(thumbnail),
+            },
             Event::Video { run, path, bytes } if self.shows(run, &path) => {
                 self.folder.grid.insert_video(&path, bytes);
             }
