@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use galley::demo::DemoConfig;
-use galley::engine::{Pixels, Thumbnail};
+use galley::engine::{LibraryPlaces, Pixels, Thumbnail};
 use galley::ui::{AppConfig, GalleyApp, Settings, UPLOADS_PER_FRAME};
 
 const THUMBNAILS: usize = 5_000;
@@ -33,6 +33,8 @@ fn main() -> anyhow::Result<()> {
         demo_folder: dir.path().join("demo"),
         demo_mode: false,
         autostart: false,
+        library: LibraryPlaces::inside(dir.path()),
+        browse: None,
     };
     let settings = Settings { folder: folder.display().to_string(), ..Settings::default() };
     let ctx = egui::Context::default();

@@ -9,5 +9,6 @@ pub mod archive;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod library;
 pub mod signals;
 pub mod ui;

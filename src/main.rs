@@ -11,7 +11,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let outcome = match &cli.command {
-        None => galley::ui::run(galley::ui::AppOptions { demo: cli.demo }).map(|()| ExitCode::SUCCESS),
+        None => {
+            let options = galley::ui::AppOptions { demo: cli.demo, folder: cli.folder.clone() };
+            galley::ui::run(options).map(|()| ExitCode::SUCCESS)
+        }
         Some(CliCommand::Fetch(args)) => cli::fetch(args),
         Some(CliCommand::DemoServer(args)) => cli::demo_server(args).map(|()| ExitCode::SUCCESS),
         Some(CliCommand::Completions { shell }) => cli::completions(*shell).map(|()| ExitCode::SUCCESS),

@@ -8,7 +8,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use galley::demo::{DemoConfig, DemoKind, demo_gallery};
-use galley::engine::{Ending, RunEnding, RunOrigin};
+use galley::engine::{Ending, LibraryPlaces, RunEnding, RunOrigin};
 use galley::ui::{AppConfig, FOCUS_RING_WIDTH, GalleyApp, RunState, Settings, SourceKind};
 
 /// Bound on any wait for the app to reach a state.
@@ -40,6 +40,8 @@ fn config_in(dir: &Path, demo: DemoConfig, demo_mode: bool) -> AppConfig {
         demo_folder: dir.join("demo-pictures"),
         demo_mode,
         autostart: false,
+        library: LibraryPlaces::inside(dir),
+        browse: None,
     }
 }
 
@@ -216,7 +218,10 @@ fn clicking_a_thumbnail_opens_the_viewer_and_its_actions_say_how_they_went() {
     let name = first.file_name().expect("file name").to_string_lossy().into_owned();
     let shows = |app: &GalleyApp, path: &Path| app.viewer().is_some_and(|v| v.path() == path && v.is_ready());
 
-    fixture.harness.get_by_label(&name).click();
+    // A click selects; Enter (or a double click) opens.
+    fixture.harness.get_by_label(&name).focus();
+    fixture.harness.step();
+    fixture.harness.key_press(egui::Key::Enter);
     step_until(&mut fixture.harness, "the first image", |app| shows(app, &first));
     fixture.harness.key_press(egui::Key::ArrowRight);
     step_until(&mut fixture.harness, "the next image", |app| shows(app, &second));

@@ -14,6 +14,7 @@ use super::{EXIT_FAILED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{ClientId, Ending, EventSink, FatalKind, Job, JobInput, RunOrigin, Source, run_job};
+use crate::library::ThumbnailCache;
 use crate::signals::StopSignals;
 
 /// Runs `galley fetch` and says how it went as an exit status.
@@ -111,6 +112,10 @@ fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job>
         (Some(path), false) => Some(path.clone()),
         (None, false) => archive::default_path(),
     };
+    // The thumbnails made while saving go to the desktop's shared cache, so the app (or a
+    // file manager) opens the folder without decoding its images again.
+    job.thumbnail_cache =
+        job.thumbnails.then(|| ThumbnailCache::for_user().map(|cache| cache.root().to_owned())).flatten();
     Ok(job)
 }
 

@@ -1,4 +1,4 @@
-//! The command line: `galley`, `galley --demo`, `galley --version`, `galley fetch`,
+//! The command line: `galley`, `galley FOLDER`, `galley --demo`, `galley --version`, `galley fetch`,
 //! `galley demo-server` and `galley completions SHELL`.
 //! Argument shapes are fixed by DESIGN.md; `main.rs` parses them and calls in here.
 
@@ -26,11 +26,15 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// galley: download Imgur galleries concurrently and browse them as thumbnails.
 #[derive(Debug, Parser)]
-#[command(name = "galley", version, about, propagate_version = true)]
+#[command(name = "galley", version, about, propagate_version = true, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Open the app on the built-in demo gallery (no account, no internet needed).
     #[arg(long)]
     pub demo: bool,
+
+    /// Open the app browsing this folder, as an image viewer would.
+    #[arg(value_name = "FOLDER", value_hint = ValueHint::DirPath)]
+    pub folder: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<CliCommand>,

@@ -10,11 +10,11 @@ use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::browse::{self, Browser, LibraryPlaces};
 use super::error::EngineError;
 pub use super::events::Waker;
 use super::events::{EVENT_QUEUE, EventSink};
 use super::run::{compare, run_job};
-use super::scan;
 use super::types::{Command, Event, RunId};
 use super::view::Viewing;
 use crate::archive::Archive;
@@ -29,7 +29,7 @@ pub struct Engine {
 impl Engine {
     /// Starts the engine on its own runtime. `wake` is called after every event, from the
     /// engine's threads (the app passes `ctx.request_repaint()`).
-    pub fn start(wake: Waker) -> Result<(Engine, mpsc::Receiver<Event>), EngineError> {
+    pub fn start(wake: Waker, library: LibraryPlaces) -> Result<(Engine, mpsc::Receiver<Event>), EngineError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .thread_name("galley-engine")
             .enable_all()
@@ -39,7 +39,11 @@ impl Engine {
         let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
         let events = EventSink::new(event_tx, wake);
         let shutdown = CancellationToken::new();
-        runtime.spawn(control(command_rx, events, shutdown.clone()));
+        let browser = {
+            let _inside = runtime.enter();
+            Browser::start(library, events.clone(), shutdown.clone(), browse::worker_counts())
+        };
+        runtime.spawn(control(command_rx, events, browser, shutdown.clone()));
         let engine = Engine { commands: command_tx, runtime: Some(runtime), shutdown };
         Ok((engine, event_rx))
     }
@@ -69,11 +73,15 @@ impl Drop for Engine {
     }
 }
 
-async fn control(mut commands: mpsc::UnboundedReceiver<Command>, events: EventSink, shutdown: CancellationToken) {
+async fn control(
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    events: EventSink,
+    browser: Browser,
+    shutdown: CancellationToken,
+) {
     let mut next_run: RunId = 1;
     let mut current = shutdown.child_token();
     let mut current_task: Option<tokio::task::JoinHandle<()>> = None;
-    let decoders = scan::scan_decoders();
     let viewing = Viewing::default();
     loop {
         let command = tokio::select! {
@@ -105,12 +113,11 @@ async fn control(mut commands: mpsc::UnboundedReceiver<Command>, events: EventSi
                 current_task = Some(tokio::spawn(compare(first, job, levels, events, cancel)));
             }
             Command::Cancel => current.cancel(),
-            Command::ScanFolder(dir) => {
-                tokio::spawn(scan::scan_folder(dir, events.clone(), shutdown.child_token(), decoders.clone()));
-            }
-            Command::Rethumbnail(paths) => {
-                tokio::spawn(scan::rethumbnail(paths, events.clone(), decoders.clone()));
-            }
+            Command::OpenFolder(folder) => browser.open(folder),
+            Command::Want(paths) => browser.want(paths),
+            Command::Trash(paths) => browser.trash(paths),
+            Command::Restore(paths) => browser.restore(paths),
+            Command::ClearThumbnails => browser.clear_thumbnails(),
             Command::View { paths, max_side } => viewing.request(paths, max_side, &events),
             Command::LoadRuns(archive) => {
                 tokio::spawn(send_runs(archive, events.clone(), false));

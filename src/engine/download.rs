@@ -32,6 +32,7 @@ use super::types::{Event, Pixels, RunId, SkipReason, Thumbnail};
 use super::whole::{self, NotWhole};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
+use crate::library::{CachedThumbnail, FileStat, ThumbnailCache};
 
 /// Where downloaded bytes go. The seam exists so tests can make a write fail part way
 /// (a disk that fills) without filling a real disk. Writes are blocking: they run on the
@@ -90,6 +91,9 @@ pub struct Downloader {
     pub ids_name_pictures: Vec<bool>,
     /// How fast a body must keep coming (see `transfer`).
     pub pace: Pace,
+    /// The library's thumbnail cache: each thumbnail made while saving is stored there too,
+    /// so the folder opens later without decoding the images again.
+    pub thumbnail_cache: Option<ThumbnailCache>,
     /// How saved files are named.
     pub naming: NameTemplate,
     /// Each album's images go in a subfolder named by its title.
@@ -329,6 +333,7 @@ impl Downloader {
             source_label: String::new(),
             ids_name_pictures: Vec::new(),
             pace: Pace::default(),
+            thumbnail_cache: None,
             naming: NameTemplate::default(),
             album_folders: false,
             write_metadata: false,
@@ -623,6 +628,7 @@ impl Downloader {
             })
             .collect();
         let subfolder = (place.dir != self.out_dir).then(|| place.dir.clone());
+        let cache = self.thumbnail_cache.clone();
         let stored = self.workers.run(move || {
             let (mut temp, checked) = write_and_check(spool, kind, thumbnails, disk.as_ref())?;
             if let Some(folder) = &subfolder {
@@ -630,6 +636,9 @@ impl Downloader {
             }
             let (path, placement) = place_file(&mut temp, &candidates, &names)?;
             let (dimensions, pixels) = checked;
+            if let (Some(cache), Some(pixels)) = (cache, &pixels) {
+                cache_thumbnail(&cache, &path, pixels, dimensions);
+            }
             Ok(Stored { path, placement, dimensions, pixels })
         });
         stored.await.unwrap_or_else(|| Err(DownloadError::Undecodable("the check stopped unexpectedly".to_owned())))
@@ -684,6 +693,25 @@ impl Downloader {
             Ok(Err(error)) => tracing::warn!("could not archive {}: {error}", path.display()),
             Err(error) => tracing::error!("archiving {} stopped unexpectedly: {error}", path.display()),
         }
+    }
+}
+
+/// Stores a thumbnail made while saving in the library's cache (a failure costs only a
+/// decode later, so it is logged, not reported).
+fn cache_thumbnail(cache: &ThumbnailCache, path: &Path, pixels: &Pixels, dimensions: Option<(u32, u32)>) {
+    let stat = std::fs::metadata(path).ok().and_then(|metadata| {
+        let mtime = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+        Some(FileStat { mtime, bytes: metadata.len() })
+    });
+    let (Some(stat), Ok(path)) = (stat, std::path::absolute(path)) else { return };
+    let thumbnail = CachedThumbnail {
+        rgba: pixels.rgba.clone(),
+        width: pixels.width,
+        height: pixels.height,
+        image_size: dimensions,
+    };
+    if let Err(error) = cache.store(&path, stat, &thumbnail) {
+        tracing::warn!("{error}");
     }
 }
 

@@ -39,6 +39,13 @@ impl EventSink {
         }
     }
 
+    /// Queue an event from a plain thread (not an async task), waiting for room.
+    pub fn send_blocking(&self, event: Event) {
+        if self.tx.blocking_send(event).is_ok() {
+            (self.wake)();
+        }
+    }
+
     /// Queue an event only if there is room right away. For progress deltas, which are
     /// fine to drop, so a busy front end never stalls a download mid-body.
     pub fn send_lossy(&self, event: Event) {

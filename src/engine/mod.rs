@@ -5,6 +5,7 @@
 //! What front ends (and the tests, benchmarks and fuzzers) use is re-exported here; the
 //! modules themselves are the crate's own.
 
+pub(crate) mod browse;
 pub(crate) mod controller;
 pub(crate) mod download;
 pub(crate) mod error;
@@ -29,6 +30,7 @@ pub(crate) mod whole;
 pub(crate) mod workers;
 
 pub use crate::archive::{RunCounts, RunEnding, RunOrigin, RunRecord};
+pub use browse::{LibraryPlaces, TrashPlace};
 pub use controller::{Engine, Waker};
 pub use download::Disk;
 pub use error::EngineError;

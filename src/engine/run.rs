@@ -33,6 +33,7 @@ use super::types::{
 };
 use super::workers::Workers;
 use crate::archive::{Archive, ArchiveError, ImageMeta, RunEnding, RunStart};
+use crate::library::ThumbnailCache;
 
 /// Connection and read timeouts of the HTTP client, and the pace a body must keep.
 #[derive(Debug, Clone, Copy)]
@@ -277,6 +278,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     downloader.source_label = job.label.clone();
     downloader.set_existing(existing);
     downloader.pace = options.timeouts.pace;
+    downloader.thumbnail_cache = job.thumbnail_cache.as_ref().map(ThumbnailCache::new);
     downloader.naming = job.naming.clone();
     downloader.album_folders = job.album_folders;
     downloader.write_metadata = job.write_metadata;

@@ -13,6 +13,7 @@ use super::source::Source;
 use super::template::NameTemplate;
 use super::view::{ViewError, ViewImage};
 use crate::archive::{RunOrigin, RunRecord};
+use crate::library::Entry;
 
 /// Default cap on one image's size: a body larger than this is refused.
 pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
@@ -113,6 +114,9 @@ pub struct Job {
     pub max_image_bytes: u64,
     /// The SQLite run archive; `None` keeps no history (and skips by file only).
     pub archive: Option<PathBuf>,
+    /// The library's thumbnail cache root: thumbnails made while saving are kept there,
+    /// so the folder later opens without decoding its images again.
+    pub thumbnail_cache: Option<PathBuf>,
     /// Label of the source, for the archive and the runs table.
     pub label: String,
     /// Imgur, the demo gallery or a list of links: the runs table says which.
@@ -146,6 +150,7 @@ impl Job {
             thumbnails: true,
             max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
             archive: None,
+            thumbnail_cache: None,
             label,
             origin,
             naming: NameTemplate::default(),
@@ -164,10 +169,18 @@ pub enum Command {
     Cancel,
     /// Run the job once per concurrency level into fresh scratch folders, one after another.
     Compare { job: Job, levels: Vec<usize> },
-    /// Thumbnail the images already in a folder, without downloading anything.
-    ScanFolder(PathBuf),
-    /// Thumbnail these files again (the UI evicted them from its texture budget).
-    Rethumbnail(Vec<PathBuf>),
+    /// Open a folder in the library: its entries (`Event::Folder`), then its thumbnails
+    /// made into the cache in the background.
+    OpenFolder(PathBuf),
+    /// The files on screen whose thumbnails the grid lacks: made (or read from the cache)
+    /// before anything else, and sent. Replaces the previous request.
+    Want(Vec<PathBuf>),
+    /// Move files to the trash (`Event::Trashed`).
+    Trash(Vec<PathBuf>),
+    /// Bring files back from the trash (`Event::Restored`).
+    Restore(Vec<PathBuf>),
+    /// Remove the thumbnails galley made and the folder index (`Event::ThumbnailsCleared`).
+    ClearThumbnails,
     /// Decode these images for the viewer (at most `max_side` a side), the image on show
     /// first; asked-for images not among them are dropped unless their decode has begun.
     View { paths: Vec<PathBuf>, max_side: u32 },
@@ -420,6 +433,21 @@ pub enum Event {
     Video { run: RunId, path: PathBuf, bytes: u64 },
     /// A thumbnail could not be made for a file in a folder scan.
     ThumbnailFailed { path: PathBuf, reason: String },
+    /// A folder's files: first as the index last knew them (`complete: false`), then as
+    /// the folder is now (`complete: true`).
+    Folder { folder: PathBuf, entries: Vec<Entry>, complete: bool },
+    /// A folder cannot be listed (`missing`: it does not exist).
+    FolderFailed { folder: PathBuf, reason: String, missing: bool },
+    /// Images measured while their thumbnails were made: (path, (width, height)).
+    Measured { folder: PathBuf, sizes: Vec<(PathBuf, (u32, u32))> },
+    /// Background thumbnailing of the open folder: `made` of `total`.
+    LibraryProgress { folder: PathBuf, made: usize, total: usize },
+    /// Files moved to the trash, or why not.
+    Trashed { paths: Vec<PathBuf>, result: Result<(), String> },
+    /// Files brought back from the trash, or why not.
+    Restored { paths: Vec<PathBuf>, result: Result<(), String> },
+    /// The thumbnail cache was cleared (how many thumbnails went), or why not.
+    ThumbnailsCleared(Result<usize, String>),
     /// An image for the viewer, decoded off the UI thread, or why it cannot be shown.
     View { path: PathBuf, result: Result<ViewImage, ViewError> },
     /// One step of a compare series finished.

@@ -73,6 +73,9 @@ pub enum ViewError {
     /// The bytes are not a picture galley decodes, are damaged, or are over its limits.
     #[error("{0}")]
     Undecodable(String),
+    /// A video (MP4): galley shows it in the grid but plays it in the system's player.
+    #[error("a video, not a picture")]
+    Video,
 }
 
 impl From<ThumbnailError> for ViewError {
@@ -93,8 +96,10 @@ pub fn view_file(path: &Path, max_side: u32) -> Result<ViewImage, ViewError> {
 /// An encoded image held in memory, decoded for the viewer.
 pub fn view_bytes(bytes: &[u8], max_side: u32) -> Result<ViewImage, ViewError> {
     let file_bytes = bytes.len() as u64;
-    if sniff::sniff(bytes) == Some(MediaKind::Gif) {
-        return Ok(gif_frames(bytes, max_side)?);
+    match sniff::sniff(bytes) {
+        Some(MediaKind::Gif) => return Ok(gif_frames(bytes, max_side)?),
+        Some(MediaKind::Mp4) => return Err(ViewError::Video),
+        _ => {}
     }
     let decoded = thumbnail::thumbnail_bytes(bytes, max_side)?;
     let frame = ViewFrame { pixels: Arc::new(decoded.pixels), delay: Duration::ZERO };
@@ -279,11 +284,14 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_file_is_unreadable_and_garbage_undecodable() {
+    fn a_missing_file_is_unreadable_garbage_undecodable_and_a_video_a_video() {
         let missing = view_file(Path::new("/nonexistent/galley/missing.png"), VIEW_SIDE).unwrap_err();
         assert!(matches!(missing, ViewError::Unreadable(_)), "{missing:?}");
         let garbage = view_bytes(b"<!DOCTYPE html>", VIEW_SIDE).unwrap_err();
         assert!(matches!(garbage, ViewError::Undecodable(_)), "{garbage:?}");
+        let mut mp4 = 24u32.to_be_bytes().to_vec();
+        mp4.extend_from_slice(b"ftypisom\0\0\x02\0isomiso2");
+        assert_eq!(view_bytes(&mp4, VIEW_SIDE).unwrap_err(), ViewError::Video);
     }
 
     #[tokio::test]

@@ -1,147 +1,339 @@
-//! The thumbnail grid. Only visible rows are laid out (`show_rows`), at most
-//! [`UPLOADS_PER_FRAME`] textures are uploaded a frame (so a burst of new thumbnails never
-//! stalls a frame), and at most [`TEXTURE_BUDGET`] textures are kept: the least recently
-//! drawn are dropped and asked for again (`Rethumbnail`) if they scroll back into view.
+//! The thumbnail grid: every file of the shown folder as a tile, sorted and filtered by the
+//! toolbar's [`Query`], with a selection.
+//!
+//! Only visible rows are laid out (`show_rows`). Tiles on screen without a texture are
+//! asked for (`wanted`, sent as `Command::Want`): the engine reads them from the thumbnail
+//! cache or makes them first. At most [`UPLOADS_PER_FRAME`] textures are uploaded a frame
+//! and at most [`TEXTURE_BUDGET`] kept: the least recently drawn are dropped and asked for
+//! again (from the cache) if they scroll back into view.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::{Pixels, Thumbnail};
+use crate::library::query::{self, Query};
+use crate::library::{Entry, Kind, Listed};
 
 pub const UPLOADS_PER_FRAME: usize = 24;
 pub const TEXTURE_BUDGET: usize = 600;
 /// Decoded thumbnails waiting for upload at most; beyond this, new arrivals keep only their
-/// place and are thumbnailed again when scrolled into view, so a flood cannot hold
-/// gigabytes of pixels.
+/// place and are asked for again when on screen, so a flood cannot hold much memory.
 pub const MAX_PENDING: usize = 256;
-/// Side of one grid cell, in points.
+/// Side of one grid cell, in points, unless the size slider says otherwise.
 pub const CELL: f32 = 144.0;
+/// What the size slider allows.
+pub const CELL_RANGE: std::ops::RangeInclusive<f32> = 64.0..=256.0;
 const GAP: f32 = 6.0;
 /// Width of the ring around the thumbnail that has keyboard focus.
 pub const FOCUS_RING_WIDTH: f32 = 3.0;
 
-/// One image in the grid.
+/// One file in the grid.
 struct Tile {
-    path: PathBuf,
-    name: String,
-    bytes: u64,
-    width: u32,
-    height: u32,
+    entry: Entry,
     /// Decoded pixels waiting for upload; dropped once uploaded so memory stays bounded.
     pixels: Option<Arc<Pixels>>,
     texture: Option<egui::TextureHandle>,
     /// Frame number when last drawn, for eviction.
     last_drawn: u64,
-    /// A re-thumbnail was asked for and has not come back yet.
+    /// Its thumbnail was asked for while on screen and has not come back yet.
     requested: bool,
-    /// A video: it has no thumbnail, and is drawn as a labelled tile.
-    video: bool,
 }
 
-/// What the user did in the grid.
+/// What the user did in the grid, applied after drawing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GridAction {
+    /// Open the viewer at this position.
     Open(usize),
+    /// A click at this position: select it alone, or with Ctrl toggle it, or with Shift
+    /// select the range from the last click.
+    Click {
+        position: usize,
+        toggle: bool,
+        range: bool,
+    },
+    SelectAll,
+    /// The Delete key: move the selection to the trash (after asking).
+    DeleteSelection,
 }
 
-#[derive(Default)]
+/// What one frame of the grid produced.
+#[derive(Debug, Default)]
+pub struct GridOutput {
+    pub action: Option<GridAction>,
+    /// Files on screen that need their thumbnail.
+    pub wanted: Vec<PathBuf>,
+}
+
 pub struct ThumbnailGrid {
     tiles: Vec<Tile>,
     by_path: HashMap<PathBuf, usize>,
+    /// Tiles shown, in order: the query applied to `tiles`.
+    order: Vec<usize>,
+    /// `order` is out of date (tiles or the query changed).
+    stale_order: bool,
+    query: Query,
+    /// Selected tiles (indexes into `tiles`, so a re-sort keeps the selection).
+    selected: HashSet<usize>,
+    /// Where the last plain or Ctrl click was, for Shift-click ranges (a tile index).
+    anchor: Option<usize>,
+    /// The tile the viewer shows: highlighted, and scrolled to once.
+    highlighted: Option<usize>,
+    scroll_to: Option<usize>,
+    pub cell: f32,
     uploads: VecDeque<usize>,
     textures: usize,
     frame: u64,
-    /// The tile of the image open in the viewer: highlighted, and scrolled to while
-    /// `reveal_pending`.
-    revealed: Option<usize>,
-    reveal_pending: bool,
-    /// Rows on screen last frame, to know whether the revealed tile is among them.
-    visible_rows: std::ops::Range<usize>,
+}
+
+impl Default for ThumbnailGrid {
+    fn default() -> Self {
+        Self {
+            tiles: Vec::new(),
+            by_path: HashMap::new(),
+            order: Vec::new(),
+            stale_order: false,
+            query: Query::default(),
+            selected: HashSet::new(),
+            anchor: None,
+            highlighted: None,
+            scroll_to: None,
+            cell: CELL,
+            uploads: VecDeque::new(),
+            textures: 0,
+            frame: 0,
+        }
+    }
 }
 
 impl ThumbnailGrid {
+    /// A grid for a new folder that keeps the view settings (query, cell size).
+    pub fn emptied(&self) -> Self {
+        Self { query: self.query.clone(), cell: self.cell, ..Self::default() }
+    }
+
+    // ---- queries ----
+
+    /// Tiles shown (after the filter).
     pub fn len(&self) -> usize {
-        self.tiles.len()
+        self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tiles.is_empty()
+        self.order.is_empty()
     }
 
-    pub fn clear(&mut self) {
-        *self = Self::default();
+    /// Every file of the folder, shown or not.
+    pub fn total(&self) -> usize {
+        self.tiles.len()
     }
 
     pub fn textures(&self) -> usize {
         self.textures
     }
 
-    pub fn path(&self, index: usize) -> Option<&Path> {
-        self.tiles.get(index).map(|tile| tile.path.as_path())
+    /// The file at `position` in the shown order.
+    pub fn path(&self, position: usize) -> Option<&Path> {
+        self.entry(position).map(|entry| entry.path.as_path())
     }
 
-    /// Highlights the tile at `index` (the image in the viewer) and scrolls it into view.
-    pub fn reveal(&mut self, index: usize) {
-        if self.revealed != Some(index) {
-            self.revealed = Some(index);
-            self.reveal_pending = true;
+    /// The entry at `position` in the shown order.
+    pub fn entry(&self, position: usize) -> Option<&Entry> {
+        self.order.get(position).and_then(|&tile| self.tiles.get(tile)).map(|tile| &tile.entry)
+    }
+
+    /// Where a file is in the shown order.
+    pub fn position_of(&self, path: &Path) -> Option<usize> {
+        let tile = *self.by_path.get(path)?;
+        self.order.iter().position(|&shown| shown == tile)
+    }
+
+    /// Videos among the shown tiles.
+    pub fn videos(&self) -> usize {
+        self.order.iter().filter(|&&tile| self.tiles[tile].entry.kind.is_video()).count()
+    }
+
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// The selected files that are shown, in the shown order.
+    pub fn selection(&self) -> Vec<PathBuf> {
+        self.order
+            .iter()
+            .filter(|tile| self.selected.contains(tile))
+            .map(|&tile| self.tiles[tile].entry.path.clone())
+            .collect()
+    }
+
+    pub fn is_selected(&self, position: usize) -> bool {
+        self.order.get(position).is_some_and(|tile| self.selected.contains(tile))
+    }
+
+    /// The position the viewer shows, highlighted in the grid.
+    pub fn highlighted(&self) -> Option<usize> {
+        let tile = self.highlighted?;
+        self.order.iter().position(|&shown| shown == tile)
+    }
+
+    // ---- changes ----
+
+    pub fn set_query(&mut self, query: Query) {
+        if query != self.query {
+            self.query = query;
+            self.stale_order = true;
         }
     }
 
-    /// The highlighted tile, if any.
-    pub fn revealed(&self) -> Option<usize> {
-        self.revealed
+    /// Takes the folder's entries: known tiles keep their textures; with `complete`, tiles
+    /// whose files are no longer listed go.
+    pub fn set_entries(&mut self, entries: Vec<Entry>, complete: bool) {
+        let listed: HashSet<PathBuf> = entries.iter().map(|entry| entry.path.clone()).collect();
+        for entry in entries {
+            let index = self.tile_for(&entry.path);
+            let tile = &mut self.tiles[index];
+            // A thumbnail that came with its own measurement keeps it until the index has one.
+            let dimensions = entry.dimensions.or(tile.entry.dimensions);
+            tile.entry = entry.with_dimensions(dimensions);
+        }
+        if complete {
+            let gone: Vec<PathBuf> = self.by_path.keys().filter(|path| !listed.contains(*path)).cloned().collect();
+            self.remove(&gone);
+        }
+        self.stale_order = true;
     }
 
-    /// Videos among the tiles.
-    pub fn videos(&self) -> usize {
-        self.tiles.iter().filter(|tile| tile.video).count()
+    /// Forgets these files (moved to the trash, gone from the folder).
+    pub fn remove(&mut self, paths: &[PathBuf]) {
+        if paths.is_empty() {
+            return;
+        }
+        let gone: HashSet<&PathBuf> = paths.iter().collect();
+        let selected: HashSet<PathBuf> = self.selected.iter().map(|&tile| self.path_of(tile)).collect();
+        let highlighted = self.highlighted.map(|tile| self.path_of(tile));
+        let kept: Vec<Tile> =
+            std::mem::take(&mut self.tiles).into_iter().filter(|tile| !gone.contains(&tile.entry.path)).collect();
+        self.tiles = kept;
+        self.by_path = self.tiles.iter().enumerate().map(|(index, tile)| (tile.entry.path.clone(), index)).collect();
+        self.selected = selected.iter().filter_map(|path| self.by_path.get(path).copied()).collect();
+        self.highlighted = highlighted.and_then(|path| self.by_path.get(&path).copied());
+        self.anchor = None;
+        self.uploads.clear();
+        self.textures = self.tiles.iter().filter(|tile| tile.texture.is_some()).count();
+        self.stale_order = true;
+        self.refresh_order();
     }
 
-    /// The tile of `path`, made if it is new.
+    fn path_of(&self, tile: usize) -> PathBuf {
+        self.tiles.get(tile).map(|tile| tile.entry.path.clone()).unwrap_or_default()
+    }
+
+    /// Dimensions measured while thumbnails were made.
+    pub fn measured(&mut self, sizes: &[(PathBuf, (u32, u32))]) {
+        for (path, dimensions) in sizes {
+            if let Some(&index) = self.by_path.get(path) {
+                self.tiles[index].entry.dimensions = Some(*dimensions);
+            }
+        }
+        if self.query.sort == query::SortKey::Dimensions {
+            self.stale_order = true;
+        }
+    }
+
+    /// The tile of `path`, made (from the name alone) if it is new.
     fn tile_for(&mut self, path: &Path) -> usize {
         if let Some(&index) = self.by_path.get(path) {
             return index;
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        self.tiles.push(Tile {
-            path: path.to_owned(),
-            name,
-            bytes: 0,
-            width: 0,
-            height: 0,
-            pixels: None,
-            texture: None,
-            last_drawn: 0,
-            requested: false,
-            video: false,
-        });
+        let kind = path.extension().and_then(|e| e.to_str()).and_then(Kind::from_extension).unwrap_or(Kind::Jpeg);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs() as i64);
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let entry = Entry::new(folder, Listed { name, bytes: 0, mtime: now, kind });
+        self.tiles.push(Tile { entry, pixels: None, texture: None, last_drawn: 0, requested: false });
         self.by_path.insert(path.to_owned(), self.tiles.len() - 1);
+        self.stale_order = true;
         self.tiles.len() - 1
     }
 
-    /// Adds a video (no thumbnail: a labelled tile), unless it is shown already.
+    /// Adds a video saved by a run (no thumbnail: a labelled tile), unless shown already.
     pub fn insert_video(&mut self, path: &Path, bytes: u64) {
         let index = self.tile_for(path);
-        if let Some(tile) = self.tiles.get_mut(index) {
-            tile.video = true;
-            tile.bytes = bytes;
-        }
+        let entry = &mut self.tiles[index].entry;
+        entry.kind = Kind::Mp4;
+        entry.bytes = bytes;
     }
 
-    /// Adds a thumbnail, or refreshes the one already shown for that file.
+    /// Adds a thumbnail, or gives the tile of that file its pixels.
     pub fn insert(&mut self, thumbnail: Thumbnail) {
         let index = self.tile_for(&thumbnail.path);
-        let Some(tile) = self.tiles.get_mut(index) else { return };
-        tile.bytes = thumbnail.bytes;
-        tile.width = thumbnail.width;
-        tile.height = thumbnail.height;
+        let tile = &mut self.tiles[index];
+        tile.entry.bytes = thumbnail.bytes;
+        tile.entry.dimensions = Some((thumbnail.width, thumbnail.height));
         tile.requested = false;
         if tile.texture.is_none() && self.uploads.len() < MAX_PENDING {
             tile.pixels = Some(thumbnail.pixels);
             self.uploads.push_back(index);
         }
+    }
+
+    /// Applies a click (after drawing).
+    pub fn click(&mut self, position: usize, toggle: bool, range: bool) {
+        let Some(&tile) = self.order.get(position) else { return };
+        let anchor = self.anchor.and_then(|anchor| self.order.iter().position(|&shown| shown == anchor));
+        match (range, anchor) {
+            (true, Some(from)) => {
+                if !toggle {
+                    self.selected.clear();
+                }
+                let (low, high) = (from.min(position), from.max(position));
+                self.selected.extend(self.order[low..=high].iter().copied());
+            }
+            _ if toggle => {
+                if !self.selected.remove(&tile) {
+                    self.selected.insert(tile);
+                }
+                self.anchor = Some(tile);
+            }
+            _ => {
+                self.selected.clear();
+                self.selected.insert(tile);
+                self.anchor = Some(tile);
+            }
+        }
+    }
+
+    pub fn select_all(&mut self) {
+        self.selected = self.order.iter().copied().collect();
+    }
+
+    pub fn clear_selection(&mut self) {
+        self.selected.clear();
+        self.anchor = None;
+    }
+
+    /// Highlights the tile at `position` (the image in the viewer) and scrolls to it.
+    pub fn reveal(&mut self, position: usize) {
+        let tile = self.order.get(position).copied();
+        if tile != self.highlighted {
+            self.highlighted = tile;
+            self.scroll_to = tile;
+        }
+    }
+
+    /// The highlighted position, if any.
+    pub fn revealed(&self) -> Option<usize> {
+        self.highlighted()
+    }
+
+    /// Recomputes the shown order if the tiles or the query changed (once a frame, before
+    /// anything counts or draws the tiles).
+    pub fn refresh_order(&mut self) {
+        if !self.stale_order {
+            return;
+        }
+        self.stale_order = false;
+        self.order = order_of(&self.tiles, &self.query);
     }
 
     /// Uploads a bounded number of waiting thumbnails as textures.
@@ -156,7 +348,8 @@ impl ThumbnailGrid {
                 continue;
             }
             let image = egui::ColorImage::from_rgba_unmultiplied(size, &pixels.rgba);
-            tile.texture = Some(ctx.load_texture(tile.path.to_string_lossy(), image, egui::TextureOptions::LINEAR));
+            let name = tile.entry.path.to_string_lossy();
+            tile.texture = Some(ctx.load_texture(name, image, egui::TextureOptions::LINEAR));
             tile.last_drawn = self.frame;
             self.textures += 1;
             uploaded += 1;
@@ -166,8 +359,12 @@ impl ThumbnailGrid {
         }
     }
 
-    /// Drops the least recently drawn textures beyond the budget (never those on screen).
+    /// Drops the least recently drawn textures beyond the budget (never those on screen),
+    /// and forgets requests for tiles that left the screen (they are asked again when back).
     fn evict(&mut self) {
+        for tile in self.tiles.iter_mut().filter(|tile| tile.requested && tile.last_drawn < self.frame) {
+            tile.requested = false;
+        }
         if self.textures <= TEXTURE_BUDGET {
             return;
         }
@@ -187,91 +384,161 @@ impl ThumbnailGrid {
         }
     }
 
-    /// Draws the grid. Returns the click, if any, and the files on screen that need their
-    /// thumbnail again (evicted earlier).
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> (Option<GridAction>, Vec<PathBuf>) {
+    // ---- drawing ----
+
+    /// Draws the grid; returns the click, if any, and the files on screen that need their
+    /// thumbnail.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> GridOutput {
         self.frame += 1;
+        self.refresh_order();
         self.upload(ui.ctx());
-        let columns = ((ui.available_width() + GAP) / (CELL + GAP)).floor().max(1.0) as usize;
-        let rows = self.tiles.len().div_ceil(columns);
-        let mut action = None;
-        let mut wanted = Vec::new();
-        let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
-        // A revealed tile off screen is not laid out, so jump near it first; `tile_ui`
-        // then scrolls it fully into view.
-        if let Some(row) =
-            self.revealed.filter(|&index| self.reveal_pending && index < self.tiles.len()).map(|index| index / columns)
-            && !self.visible_rows.contains(&row)
+        let cell = self.cell;
+        let columns = ((ui.available_width() + GAP) / (cell + GAP)).floor().max(1.0) as usize;
+        let rows = self.order.len().div_ceil(columns);
+        let mut output = GridOutput::default();
+        let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
+        if let Some(position) =
+            self.scroll_to.take().and_then(|tile| self.order.iter().position(|&shown| shown == tile))
         {
-            let centred = row as f32 * (CELL + GAP) - (ui.available_height() - CELL) / 2.0;
-            scroll = scroll.vertical_scroll_offset(centred.max(0.0));
+            // Centre the row (show_rows lays out only what is visible, so scroll by offset).
+            let row = (position / columns) as f32;
+            let offset = row * (cell + GAP) - (ui.available_height() - cell) / 2.0;
+            area = area.vertical_scroll_offset(offset.max(0.0));
         }
-        scroll.show_rows(ui, CELL + GAP, rows, |ui, visible| {
-            self.visible_rows = visible.clone();
+        area.show_rows(ui, cell + GAP, rows, |ui, visible| {
             for row in visible {
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = GAP;
-                    for index in row * columns..((row + 1) * columns).min(self.tiles.len()) {
-                        if let Some(clicked) = self.tile_ui(ui, index, &mut wanted) {
-                            action = Some(clicked);
+                    for position in row * columns..((row + 1) * columns).min(self.order.len()) {
+                        if let Some(action) = self.tile_ui(ui, position, &mut output.wanted) {
+                            output.action = Some(action);
                         }
                     }
                 });
             }
         });
         self.evict();
-        (action, wanted)
+        output
     }
 
-    fn tile_ui(&mut self, ui: &mut egui::Ui, index: usize, wanted: &mut Vec<PathBuf>) -> Option<GridAction> {
-        let frame = self.frame;
+    fn tile_ui(&mut self, ui: &mut egui::Ui, position: usize, wanted: &mut Vec<PathBuf>) -> Option<GridAction> {
+        let (frame, cell) = (self.frame, self.cell);
+        let index = *self.order.get(position)?;
+        let selected = self.selected.contains(&index);
+        let highlighted = self.highlighted == Some(index);
         let tile = self.tiles.get_mut(index)?;
         tile.last_drawn = frame;
-        let (rect, response) = ui.allocate_exact_size(egui::vec2(CELL, CELL), egui::Sense::click());
+        let (rect, response) = ui.allocate_exact_size(egui::vec2(cell, cell), egui::Sense::click());
+        let painter = ui.painter();
+        if selected {
+            painter.rect_filled(rect.expand(3.0), 6.0, ui.visuals().selection.bg_fill);
+        }
         match &tile.texture {
-            None if tile.video => {
-                ui.painter().rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
-                let text = format!("MP4 video\n{}", tile.name);
-                let font = egui::FontId::proportional(13.0);
-                let galley = ui.painter().layout(text, font, ui.visuals().text_color(), CELL - 12.0);
-                let at = rect.center() - galley.size() / 2.0;
-                ui.painter().galley(at, galley, ui.visuals().text_color());
-            }
             Some(texture) => {
                 let fitted = fit(texture.size_vec2(), rect);
                 let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
-                ui.painter().image(texture.id(), fitted, uv, egui::Color32::WHITE);
+                painter.image(texture.id(), fitted, uv, egui::Color32::WHITE);
             }
             None => {
-                ui.painter().rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
-                if tile.pixels.is_none() && !tile.requested {
+                painter.rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
+                if tile.entry.kind.is_video() {
+                    let text = format!("MP4 video\n{}", tile.entry.name);
+                    let galley =
+                        painter.layout(text, egui::FontId::proportional(13.0), ui.visuals().text_color(), cell - 12.0);
+                    painter.galley(rect.center() - galley.size() / 2.0, galley, ui.visuals().text_color());
+                } else if tile.pixels.is_none() && !tile.requested {
                     tile.requested = true;
-                    wanted.push(tile.path.clone());
+                    wanted.push(tile.entry.path.clone());
                 }
             }
         }
-        if self.revealed == Some(index) {
-            let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, ui.visuals().warn_fg_color);
-            ui.painter().rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
-            if std::mem::take(&mut self.reveal_pending) {
-                ui.scroll_to_rect(rect, None);
-            }
+        if tile.entry.kind == Kind::Mp4 || tile.entry.kind == Kind::Gif {
+            badge(painter, rect, tile.entry.kind.as_str());
+        }
+        if highlighted {
+            let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, egui::Color32::from_rgb(255, 196, 0));
+            painter.rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
         }
         // Thumbnails take keyboard focus (Tab, then Enter opens): show where it is.
         if response.has_focus() {
             let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, ui.visuals().selection.stroke.color);
-            ui.painter().rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
+            painter.rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
         }
-        let hover = match tile.video {
-            true => format!("{}\n{:.0} KB\nMP4 video", tile.name, tile.bytes as f64 / 1000.0),
-            false => {
-                format!("{}\n{:.0} KB\n{} x {} px", tile.name, tile.bytes as f64 / 1000.0, tile.width, tile.height)
-            }
-        };
-        let response = response.on_hover_text(hover);
-        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &tile.name));
-        response.clicked().then_some(GridAction::Open(index))
+        let entry = tile.entry.clone();
+        let response = response.on_hover_ui(|ui| hover_card(ui, &entry));
+        response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &entry.name));
+        let modifiers = ui.input(|input| input.modifiers);
+        if response.double_clicked() || (response.has_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
+            return Some(GridAction::Open(position));
+        }
+        response.clicked().then_some(GridAction::Click { position, toggle: modifiers.command, range: modifiers.shift })
     }
+}
+
+fn order_of(tiles: &[Tile], query: &Query) -> Vec<usize> {
+    // The query works on entries; the tiles hold them in the same order.
+    let entries: Vec<&Entry> = tiles.iter().map(|tile| &tile.entry).collect();
+    query::order(&entries, query)
+}
+
+/// A small label in the tile's corner: "GIF", "MP4".
+fn badge(painter: &egui::Painter, rect: egui::Rect, text: &str) {
+    let galley = painter.layout_no_wrap(text.to_owned(), egui::FontId::proportional(11.0), egui::Color32::WHITE);
+    let at = rect.left_bottom() + egui::vec2(4.0, -4.0 - galley.size().y);
+    let back = egui::Rect::from_min_size(at, galley.size()).expand(2.0);
+    painter.rect_filled(back, 3.0, egui::Color32::from_black_alpha(180));
+    painter.galley(at, galley, egui::Color32::WHITE);
+}
+
+/// What the hover card says of a file: name, size, pixels, and what Imgur said.
+fn hover_card(ui: &mut egui::Ui, entry: &Entry) {
+    ui.set_max_width(320.0);
+    ui.strong(&entry.name);
+    let mut facts = vec![format_bytes(entry.bytes), entry.kind.as_str().to_owned()];
+    if let Some((width, height)) = entry.dimensions {
+        facts.push(format!("{width} x {height} px"));
+    }
+    ui.label(facts.join(" · "));
+    let Some(meta) = &entry.meta else { return };
+    if let Some(title) = &meta.title {
+        ui.label(egui::RichText::new(title).italics());
+    }
+    if let Some(description) = &meta.description {
+        ui.label(description);
+    }
+    if let Some(album) = meta.album_title.as_ref().or(meta.album_id.as_ref()) {
+        ui.label(format!("Album: {album}"));
+    }
+    if let Some(account) = &meta.account {
+        ui.label(format!("By {account}"));
+    }
+    if !meta.tags.is_empty() {
+        ui.label(format!("Tags: {}", meta.tags.join(", ")));
+    }
+    if let Some(views) = meta.views {
+        ui.label(format!("{} views", thousands(views)));
+    }
+}
+
+/// "1.2 MB", "640 KB".
+pub fn format_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000_000 => format!("{:.0} KB", bytes as f64 / 1000.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
+    }
+}
+
+/// "5,000".
+pub fn thousands(number: impl Into<u64>) -> String {
+    let digits = number.into().to_string();
+    let mut out = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// The largest rect of `size`'s aspect that fits centred in `cell`.
@@ -283,6 +550,7 @@ fn fit(size: egui::Vec2, cell: egui::Rect) -> egui::Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::library::SortKey;
 
     fn thumbnail(name: &str) -> Thumbnail {
         Thumbnail {
@@ -294,12 +562,17 @@ mod tests {
         }
     }
 
+    fn entry(name: &str, bytes: u64) -> Entry {
+        Entry::new(Path::new("/pictures"), Listed { name: name.into(), bytes, mtime: 5, kind: Kind::Jpeg })
+    }
+
     #[test]
     fn the_same_file_is_one_tile() {
         let mut grid = ThumbnailGrid::default();
         grid.insert(thumbnail("a.jpg"));
         grid.insert(thumbnail("a.jpg"));
         grid.insert(thumbnail("b.jpg"));
+        grid.refresh_order();
         assert_eq!(grid.len(), 2);
     }
 
@@ -321,6 +594,55 @@ mod tests {
         assert!(grid.textures() <= TEXTURE_BUDGET, "{} textures", grid.textures());
         let held = grid.tiles.iter().filter(|tile| tile.pixels.is_some()).count();
         assert_eq!(held, 0, "uploaded pixels are let go");
+    }
+
+    #[test]
+    fn clicks_select_one_toggle_and_range_and_survive_a_resort() {
+        let mut grid = ThumbnailGrid::default();
+        grid.set_entries((0..6).map(|n| entry(&format!("f{n}.jpg"), n)).collect(), true);
+        grid.refresh_order();
+        grid.click(1, false, false);
+        assert_eq!(grid.selection().len(), 1);
+        grid.click(4, false, true);
+        assert_eq!(grid.selection().len(), 4, "shift-click selects the range 1..=4");
+        grid.click(2, true, false);
+        assert_eq!(grid.selection().len(), 3, "ctrl-click toggles one off");
+        grid.set_query(Query { sort: SortKey::Size, descending: true, ..Query::default() });
+        grid.refresh_order();
+        let mut selected = grid.selection();
+        selected.sort();
+        let names: Vec<_> = selected.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["f1.jpg", "f3.jpg", "f4.jpg"], "the selection follows the files, not positions");
+        grid.select_all();
+        assert_eq!(grid.selection().len(), 6);
+        grid.remove(&[PathBuf::from("/pictures/f0.jpg")]);
+        assert_eq!((grid.len(), grid.selection().len()), (5, 5));
+    }
+
+    #[test]
+    fn a_complete_listing_drops_files_that_are_gone_and_keeps_measurements() {
+        let mut grid = ThumbnailGrid::default();
+        grid.insert(thumbnail("a.jpg"));
+        grid.set_entries(vec![entry("a.jpg", 10), entry("b.jpg", 20)], false);
+        grid.refresh_order();
+        assert_eq!(grid.len(), 2);
+        assert_eq!(
+            grid.entry(grid.position_of(Path::new("/pictures/a.jpg")).unwrap()).unwrap().dimensions,
+            Some((800, 600))
+        );
+        grid.set_entries(vec![entry("b.jpg", 20)], true);
+        grid.refresh_order();
+        assert_eq!(grid.len(), 1);
+        assert_eq!(grid.path(0), Some(Path::new("/pictures/b.jpg")));
+    }
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(thousands(5000u64), "5,000");
+        assert_eq!(thousands(50u64), "50");
+        assert_eq!(thousands(1_234_567u64), "1,234,567");
+        assert_eq!(format_bytes(640_000), "640 KB");
+        assert_eq!(format_bytes(1_250_000), "1.2 MB");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! actions. What the app is doing is one [`RunState`], so drawing never acts and an
 //! impossible combination of flags cannot arise.
 
+mod browse;
 mod desktop;
 mod grid;
 mod icon;
@@ -27,7 +28,10 @@ use std::sync::mpsc as std_mpsc;
 use anyhow::Context as _;
 use tokio::sync::mpsc::Receiver;
 
-pub use grid::{FOCUS_RING_WIDTH, GridAction, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME};
+pub use browse::BrowseAction;
+pub use grid::{
+    FOCUS_RING_WIDTH, GridAction, GridOutput, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME,
+};
 pub use persistence::{SecretStore, load_settings, save_settings};
 pub use progress::{Notice, RunProgress};
 pub use runs::COMPARE_LEVELS;
@@ -36,7 +40,10 @@ pub use state::{RunState, StartKind};
 
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
-use crate::engine::{ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, RunId, RunOrigin, RunRecord};
+use crate::engine::{
+    ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, LibraryPlaces, RunId, RunOrigin, RunRecord,
+};
+use browse::TrashRequest;
 use desktop::{Desktop, DesktopAnswer};
 use runs::Comparison;
 use settings::{ClientIdField, SettingsAction};
@@ -47,10 +54,12 @@ pub use viewer::{MAX_ZOOM, MIN_ZOOM, Placement, SLIDESHOW_INTERVAL, VIEW_CACHE_E
 const EVENTS_PER_FRAME: usize = 2000;
 
 /// How `galley` opens the window.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct AppOptions {
     /// Start on the built-in demo gallery.
     pub demo: bool,
+    /// Open browsing this folder (`galley FOLDER`), as an image viewer would.
+    pub folder: Option<PathBuf>,
 }
 
 /// Where the app keeps things and how its demo behaves; tests point these at temp dirs.
@@ -68,19 +77,35 @@ pub struct AppConfig {
     pub demo_mode: bool,
     /// Press Start as soon as the window is up (screenshots, `GALLEY_DEMO_AUTOSTART=1`).
     pub autostart: bool,
+    /// The folder index, the thumbnail cache and the trash.
+    pub library: LibraryPlaces,
+    /// Browse this folder at start instead of the download folder (`galley FOLDER`).
+    pub browse: Option<PathBuf>,
 }
 
 impl AppConfig {
     /// The real locations in the user's config and data folders.
     pub fn for_user(options: AppOptions) -> anyhow::Result<Self> {
         let config_dir = dirs::config_dir().context("no config folder is known on this system")?.join("galley");
+        let archive = archive::default_path();
+        let library = LibraryPlaces::for_user(archive.clone())
+            .unwrap_or_else(|| LibraryPlaces::inside(&std::env::temp_dir().join("galley-library")));
+        // A folder given on the command line is shown as given, made absolute (the
+        // thumbnail cache names files by their absolute paths).
+        let browse =
+            options.folder.as_deref().map(std::path::absolute).transpose().context("cannot resolve the folder")?;
+        if let Some(folder) = browse.as_ref().filter(|folder| !folder.is_dir()) {
+            anyhow::bail!("{} is not a folder: give a folder of images to browse", folder.display());
+        }
         Ok(Self {
             config_dir,
-            archive: archive::default_path(),
+            archive,
+            library,
+            browse,
             demo: DemoConfig { images: 120, latency: std::time::Duration::from_millis(150), ..DemoConfig::default() },
             demo_folder: settings::demo_folder(),
-            demo_mode: options.demo,
             autostart: options.demo && std::env::var_os("GALLEY_DEMO_AUTOSTART").is_some_and(|v| v == "1"),
+            demo_mode: options.demo,
         })
     }
 }
@@ -136,6 +161,10 @@ pub enum Action {
     ClearHistory,
     /// Thumbnails the grid dropped and needs again (scrolled back into view).
     Rethumbnail(Vec<PathBuf>),
+    Grid(GridAction),
+    Browse(BrowseAction),
+    ClearThumbnails,
+    ToggleActivity,
     /// Open the viewer on the grid's tile at this index.
     OpenViewer(usize),
     Viewer(ViewerAction),
@@ -156,12 +185,26 @@ struct Credentials {
     store: SecretStore,
 }
 
-/// The folder on show: its thumbnails and the open viewer.
+/// The folder on show: its thumbnails, the open viewer, and what the library says.
 #[derive(Default)]
 struct FolderView {
     shown: Option<PathBuf>,
     grid: ThumbnailGrid,
     viewer: Option<Viewer>,
+    /// Why the folder cannot be shown, or what happened to it last (trash, cache).
+    status: Option<Notice>,
+    /// Background thumbnailing: made of total.
+    thumbnailing: Option<(usize, usize)>,
+    /// Files waiting for the user to confirm the move to the trash.
+    confirm_trash: Option<TrashRequest>,
+    /// What the last move to the trash moved (for Undo).
+    trashed: Vec<PathBuf>,
+}
+
+/// Which panels are out of the grid's way.
+struct Panels {
+    settings: bool,
+    activity: bool,
 }
 
 /// The run history and whether it could be read.
@@ -193,6 +236,7 @@ pub struct GalleyApp {
     notice: Option<Notice>,
     actions: Vec<Action>,
     focus: Option<FocusTarget>,
+    panels: Panels,
 }
 
 impl GalleyApp {
@@ -208,8 +252,8 @@ impl GalleyApp {
     /// [`startup::FirstFrameFirst`] starts the rest once the first frame is on screen.
     fn open(ctx: &egui::Context, config: AppConfig, settings: Settings) -> anyhow::Result<(Self, PendingWork)> {
         let repaint = ctx.clone();
-        let (engine, events) =
-            Engine::start(Arc::new(move || repaint.request_repaint())).context("cannot start the download engine")?;
+        let (engine, events) = Engine::start(Arc::new(move || repaint.request_repaint()), config.library.clone())
+            .context("cannot start the download engine")?;
         let store = SecretStore::new(&config.config_dir);
         let saved = store.load();
         // The demo needs no Client-ID; a saved one is filled in when the user turns to Imgur.
@@ -231,6 +275,7 @@ impl GalleyApp {
             notice: None,
             actions: Vec::new(),
             focus: None,
+            panels: Panels { settings: true, activity: true },
         };
         let pending =
             PendingWork { demo_server: app.config.demo_mode.then(|| app.show_demo()), autostart: app.config.autostart };
@@ -246,7 +291,10 @@ impl GalleyApp {
         if let Some(archive) = &self.config.archive {
             self.engine.send(Command::LoadRuns(archive.clone()));
         }
-        self.show_folder(PathBuf::from(self.settings.folder.trim()));
+        match self.config.browse.clone() {
+            Some(folder) => self.show_folder(folder),
+            None => self.show_folder(PathBuf::from(self.settings.folder.trim())),
+        }
         if pending.autostart {
             self.start(ctx, StartKind::Run);
         }
@@ -254,7 +302,7 @@ impl GalleyApp {
 
     // ---- what tests and the benchmark look at (queries: no side effects) ----
 
-    /// Tiles in the grid: thumbnails and videos.
+    /// Tiles shown in the grid: thumbnails and videos.
     pub fn thumbnails(&self) -> usize {
         self.folder.grid.len()
     }
@@ -307,6 +355,21 @@ impl GalleyApp {
         self.folder.shown.as_deref()
     }
 
+    /// What the window says about the shown folder (cannot be listed, moved to trash...).
+    pub fn folder_status(&self) -> Option<&Notice> {
+        self.folder.status.as_ref()
+    }
+
+    /// Background thumbnailing of the shown folder: (made, total).
+    pub fn thumbnailing(&self) -> Option<(usize, usize)> {
+        self.folder.thumbnailing
+    }
+
+    /// Whether the move-to-trash confirmation is open.
+    pub fn confirming_trash(&self) -> bool {
+        self.folder.confirm_trash.is_some()
+    }
+
     // ---- one frame ----
 
     /// The whole window's contents; `eframe::App::ui` calls this, tests call it directly.
@@ -321,10 +384,26 @@ impl GalleyApp {
 
         // The viewer covers the whole window: nothing under it is drawn (or takes keys).
         if !self.viewer_ui(ui) {
-            egui::Panel::left("settings-panel").resizable(true).default_size(360.0).show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.settings_panel_ui(ui));
-            });
+            if self.panels.settings {
+                egui::Panel::left("settings-panel").resizable(true).default_size(340.0).min_size(220.0).show(
+                    ui,
+                    |ui| {
+                        egui::ScrollArea::vertical().show(ui, |ui| self.settings_panel_ui(ui));
+                    },
+                );
+            }
+            egui::Panel::bottom("activity-panel")
+                .resizable(self.panels.activity)
+                .default_size(220.0)
+                .min_size(if self.panels.activity { 90.0 } else { 0.0 })
+                .show(ui, |ui| self.activity_panel_ui(ui));
             egui::CentralPanel::default().show(ui, |ui| self.main_panel_ui(ui));
+            if let Some(request) = &self.folder.confirm_trash
+                && let Some(action) = browse::confirm_trash_ui(&ctx, request)
+            {
+                self.actions.push(Action::Browse(action));
+            }
+            self.grid_keys_ui(&ctx);
         }
 
         for action in std::mem::take(&mut self.actions) {
@@ -407,6 +486,12 @@ impl GalleyApp {
             if ui.add_enabled(!busy, egui::Button::new("Compare 1/4/16/64")).clicked() {
                 self.actions.push(Action::Start(StartKind::Compare));
             }
+            let clear = ui.button("Clear thumbnails").on_hover_text(
+                "Remove the thumbnails galley made of the folders it has shown (they are made again when needed)",
+            );
+            if clear.clicked() {
+                self.actions.push(Action::ClearThumbnails);
+            }
             // Focus moves once the button can take it (it was disabled when asked).
             match self.focus {
                 Some(FocusTarget::Cancel) if busy => {
@@ -431,43 +516,126 @@ impl GalleyApp {
         }
     }
 
-    fn main_panel_ui(&mut self, ui: &mut egui::Ui) {
-        match &self.progress {
-            Some(progress) => progress.ui(ui),
-            None => {
-                ui.label("Press Start to download the gallery; thumbnails appear below as images land.");
+    /// The bottom panel: the run's progress on one line when folded; with the runs table
+    /// and the compare chart when open. Out of the grid's way either way.
+    fn activity_panel_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let label = if self.panels.activity { "Hide activity" } else { "Show activity" };
+            let toggle = ui.button(label).on_hover_text("Show or hide the runs table and the chart");
+            if toggle.clicked() {
+                self.actions.push(Action::ToggleActivity);
             }
-        }
-        egui::CollapsingHeader::new(format!("Runs ({})", self.history.runs.len())).default_open(true).show(ui, |ui| {
-            if let Some(problem) = &self.history.problem {
-                problem.ui(ui);
+            match (&self.progress, self.panels.activity) {
+                // Open, the panel shows the whole progress below.
+                (Some(_), true) => {}
+                (Some(progress), false) => {
+                    ui.label(progress.summary_line());
+                }
+                (None, _) => {
+                    ui.label("Press Start to download the gallery; thumbnails appear above as images land.");
+                }
             }
-            if runs::runs_table_ui(ui, &self.history.runs, !self.run_state.is_busy()) {
-                self.actions.push(Action::ClearHistory);
-            }
-            ui.add_space(4.0);
-            self.comparison.ui(ui, self.run_state.is_comparing());
         });
-        ui.separator();
-        ui.label(self.folder_caption());
-        let (action, wanted) = self.folder.grid.ui(ui);
-        if !wanted.is_empty() {
-            self.actions.push(Action::Rethumbnail(wanted));
+        if !self.panels.activity {
+            return;
         }
-        if let Some(GridAction::Open(index)) = action {
-            self.actions.push(Action::OpenViewer(index));
+        // The run on the left, the history (and the compare chart) on the right: both in
+        // sight in a panel a fifth of the window high.
+        ui.columns(2, |columns| {
+            egui::ScrollArea::vertical().id_salt("activity-run").auto_shrink([false, false]).show(
+                &mut columns[0],
+                |ui| {
+                    if let Some(progress) = &self.progress {
+                        progress.ui(ui);
+                    }
+                },
+            );
+            egui::ScrollArea::vertical().id_salt("activity-runs").auto_shrink([false, false]).show(
+                &mut columns[1],
+                |ui| {
+                    ui.strong(format!("Runs ({})", self.history.runs.len()));
+                    if let Some(problem) = &self.history.problem {
+                        problem.ui(ui);
+                    }
+                    if runs::runs_table_ui(ui, &self.history.runs, !self.run_state.is_busy()) {
+                        self.actions.push(Action::ClearHistory);
+                    }
+                    ui.add_space(4.0);
+                    self.comparison.ui(ui, self.run_state.is_comparing());
+                },
+            );
+        });
+    }
+
+    /// The grid and its toolbar: all the room the panels leave.
+    fn main_panel_ui(&mut self, ui: &mut egui::Ui) {
+        self.folder.grid.refresh_order();
+        let grid = &self.folder.grid;
+        let view = browse::ToolbarView {
+            query: grid.query(),
+            cell: grid.cell,
+            shown: grid.len(),
+            total: grid.total(),
+            selected: grid.selection().len(),
+            settings_shown: self.panels.settings,
+            has_folder: self.folder.shown.is_some(),
+        };
+        if let Some(action) = browse::toolbar_ui(ui, &view) {
+            self.actions.push(Action::Browse(action));
+        }
+        ui.horizontal_wrapped(|ui| {
+            let folder = self.folder.shown.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
+            let videos = grid.videos();
+            ui.label(browse::count_line(view.shown - videos, videos, view.total, view.selected, &folder));
+            if let Some((made, total)) = self.folder.thumbnailing.filter(|(made, total)| made < total) {
+                ui.weak(format!(
+                    "· making thumbnails {} / {}",
+                    grid::thousands(made as u64),
+                    grid::thousands(total as u64)
+                ));
+            }
+        });
+        if let Some(status) = &self.folder.status {
+            let can_undo = !self.folder.trashed.is_empty();
+            if let Some(action) = browse::trashed_ui(ui, status, can_undo) {
+                self.actions.push(Action::Browse(action));
+            }
+        }
+        if self.folder.shown.is_some() && self.folder.grid.total() == 0 && self.folder.status.is_none() {
+            ui.weak("No images here yet. Press Start to download some.");
+        }
+        let output = self.folder.grid.ui(ui);
+        if !output.wanted.is_empty() {
+            self.actions.push(Action::Rethumbnail(output.wanted));
+        }
+        if let Some(action) = output.action {
+            self.actions.push(Action::Grid(action));
         }
     }
 
-    /// "12 images and 2 videos in <folder>".
-    fn folder_caption(&self) -> String {
-        let folder = self.folder.shown.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
-        let grid = &self.folder.grid;
-        let (videos, images) = (grid.videos(), grid.len() - grid.videos());
-        let plural = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
-        match videos {
-            0 => format!("{} in {folder}", plural(images, "image", "images")),
-            _ => format!("{} and {} in {folder}", plural(images, "image", "images"), plural(videos, "video", "videos")),
+    /// Keys for the grid when nothing else has the keyboard: Ctrl-A selects all, Delete
+    /// asks to move the selection to the trash, Escape clears the selection.
+    fn grid_keys_ui(&mut self, ctx: &egui::Context) {
+        let busy_elsewhere =
+            self.folder.viewer.is_some() || self.folder.confirm_trash.is_some() || ctx.egui_wants_keyboard_input();
+        if busy_elsewhere {
+            return;
+        }
+        let (select_all, delete, escape) = ctx.input(|input| {
+            (
+                input.modifiers.command && input.key_pressed(egui::Key::A),
+                input.key_pressed(egui::Key::Delete),
+                input.key_pressed(egui::Key::Escape),
+            )
+        });
+        if select_all {
+            self.actions.push(Action::Grid(GridAction::SelectAll));
+        }
+        if delete {
+            self.actions.push(Action::Grid(GridAction::DeleteSelection));
+        }
+        if escape {
+            self.actions.push(Action::Browse(BrowseAction::CancelTrash));
         }
     }
 
@@ -516,9 +684,76 @@ impl GalleyApp {
                     self.engine.send(Command::ClearRuns(archive.clone()));
                 }
             }
-            Action::Rethumbnail(paths) => self.engine.send(Command::Rethumbnail(paths)),
+            Action::Rethumbnail(paths) => self.engine.send(Command::Want(paths)),
             Action::OpenViewer(index) => self.open_viewer(ctx, index),
             Action::Viewer(action) => self.viewer_action(ctx, action),
+            Action::Grid(action) => self.grid_action(ctx, action),
+            Action::Browse(action) => self.browse_action(ctx, action),
+            Action::ToggleActivity => self.panels.activity = !self.panels.activity,
+            Action::ClearThumbnails => self.engine.send(Command::ClearThumbnails),
+        }
+    }
+
+    fn grid_action(&mut self, ctx: &egui::Context, action: GridAction) {
+        let grid = &mut self.folder.grid;
+        match action {
+            GridAction::Open(position) => {
+                let video = grid.entry(position).filter(|entry| entry.kind.is_video()).map(|entry| entry.path.clone());
+                match (video, self.engine.runtime().cloned()) {
+                    // galley plays no video: the desktop's player does.
+                    (Some(path), Some(runtime)) => self.desktop.open(&runtime, ctx, path.clone(), path),
+                    (Some(_), None) => {
+                        self.folder.status = Some(Notice::error("The engine has stopped: restart galley.", ""))
+                    }
+                    (None, _) => self.open_viewer(ctx, position),
+                }
+            }
+            GridAction::Click { position, toggle, range } => grid.click(position, toggle, range),
+            GridAction::SelectAll => grid.select_all(),
+            GridAction::DeleteSelection => self.ask_trash(),
+        }
+    }
+
+    fn browse_action(&mut self, ctx: &egui::Context, action: BrowseAction) {
+        match action {
+            BrowseAction::Query(query) => self.folder.grid.set_query(query),
+            BrowseAction::CellSize(cell) => {
+                self.folder.grid.cell = cell.clamp(*grid::CELL_RANGE.start(), *grid::CELL_RANGE.end())
+            }
+            BrowseAction::OpenFolder => {
+                if let (Some(folder), Some(runtime)) = (self.folder.shown.clone(), self.engine.runtime().cloned()) {
+                    self.desktop.open(&runtime, ctx, folder.clone(), folder);
+                }
+            }
+            BrowseAction::AskTrash => self.ask_trash(),
+            BrowseAction::ConfirmTrash => {
+                if let Some(request) = self.folder.confirm_trash.take() {
+                    self.folder.status =
+                        Some(Notice::info(format!("Moving {} to the trash...", files(request.paths.len()))));
+                    self.engine.send(Command::Trash(request.paths));
+                }
+            }
+            BrowseAction::CancelTrash => {
+                if self.folder.confirm_trash.take().is_none() {
+                    self.folder.grid.clear_selection();
+                }
+            }
+            BrowseAction::UndoTrash => {
+                let paths = std::mem::take(&mut self.folder.trashed);
+                if !paths.is_empty() {
+                    self.folder.status = Some(Notice::info(format!("Bringing back {}...", files(paths.len()))));
+                    self.engine.send(Command::Restore(paths));
+                }
+            }
+            BrowseAction::ToggleSettings => self.panels.settings = !self.panels.settings,
+        }
+    }
+
+    /// Opens the confirmation for the selected files (nothing happens without a selection).
+    fn ask_trash(&mut self) {
+        let paths = self.folder.grid.selection();
+        if !paths.is_empty() {
+            self.folder.confirm_trash = Some(TrashRequest { paths });
         }
     }
 
@@ -690,8 +925,9 @@ impl GalleyApp {
         if folder.as_os_str().is_empty() || self.folder.shown.as_ref() == Some(&folder) {
             return;
         }
-        self.folder = FolderView { shown: Some(folder.clone()), ..FolderView::default() };
-        self.engine.send(Command::ScanFolder(folder));
+        let grid = self.folder.grid.emptied();
+        self.folder = FolderView { shown: Some(folder.clone()), grid, ..FolderView::default() };
+        self.engine.send(Command::OpenFolder(folder));
     }
 
     /// Opens the viewer on the tile at `index` (or moves the open one there); the grid
@@ -742,11 +978,16 @@ impl GalleyApp {
                 self.show_folder(folder);
             }
             DesktopAnswer::NoFolderChosen(message) => self.notice = Some(Notice::error(message, "")),
-            DesktopAnswer::PreviewAction { path, result } => {
-                if let Some(viewer) = &mut self.folder.viewer {
-                    viewer.answered(&path, result);
+            DesktopAnswer::PreviewAction { path, result } => match &mut self.folder.viewer {
+                Some(viewer) => viewer.answered(&path, result),
+                // Opened from the grid (a video, or the folder): the line above the grid says.
+                None => {
+                    self.folder.status = Some(match result {
+                        Ok(done) => Notice::info(done),
+                        Err(failed) => Notice::error(failed, ""),
+                    });
                 }
-            }
+            },
         }
     }
 
@@ -785,6 +1026,58 @@ impl GalleyApp {
             Event::Finished { run, .. } => {
                 self.run_state = self.run_state.run_finished(run);
                 self.after_runs_changed();
+                // The run's files are in the grid already; listing the folder again brings
+                // what the archive knows of them (titles, tags) and keeps the index current.
+                if let Some(folder) = self.folder.shown.clone().filter(|_| !self.run_state.is_comparing()) {
+                    self.engine.send(Command::OpenFolder(folder));
+                }
+            }
+            Event::Folder { folder, entries, complete } if self.folder.shown.as_ref() == Some(&folder) => {
+                self.folder.grid.set_entries(entries, complete);
+            }
+            Event::FolderFailed { folder, reason, missing } if self.folder.shown.as_ref() == Some(&folder) => {
+                let text = match missing {
+                    true => "This folder does not exist yet: it is made when the first image is saved.",
+                    false => "This folder cannot be listed: check that it exists and that you may read it.",
+                };
+                self.folder.status = Some(Notice::error(text, reason));
+            }
+            Event::Measured { folder, sizes } if self.folder.shown.as_ref() == Some(&folder) => {
+                self.folder.grid.measured(&sizes);
+            }
+            Event::LibraryProgress { folder, made, total } if self.folder.shown.as_ref() == Some(&folder) => {
+                self.folder.thumbnailing = Some((made, total));
+            }
+            Event::Trashed { paths, result } => match result {
+                Ok(()) => {
+                    self.folder.grid.remove(&paths);
+                    self.folder.status = Some(Notice::info(format!("Moved {} to the trash.", files(paths.len()))));
+                    self.folder.trashed = paths;
+                }
+                Err(reason) => {
+                    let text =
+                        "Nothing was moved to the trash: galley could not reach it. The files are where they were.";
+                    self.folder.status = Some(Notice::error(text, reason));
+                }
+            },
+            Event::Restored { paths, result } => {
+                self.folder.status = Some(match result {
+                    Ok(()) => Notice::info(format!("Brought back {}.", files(paths.len()))),
+                    Err(reason) => {
+                        Notice::error("Some files could not be brought back: look for them in the trash.", reason)
+                    }
+                });
+                if let Some(folder) = self.folder.shown.clone() {
+                    self.engine.send(Command::OpenFolder(folder));
+                }
+            }
+            Event::ThumbnailsCleared(result) => {
+                self.notice = Some(match result {
+                    Ok(removed) => {
+                        Notice::info(format!("Removed {} thumbnails galley made.", grid::thousands(removed as u64)))
+                    }
+                    Err(reason) => Notice::error("The thumbnail cache could not be cleared.", reason),
+                });
             }
             Event::CompareStep { concurrency, seconds, saved } => {
                 self.comparison.steps.push((concurrency, seconds, saved));
@@ -851,6 +1144,14 @@ impl GalleyApp {
             Server::Demo(demo) => &demo.user_settings,
             Server::Imgur => &self.settings,
         }
+    }
+}
+
+/// "1 file", "3 files".
+fn files(count: usize) -> String {
+    match count {
+        1 => "1 file".to_owned(),
+        _ => format!("{} files", grid::thousands(count as u64)),
     }
 }
 

@@ -140,6 +140,16 @@ impl RunProgress {
         text
     }
 
+    /// One line for the folded activity panel: what was saved, how fast, how it ended.
+    pub fn summary_line(&self) -> String {
+        let mut line =
+            format!("{} · {:.1} images/s · {:.1} s", self.bar_text(), self.images_per_second(), self.seconds());
+        if let Some(notice) = self.status() {
+            line = format!("{line} · {}", notice.text);
+        }
+        line
+    }
+
     pub fn ui(&self, ui: &mut egui::Ui) {
         let tally = &self.tally;
         let fraction = if tally.listed > 0 { tally.done() as f32 / tally.listed as f32 } else { 0.0 };

@@ -76,6 +76,8 @@ mod tests {
             demo_folder: dir.path().join("pictures"),
             demo_mode: true,
             autostart: false,
+            library: crate::engine::LibraryPlaces::inside(dir.path()),
+            browse: None,
         };
         let (app, pending) = GalleyApp::open(&egui::Context::default(), config, Settings::default()).expect("opens");
         let mut wrapped = FirstFrameFirst::new(app, pending);

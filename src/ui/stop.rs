@@ -104,6 +104,8 @@ mod tests {
             demo_folder: pictures.clone(),
             demo_mode: true,
             autostart: true,
+            library: crate::engine::LibraryPlaces::inside(dir.path()),
+            browse: None,
         };
         let ctx = egui::Context::default();
         let (app, pending) = GalleyApp::open(&ctx, config, Settings::default()).expect("opens");

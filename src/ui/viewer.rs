@@ -507,19 +507,24 @@ fn failure_ui(ui: &mut egui::Ui, viewport: egui::Rect, error: &ViewError) {
     let (message, detail) = match error {
         ViewError::Unreadable(detail) => (
             "This file cannot be read: it may have been moved or deleted, or galley may not be allowed to read it.",
-            detail,
+            Some(detail),
         ),
         ViewError::Undecodable(detail) => (
             "galley cannot show this image: the file is damaged, not a picture galley reads, or larger than it decodes. Try \"Open file\" to view it in another program.",
-            detail,
+            Some(detail),
         ),
+        ViewError::Video => {
+            ("This is a video: galley does not play videos. \"Open file\" plays it in your system's player.", None)
+        }
     };
     let area = egui::Rect::from_center_size(viewport.center(), egui::vec2(viewport.width().min(560.0), 160.0));
     let layout = egui::Layout::top_down(egui::Align::Center);
     ui.scope_builder(egui::UiBuilder::new().max_rect(area).layout(layout), |ui| {
         ui.visuals_mut().override_text_color = Some(BACKDROP_TEXT);
         ui.add(egui::Label::new(message).wrap());
-        ui.small(format!("Details: {detail}"));
+        if let Some(detail) = detail {
+            ui.small(format!("Details: {detail}"));
+        }
     });
 }
 

@@ -1,0 +1,216 @@
+//! `cargo bench --bench library`: the library at the folder sizes people keep.
+//!
+//! A folder of `LIBRARY_BENCH_IMAGES` (default 50,000) images of the demo gallery's mix is
+//! generated once under target/bench-library/ and reused. The engine is driven as the app
+//! drives it (OpenFolder, then Want for the screen the grid shows) and timed:
+//! cold first open (fresh cache and index), a scroll to a random position, and a warm
+//! reopen. Prints a table; asserts nothing about time (numbers, not a timed test).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use galley::demo::{DemoConfig, demo_gallery};
+use galley::engine::{Command, Engine, Event, LibraryPlaces};
+use galley::library::{Entry, Query, query};
+
+/// Tiles on one screen of the grid at 1280x820 (8 columns x 6 rows of 144 pt cells).
+const SCREEN: usize = 48;
+const WAIT: Duration = Duration::from_secs(1800);
+
+fn main() -> anyhow::Result<()> {
+    let count: usize = std::env::var("LIBRARY_BENCH_IMAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(50_000);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-library");
+    let folder = root.join(format!("images-{count}"));
+    let started = Instant::now();
+    let made = generate(&folder, count)?;
+    if made > 0 {
+        println!("generated {made} images in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    let places_dir = root.join("places");
+    let _ = std::fs::remove_dir_all(&places_dir);
+    let places = LibraryPlaces::inside(&places_dir);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    println!("library benchmark: {count} images in {}, {cores} cores", folder.display());
+
+    // Cold: no index, no thumbnails.
+    let mut cold = Session::start(&places)?;
+    let opened = Instant::now();
+    let entries = cold.open(&folder)?;
+    let listed = opened.elapsed();
+    let screen = first_screen(&entries, 0);
+    cold.want(&screen);
+    cold.wait_thumbnails(&screen)?;
+    let cold_first_screen = opened.elapsed();
+    let total = cold.wait_all_made()?;
+    let cold_all = opened.elapsed();
+
+    // A scroll to a random place (the cache is warm now).
+    let position = (count as u64 * 7919 % count.max(1) as u64) as usize;
+    let scrolled_to = first_screen(&entries, position.saturating_sub(SCREEN));
+    let scrolled = Instant::now();
+    cold.want(&scrolled_to);
+    cold.wait_thumbnails(&scrolled_to)?;
+    let scroll = scrolled.elapsed();
+    drop(cold);
+
+    // Warm: a new start on the same index and cache.
+    let mut warm = Session::start(&places)?;
+    let reopened = Instant::now();
+    let (indexed, first_listing) = warm.first_listing(&folder)?;
+    let screen = first_screen(&indexed, 0);
+    warm.want(&screen);
+    warm.wait_thumbnails(&screen)?;
+    let warm_first_screen = reopened.elapsed();
+    warm.wait_complete(&folder)?;
+    let warm_index = reopened.elapsed();
+    drop(warm);
+
+    let rate = total as f64 / (cold_all - listed).as_secs_f64().max(1e-9);
+    println!();
+    println!("| measure | result |");
+    println!("|---|---|");
+    println!("| cold open: folder listed | {:.0} ms |", ms(listed));
+    println!("| cold open: first screen ({SCREEN} thumbnails) | {:.0} ms |", ms(cold_first_screen));
+    println!("| cold open: all {total} thumbnails made | {:.1} s ({rate:.0} images/s) |", cold_all.as_secs_f64());
+    println!("| scroll to position {position}: that screen | {:.0} ms |", ms(scroll));
+    println!("| warm reopen: first listing from the index | {:.0} ms |", ms(first_listing));
+    println!("| warm reopen: first screen | {:.0} ms |", ms(warm_first_screen));
+    println!("| warm reopen: whole folder indexed and checked | {:.0} ms |", ms(warm_index));
+    println!("| peak RSS (whole benchmark) | {} MB |", peak_rss_mb());
+    Ok(())
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// The screen the grid shows from `start` in its default order (date saved, then name).
+fn first_screen(entries: &[Entry], start: usize) -> Vec<PathBuf> {
+    let order = query::order(entries, &Query::default());
+    order.iter().skip(start).take(SCREEN).map(|&index| entries[index].path.clone()).collect()
+}
+
+/// An engine, as the app holds one.
+struct Session {
+    engine: Engine,
+    events: tokio::sync::mpsc::Receiver<Event>,
+    made: HashSet<PathBuf>,
+    /// The folder's complete listing has come.
+    complete: bool,
+}
+
+impl Session {
+    fn start(places: &LibraryPlaces) -> anyhow::Result<Self> {
+        let (engine, events) = Engine::start(Arc::new(|| {}), places.clone())?;
+        Ok(Self { engine, events, made: HashSet::new(), complete: false })
+    }
+
+    fn next(&mut self, deadline: Instant) -> anyhow::Result<Event> {
+        anyhow::ensure!(Instant::now() < deadline, "timed out");
+        self.events.blocking_recv().ok_or_else(|| anyhow::anyhow!("the engine stopped"))
+    }
+
+    fn note(&mut self, event: &Event) {
+        if let Event::Thumbnail { thumbnail, .. } = event {
+            self.made.insert(thumbnail.path.clone());
+        }
+    }
+
+    /// Opens `folder` and returns its complete listing.
+    fn open(&mut self, folder: &Path) -> anyhow::Result<Vec<Entry>> {
+        self.engine.send(Command::OpenFolder(folder.to_owned()));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.next(deadline)? {
+                Event::Folder { entries, complete: true, .. } => return Ok(entries),
+                Event::FolderFailed { reason, .. } => anyhow::bail!(reason),
+                other => self.note(&other),
+            }
+        }
+    }
+
+    /// Opens `folder` and returns the first listing (the index's, on a warm start).
+    fn first_listing(&mut self, folder: &Path) -> anyhow::Result<(Vec<Entry>, Duration)> {
+        let opened = Instant::now();
+        self.engine.send(Command::OpenFolder(folder.to_owned()));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.next(deadline)? {
+                Event::Folder { entries, complete, .. } => {
+                    self.complete = complete;
+                    return Ok((entries, opened.elapsed()));
+                }
+                other => self.note(&other),
+            }
+        }
+    }
+
+    fn wait_complete(&mut self, _folder: &Path) -> anyhow::Result<()> {
+        let deadline = Instant::now() + WAIT;
+        while !self.complete {
+            match self.next(deadline)? {
+                Event::Folder { complete: true, .. } => self.complete = true,
+                other => self.note(&other),
+            }
+        }
+        Ok(())
+    }
+
+    fn want(&mut self, paths: &[PathBuf]) {
+        self.engine.send(Command::Want(paths.to_vec()));
+    }
+
+    fn wait_thumbnails(&mut self, paths: &[PathBuf]) -> anyhow::Result<()> {
+        let wanted: HashSet<&PathBuf> = paths.iter().filter(|path| !is_video(path)).collect();
+        let deadline = Instant::now() + WAIT;
+        while !wanted.iter().all(|path| self.made.contains(*path)) {
+            let event = self.next(deadline)?;
+            self.note(&event);
+        }
+        Ok(())
+    }
+
+    /// Waits until the background has made every thumbnail; returns how many.
+    fn wait_all_made(&mut self) -> anyhow::Result<usize> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.next(deadline)? {
+                Event::LibraryProgress { made, total, .. } if made >= total => return Ok(total),
+                other => self.note(&other),
+            }
+        }
+    }
+}
+
+fn is_video(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension == "mp4")
+}
+
+/// Writes the demo gallery's first `count` pictures into `folder` (once: a marker says
+/// the folder is complete). Returns how many were written now.
+fn generate(folder: &Path, count: usize) -> anyhow::Result<usize> {
+    let marker = folder.join(".complete");
+    if marker.exists() {
+        return Ok(0);
+    }
+    std::fs::create_dir_all(folder)?;
+    let gallery = demo_gallery(&DemoConfig { images: count, ..DemoConfig::default() });
+    let mut written = 0;
+    for image in gallery.images().filter(|image| !image.kind.animated()).take(count) {
+        let path = folder.join(format!("{}.{}", image.id, image.kind.extension()));
+        std::fs::write(&path, image.bytes()?)?;
+        written += 1;
+    }
+    std::fs::write(marker, b"")?;
+    Ok(written)
+}
+
+/// Peak resident memory of this process, from /proc (Linux).
+fn peak_rss_mb() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"));
+    let kb: Option<u64> = line.and_then(|line| line.split_whitespace().nth(1)).and_then(|kb| kb.parse().ok());
+    kb.map_or("?".to_owned(), |kb| format!("{:.0}", kb as f64 / 1024.0))
+}

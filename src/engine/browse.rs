@@ -1,0 +1,620 @@
+//! The library's work, done by the engine: opening a folder (its index first, then a fresh
+//! listing, then what the archive knows), and thumbnail workers that make what is on
+//! screen first and the rest of the folder after, into the shared thumbnail cache.
+//!
+//! Workers are plain threads pulling from one queue with two lanes: `wanted` (tiles on
+//! screen, whose pixels go to the UI) and `rest` (the whole folder, made into the cache
+//! only, never held in memory). Every worker takes wanted jobs; all but one take the rest,
+//! so the window keeps a core while a big folder is thumbnailed. A new folder bumps the
+//! queue's generation and drops the old folder's jobs; the engine's shutdown stops them.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::download::lock_or_recover;
+use super::events::EventSink;
+use super::thumbnail;
+use super::types::{Event, Pixels, Thumbnail};
+use crate::archive::Archive;
+use crate::library::index::{self, FolderIndex};
+use crate::library::{CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Lookup, ThumbnailCache, cache};
+
+/// Where the library keeps its things; tests and benchmarks point these at temp dirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryPlaces {
+    /// The thumbnail cache root (`~/.cache/thumbnails`).
+    pub thumbnails: PathBuf,
+    /// The folder index database.
+    pub index: PathBuf,
+    /// The run archive, for what Imgur said of each image.
+    pub archive: Option<PathBuf>,
+    /// Where deleted files go.
+    pub trash: TrashPlace,
+}
+
+impl LibraryPlaces {
+    /// The user's own: the shared thumbnail cache, galley's cache folder, the system trash.
+    pub fn for_user(archive: Option<PathBuf>) -> Option<Self> {
+        Some(Self {
+            thumbnails: ThumbnailCache::for_user()?.root().to_owned(),
+            index: index::default_path()?,
+            archive,
+            trash: TrashPlace::System,
+        })
+    }
+
+    /// Everything under one folder (tests, benchmarks).
+    pub fn inside(folder: &Path) -> Self {
+        Self {
+            thumbnails: folder.join("thumbnails"),
+            index: folder.join("library.sqlite"),
+            archive: None,
+            trash: TrashPlace::Folder(folder.join("trash")),
+        }
+    }
+}
+
+/// Where "Move to trash" puts files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrashPlace {
+    /// The desktop's trash (freedesktop.org trash on Linux), from which the file manager
+    /// restores them.
+    System,
+    /// A plain folder (tests): files are moved into it and back.
+    Folder(PathBuf),
+}
+
+/// Thumbnail workers: all of them make what is on screen; the rest of a folder is left to
+/// every core but one, so the UI keeps a core.
+pub fn worker_counts() -> (usize, usize) {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    (cores.max(1), cores.saturating_sub(1).max(1))
+}
+
+/// One thumbnail to make.
+#[derive(Debug, Clone)]
+struct ThumbJob {
+    generation: u64,
+    path: PathBuf,
+    /// What the index knows of the file (`None` for a file it has not listed: a fresh save).
+    stat: Option<FileStat>,
+    /// Its dimensions are known already (no index update needed).
+    measured: bool,
+    /// Asked for by the screen (its pixels go to the UI), not by the background pass.
+    on_screen: bool,
+}
+
+#[derive(Default)]
+struct Lanes {
+    generation: u64,
+    folder: Option<PathBuf>,
+    wanted: VecDeque<ThumbJob>,
+    rest: VecDeque<ThumbJob>,
+    /// What the index says of each file of the open folder.
+    known: HashMap<PathBuf, (FileStat, bool)>,
+    /// Background progress: made (or found made) and queued in all.
+    done: usize,
+    total: usize,
+}
+
+/// The two-lane job queue shared by the workers.
+#[derive(Default)]
+struct Queue {
+    lanes: Mutex<Lanes>,
+    ready: Condvar,
+}
+
+impl Queue {
+    /// The next job for a worker, waiting a little if there is none. Background workers
+    /// take from both lanes, the on-screen worker only from `wanted`.
+    fn next(&self, background: bool) -> Option<ThumbJob> {
+        let mut lanes = lock_or_recover(&self.lanes, "the thumbnail queue");
+        loop {
+            if let Some(job) = lanes.wanted.pop_front() {
+                return Some(job);
+            }
+            if background && let Some(job) = lanes.rest.pop_front() {
+                return Some(job);
+            }
+            let (next, timeout) = self
+                .ready
+                .wait_timeout(lanes, Duration::from_millis(200))
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            lanes = next;
+            if timeout.timed_out() {
+                return None;
+            }
+        }
+    }
+}
+
+/// Index updates (new measurements) waiting to be written, per folder.
+type Pending = Arc<Mutex<Vec<(PathBuf, Entry)>>>;
+
+/// The library's service: owned by the controller, one per engine.
+pub struct Browser {
+    places: LibraryPlaces,
+    cache: ThumbnailCache,
+    queue: Arc<Queue>,
+    index: Arc<Mutex<Option<FolderIndex>>>,
+    measured: Pending,
+    events: EventSink,
+}
+
+impl Browser {
+    /// Starts the worker threads; they stop when `shutdown` is cancelled.
+    pub fn start(
+        places: LibraryPlaces,
+        events: EventSink,
+        shutdown: CancellationToken,
+        workers: (usize, usize),
+    ) -> Self {
+        let browser = Self {
+            cache: ThumbnailCache::new(&places.thumbnails),
+            places,
+            queue: Arc::new(Queue::default()),
+            index: Arc::new(Mutex::new(None)),
+            measured: Arc::default(),
+            events,
+        };
+        let (all, background) = workers;
+        for number in 0..all.max(1) {
+            let worker = browser.worker(number < background, shutdown.clone());
+            let spawned = std::thread::Builder::new().name(format!("galley-thumbs-{number}")).spawn(worker);
+            if let Err(error) = spawned {
+                tracing::error!("cannot start a thumbnail worker: {error}");
+            }
+        }
+        browser.spawn_index_writer(shutdown);
+        browser
+    }
+
+    /// Opens `folder`: sends its entries from the index at once, then as the folder is
+    /// now, then queues the thumbnails it lacks. Runs on a blocking thread.
+    pub fn open(&self, folder: PathBuf) {
+        let generation = {
+            let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
+            lanes.generation += 1;
+            *lanes = Lanes { generation: lanes.generation, folder: Some(folder.clone()), ..Lanes::default() };
+            lanes.generation
+        };
+        let opener = Opener {
+            folder,
+            generation,
+            places: self.places.clone(),
+            cache: self.cache.clone(),
+            queue: self.queue.clone(),
+            index: self.index.clone(),
+            events: self.events.clone(),
+        };
+        tokio::task::spawn_blocking(move || opener.open());
+    }
+
+    /// The files on screen that need their thumbnail: made before anything else. Replaces
+    /// the previous screen's request (the user has scrolled on).
+    pub fn want(&self, paths: Vec<PathBuf>) {
+        let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
+        let generation = lanes.generation;
+        let jobs: VecDeque<ThumbJob> = paths
+            .into_iter()
+            .map(|path| {
+                let known = lanes.known.get(&path).copied();
+                let measured = known.is_some_and(|k| k.1);
+                ThumbJob { generation, stat: known.map(|k| k.0), measured, on_screen: true, path }
+            })
+            .collect();
+        lanes.wanted = jobs;
+        drop(lanes);
+        self.queue.ready.notify_all();
+    }
+
+    fn worker(&self, background: bool, shutdown: CancellationToken) -> impl FnOnce() + Send + 'static {
+        let (queue, cache, events, measured) =
+            (self.queue.clone(), self.cache.clone(), self.events.clone(), self.measured.clone());
+        move || {
+            while !shutdown.is_cancelled() {
+                let Some(job) = queue.next(background) else { continue };
+                let current = lock_or_recover(&queue.lanes, "the thumbnail queue").generation;
+                if job.generation != current {
+                    continue;
+                }
+                let wanted = job.on_screen || is_wanted(&queue, &job);
+                let made = make(&cache, &job, wanted);
+                report(&queue, &events, &measured, &job, made, wanted);
+            }
+        }
+    }
+
+    /// Writes new measurements to the index in batches, and tells the UI.
+    fn spawn_index_writer(&self, shutdown: CancellationToken) {
+        let (index, measured, places, events, queue) =
+            (self.index.clone(), self.measured.clone(), self.places.clone(), self.events.clone(), self.queue.clone());
+        let writer = move || {
+            let mut last_sent = (0, 0);
+            while !shutdown.is_cancelled() {
+                std::thread::sleep(Duration::from_millis(250));
+                let batch = std::mem::take(&mut *lock_or_recover(&measured, "the index updates"));
+                if !batch.is_empty() {
+                    write_measurements(&index, &places, &events, batch);
+                }
+                let (done, total, folder) = {
+                    let lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
+                    (lanes.done, lanes.total, lanes.folder.clone())
+                };
+                // Only news is sent: an idle library does not wake the window.
+                if let Some(folder) = folder.filter(|_| total > 0 && last_sent != (done, total)) {
+                    last_sent = (done, total);
+                    events.send_blocking(Event::LibraryProgress { folder, made: done.min(total), total });
+                }
+            }
+        };
+        if let Err(error) = std::thread::Builder::new().name("galley-index".into()).spawn(writer) {
+            tracing::error!("cannot start the index writer: {error}");
+        }
+    }
+}
+
+impl Browser {
+    /// Moves files to the trash (a blocking thread) and says how it went.
+    pub fn trash(&self, paths: Vec<PathBuf>) {
+        let (trash, cache, events) = (self.places.trash.clone(), self.cache.clone(), self.events.clone());
+        tokio::task::spawn_blocking(move || {
+            let result = trash_files(&trash, &paths).map_err(|error| error.to_string());
+            if result.is_ok() {
+                cache.remove(&paths);
+            }
+            events.send_blocking(Event::Trashed { paths, result });
+        });
+    }
+
+    /// Puts files moved to the trash back where they were.
+    pub fn restore(&self, paths: Vec<PathBuf>) {
+        let (trash, events) = (self.places.trash.clone(), self.events.clone());
+        tokio::task::spawn_blocking(move || {
+            let result = restore_files(&trash, &paths).map_err(|error| error.to_string());
+            events.send_blocking(Event::Restored { paths, result });
+        });
+    }
+
+    /// Removes every thumbnail galley's index knows of, and the index itself.
+    pub fn clear_thumbnails(&self) {
+        let (index, places, cache, events) =
+            (self.index.clone(), self.places.clone(), self.cache.clone(), self.events.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut slot = lock_or_recover(&index, "the library index");
+            let result = match open_index(&mut slot, &places) {
+                Some(index) => index
+                    .all_files()
+                    .and_then(|files| index.clear().map(|()| cache.remove(&files)))
+                    .map_err(|error| error.to_string()),
+                None => Err("the library index cannot be opened".to_owned()),
+            };
+            events.send_blocking(Event::ThumbnailsCleared(result));
+        });
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrashError {
+    #[error("{0}")]
+    System(#[from] trash::Error),
+    #[error("cannot move {path} ({source})")]
+    Move { path: PathBuf, source: std::io::Error },
+    #[error("{0} is not in the trash")]
+    NotInTrash(PathBuf),
+}
+
+fn trash_files(trash: &TrashPlace, paths: &[PathBuf]) -> Result<(), TrashError> {
+    match trash {
+        TrashPlace::System => Ok(trash::delete_all(paths)?),
+        TrashPlace::Folder(folder) => {
+            for path in paths {
+                let moved =
+                    std::fs::create_dir_all(folder).and_then(|()| std::fs::rename(path, in_trash(folder, path)));
+                moved.map_err(|source| TrashError::Move { path: path.clone(), source })?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn restore_files(trash: &TrashPlace, paths: &[PathBuf]) -> Result<(), TrashError> {
+    match trash {
+        TrashPlace::System => restore_from_system_trash(paths),
+        TrashPlace::Folder(folder) => {
+            for path in paths {
+                let moved = std::fs::rename(in_trash(folder, path), path);
+                moved.map_err(|source| TrashError::Move { path: path.clone(), source })?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A file's place in a folder trash: its whole path, flattened, so two folders' files of
+/// the same name do not meet.
+fn in_trash(folder: &Path, path: &Path) -> PathBuf {
+    folder.join(path.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "%"))
+}
+
+#[cfg(any(target_os = "linux", target_os = "windows", target_os = "freebsd"))]
+fn restore_from_system_trash(paths: &[PathBuf]) -> Result<(), TrashError> {
+    // The most recently trashed item of each path is the one to bring back.
+    let mut items = trash::os_limited::list()?;
+    items.sort_by_key(|item| std::cmp::Reverse(item.time_deleted));
+    let mut chosen = Vec::new();
+    for path in paths {
+        let position = items.iter().position(|item| &item.original_path() == path);
+        chosen.push(items.remove(position.ok_or_else(|| TrashError::NotInTrash(path.clone()))?));
+    }
+    Ok(trash::os_limited::restore_all(chosen)?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "freebsd")))]
+fn restore_from_system_trash(paths: &[PathBuf]) -> Result<(), TrashError> {
+    Err(TrashError::NotInTrash(paths.first().cloned().unwrap_or_default()))
+}
+
+/// Whether a background job's file is also on screen now (then its pixels are sent).
+fn is_wanted(queue: &Queue, job: &ThumbJob) -> bool {
+    let lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
+    let position = lanes.wanted.iter().position(|wanted| wanted.path == job.path);
+    position.is_some()
+}
+
+/// What making one thumbnail came to.
+enum Made {
+    /// Pixels (sent only for files on screen) and the image's dimensions.
+    Thumbnail {
+        pixels: Option<CachedThumbnail>,
+        dimensions: Option<(u32, u32)>,
+        stat: FileStat,
+    },
+    /// Already in the cache and not on screen: nothing to read.
+    AlreadyCached,
+    Failed(String),
+    /// A video, or a file gone meanwhile: nothing to show.
+    Nothing,
+}
+
+fn make(cache: &ThumbnailCache, job: &ThumbJob, wanted: bool) -> Made {
+    let stat = match job.stat {
+        Some(stat) => stat,
+        None => match file_stat(&job.path) {
+            Some(stat) => stat,
+            None => return Made::Nothing,
+        },
+    };
+    let is_video = job.path.extension().and_then(|e| e.to_str()).and_then(Kind::from_extension) == Some(Kind::Mp4);
+    if is_video {
+        return Made::Nothing;
+    }
+    // In the background, a thumbnail on disk for a file the index has not seen change is
+    // taken as made: checking costs a `stat`, not a PNG decode.
+    if !wanted && job.measured && cache.large_path(&job.path).is_ok_and(|path| path.exists()) {
+        return Made::AlreadyCached;
+    }
+    match cache.lookup(&job.path, stat.mtime) {
+        Lookup::Fresh(thumbnail) => {
+            let dimensions = thumbnail.image_size;
+            return Made::Thumbnail { pixels: wanted.then_some(thumbnail), dimensions, stat };
+        }
+        Lookup::Failed => return Made::Failed("galley could not read this image before".into()),
+        Lookup::Missing => {}
+    }
+    match thumbnail::thumbnail_file(&job.path, cache::LARGE) {
+        Ok(decoded) => {
+            let dimensions = Some((decoded.width, decoded.height));
+            let thumbnail = CachedThumbnail {
+                width: decoded.pixels.width,
+                height: decoded.pixels.height,
+                rgba: decoded.pixels.rgba,
+                image_size: dimensions,
+            };
+            if let Err(error) = cache.store(&job.path, stat, &thumbnail) {
+                tracing::warn!("{error}");
+            }
+            Made::Thumbnail { pixels: wanted.then_some(thumbnail), dimensions, stat }
+        }
+        Err(error) => {
+            if let Err(error) = cache.store_failure(&job.path, stat) {
+                tracing::warn!("{error}");
+            }
+            Made::Failed(error.to_string())
+        }
+    }
+}
+
+fn report(queue: &Queue, events: &EventSink, measured: &Pending, job: &ThumbJob, made: Made, wanted: bool) {
+    if !job.on_screen {
+        let mut lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
+        if lanes.generation == job.generation {
+            lanes.done += 1;
+        }
+    }
+    match made {
+        Made::Thumbnail { pixels, dimensions, stat } => {
+            if let (false, Some(dimensions)) = (job.measured, dimensions) {
+                remember_measurement(queue, measured, &job.path, stat, dimensions);
+            }
+            if let Some(pixels) = pixels {
+                let (width, height) = dimensions.unwrap_or((pixels.width, pixels.height));
+                let pixels = Arc::new(Pixels { width: pixels.width, height: pixels.height, rgba: pixels.rgba });
+                let thumbnail = Thumbnail { path: job.path.clone(), bytes: stat.bytes, width, height, pixels };
+                events.send_blocking(Event::Thumbnail { run: super::scan::SCAN_RUN, thumbnail });
+            }
+        }
+        Made::Failed(reason) if wanted => {
+            events.send_blocking(Event::ThumbnailFailed { path: job.path.clone(), reason });
+        }
+        Made::Failed(_) | Made::AlreadyCached | Made::Nothing => {}
+    }
+}
+
+fn remember_measurement(queue: &Queue, measured: &Pending, path: &Path, stat: FileStat, dimensions: (u32, u32)) {
+    let Some(folder) = path.parent() else { return };
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else { return };
+    let Some(kind) = path.extension().and_then(|e| e.to_str()).and_then(Kind::from_extension) else { return };
+    if let Some(known) = lock_or_recover(&queue.lanes, "the thumbnail queue").known.get_mut(path) {
+        known.1 = true;
+    }
+    let listed = index::Listed { name: name.to_owned(), bytes: stat.bytes, mtime: stat.mtime, kind };
+    let entry = Entry::new(folder, listed).with_dimensions(Some(dimensions));
+    lock_or_recover(measured, "the index updates").push((folder.to_owned(), entry));
+}
+
+fn write_measurements(
+    index: &Mutex<Option<FolderIndex>>,
+    places: &LibraryPlaces,
+    events: &EventSink,
+    batch: Vec<(PathBuf, Entry)>,
+) {
+    let mut by_folder: HashMap<PathBuf, Vec<Entry>> = HashMap::new();
+    for (folder, entry) in batch {
+        by_folder.entry(folder).or_default().push(entry);
+    }
+    let mut index = lock_or_recover(index, "the library index");
+    for (folder, entries) in by_folder {
+        if let Some(index) = open_index(&mut index, places)
+            && let Err(error) = index.save(&folder, &entries, &[])
+        {
+            tracing::warn!("cannot update the library index: {error}");
+        }
+        let sizes = entries.iter().filter_map(|entry| Some((entry.path.clone(), entry.dimensions?))).collect();
+        events.send_blocking(Event::Measured { folder, sizes });
+    }
+}
+
+/// The index, opened on first use; `None` (and a log line) when it cannot be.
+fn open_index<'a>(slot: &'a mut Option<FolderIndex>, places: &LibraryPlaces) -> Option<&'a mut FolderIndex> {
+    if slot.is_none() {
+        match FolderIndex::open(&places.index) {
+            Ok(index) => *slot = Some(index),
+            Err(error) => tracing::warn!("the library index cannot be opened, so folders are listed afresh: {error}"),
+        }
+    }
+    slot.as_mut()
+}
+
+fn file_stat(path: &Path) -> Option<FileStat> {
+    let metadata = std::fs::metadata(path).ok()?;
+    let mtime = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+    Some(FileStat { mtime, bytes: metadata.len() })
+}
+
+/// Opening one folder, on a blocking thread.
+struct Opener {
+    folder: PathBuf,
+    generation: u64,
+    places: LibraryPlaces,
+    cache: ThumbnailCache,
+    queue: Arc<Queue>,
+    index: Arc<Mutex<Option<FolderIndex>>>,
+    events: EventSink,
+}
+
+impl Opener {
+    fn open(self) {
+        let folder = self.folder.clone();
+        let indexed = {
+            let mut slot = lock_or_recover(&self.index, "the library index");
+            open_index(&mut slot, &self.places).map(|index| index.load(&folder))
+        };
+        let indexed = match indexed {
+            Some(Ok(entries)) => entries,
+            Some(Err(error)) => {
+                tracing::warn!("the library index cannot be read, so the folder is listed afresh: {error}");
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let meta = self.metadata();
+        if !indexed.is_empty() {
+            let entries = indexed.iter().cloned().map(|entry| with_meta(entry, &meta)).collect();
+            self.events.send_blocking(Event::Folder { folder: folder.clone(), entries, complete: false });
+        }
+        let listed = match index::list_folder(&folder) {
+            Ok(listed) => listed,
+            Err(error) => {
+                let missing = !folder.exists();
+                self.events.send_blocking(Event::FolderFailed { folder, reason: error.to_string(), missing });
+                return;
+            }
+        };
+        let reconciled = index::reconcile(&folder, indexed, listed);
+        self.save(&reconciled);
+        self.queue_thumbnails(&reconciled);
+        let entries = reconciled.entries.into_iter().map(|entry| with_meta(entry, &meta)).collect();
+        self.events.send_blocking(Event::Folder { folder, entries, complete: true });
+    }
+
+    /// What the archive knows of the folder's images, by path.
+    fn metadata(&self) -> HashMap<PathBuf, Arc<ImageMeta>> {
+        let Some(archive) = &self.places.archive else { return HashMap::new() };
+        let known = Archive::open(archive).and_then(|archive| archive.images_in_folder(&self.folder));
+        match known {
+            Ok(images) => images.into_iter().map(|image| (image.path, Arc::new(image.meta))).collect(),
+            Err(error) => {
+                tracing::warn!("the archive cannot be read, so the folder shows no titles or tags: {error}");
+                HashMap::new()
+            }
+        }
+    }
+
+    fn save(&self, reconciled: &index::Reconciled) {
+        if reconciled.changed.is_empty() && reconciled.gone.is_empty() {
+            return;
+        }
+        let changed: Vec<Entry> = reconciled.changed.iter().map(|&at| reconciled.entries[at].clone()).collect();
+        let mut slot = lock_or_recover(&self.index, "the library index");
+        if let Some(index) = open_index(&mut slot, &self.places)
+            && let Err(error) = index.save(&self.folder, &changed, &reconciled.gone)
+        {
+            tracing::warn!("cannot update the library index: {error}");
+        }
+        let gone: Vec<PathBuf> = reconciled.gone.iter().map(|name| self.folder.join(name)).collect();
+        self.cache.remove(&gone);
+    }
+
+    /// Queues every image of the folder in the background lane, newest first (what a
+    /// person most likely looks at), unless its thumbnail is known to be made.
+    fn queue_thumbnails(&self, reconciled: &index::Reconciled) {
+        let mut order: Vec<&Entry> = reconciled.entries.iter().filter(|entry| !entry.kind.is_video()).collect();
+        order.sort_by(|a, b| b.mtime.cmp(&a.mtime).then_with(|| a.name.cmp(&b.name)));
+        let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
+        if lanes.generation != self.generation {
+            return; // another folder was opened meanwhile
+        }
+        for entry in &reconciled.entries {
+            lanes.known.insert(entry.path.clone(), (entry.stat(), entry.dimensions.is_some()));
+        }
+        for entry in order {
+            let measured = entry.dimensions.is_some();
+            let stat = Some(entry.stat());
+            let job =
+                ThumbJob { generation: self.generation, path: entry.path.clone(), stat, measured, on_screen: false };
+            lanes.rest.push_back(job);
+        }
+        // Jobs asked for before the folder was listed learn what the index knows now.
+        let known = lanes.known.clone();
+        for job in lanes.wanted.iter_mut() {
+            if let Some(&(stat, measured)) = known.get(&job.path) {
+                job.stat = Some(stat);
+                job.measured = measured;
+            }
+        }
+        lanes.total = lanes.rest.len();
+        lanes.done = 0;
+        drop(lanes);
+        self.queue.ready.notify_all();
+    }
+}
+
+fn with_meta(entry: Entry, meta: &HashMap<PathBuf, Arc<ImageMeta>>) -> Entry {
+    let found = meta.get(&entry.path).cloned();
+    entry.with_meta(found)
+}

@@ -1,0 +1,327 @@
+//! The thumbnail cache, shared with the desktop: the freedesktop.org Thumbnail Managing
+//! Standard. A thumbnail of `/photos/a.jpg` is `$XDG_CACHE_HOME/thumbnails/large/<md5 of
+//! "file:///photos/a.jpg">.png`, a PNG at most 256 px a side carrying `Thumb::URI` and
+//! `Thumb::MTime` (the file's modification time, in seconds) in text chunks. File managers
+//! (Nautilus, Thunar, Dolphin, Nemo) read and write the same files, so a folder galley
+//! thumbnailed opens at once in them, and the other way round.
+//!
+//! A thumbnail whose `Thumb::MTime` or `Thumb::URI` does not match the file is stale and
+//! is made again. A file that cannot be thumbnailed gets an entry under `fail/galley/`, as
+//! the standard asks, so it is not decoded again at every start.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use md5::{Digest, Md5};
+
+/// Longest side of a "large" thumbnail, the size galley writes and reads.
+pub const LARGE: u32 = 256;
+/// What galley writes as `Software`.
+const SOFTWARE: &str = concat!("galley ", env!("CARGO_PKG_VERSION"));
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("cannot write the thumbnail {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("cannot encode a thumbnail: {0}")]
+    Encode(#[from] png::EncodingError),
+    #[error("{0} is not an absolute path, so it has no file URI")]
+    NoUri(PathBuf),
+}
+
+/// Pixels of a thumbnail and the size of the image it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedThumbnail {
+    /// Tightly packed RGBA8, `width x height`.
+    pub rgba: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    /// The full image's dimensions, when the thumbnail says (`Thumb::Image::Width/Height`).
+    pub image_size: Option<(u32, u32)>,
+}
+
+/// What the cache holds for a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// A thumbnail made from the file as it is now.
+    Fresh(CachedThumbnail),
+    /// An earlier attempt found the file cannot be thumbnailed (and it has not changed).
+    Failed,
+    /// Nothing usable: none, or made from an older version of the file.
+    Missing,
+}
+
+/// The cache folder (`$XDG_CACHE_HOME/thumbnails`, or another for tests and benchmarks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThumbnailCache {
+    root: PathBuf,
+}
+
+impl ThumbnailCache {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The user's shared cache, `$XDG_CACHE_HOME/thumbnails` (`~/.cache/thumbnails`).
+    pub fn for_user() -> Option<Self> {
+        dirs::cache_dir().map(|cache| Self::new(cache.join("thumbnails")))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the large thumbnail of `file` lives.
+    pub fn large_path(&self, file: &Path) -> Result<PathBuf, CacheError> {
+        Ok(self.root.join("large").join(format!("{}.png", uri_digest(file)?)))
+    }
+
+    fn fail_path(&self, file: &Path) -> Result<PathBuf, CacheError> {
+        Ok(self.root.join("fail").join("galley").join(format!("{}.png", uri_digest(file)?)))
+    }
+
+    /// What the cache holds for `file`, last modified at `mtime` (Unix seconds). Reads one
+    /// small PNG; anything unreadable counts as missing (it is simply made again).
+    pub fn lookup(&self, file: &Path, mtime: i64) -> Lookup {
+        let Ok(uri) = file_uri(file) else { return Lookup::Missing };
+        let digest = hex::encode(Md5::digest(uri.as_bytes()));
+        let large = self.root.join("large").join(format!("{digest}.png"));
+        match read_thumbnail(&large, &uri, mtime) {
+            Some(thumbnail) => Lookup::Fresh(thumbnail),
+            None => {
+                let failed = self.root.join("fail").join("galley").join(format!("{digest}.png"));
+                match read_thumbnail(&failed, &uri, mtime) {
+                    Some(_) => Lookup::Failed,
+                    None => Lookup::Missing,
+                }
+            }
+        }
+    }
+
+    /// Stores the thumbnail of `file` (`mtime` in Unix seconds, `bytes` its size): written
+    /// under a temporary name and renamed, so a reader never sees half of it.
+    pub fn store(&self, file: &Path, stat: FileStat, thumbnail: &CachedThumbnail) -> Result<PathBuf, CacheError> {
+        let path = self.large_path(file)?;
+        let png = encode(file, stat, thumbnail)?;
+        write_whole(&path, &png)?;
+        Ok(path)
+    }
+
+    /// Remembers that `file` cannot be thumbnailed (until it changes).
+    pub fn store_failure(&self, file: &Path, stat: FileStat) -> Result<(), CacheError> {
+        let path = self.fail_path(file)?;
+        let empty = CachedThumbnail { rgba: vec![0; 4], width: 1, height: 1, image_size: None };
+        write_whole(&path, &encode(file, stat, &empty)?)
+    }
+
+    /// Removes the thumbnails (and failure marks) of these files; returns how many went.
+    pub fn remove(&self, files: &[PathBuf]) -> usize {
+        let mut removed = 0;
+        for file in files {
+            for path in [self.large_path(file), self.fail_path(file)].into_iter().flatten() {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => removed += 1,
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => tracing::warn!("cannot remove the thumbnail {}: {error}", path.display()),
+                }
+            }
+        }
+        removed
+    }
+}
+
+/// What the cache records of the file a thumbnail shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    /// Unix seconds.
+    pub mtime: i64,
+    pub bytes: u64,
+}
+
+/// `file://` URI of an absolute path, escaped as GLib escapes it (so the digests match).
+pub fn file_uri(file: &Path) -> Result<String, CacheError> {
+    url::Url::from_file_path(file).map(String::from).map_err(|()| CacheError::NoUri(file.to_owned()))
+}
+
+fn uri_digest(file: &Path) -> Result<String, CacheError> {
+    Ok(hex::encode(Md5::digest(file_uri(file)?.as_bytes())))
+}
+
+/// A thumbnail PNG's pixels, if it is readable and made for `uri` at `mtime`.
+fn read_thumbnail(path: &Path, uri: &str, mtime: i64) -> Option<CachedThumbnail> {
+    let file = File::open(path).ok()?;
+    let mut decoder = png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: 4 * 1024 * 1024 });
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().ok()?;
+    let text = |key: &str| {
+        reader.info().uncompressed_latin1_text.iter().find(|chunk| chunk.keyword == key).map(|chunk| chunk.text.clone())
+    };
+    // The standard says a thumbnail without these two is to be ignored.
+    if text("Thumb::URI")? != uri || text("Thumb::MTime")?.trim().parse::<i64>().ok()? != mtime {
+        return None;
+    }
+    let dimension = |key: &str| text(key).and_then(|value| value.trim().parse::<u32>().ok());
+    let image_size = dimension("Thumb::Image::Width").zip(dimension("Thumb::Image::Height"));
+    let mut buffer = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut buffer).ok()?;
+    let (width, height) = (frame.width, frame.height);
+    if width == 0 || height == 0 || width > 2 * LARGE || height > 2 * LARGE {
+        return None;
+    }
+    buffer.truncate(frame.buffer_size());
+    let rgba = to_rgba(buffer, frame.color_type)?;
+    Some(CachedThumbnail { rgba, width, height, image_size })
+}
+
+fn to_rgba(pixels: Vec<u8>, color: png::ColorType) -> Option<Vec<u8>> {
+    Some(match color {
+        png::ColorType::Rgba => pixels,
+        png::ColorType::Rgb => pixels.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        png::ColorType::Grayscale => pixels.iter().flat_map(|&g| [g, g, g, 255]).collect(),
+        png::ColorType::GrayscaleAlpha => pixels.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0], p[1]]).collect(),
+        png::ColorType::Indexed => return None,
+    })
+}
+
+/// The PNG of a thumbnail, with the standard's text chunks. Opaque thumbnails are stored
+/// as RGB: a quarter smaller, and quicker to write and read.
+fn encode(file: &Path, stat: FileStat, thumbnail: &CachedThumbnail) -> Result<Vec<u8>, CacheError> {
+    let opaque = thumbnail.rgba.chunks_exact(4).all(|pixel| pixel[3] == 255);
+    let mut png_bytes = Vec::with_capacity(thumbnail.rgba.len() / 2);
+    {
+        let mut encoder = png::Encoder::new(&mut png_bytes, thumbnail.width, thumbnail.height);
+        encoder.set_color(if opaque { png::ColorType::Rgb } else { png::ColorType::Rgba });
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.add_text_chunk("Thumb::URI".into(), file_uri(file)?)?;
+        encoder.add_text_chunk("Thumb::MTime".into(), stat.mtime.to_string())?;
+        encoder.add_text_chunk("Thumb::Size".into(), stat.bytes.to_string())?;
+        if let Some((width, height)) = thumbnail.image_size {
+            encoder.add_text_chunk("Thumb::Image::Width".into(), width.to_string())?;
+            encoder.add_text_chunk("Thumb::Image::Height".into(), height.to_string())?;
+        }
+        encoder.add_text_chunk("Software".into(), SOFTWARE.into())?;
+        let mut writer = encoder.write_header()?;
+        match opaque {
+            true => {
+                let rgb: Vec<u8> = thumbnail.rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+                writer.write_image_data(&rgb)?;
+            }
+            false => writer.write_image_data(&thumbnail.rgba)?,
+        }
+        writer.finish()?;
+    }
+    Ok(png_bytes)
+}
+
+/// Writes `bytes` to `path` whole or not at all: a new, unpredictably named file beside it
+/// (never following a link), private to the user as the standard asks, renamed into place.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    let failed = |source| CacheError::Write { path: path.to_owned(), source };
+    let folder = path.parent().ok_or_else(|| failed(std::io::Error::other("no parent folder")))?;
+    std::fs::create_dir_all(folder).map_err(failed)?;
+    set_private(folder);
+    let temp = folder.join(format!(".galley-{:016x}.png.part", rand::random::<u64>()));
+    let written = write_new(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(failed(error));
+    }
+    Ok(())
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out = BufWriter::new(options.open(path)?);
+    out.write_all(bytes)?;
+    out.into_inner().map_err(|error| error.into_error())?.sync_data()
+}
+
+/// The standard asks for the cache folders to be private (0700).
+fn set_private(folder: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(folder)
+            && metadata.permissions().mode() & 0o077 != 0
+            && let Err(error) = std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))
+        {
+            tracing::debug!("cannot make {} private: {error}", folder.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn thumbnail(opaque: bool) -> CachedThumbnail {
+        let alpha = if opaque { 255 } else { 128 };
+        let rgba = (0..6 * 4).flat_map(|i| [i as u8 * 10, 20, 30, alpha]).collect();
+        CachedThumbnail { rgba, width: 6, height: 4, image_size: Some((600, 400)) }
+    }
+
+    #[test]
+    fn the_path_is_the_md5_of_the_file_uri_as_the_standard_says() {
+        // The standard's own example: file:///home/jens/photos/me.png.
+        let cache = ThumbnailCache::new("/c");
+        assert_eq!(file_uri(Path::new("/home/jens/photos/me.png")).unwrap(), "file:///home/jens/photos/me.png");
+        assert_eq!(
+            cache.large_path(Path::new("/home/jens/photos/me.png")).unwrap(),
+            Path::new("/c/large/c6ee772d9e49320e97ec29a7eb5b1697.png")
+        );
+        assert_eq!(file_uri(Path::new("/a b/c#d.jpg")).unwrap(), "file:///a%20b/c%23d.jpg");
+        assert!(cache.large_path(Path::new("relative.jpg")).is_err());
+    }
+
+    #[test]
+    fn a_stored_thumbnail_is_fresh_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ThumbnailCache::new(dir.path().join("thumbnails"));
+        let file = dir.path().join("photo.jpg");
+        let stat = FileStat { mtime: 1_700_000_000, bytes: 1234 };
+        for opaque in [true, false] {
+            cache.store(&file, stat, &thumbnail(opaque)).unwrap();
+            assert_eq!(cache.lookup(&file, stat.mtime), Lookup::Fresh(thumbnail(opaque)));
+        }
+        assert_eq!(cache.lookup(&file, stat.mtime + 1), Lookup::Missing, "the file changed since");
+        assert_eq!(cache.lookup(&dir.path().join("other.jpg"), stat.mtime), Lookup::Missing);
+        cache.store_failure(&dir.path().join("bad.jpg"), stat).unwrap();
+        assert_eq!(cache.lookup(&dir.path().join("bad.jpg"), stat.mtime), Lookup::Failed);
+        assert_eq!(cache.lookup(&dir.path().join("bad.jpg"), stat.mtime + 5), Lookup::Missing);
+        assert_eq!(cache.remove(std::slice::from_ref(&file)), 1);
+        assert_eq!(cache.lookup(&file, stat.mtime), Lookup::Missing);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("thumbnails/large")).unwrap().flatten().collect();
+        assert!(leftovers.is_empty(), "no temporary file is left: {leftovers:?}");
+    }
+
+    #[test]
+    fn a_thumbnail_written_by_another_program_is_read() {
+        // As a file manager writes it: RGBA, the two required keys, nothing else.
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ThumbnailCache::new(dir.path());
+        let file = Path::new("/pictures/cat.png");
+        let path = cache.large_path(file).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut png_bytes = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut png_bytes, 2, 1);
+            encoder.set_color(png::ColorType::Rgba);
+            encoder.add_text_chunk("Thumb::URI".into(), "file:///pictures/cat.png".into()).unwrap();
+            encoder.add_text_chunk("Thumb::MTime".into(), "42".into()).unwrap();
+            encoder.write_header().unwrap().write_image_data(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+        }
+        std::fs::write(&path, png_bytes).unwrap();
+        let expected = CachedThumbnail { rgba: vec![1, 2, 3, 4, 5, 6, 7, 8], width: 2, height: 1, image_size: None };
+        assert_eq!(cache.lookup(file, 42), Lookup::Fresh(expected));
+        std::fs::write(&path, b"not a png").unwrap();
+        assert_eq!(cache.lookup(file, 42), Lookup::Missing);
+    }
+}

@@ -1,0 +1,266 @@
+//! The folder index: what galley knows of each file in a folder (name, size, time,
+//! dimensions, kind), kept in a small SQLite database in galley's cache folder, so that a
+//! folder opened again is listed without reading any image.
+//!
+//! A reopen lists the folder (names and `stat`s only) and compares: a file whose size and
+//! modification time match its row keeps its row; a new or changed file is thumbnailed
+//! (which also measures it); a row whose file is gone is dropped.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
+
+use rusqlite::{Connection, params};
+
+use super::{Entry, Kind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("cannot create the library folder {path}: {source}")]
+    Folder { path: PathBuf, source: std::io::Error },
+    #[error("library index {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot list the folder {path}: {source}")]
+    List { path: PathBuf, source: std::io::Error },
+}
+
+/// One file as `readdir` and `stat` see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub bytes: u64,
+    /// Modification time, Unix seconds.
+    pub mtime: i64,
+    pub kind: Kind,
+}
+
+/// Where the index lives unless told otherwise.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::cache_dir().map(|dir| dir.join("galley").join("library.sqlite"))
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS files (
+    folder TEXT NOT NULL,
+    name   TEXT NOT NULL,
+    bytes  INTEGER NOT NULL,
+    mtime  INTEGER NOT NULL,
+    kind   TEXT NOT NULL,
+    width  INTEGER,
+    height INTEGER,
+    PRIMARY KEY (folder, name)
+) WITHOUT ROWID;
+";
+
+/// The open index database.
+pub struct FolderIndex {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl FolderIndex {
+    pub fn open(path: &Path) -> Result<Self, IndexError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| IndexError::Folder { path: parent.to_owned(), source })?;
+        }
+        let sqlite = |source| IndexError::Sqlite { path: path.to_owned(), source };
+        let conn = Connection::open(path).map_err(sqlite)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(sqlite)?;
+        // The index can always be rebuilt from the folder: speed over durability.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "OFF").map_err(sqlite)?;
+        conn.execute_batch(SCHEMA).map_err(sqlite)?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    fn err(&self, source: rusqlite::Error) -> IndexError {
+        IndexError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// The folder's entries as last indexed, in name order.
+    pub fn load(&self, folder: &Path) -> Result<Vec<Entry>, IndexError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT name, bytes, mtime, kind, width, height FROM files WHERE folder=?1")
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(params![folder_key(folder)], |row| {
+                let name: String = row.get(0)?;
+                let width: Option<u32> = row.get(4)?;
+                let height: Option<u32> = row.get(5)?;
+                Ok((name, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?, row.get::<_, String>(3)?, width.zip(height)))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (name, bytes, mtime, kind, dimensions) = row.map_err(|e| self.err(e))?;
+            let Some(kind) = Kind::parse(&kind) else { continue };
+            let listed = Listed { bytes: bytes.max(0) as u64, mtime, kind, name };
+            entries.push(Entry::new(folder, listed).with_dimensions(dimensions));
+        }
+        Ok(entries)
+    }
+
+    /// Writes these entries of `folder` (adding or replacing) and drops the rows of
+    /// `gone`, in one transaction.
+    pub fn save(&mut self, folder: &Path, entries: &[Entry], gone: &[String]) -> Result<(), IndexError> {
+        let key = folder_key(folder);
+        let transaction =
+            self.conn.transaction().map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
+        {
+            let mut insert = transaction
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO files (folder, name, bytes, mtime, kind, width, height)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
+            for entry in entries {
+                let (width, height) = entry.dimensions.unzip();
+                insert
+                    .execute(params![
+                        key,
+                        entry.name,
+                        entry.bytes as i64,
+                        entry.mtime,
+                        entry.kind.as_str(),
+                        width,
+                        height
+                    ])
+                    .map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
+            }
+            let mut delete = transaction
+                .prepare_cached("DELETE FROM files WHERE folder=?1 AND name=?2")
+                .map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
+            for name in gone {
+                delete
+                    .execute(params![key, name])
+                    .map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
+            }
+        }
+        transaction.commit().map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })
+    }
+
+    /// Every file the index knows, in every folder (for clearing their thumbnails).
+    pub fn all_files(&self) -> Result<Vec<PathBuf>, IndexError> {
+        let mut statement = self.conn.prepare("SELECT folder, name FROM files").map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map([], |row| Ok(Path::new(&row.get::<_, String>(0)?).join(row.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Forgets every folder.
+    pub fn clear(&self) -> Result<(), IndexError> {
+        self.conn.execute_batch("DELETE FROM files").map_err(|e| self.err(e))
+    }
+}
+
+fn folder_key(folder: &Path) -> String {
+    folder.to_string_lossy().into_owned()
+}
+
+/// The media files directly inside `folder` (hidden and temporary files left out), by
+/// their names and `stat`s: nothing is read from them.
+pub fn list_folder(folder: &Path) -> Result<Vec<Listed>, IndexError> {
+    let entries = std::fs::read_dir(folder).map_err(|source| IndexError::List { path: folder.to_owned(), source })?;
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(name) = entry.file_name().into_string() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        let Some(kind) = Path::new(&name).extension().and_then(|e| e.to_str()).and_then(Kind::from_extension) else {
+            continue;
+        };
+        let Ok(metadata) = entry.metadata() else { continue };
+        if !metadata.is_file() {
+            continue;
+        }
+        let mtime = metadata.modified().ok().and_then(|time| time.duration_since(UNIX_EPOCH).ok());
+        files.push(Listed { name, bytes: metadata.len(), mtime: mtime.map_or(0, |t| t.as_secs() as i64), kind });
+    }
+    Ok(files)
+}
+
+/// What listing a folder changed against its index.
+#[derive(Debug, Default)]
+pub struct Reconciled {
+    /// Every file now in the folder, with what is known of it.
+    pub entries: Vec<Entry>,
+    /// Indexes into `entries` of files that are new or changed since they were indexed.
+    pub changed: Vec<usize>,
+    /// Names in the index whose files are gone.
+    pub gone: Vec<String>,
+}
+
+/// Compares the index's rows with a fresh listing.
+pub fn reconcile(folder: &Path, indexed: Vec<Entry>, listed: Vec<Listed>) -> Reconciled {
+    let mut known: HashMap<String, Entry> = indexed.into_iter().map(|entry| (entry.name.clone(), entry)).collect();
+    let mut reconciled = Reconciled::default();
+    for file in listed {
+        match known.remove(&file.name) {
+            Some(entry) if entry.bytes == file.bytes && entry.mtime == file.mtime && entry.kind == file.kind => {
+                reconciled.entries.push(entry);
+            }
+            _ => {
+                reconciled.changed.push(reconciled.entries.len());
+                reconciled.entries.push(Entry::new(folder, file));
+            }
+        }
+    }
+    reconciled.gone = known.into_keys().collect();
+    reconciled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(name: &str, bytes: u64, mtime: i64) -> Listed {
+        Listed { name: name.into(), bytes, mtime, kind: Kind::Jpeg }
+    }
+
+    #[test]
+    fn entries_round_trip_and_reconcile_finds_new_changed_and_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = FolderIndex::open(&dir.path().join("cache/library.sqlite")).unwrap();
+        let folder = Path::new("/photos");
+        let mut kept = Entry::new(folder, listed("a.jpg", 10, 100));
+        kept.dimensions = Some((640, 480));
+        let stale = Entry::new(folder, listed("b.jpg", 20, 100));
+        let gone = Entry::new(folder, listed("c.jpg", 30, 100));
+        index.save(folder, &[kept.clone(), stale, gone], &[]).unwrap();
+        assert_eq!(index.load(Path::new("/elsewhere")).unwrap(), vec![]);
+        let loaded = index.load(folder).unwrap();
+        assert_eq!(loaded.len(), 3);
+        assert!(loaded.contains(&kept), "dimensions are kept");
+
+        let now = vec![listed("a.jpg", 10, 100), listed("b.jpg", 21, 101), listed("d.jpg", 5, 100)];
+        let reconciled = reconcile(folder, loaded, now);
+        let names: Vec<&str> = reconciled.entries.iter().map(|entry| entry.name.as_str()).collect();
+        assert_eq!(names, ["a.jpg", "b.jpg", "d.jpg"]);
+        assert_eq!(reconciled.changed, [1, 2]);
+        assert_eq!(reconciled.gone, ["c.jpg"]);
+        assert_eq!(reconciled.entries[0].dimensions, Some((640, 480)));
+        assert_eq!(reconciled.entries[1].dimensions, None, "a changed file is measured again");
+
+        index.save(folder, &reconciled.entries, &reconciled.gone).unwrap();
+        assert_eq!(index.load(folder).unwrap().len(), 3);
+        assert_eq!(index.all_files().unwrap().len(), 3);
+        index.clear().unwrap();
+        assert!(index.load(folder).unwrap().is_empty());
+    }
+
+    #[test]
+    fn listing_skips_hidden_temporary_and_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["one.jpg", "two.PNG", "clip.mp4", ".galley-1-2-x.part", ".hidden.jpg", "notes.txt"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub.jpg")).unwrap();
+        let mut names: Vec<String> = list_folder(dir.path()).unwrap().into_iter().map(|file| file.name).collect();
+        names.sort();
+        assert_eq!(names, ["clip.mp4", "one.jpg", "two.PNG"]);
+        assert!(list_folder(&dir.path().join("missing")).is_err());
+    }
+}

@@ -1,0 +1,114 @@
+//! The library: what is in a folder of downloaded images, kept so that it opens at once
+//! however large it is. The folder index ([`index`]), the shared thumbnail cache
+//! ([`cache`]) and the grid's queries ([`query`]: sort, filter). No egui here: the UI
+//! asks the engine, which runs the library's work off the UI thread and feeds it as it
+//! saves.
+
+pub mod cache;
+pub mod index;
+pub mod query;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use crate::archive::ImageMeta;
+pub use cache::{CachedThumbnail, FileStat, Lookup, ThumbnailCache};
+pub use index::{FolderIndex, IndexError, Listed};
+pub use query::{Query, SortKey};
+
+/// What kind of file an entry is, by its extension (the bytes were checked when saved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum Kind {
+    Jpeg,
+    Png,
+    Gif,
+    Mp4,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Jpeg, Kind::Png, Kind::Gif, Kind::Mp4];
+
+    pub fn from_extension(extension: &str) -> Option<Kind> {
+        match extension.to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" | "jpe" => Some(Kind::Jpeg),
+            "png" => Some(Kind::Png),
+            "gif" => Some(Kind::Gif),
+            "mp4" => Some(Kind::Mp4),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Jpeg => "JPEG",
+            Kind::Png => "PNG",
+            Kind::Gif => "GIF",
+            Kind::Mp4 => "MP4",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    pub fn is_video(self) -> bool {
+        self == Kind::Mp4
+    }
+}
+
+/// One file of a folder, as the grid shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub name: String,
+    pub bytes: u64,
+    /// Modification time (when it was saved, for a downloaded image), Unix seconds.
+    pub mtime: i64,
+    pub kind: Kind,
+    /// The image's size in pixels, once it has been measured.
+    pub dimensions: Option<(u32, u32)>,
+    /// What Imgur said of it, when galley downloaded it through the API.
+    pub meta: Option<Arc<ImageMeta>>,
+    /// Lower-cased name and metadata: what the filter box matches.
+    search: String,
+}
+
+impl Entry {
+    pub fn new(folder: &Path, listed: Listed) -> Entry {
+        let search = listed.name.to_lowercase();
+        Entry {
+            path: folder.join(&listed.name),
+            name: listed.name,
+            bytes: listed.bytes,
+            mtime: listed.mtime,
+            kind: listed.kind,
+            dimensions: None,
+            meta: None,
+            search,
+        }
+    }
+
+    pub fn with_dimensions(mut self, dimensions: Option<(u32, u32)>) -> Entry {
+        self.dimensions = dimensions;
+        self
+    }
+
+    /// Attaches what the API said (an empty record is left off).
+    pub fn with_meta(mut self, meta: Option<Arc<ImageMeta>>) -> Entry {
+        self.meta = meta.filter(|meta| !meta.is_empty());
+        self.search = match &self.meta {
+            Some(meta) => format!("{}\n{}", self.name.to_lowercase(), meta.search_text()),
+            None => self.name.to_lowercase(),
+        };
+        self
+    }
+
+    pub fn stat(&self) -> FileStat {
+        FileStat { mtime: self.mtime, bytes: self.bytes }
+    }
+
+    /// Whether every word of `words` (lower-cased) is in the name or the metadata.
+    pub fn matches(&self, words: &[String]) -> bool {
+        words.iter().all(|word| self.search.contains(word.as_str()))
+    }
+}

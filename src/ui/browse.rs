@@ -1,0 +1,166 @@
+//! The grid's toolbar (sort, filter, kinds, size, open folder, trash) and the dialogs and
+//! lines around it (delete confirmation, undo, thumbnailing progress). Drawing only:
+//! every click comes back as a [`BrowseAction`].
+
+use std::path::PathBuf;
+
+use super::grid::{CELL_RANGE, thousands};
+use super::progress::Notice;
+use crate::library::{Kind, Query, SortKey};
+
+/// What the toolbar and its dialogs ask for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BrowseAction {
+    Query(Query),
+    CellSize(f32),
+    /// Show the folder in the desktop's file manager.
+    OpenFolder,
+    /// Ask before moving the selection to the trash.
+    AskTrash,
+    ConfirmTrash,
+    CancelTrash,
+    /// Bring back what the last "Move to trash" moved.
+    UndoTrash,
+    ToggleSettings,
+}
+
+/// Files waiting for the user to confirm that they go to the trash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrashRequest {
+    pub paths: Vec<PathBuf>,
+}
+
+/// What the toolbar needs to know to draw itself.
+pub struct ToolbarView<'a> {
+    pub query: &'a Query,
+    pub cell: f32,
+    pub shown: usize,
+    pub total: usize,
+    pub selected: usize,
+    pub settings_shown: bool,
+    pub has_folder: bool,
+}
+
+pub fn toolbar_ui(ui: &mut egui::Ui, view: &ToolbarView<'_>) -> Option<BrowseAction> {
+    let mut action = None;
+    let mut query = view.query.clone();
+    ui.horizontal_wrapped(|ui| {
+        let settings = if view.settings_shown { "Hide settings" } else { "Show settings" };
+        let hint = if view.settings_shown { "Hide the settings panel" } else { "Show the settings panel" };
+        if ui.button(settings).on_hover_text(hint).clicked() {
+            action = Some(BrowseAction::ToggleSettings);
+        }
+        ui.separator();
+        let label = ui.label("Order by");
+        egui::ComboBox::from_id_salt("sort-key")
+            .selected_text(query.sort.label())
+            .show_ui(ui, |ui| {
+                for key in SortKey::ALL {
+                    ui.selectable_value(&mut query.sort, key, key.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let direction = if query.descending { "Descending" } else { "Ascending" };
+        if ui.button(direction).on_hover_text("Reverse the order").clicked() {
+            query.descending = !query.descending;
+        }
+        ui.separator();
+        let label = ui.label("Filter");
+        ui.add(egui::TextEdit::singleline(&mut query.text).hint_text("name, title, tag, album").desired_width(160.0))
+            .labelled_by(label.id);
+        for kind in Kind::ALL {
+            let mut shown = query.shows_kind(kind);
+            if ui.checkbox(&mut shown, kind.as_str()).changed() {
+                match shown {
+                    true => query.kinds.push(kind),
+                    false => query.kinds.retain(|k| *k != kind),
+                }
+                query.kinds.sort();
+            }
+        }
+        ui.separator();
+        let mut cell = view.cell;
+        let label = ui.label("Size");
+        let slider = ui.add(egui::Slider::new(&mut cell, CELL_RANGE).show_value(false)).labelled_by(label.id);
+        if slider.changed() {
+            action = Some(BrowseAction::CellSize(cell));
+        }
+        ui.separator();
+        if ui
+            .add_enabled(view.has_folder, egui::Button::new("Open folder"))
+            .on_hover_text("Show it in the file manager")
+            .clicked()
+        {
+            action = Some(BrowseAction::OpenFolder);
+        }
+        let trash = egui::Button::new(format!("Move to trash ({})", thousands(view.selected as u64)));
+        let hover = "Select thumbnails (click, Ctrl-click, Shift-click, Ctrl-A), then press Delete or this button";
+        if ui.add_enabled(view.selected > 0, trash).on_hover_text(hover).clicked() {
+            action = Some(BrowseAction::AskTrash);
+        }
+    });
+    if query != *view.query {
+        action = Some(BrowseAction::Query(query));
+    }
+    action
+}
+
+/// "12 images and 2 videos in <folder>", "40 of 5,000 shown in <folder>", "· 3 selected".
+pub fn count_line(images: usize, videos: usize, total: usize, selected: usize, folder: &str) -> String {
+    let plural = |count: usize, one: &str, many: &str| {
+        format!("{} {}", thousands(count as u64), if count == 1 { one } else { many })
+    };
+    let shown = match videos {
+        0 => plural(images, "image", "images"),
+        _ => format!("{} and {}", plural(images, "image", "images"), plural(videos, "video", "videos")),
+    };
+    let mut line = match images + videos == total {
+        true => format!("{shown} in {folder}"),
+        false => format!("{shown} of {} shown, in {folder}", thousands(total as u64)),
+    };
+    if selected > 0 {
+        line.push_str(&format!(" · {} selected", thousands(selected as u64)));
+    }
+    line
+}
+
+/// The confirmation before moving files to the trash.
+pub fn confirm_trash_ui(ctx: &egui::Context, request: &TrashRequest) -> Option<BrowseAction> {
+    let mut action = None;
+    let modal = egui::Modal::new(egui::Id::unique("confirm-trash")).show(ctx, |ui| {
+        let count = request.paths.len();
+        let what = match count {
+            1 => {
+                request.paths[0].file_name().map_or("this file".to_owned(), |name| name.to_string_lossy().into_owned())
+            }
+            _ => format!("these {} files", thousands(count as u64)),
+        };
+        ui.heading("Move to trash?");
+        ui.label(format!("Move {what} to the trash? You can bring them back with Undo, or from the trash."));
+        ui.horizontal(|ui| {
+            if ui.button("Move to trash").clicked() {
+                action = Some(BrowseAction::ConfirmTrash);
+            }
+            if ui.button("Keep the files").clicked() {
+                action = Some(BrowseAction::CancelTrash);
+            }
+        });
+    });
+    if modal.should_close() && action.is_none() {
+        action = Some(BrowseAction::CancelTrash);
+    }
+    action
+}
+
+/// After a move to the trash: what happened, with Undo.
+pub fn trashed_ui(ui: &mut egui::Ui, notice: &Notice, can_undo: bool) -> Option<BrowseAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        notice.ui(ui);
+        if can_undo && ui.button("Undo").clicked() {
+            action = Some(BrowseAction::UndoTrash);
+        }
+    });
+    action
+}

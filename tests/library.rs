@@ -1,0 +1,249 @@
+//! The library in the app, driven as a person drives it (egui_kittest): sort, filter,
+//! select, move to the trash and back, and a reopen that reads thumbnails from the cache.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use galley::demo::DemoConfig;
+use galley::engine::LibraryPlaces;
+use galley::ui::{AppConfig, GalleyApp, Settings};
+
+const WAIT_BOUND: Duration = Duration::from_secs(60);
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    folder: PathBuf,
+    harness: Harness<'static, GalleyApp>,
+}
+
+/// Images of different names, sizes and kinds: (name, width, height).
+const FILES: [(&str, u32, u32); 6] = [
+    ("sunset-2.png", 300, 200),
+    ("sunset-10.png", 40, 30),
+    ("harbour.jpg", 640, 480),
+    ("meadow.jpg", 120, 90),
+    ("comet.gif", 64, 64),
+    ("alley.png", 200, 400),
+];
+
+fn write_images(folder: &Path) {
+    std::fs::create_dir_all(folder).expect("folder");
+    for (name, width, height) in FILES {
+        let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        image.save(folder.join(name)).expect("image");
+    }
+}
+
+fn harness_on(dir: &Path, folder: &Path) -> Harness<'static, GalleyApp> {
+    let config = AppConfig {
+        config_dir: dir.join("config"),
+        archive: None,
+        demo: DemoConfig::default(),
+        demo_folder: dir.join("demo-pictures"),
+        demo_mode: false,
+        autostart: false,
+        library: LibraryPlaces::inside(&dir.join("library")),
+        browse: Some(folder.to_owned()),
+    };
+    let app = GalleyApp::new(&egui::Context::default(), config, Settings::default()).expect("app starts");
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app)
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("pictures");
+    write_images(&folder);
+    let mut harness = harness_on(dir.path(), &folder);
+    step_until(&mut harness, "the folder's files", |app| app.thumbnails() == FILES.len());
+    Fixture { dir, folder, harness }
+}
+
+fn step_until(harness: &mut Harness<'static, GalleyApp>, what: &str, done: impl Fn(&GalleyApp) -> bool) {
+    let deadline = Instant::now() + WAIT_BOUND;
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The shown order, by file name.
+fn names(harness: &Harness<'static, GalleyApp>) -> Vec<String> {
+    let grid = harness.state().grid();
+    (0..grid.len())
+        .filter_map(|index| grid.path(index).and_then(Path::file_name).map(|name| name.to_string_lossy().into_owned()))
+        .collect()
+}
+
+fn choose_sort(harness: &mut Harness<'static, GalleyApp>, key: &str) {
+    harness.get_by_role_and_label(Role::ComboBox, "Order by").click();
+    harness.run_steps(2);
+    harness.get_by_label(key).click();
+    harness.run_steps(2);
+}
+
+#[test]
+fn sort_by_name_size_and_dimensions_both_ways() {
+    let mut fixture = fixture();
+    let harness = &mut fixture.harness;
+    // The index measures each image as it makes its thumbnail.
+    step_until(harness, "every image measured", |app| {
+        let grid = app.grid();
+        (0..grid.len()).all(|index| grid.entry(index).is_some_and(|entry| entry.dimensions.is_some()))
+    });
+
+    choose_sort(harness, "Name");
+    assert_eq!(
+        names(harness),
+        ["alley.png", "comet.gif", "harbour.jpg", "meadow.jpg", "sunset-2.png", "sunset-10.png"],
+        "names in natural order: 2 before 10"
+    );
+    harness.get_by_label("Ascending").click();
+    harness.run_steps(2);
+    assert_eq!(names(harness).first().map(String::as_str), Some("sunset-10.png"), "reversed");
+
+    choose_sort(harness, "Dimensions");
+    assert_eq!(names(harness).first().map(String::as_str), Some("harbour.jpg"), "the most pixels first, descending");
+    harness.get_by_label("Descending").click();
+    harness.run_steps(2);
+    assert_eq!(names(harness).first().map(String::as_str), Some("sunset-10.png"), "the fewest pixels first");
+
+    choose_sort(harness, "File size");
+    let grid = harness.state().grid();
+    let sizes: Vec<u64> = (0..grid.len()).filter_map(|index| grid.entry(index).map(|entry| entry.bytes)).collect();
+    assert!(sizes.windows(2).all(|pair| pair[0] <= pair[1]), "ascending by size: {sizes:?}");
+}
+
+#[test]
+fn the_filter_box_and_the_kind_boxes_narrow_the_grid() {
+    let mut fixture = fixture();
+    let harness = &mut fixture.harness;
+    let filter = harness.get_by_role_and_label(Role::TextInput, "Filter");
+    filter.focus();
+    filter.type_text("sunset");
+    harness.run_steps(2);
+    let mut shown = names(harness);
+    shown.sort();
+    assert_eq!(shown, ["sunset-10.png", "sunset-2.png"]);
+    assert!(harness.query_by_label_contains("2 images of 6 shown").is_some(), "the count says how many are hidden");
+
+    harness.get_by_role_and_label(Role::TextInput, "Filter").focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    harness.run_steps(2);
+    assert_eq!(names(harness).len(), FILES.len(), "an empty filter shows everything");
+
+    harness.get_by_label("PNG").click();
+    harness.get_by_label("JPEG").click();
+    harness.run_steps(2);
+    assert_eq!(names(harness), ["comet.gif"], "only the kinds still ticked");
+}
+
+#[test]
+fn click_ctrl_click_shift_click_and_ctrl_a_select() {
+    let mut fixture = fixture();
+    let harness = &mut fixture.harness;
+    choose_sort(harness, "Name");
+    let label = |index: usize| FILES_BY_NAME[index];
+    harness.get_by_label(label(1)).click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().grid().selection().len(), 1);
+    harness.get_by_label(label(3)).click_modifiers(egui::Modifiers::SHIFT);
+    harness.run_steps(2);
+    assert_eq!(harness.state().grid().selection().len(), 3, "shift-click selects the range");
+    harness.get_by_label(label(2)).click_modifiers(egui::Modifiers::COMMAND);
+    harness.run_steps(2);
+    assert_eq!(harness.state().grid().selection().len(), 2, "ctrl-click takes one out");
+    assert!(harness.query_by_label_contains("2 selected").is_some());
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(2);
+    assert_eq!(harness.state().grid().selection().len(), FILES.len(), "Ctrl-A selects all");
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(harness.state().grid().selection().is_empty(), "Escape clears it");
+}
+
+const FILES_BY_NAME: [&str; 6] =
+    ["alley.png", "comet.gif", "harbour.jpg", "meadow.jpg", "sunset-2.png", "sunset-10.png"];
+
+#[test]
+fn delete_moves_the_selection_to_the_trash_after_asking_and_undo_brings_it_back() {
+    let mut fixture = fixture();
+    let harness = &mut fixture.harness;
+    choose_sort(harness, "Name");
+    harness.get_by_label("alley.png").click();
+    harness.get_by_label("comet.gif").click_modifiers(egui::Modifiers::COMMAND);
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Delete);
+    harness.run_steps(2);
+    assert!(harness.state().confirming_trash(), "Delete asks first");
+    assert!(fixture.folder.join("alley.png").exists(), "nothing moves before the answer");
+    harness.get_by_label("Move to trash").click();
+    step_until(harness, "the files to go", |app| app.thumbnails() == FILES.len() - 2);
+    assert!(!fixture.folder.join("alley.png").exists() && !fixture.folder.join("comet.gif").exists());
+    let trash = fixture.dir.path().join("library").join("trash");
+    assert_eq!(std::fs::read_dir(&trash).expect("the trash").count(), 2, "both are in the trash");
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Moved 2 files to the trash").is_some());
+
+    harness.get_by_label("Undo").click();
+    step_until(harness, "the files to come back", |app| app.thumbnails() == FILES.len());
+    assert!(fixture.folder.join("alley.png").exists() && fixture.folder.join("comet.gif").exists());
+}
+
+#[test]
+fn keep_in_the_confirmation_moves_nothing() {
+    let mut fixture = fixture();
+    let harness = &mut fixture.harness;
+    harness.get_by_label("meadow.jpg").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Move to trash (1)").click();
+    // The pointer moves on to the dialog, as a person's does (and the button's tooltip goes).
+    harness.hover_at(egui::pos2(640.0, 450.0));
+    harness.run_steps(3);
+    harness.get_by_label("Keep the files").click();
+    harness.run_steps(2);
+    assert!(!harness.state().confirming_trash());
+    assert!(fixture.folder.join("meadow.jpg").exists());
+}
+
+/// A second start reads the thumbnails from the cache: the images themselves are cut
+/// (undecodable) but keep their size and time, and the grid still fills.
+#[test]
+fn a_reopen_reads_thumbnails_from_the_cache_without_decoding_the_images() {
+    let Fixture { dir, folder, mut harness } = fixture();
+    step_until(&mut harness, "every thumbnail made", |app| {
+        app.thumbnailing().is_some_and(|(made, total)| made == total)
+    });
+    drop(harness);
+
+    for (name, ..) in FILES {
+        let path = folder.join(name);
+        let (len, modified) = {
+            let metadata = std::fs::metadata(&path).expect("metadata");
+            (metadata.len(), metadata.modified().expect("mtime"))
+        };
+        // Same length, same time, but no longer a picture: a decode would fail.
+        std::fs::write(&path, vec![0u8; len as usize]).expect("cut");
+        let file = std::fs::File::options().write(true).open(&path).expect("open");
+        file.set_modified(modified).expect("keep the time");
+    }
+
+    let mut again = harness_on(dir.path(), &folder);
+    step_until(&mut again, "the folder", |app| app.thumbnails() == FILES.len());
+    step_until(&mut again, "every texture", |app| app.grid().textures() == FILES.len());
+}
+
+#[test]
+fn a_folder_that_does_not_exist_is_said_in_the_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut harness = harness_on(dir.path(), &dir.path().join("nowhere"));
+    step_until(&mut harness, "the answer", |app| app.folder_status().is_some());
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("This folder does not exist yet").is_some());
+}
