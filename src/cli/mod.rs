@@ -204,6 +204,7 @@ impl DemoServerArgs {
             bandwidth: (self.bandwidth > 0).then_some(self.bandwidth),
             page_size: self.page_size,
             album_size: self.album_size,
+            quirks: crate::demo::DemoQuirks::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 
 use crate::engine::{
-    ClientId, Ending, Event, FatalKind, Job, JobInput, RunReport, SourceReport, SourceStage, Summary, Tally,
+    ClientId, Ending, Event, FatalKind, Job, JobInput, RunReport, SourceReport, SourceStage, Summary, Tally, Throttle,
 };
 
 const MB: f64 = 1_000_000.0;
@@ -95,9 +95,11 @@ impl Reporter {
     fn show(&self, event: Event) {
         match event {
             Event::ListingDone { total, .. } => self.line(format!("listed {total} images from {}", self.label)),
-            Event::RateLimited { wait, .. } => {
+            Event::RateLimited { wait, why: Throttle::TooManyRequests, .. } => {
                 self.line(format!("rate limited: waiting {:.0} s as the server asks", wait.as_secs_f64()))
             }
+            Event::RateLimited { wait, why: Throttle::OverCapacity, .. } => self
+                .line(format!("Imgur is over capacity (HTTP 403): waiting {:.0} s, then going on", wait.as_secs_f64())),
             Event::Retrying { id, attempt, reason, wait, .. } => {
                 self.plain_line(format!("retrying {id} (attempt {attempt}) in {} ms: {reason}", wait.as_millis()))
             }
@@ -157,6 +159,7 @@ impl Reporter {
                 summary: &report.summary,
                 cancelled: report.cancelled(),
                 error: error.as_deref(),
+                deleted: report.sources.iter().map(|source| source.deleted).sum(),
                 sources,
             };
             let text = serde_json::to_string(&line).context("cannot write the JSON summary")?;
@@ -179,6 +182,7 @@ impl Reporter {
             downloaded: source.downloaded,
             skipped: source.skipped,
             failed: source.failed,
+            deleted: source.deleted,
             error: source.error().map(|fatal| self.redacted(&fatal.to_string())),
         }
     }
@@ -207,6 +211,8 @@ fn advice(kind: FatalKind) -> Option<&'static str> {
         FatalKind::Offline => Some("check the connection (and --api-base), then try again"),
         FatalKind::RateLimited => Some("wait a while, then try again"),
         FatalKind::NotFound => Some("check the --source"),
+        FatalKind::Quota => Some("run the same command again once the quota has reset"),
+        FatalKind::Region => Some("try --demo to see galley work; Imgur itself cannot be reached from here"),
         FatalKind::Internal => Some("this is a bug in galley: please report it"),
         FatalKind::Api | FatalKind::Archive | FatalKind::Usage => None,
     }
@@ -220,6 +226,8 @@ struct JsonSummary<'a> {
     summary: &'a Summary,
     cancelled: bool,
     error: Option<&'a str>,
+    /// Of `skipped`: deleted on Imgur (their links lead to `removed.png`).
+    deleted: u64,
     sources: Vec<JsonSource<'a>>,
 }
 
@@ -231,6 +239,8 @@ struct JsonSource<'a> {
     downloaded: u64,
     skipped: u64,
     failed: u64,
+    /// Of `skipped`: deleted on Imgur.
+    deleted: u64,
     error: Option<String>,
 }
 
@@ -264,7 +274,7 @@ mod tests {
     #[test]
     fn json_summary_has_the_fixed_keys() {
         let summary = Summary { listed: 3, downloaded: 2, skipped: 1, concurrency: 16, ..Summary::default() };
-        let line = JsonSummary { summary: &summary, cancelled: false, error: None, sources: Vec::new() };
+        let line = JsonSummary { summary: &summary, cancelled: false, error: None, deleted: 0, sources: Vec::new() };
         let value: serde_json::Value = serde_json::to_value(&line).expect("serialises");
         for key in ["listed", "downloaded", "skipped", "failed", "bytes", "seconds", "images_per_second", "concurrency"]
         {

@@ -16,14 +16,13 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::REFUSED_CLIENT_ID;
-use super::gallery::{DemoAlbum, DemoEntry, DemoImage, Rendition};
+use super::gallery::{DemoAlbum, DemoEntry, DemoImage, DemoKind, Rendition};
 use super::host;
 use super::pictures::{self, DemoFile, PictureError};
 use super::server::DemoState;
+use super::{DemoQuirks, REFUSED_CLIENT_ID};
 
 const CLIENT_LIMIT: u64 = 12_500;
-const USER_LIMIT: u64 = 2_000;
 const SECTIONS: [&str; 3] = ["hot", "top", "user"];
 const SORTS: [&str; 4] = ["viral", "top", "time", "rising"];
 const WINDOWS: [&str; 5] = ["day", "week", "month", "year", "all"];
@@ -32,15 +31,42 @@ const WINDOWS: [&str; 5] = ["day", "week", "month", "year", "all"];
 pub(crate) async fn api(State(state): State<Arc<DemoState>>, uri: Uri, headers: HeaderMap) -> Response {
     let count = state.count_api_request();
     let path = uri.path();
-    let (status, body) = match answer(&state, path, &headers).await {
+    let quirks = &state.config.quirks;
+    let answered = match quirk_answer(quirks, count) {
+        Some(refusal) => Err(refusal),
+        None => answer(&state, path, &headers).await,
+    };
+    let (status, body) = match answered {
         Ok(data) => (StatusCode::OK, json!({"data": data, "success": true, "status": 200})),
         Err(error) => (error.status, error.body(path)),
     };
     let json = DemoFile::whole(Bytes::from(body.to_string()));
     let mut response = host::send(&state, status, "application/json", &json);
-    add_rate_limits(response.headers_mut(), count);
+    add_rate_limits(response.headers_mut(), count, quirks.user_quota);
     response
 }
+
+/// The refusal a quirk makes of API request number `count`, if it makes one: the whole
+/// region blocked (451), or Imgur over capacity (403) for the first requests.
+fn quirk_answer(quirks: &DemoQuirks, count: u64) -> Option<ApiError> {
+    if quirks.region_blocked {
+        return Some(ApiError::new(
+            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+            "Imgur is not available in your region (galley demo quirk)",
+        ));
+    }
+    (count <= quirks.over_capacity)
+        .then(|| ApiError::new(StatusCode::FORBIDDEN, "Imgur is temporarily over capacity. Please try again later."))
+}
+
+/// Where links point and how the demo's quirks bend the answers.
+struct At<'a> {
+    host: String,
+    quirks: &'a DemoQuirks,
+}
+
+/// An album with every image inline.
+const ALL: Option<usize> = Some(usize::MAX);
 
 /// What a `/3/...` path asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,12 +121,13 @@ async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Va
     check_client_id(headers)?;
     let route = parse_route(path)?;
     let host = request_host(headers).ok_or_else(|| ApiError::bad_request("Missing or invalid Host header"))?;
+    let at = At { host, quirks: &state.config.quirks };
     let gallery = &state.gallery;
     match route {
         Route::Gallery { page } => {
             let entries = gallery.page(page);
             prepare(entries.iter().flat_map(DemoEntry::images)).await?;
-            let items = entries.iter().map(|entry| entry_json(entry, &host)).collect::<Result<Vec<_>, _>>()?;
+            let items = entries.iter().map(|entry| entry_json(entry, &at)).collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(items))
         }
         Route::Post { id } => {
@@ -109,19 +136,19 @@ async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Va
             let entry = gallery.entry(&id).ok_or_else(not_found)?;
             prepare(entry.images().iter()).await?;
             Ok(match entry {
-                DemoEntry::Image(image) => image_json(image, &host)?,
-                DemoEntry::Album(album) => album_json(album, &host, true)?,
+                DemoEntry::Image(image) => image_json(image, &at)?,
+                DemoEntry::Album(album) => album_json(album, &at, ALL)?,
             })
         }
         Route::Album { id } => {
             let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
             prepare(album.images.iter()).await?;
-            Ok(album_json(album, &host, true)?)
+            Ok(album_json(album, &at, ALL)?)
         }
         Route::Tag { name, page } => {
             let entries = gallery.page(page);
             prepare(entries.iter().flat_map(DemoEntry::images)).await?;
-            let items = entries.iter().map(|entry| entry_json(entry, &host)).collect::<Result<Vec<_>, _>>()?;
+            let items = entries.iter().map(|entry| entry_json(entry, &at)).collect::<Result<Vec<_>, _>>()?;
             Ok(json!({"name": name, "display_name": name, "total_items": gallery.entries().len(), "items": items}))
         }
         Route::Image { id } => {
@@ -129,12 +156,12 @@ async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Va
                 ApiError::new(StatusCode::NOT_FOUND, format!("Unable to find an image with the id, {id}"))
             })?;
             prepare(std::iter::once(image)).await?;
-            Ok(image_json(image, &host)?)
+            Ok(image_json(image, &at)?)
         }
         Route::AlbumImages { id } => {
             let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
             prepare(album.images.iter()).await?;
-            let items = album.images.iter().map(|image| image_json(image, &host)).collect::<Result<Vec<_>, _>>()?;
+            let items = album.images.iter().map(|image| image_json(image, &at)).collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(items))
         }
     }
@@ -284,10 +311,12 @@ async fn prepare<'a>(images: impl Iterator<Item = &'a DemoImage>) -> Result<(), 
     Ok(())
 }
 
-fn entry_json(entry: &DemoEntry, host: &str) -> Result<Value, PictureError> {
+fn entry_json(entry: &DemoEntry, at: &At) -> Result<Value, PictureError> {
+    // As Imgur's gallery listings do, with the quirk on: only the first image inline.
+    let inline = if at.quirks.partial_albums { Some(1) } else { ALL };
     match entry {
-        DemoEntry::Image(image) => image_json(image, host),
-        DemoEntry::Album(album) => album_json(album, host, album.inline_images),
+        DemoEntry::Image(image) => image_json(image, at),
+        DemoEntry::Album(album) => album_json(album, at, inline.filter(|_| album.inline_images)),
     }
 }
 
@@ -316,7 +345,15 @@ fn with_fields(mut fields: Value, more: Value) -> Value {
     fields
 }
 
-fn image_json(image: &DemoImage, host: &str) -> Result<Value, PictureError> {
+fn image_json(image: &DemoImage, at: &At) -> Result<Value, PictureError> {
+    let host = &at.host;
+    // An animated GIF over 20 MB: Imgur's `link` is its 'h' thumbnail.
+    let big_gif = at.quirks.big_gifs && image.kind == DemoKind::AnimatedGif;
+    let link = match big_gif {
+        true => format!("http://{host}/i/{}h.gif", image.id),
+        false => format!("http://{host}{}", image.link_path()),
+    };
+    let size = if big_gif { BIG_GIF_SIZE } else { image.size()? };
     let mut item = json!({
         "id": image.id,
         "title": image.title,
@@ -325,8 +362,8 @@ fn image_json(image: &DemoImage, host: &str) -> Result<Value, PictureError> {
         "animated": image.kind.animated(),
         "width": image.width,
         "height": image.height,
-        "size": image.size()?,
-        "link": format!("http://{host}{}", image.link_path()),
+        "size": size,
+        "link": link,
         "is_album": false,
     });
     // An album's members carry only their own picture's fields, as on Imgur.
@@ -341,7 +378,11 @@ fn image_json(image: &DemoImage, host: &str) -> Result<Value, PictureError> {
     Ok(item)
 }
 
-fn album_json(album: &DemoAlbum, host: &str, with_images: bool) -> Result<Value, PictureError> {
+/// What a big GIF's `size` says: over Imgur's 20 MB line.
+const BIG_GIF_SIZE: u64 = 25_000_000;
+
+/// An album; `inline` says how many of its images the answer carries (none: `None`).
+fn album_json(album: &DemoAlbum, at: &At, inline: Option<usize>) -> Result<Value, PictureError> {
     let item = json!({
         "id": album.id,
         "title": album.title,
@@ -351,21 +392,23 @@ fn album_json(album: &DemoAlbum, host: &str, with_images: bool) -> Result<Value,
         "images_count": album.images.len(),
     });
     let mut item = with_fields(item, post_fields(&album.id));
-    if let (true, Some(fields)) = (with_images, item.as_object_mut()) {
-        let images = album.images.iter().map(|image| image_json(image, host)).collect::<Result<Vec<_>, _>>()?;
+    if let (Some(inline), Some(fields)) = (inline, item.as_object_mut()) {
+        let images = album.images.iter().take(inline).map(|image| image_json(image, at));
+        let images = images.collect::<Result<Vec<_>, _>>()?;
         fields.insert("images".into(), Value::Array(images));
     }
     Ok(item)
 }
 
-/// Imgur's rate-limit headers, after `count` API requests.
-fn add_rate_limits(headers: &mut HeaderMap, count: u64) {
+/// Imgur's rate-limit headers, after `count` API requests, with `user_quota` requests an
+/// hour for this address.
+fn add_rate_limits(headers: &mut HeaderMap, count: u64, user_quota: u64) {
     let reset = SystemTime::now().duration_since(UNIX_EPOCH).map(|now| now.as_secs()).unwrap_or(0) + 3600;
     let values = [
         ("x-ratelimit-clientlimit", CLIENT_LIMIT),
         ("x-ratelimit-clientremaining", CLIENT_LIMIT.saturating_sub(count)),
-        ("x-ratelimit-userlimit", USER_LIMIT),
-        ("x-ratelimit-userremaining", USER_LIMIT.saturating_sub(count)),
+        ("x-ratelimit-userlimit", user_quota),
+        ("x-ratelimit-userremaining", user_quota.saturating_sub(count)),
         ("x-ratelimit-userreset", reset),
     ];
     for (name, value) in values {

@@ -72,9 +72,12 @@ enum Ending {
 
 /// Answers `GET /i/{file}`.
 pub(crate) async fn image(State(state): State<Arc<DemoState>>, Path(name): Path<String>) -> Response {
-    let Some((image, rendition)) = state.gallery.file(&name) else {
+    let Some((image, rendition)) = state.gallery.file(&name).or_else(|| big_gif_thumbnail(&state, &name)) else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
+    if state.is_deleted(&image.id) {
+        return (StatusCode::FOUND, [(header::LOCATION, "/removed.png")]).into_response();
+    }
     let request = state.count_image_request();
     let mime = match (image.kind, rendition) {
         (DemoKind::Video, _) | (_, Rendition::Mp4) => "video/mp4",
@@ -89,6 +92,34 @@ pub(crate) async fn image(State(state): State<Arc<DemoState>>, Path(name): Path<
         state.count_fault();
     }
     respond(&state, fault, mime, &file)
+}
+
+/// With the big-GIF quirk on, `{id}h.gif` names the 'h' thumbnail of an animated GIF: it
+/// is served (its original's bytes will do) and counted, so a test can prove galley never
+/// asks for it.
+fn big_gif_thumbnail<'a>(state: &'a DemoState, name: &str) -> Option<(&'a DemoImage, Rendition)> {
+    let id = name.strip_suffix("h.gif").filter(|_| state.config.quirks.big_gifs)?;
+    let (image, rendition) = state.gallery.file(&format!("{id}.gif"))?;
+    (image.kind == DemoKind::AnimatedGif).then(|| {
+        state.count_thumbnail_request();
+        (image, rendition)
+    })
+}
+
+/// Answers `GET /removed.png`: the picture i.imgur.com shows for a deleted image, a real
+/// PNG (161x81, grey).
+pub(crate) async fn removed() -> Response {
+    static REMOVED: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    let png = REMOVED.get_or_init(|| {
+        let picture = image::RgbaImage::from_pixel(161, 81, image::Rgba([200, 200, 200, 255]));
+        let mut bytes = io::Cursor::new(Vec::new());
+        // Encoding a small in-memory picture cannot fail short of memory running out.
+        if let Err(error) = picture.write_to(&mut bytes, image::ImageFormat::Png) {
+            tracing::error!("cannot make removed.png: {error}");
+        }
+        Bytes::from(bytes.into_inner())
+    });
+    ([(header::CONTENT_TYPE, "image/png")], png.clone()).into_response()
 }
 
 /// The file to serve, made on a blocking thread if its picture does not exist yet.

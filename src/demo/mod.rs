@@ -56,6 +56,45 @@ pub struct DemoConfig {
     /// inline `images`, the shape Imgur's gallery listings take for albums, so a client
     /// must ask `/3/album/{id}/images` for each.
     pub album_size: Option<usize>,
+    /// The ways the real API differs from its documentation, each off by default.
+    pub quirks: DemoQuirks,
+}
+
+/// The real Imgur's habits, for tests of how galley copes with each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoQuirks {
+    /// Gallery listings carry only an album's first image inline (its `images_count`
+    /// says how many it holds), as Imgur's do.
+    pub partial_albums: bool,
+    /// Animated GIFs are "over 20 MB": their `link` is the `h` thumbnail
+    /// (`/i/{id}h.gif`, served and counted), the original and the mp4 as usual.
+    pub big_gifs: bool,
+    /// The first N still images are deleted: their links redirect to `/removed.png`, a
+    /// real PNG, as i.imgur.com's do.
+    pub deleted: usize,
+    /// The first N API requests answer 403 "Imgur is temporarily over capacity".
+    pub over_capacity: u64,
+    /// API requests an hour for this address (`X-RateLimit-UserRemaining` counts down
+    /// from it).
+    pub user_quota: u64,
+    /// Every API request answers HTTP 451: Imgur unavailable in this region.
+    pub region_blocked: bool,
+}
+
+/// Imgur's hourly quota of requests for one address.
+pub const USER_QUOTA: u64 = 2_000;
+
+impl Default for DemoQuirks {
+    fn default() -> Self {
+        Self {
+            partial_albums: false,
+            big_gifs: false,
+            deleted: 0,
+            over_capacity: 0,
+            user_quota: USER_QUOTA,
+            region_blocked: false,
+        }
+    }
 }
 
 impl Default for DemoConfig {
@@ -68,6 +107,7 @@ impl Default for DemoConfig {
             bandwidth: None,
             page_size: 60,
             album_size: None,
+            quirks: DemoQuirks::default(),
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct DemoStats {
     pub faults_injected: u64,
     /// The most requests to `/3/...` that were open at once (latency included).
     pub api_in_flight_peak: u64,
+    /// Requests for the 'h' thumbnails of big GIFs (the big-GIF quirk).
+    pub thumbnail_requests: u64,
 }
 
 /// Everything the handlers share.
@@ -55,6 +57,9 @@ pub(crate) struct DemoState {
     faults_injected: AtomicU64,
     api_in_flight: AtomicU64,
     api_in_flight_peak: AtomicU64,
+    thumbnail_requests: AtomicU64,
+    /// The ids the deleted quirk deletes.
+    deleted: HashSet<String>,
 }
 
 /// Counts one open API request from arrival to answer; dropping it counts it closed.
@@ -76,8 +81,12 @@ impl Drop for OpenApiRequest<'_> {
 
 impl DemoState {
     fn new(config: DemoConfig) -> Self {
+        let gallery = demo_gallery(&config);
+        let deleted = gallery.images().take(config.quirks.deleted).map(|image| image.id.clone()).collect();
         Self {
-            gallery: demo_gallery(&config),
+            deleted,
+            thumbnail_requests: AtomicU64::new(0),
+            gallery,
             config,
             cancel: CancellationToken::new(),
             api_requests: AtomicU64::new(0),
@@ -98,6 +107,15 @@ impl DemoState {
         self.image_requests.fetch_add(1, Ordering::Relaxed)
     }
 
+    pub(crate) fn count_thumbnail_request(&self) {
+        self.thumbnail_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether the deleted quirk deleted this image.
+    pub(crate) fn is_deleted(&self, id: &str) -> bool {
+        self.deleted.contains(id)
+    }
+
     pub(crate) fn count_fault(&self) {
         self.faults_injected.fetch_add(1, Ordering::Relaxed);
     }
@@ -108,6 +126,7 @@ impl DemoState {
             image_requests: self.image_requests.load(Ordering::Relaxed),
             faults_injected: self.faults_injected.load(Ordering::Relaxed),
             api_in_flight_peak: self.api_in_flight_peak.load(Ordering::SeqCst),
+            thumbnail_requests: self.thumbnail_requests.load(Ordering::Relaxed),
         }
     }
 
@@ -142,6 +161,7 @@ fn app(state: Arc<DemoState>) -> Router {
         .route("/", get(index))
         .route("/urls.txt", get(urls))
         .route("/i/{file}", get(host::image))
+        .route("/removed.png", get(host::removed))
         .route("/3/{*path}", get(api::api))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), add_latency))

@@ -28,7 +28,7 @@ use super::sniff::{self, MediaKind, SNIFF_LEN};
 use super::template::{self, NameTemplate};
 use super::thumbnail::{self, THUMBNAIL_SIDE};
 use super::transfer::{self, Pace};
-use super::types::{Event, Pixels, RunId, SkipReason, Thumbnail};
+use super::types::{Event, Pixels, RunId, SkipReason, Throttle, Thumbnail};
 use super::whole::{self, NotWhole};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
@@ -66,6 +66,8 @@ pub enum Outcome {
         bytes: u64,
     },
     Skipped,
+    /// Imgur deleted it (its link leads to `removed.png`): skipped, and counted apart.
+    Deleted,
     Failed,
     /// The disk is full: the whole run should stop.
     DiskFull(String),
@@ -403,6 +405,12 @@ impl Downloader {
         };
         let (body, check) = match arrived {
             Ok(arrived) => arrived,
+            Err(DownloadError::Removed) => {
+                let path = naming::file_path(&place.dir, &place.stem, item.claimed.unwrap_or(MediaKind::Jpeg));
+                let event = Event::Skipped { run: self.run, id: item.id, path, reason: SkipReason::Deleted };
+                self.events.send(event).await;
+                return Some(Outcome::Deleted);
+            }
             Err(error) => return Some(self.failed(&item.id, error).await),
         };
         let Ok(_check) = check else { return Some(Outcome::Failed) };
@@ -469,7 +477,8 @@ impl Downloader {
             }
             let wait = retry::next_wait(attempt, error.retry_after());
             if error.retry_after().is_some() {
-                self.events.send(Event::RateLimited { run: self.run, wait }).await;
+                let why = Throttle::TooManyRequests;
+                self.events.send(Event::RateLimited { run: self.run, wait, why }).await;
             }
             let reason = error.to_string();
             self.events.send(Event::Retrying { run: self.run, id: id.to_owned(), attempt, reason, wait }).await;
@@ -484,6 +493,10 @@ impl Downloader {
             .await
             .map_err(too_slow)?
             .map_err(DownloadError::from_reqwest)?;
+        // A deleted image's link redirects to Imgur's placeholder, a real PNG.
+        if response.url().path().ends_with(REMOVED) && !url.path().ends_with(REMOVED) {
+            return Err(DownloadError::Removed);
+        }
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let retry_after = super::imgur::rate_limit_wait(response.headers());
@@ -695,6 +708,9 @@ impl Downloader {
         }
     }
 }
+
+/// Where Imgur sends the link of an image it deleted: `i.imgur.com/removed.png`.
+const REMOVED: &str = "/removed.png";
 
 /// Stores a thumbnail made while saving in the library's cache (a failure costs only a
 /// decode later, so it is logged, not reported).

@@ -22,6 +22,12 @@ pub enum ApiError {
     Status { endpoint: String, status: u16, message: String },
     #[error("{endpoint} is rate-limiting us (HTTP 429) and still was after waiting {waited:?}")]
     RateLimited { endpoint: String, waited: Duration },
+    /// Imgur's quota is nearly used up; asking on would run it out.
+    #[error("{endpoint} says only {remaining} requests are left of the {quota}")]
+    Quota { endpoint: String, quota: Quota, remaining: u64 },
+    /// HTTP 451: not available in this region.
+    #[error("{endpoint} answered HTTP 451 (unavailable for legal reasons)")]
+    Region { endpoint: String },
     #[error("cancelled")]
     Cancelled,
     /// A bug in galley, such as the listing task panicking.
@@ -85,10 +91,60 @@ impl ApiError {
                 "The server's answer could not be read",
                 format!("{endpoint} answered malformed JSON: {reason}"),
             ),
+            ApiError::Quota { endpoint, quota, remaining } => Fatal::new(
+                FatalKind::Quota,
+                format!(
+                    "Imgur's {quota} is nearly used up, so galley stopped before running out; {}. Run again then: what was saved is skipped and the rest is fetched",
+                    quota.resets()
+                ),
+                format!("{endpoint} says {remaining} requests are left"),
+            ),
+            ApiError::Region { endpoint } => Fatal::new(
+                FatalKind::Region,
+                "Imgur is not available where you are: it refuses this region (it has blocked the United Kingdom since 30 September 2025), so galley cannot download from Imgur from here",
+                format!("{endpoint} answered HTTP 451"),
+            ),
             ApiError::Cancelled => Fatal::new(FatalKind::Api, "The listing was cancelled", ""),
             ApiError::Internal(detail) => {
                 Fatal::new(FatalKind::Internal, "The gallery listing stopped unexpectedly", detail.clone())
             }
+        }
+    }
+}
+
+/// Which of Imgur's request quotas is nearly used up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    /// The Client-ID's daily quota (`X-RateLimit-ClientRemaining`).
+    Client,
+    /// This address's hourly quota (`X-RateLimit-UserRemaining`), reset at this Unix time.
+    User { reset: Option<u64> },
+}
+
+impl Quota {
+    /// When it resets, as a sentence.
+    pub fn resets(self) -> String {
+        match self {
+            Quota::Client => "it resets within a day".to_owned(),
+            Quota::User { reset: Some(reset) } => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|now| now.as_secs())
+                    .unwrap_or(0);
+                let minutes = reset.saturating_sub(now).div_ceil(60);
+                let (hour, minute) = (reset % 86_400 / 3600, reset % 3600 / 60);
+                format!("it resets at {hour:02}:{minute:02} UTC, in {minutes} min")
+            }
+            Quota::User { reset: None } => "it resets within the hour".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Quota {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Quota::Client => f.write_str("daily request quota for this Client-ID"),
+            Quota::User { .. } => f.write_str("hourly request quota for your address"),
         }
     }
 }
@@ -122,6 +178,9 @@ pub enum DownloadError {
     Truncated(String),
     #[error("writing {path}: {source}")]
     Disk { path: PathBuf, source: std::io::Error },
+    /// Its link led to Imgur's `removed.png`: the image was deleted.
+    #[error("deleted on Imgur")]
+    Removed,
 }
 
 impl DownloadError {

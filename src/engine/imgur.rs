@@ -14,13 +14,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::error::{ApiError, describe_reqwest};
+use super::error::{ApiError, Quota, describe_reqwest};
 use super::events::EventSink;
 use super::retry;
 use super::sniff::MediaKind;
 use super::source::Source;
 use super::transfer::{self, Pace};
-use super::types::{ClientId, Event, RateLimits, RunId};
+use super::types::{ClientId, Event, RateLimits, RunId, Throttle};
 use crate::archive::ImageMeta;
 
 /// One thing to download.
@@ -105,6 +105,24 @@ pub struct ImgurClient {
     /// How fast an answer must come, as for image bodies; its deadline is at most
     /// [`API_ATTEMPT_DEADLINE`].
     pace: Pace,
+    /// Set when a quota came near its end: no further request is sent.
+    quota_low: Mutex<Option<(Quota, u64)>>,
+}
+
+/// Requests of a quota kept unspent, besides one for each request that may be in flight
+/// when the quota is seen to run low: the user's other tools (or a browser) need some.
+const QUOTA_RESERVE: u64 = 10;
+
+/// The quota (and how much of it is left) that has `reserve` requests or fewer left.
+fn quota_nearly_used(limits: &RateLimits, reserve: u64) -> Option<(Quota, u64)> {
+    if let Some(left) = limits.user_remaining.filter(|&left| left <= reserve) {
+        return Some((Quota::User { reset: limits.user_reset }, left));
+    }
+    limits.client_remaining.filter(|&left| left <= reserve).map(|left| (Quota::Client, left))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a listing did.
@@ -173,6 +191,8 @@ struct RawItem {
     mp4: Option<String>,
     is_album: Option<bool>,
     images: Option<Vec<serde_json::Value>>,
+    /// How many images an album holds; a gallery listing may carry fewer inline.
+    images_count: Option<u64>,
     size: Option<u64>,
     title: Option<String>,
     description: Option<String>,
@@ -254,6 +274,7 @@ impl ImgurClient {
             open_requests: AtomicUsize::new(0),
             throttled_in_a_row: AtomicU32::new(0),
             paused_until: Mutex::new(None),
+            quota_low: Mutex::new(None),
             pace: api_pace(Pace::default()),
         }
     }
@@ -403,9 +424,12 @@ impl ImgurClient {
             return Ok(keep(raw, meta, include_animated).into_iter().collect());
         }
         let album = raw.album_meta();
+        // A gallery listing may carry only the first few of an album's images inline
+        // (`images_count` says how many it holds): then the album is asked for whole.
+        let whole = |images: &Vec<serde_json::Value>| raw.images_count.is_none_or(|count| images.len() as u64 >= count);
         let members = match raw.images {
-            Some(images) => images,
-            None => {
+            Some(images) if whole(&images) => images,
+            _ => {
                 let Some(id) = raw.id.as_deref().filter(|id| is_plain_id(id)) else {
                     return Ok(Vec::new());
                 };
@@ -439,6 +463,9 @@ impl ImgurClient {
         loop {
             attempt += 1;
             self.wait_out_pause().await?;
+            if let Some((quota, remaining)) = *lock(&self.quota_low) {
+                return Err(ApiError::Quota { endpoint, quota, remaining });
+            }
             let answer = match self.attempt(&url, &endpoint).await? {
                 Ok(answer) => answer,
                 Err(reason) if attempt < API_ATTEMPTS => {
@@ -448,27 +475,42 @@ impl ImgurClient {
                 }
                 Err(reason) => return Err(ApiError::Offline { endpoint, reason }),
             };
-            let throttled = answer.status == 429 || (answer.status == 403 && over_capacity(&answer.body));
-            if !throttled {
+            let throttled = match answer.status {
+                429 => Some(Throttle::TooManyRequests),
+                403 if over_capacity(&answer.body) => Some(Throttle::OverCapacity),
+                _ => None,
+            };
+            if throttled.is_none() {
                 self.throttled_in_a_row.store(0, Ordering::Relaxed);
             }
-            match answer.status {
-                200..=299 => return parse_envelope(&answer.body, &endpoint),
-                _ if throttled => {
-                    let wait = self.throttle_wait(answer.server_wait);
+            match (answer.status, throttled) {
+                (200..=299, _) => return parse_envelope(&answer.body, &endpoint),
+                (_, Some(why)) => {
+                    // Over capacity is a passing throttle, not a spent quota: only a
+                    // Retry-After counts, never the quota's reset an hour away.
+                    let server_wait = match why {
+                        Throttle::TooManyRequests => answer.server_wait,
+                        Throttle::OverCapacity => answer.retry_after,
+                    };
+                    let wait = self.throttle_wait(server_wait);
                     if waited + wait > MAX_RATE_LIMIT_WAIT {
                         return Err(ApiError::RateLimited { endpoint, waited });
                     }
-                    self.events.send(Event::RateLimited { run: self.run, wait }).await;
+                    self.events.send(Event::RateLimited { run: self.run, wait, why }).await;
                     waited += wait;
                     self.pause_for(wait);
                     attempt = 0; // being paced is not a failure of this request
                 }
-                401 | 403 => return Err(ApiError::Refused { endpoint, status: answer.status }),
-                status if is_transient_status(status) && attempt < API_ATTEMPTS => {
+                (401 | 403, _) => return Err(ApiError::Refused { endpoint, status: answer.status }),
+                // Imgur refuses whole regions (the UK since 2025-09-30); 451 is the status
+                // that says so.
+                (451, _) => return Err(ApiError::Region { endpoint }),
+                (status, _) if is_transient_status(status) && attempt < API_ATTEMPTS => {
                     self.sleep(retry::next_wait(attempt, None)).await?;
                 }
-                status => return Err(ApiError::Status { endpoint, status, message: error_message(&answer.body) }),
+                (status, _) => {
+                    return Err(ApiError::Status { endpoint, status, message: error_message(&answer.body) });
+                }
             }
         }
     }
@@ -495,8 +537,9 @@ impl ImgurClient {
             self.report_rate_limits(response.headers()).await;
             let status = response.status().as_u16();
             let server_wait = rate_limit_wait(response.headers());
+            let retry_after = retry_after(response.headers());
             let body = read_capped(response, endpoint, self.pace).await?;
-            Ok::<_, BodyError>(Answer { status, server_wait, body })
+            Ok::<_, BodyError>(Answer { status, server_wait, retry_after, body })
         };
         let answer = tokio::select! {
             _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
@@ -551,6 +594,9 @@ impl ImgurClient {
 
     async fn report_rate_limits(&self, headers: &reqwest::header::HeaderMap) {
         let limits = rate_limits(headers);
+        if let Some(low) = quota_nearly_used(&limits, QUOTA_RESERVE + self.expand_at_once as u64) {
+            lock(&self.quota_low).get_or_insert(low);
+        }
         if limits != RateLimits::default() {
             self.events.send(Event::RateLimit { run: self.run, limits }).await;
         }
@@ -565,6 +611,8 @@ impl ImgurClient {
 struct Answer {
     status: u16,
     server_wait: Option<Duration>,
+    /// The `Retry-After` alone.
+    retry_after: Option<Duration>,
     body: Vec<u8>,
 }
 
@@ -696,11 +744,25 @@ fn keep(raw: RawItem, meta: ImageMeta, include_animated: bool) -> Option<ImageIt
     }
     let (link, claimed) = match (mime, raw.mp4) {
         (Some(_) | None, Some(mp4)) if include_animated && animated => (mp4, Some(MediaKind::Mp4)),
-        (Some(kind), _) if kind.is_image() => (raw.link?, Some(kind)),
+        // For an animated GIF over 20 MB, Imgur's `link` is its 'h' thumbnail.
+        (Some(kind), _) if kind.is_image() => (original_link(&id, raw.link?), Some(kind)),
         (Some(MediaKind::Mp4), _) if include_animated => (raw.link?, Some(MediaKind::Mp4)),
         _ => return None,
     };
     Some(ImageItem { id, link, claimed, size: raw.size, meta, source: 0, position: Position::default() })
+}
+
+/// `link` without a thumbnail's size letter: `.../IDh.gif` is the 'h' thumbnail of ID,
+/// whose original is `.../ID.gif`. Any other link is kept as it is.
+fn original_link(id: &str, link: String) -> String {
+    let Some((base, file)) = link.rsplit_once('/') else { return link };
+    let (stem, extension) = file.split_once('.').unwrap_or((file, ""));
+    let thumbnail = stem.len() == id.len() + 1 && stem.starts_with(id) && stem.ends_with(super::source::SIZE_SUFFIXES);
+    match (thumbnail, extension) {
+        (true, "") => format!("{base}/{id}"),
+        (true, extension) => format!("{base}/{id}.{extension}"),
+        (false, _) => link,
+    }
 }
 
 fn is_plain_id(id: &str) -> bool {
@@ -773,11 +835,14 @@ pub fn rate_limits(headers: &reqwest::header::HeaderMap) -> RateLimits {
     }
 }
 
+/// The `Retry-After` header's wait, if there is one.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after)
+}
+
 /// How long a 429 asks us to wait: `Retry-After`, else until the user quota resets.
 pub fn rate_limit_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    if let Some(wait) =
-        headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after)
-    {
+    if let Some(wait) = retry_after(headers) {
         return Some(wait);
     }
     let reset = header_u64(headers, "x-ratelimit-userreset")?;
@@ -820,6 +885,28 @@ mod tests {
         let video = serde_json::json!({"id":"v","type":"video/mp4","animated":true,"link":"http://h/v.mp4","mp4":"http://h/v.mp4"});
         assert!(keep(raw(video.clone()), ImageMeta::default(), false).is_none());
         assert!(keep(raw(video), ImageMeta::default(), true).is_some());
+    }
+
+    #[test]
+    fn a_thumbnail_link_is_never_what_is_saved() {
+        // An animated GIF over 20 MB, animated items unwanted or without an mp4: the GIF
+        // itself, from the link without the 'h'.
+        let big = serde_json::json!({"id":"AbCdE12","type":"image/gif","link":"https://i.imgur.com/AbCdE12h.gif"});
+        let kept = keep(raw(big), ImageMeta::default(), false).expect("a still GIF is kept");
+        assert_eq!(kept.link, "https://i.imgur.com/AbCdE12.gif");
+        assert_eq!(original_link("AbCdE", "http://h/i/AbCdEm".into()), "http://h/i/AbCdE");
+        for kept in ["http://h/i/AbCdE12.gif", "http://h/i/AbCdE12x.gif", "http://h/i/other.gif", "no-slash"] {
+            assert_eq!(original_link("AbCdE12", kept.into()), kept);
+        }
+    }
+
+    #[test]
+    fn a_quota_is_nearly_used_at_the_reserve() {
+        let limits = |client, user| RateLimits { client_remaining: client, user_remaining: user, user_reset: Some(99) };
+        assert_eq!(quota_nearly_used(&limits(Some(5000), Some(100)), 26), None);
+        assert_eq!(quota_nearly_used(&limits(Some(5000), Some(26)), 26), Some((Quota::User { reset: Some(99) }, 26)));
+        assert_eq!(quota_nearly_used(&limits(Some(3), None), 26), Some((Quota::Client, 3)));
+        assert_eq!(quota_nearly_used(&RateLimits::default(), 26), None, "no headers, no stop");
     }
 
     #[test]

@@ -387,6 +387,15 @@ async fn count_outcome(
             summary.skipped += 1;
             sources.change(source, |report| report.skipped += 1).await;
         }
+        Some(Outcome::Deleted) => {
+            summary.skipped += 1;
+            sources
+                .change(source, |report| {
+                    report.skipped += 1;
+                    report.deleted += 1;
+                })
+                .await;
+        }
         Some(Outcome::Failed) => {
             summary.failed += 1;
             sources.change(source, |report| report.failed += 1).await;

@@ -223,7 +223,7 @@ impl Source {
 }
 
 /// Imgur names a thumbnail of an image by adding one letter to its id.
-const SIZE_SUFFIXES: [char; 6] = ['s', 'b', 't', 'm', 'l', 'h'];
+pub(crate) const SIZE_SUFFIXES: [char; 6] = ['s', 'b', 't', 'm', 'l', 'h'];
 
 /// The image id in a direct link's file name (`ID.jpg`, `IDm.jpg` for a thumbnail of
 /// it) or an image page's path segment: ids are 5 or 7 letters and digits, so a 6- or

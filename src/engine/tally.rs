@@ -18,6 +18,8 @@ pub struct Tally {
     pub saved: u64,
     /// Already in the folder, whole (a subset of `skipped`).
     pub already_present: u64,
+    /// Deleted on Imgur (a subset of `skipped`).
+    pub deleted: u64,
     /// Skipped for any reason: already present, or the same bytes under another name.
     pub skipped: u64,
     pub failed: u64,
@@ -58,8 +60,10 @@ impl Tally {
             Event::Skipped { id, reason, .. } => {
                 self.in_flight.remove(id);
                 self.skipped += 1;
-                if *reason == SkipReason::AlreadyPresent {
-                    self.already_present += 1;
+                match reason {
+                    SkipReason::AlreadyPresent => self.already_present += 1,
+                    SkipReason::Deleted => self.deleted += 1,
+                    SkipReason::Duplicate(_) => {}
                 }
             }
             Event::Failed { id, reason, .. } => {
@@ -127,6 +131,9 @@ mod tests {
         let skipped = |id: &str, reason| Event::Skipped { run: 1, id: id.into(), path: PathBuf::from(id), reason };
         tally.apply(&skipped("a", SkipReason::AlreadyPresent));
         tally.apply(&skipped("b", SkipReason::Duplicate(PathBuf::from("a"))));
+        tally.apply(&skipped("d", SkipReason::Deleted));
+        assert_eq!((tally.deleted, tally.skipped), (1, 3));
+        tally.skipped -= 1;
         tally.apply(&Event::Failed { run: 1, id: "c".into(), reason: "HTTP 404".into() });
         assert_eq!((tally.skipped, tally.already_present, tally.failed, tally.done()), (2, 1, 1, 3));
         assert_eq!(tally.failures, ["c: HTTP 404"]);

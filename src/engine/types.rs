@@ -229,6 +229,15 @@ pub struct RateLimits {
     pub user_reset: Option<u64>,
 }
 
+/// Why the server asked galley to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttle {
+    /// HTTP 429: too many requests.
+    TooManyRequests,
+    /// HTTP 403 "Imgur is temporarily over capacity": a passing IP throttle.
+    OverCapacity,
+}
+
 /// Why an image was not downloaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
@@ -236,11 +245,14 @@ pub enum SkipReason {
     AlreadyPresent,
     /// The same bytes were already saved under another name (the path).
     Duplicate(PathBuf),
+    /// Imgur deleted it: its link now leads to `i.imgur.com/removed.png`.
+    Deleted,
 }
 
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SkipReason::Deleted => f.write_str("deleted on Imgur (its link leads to removed.png)"),
             SkipReason::AlreadyPresent => f.write_str("already present"),
             SkipReason::Duplicate(path) => write!(f, "same bytes as {}", path.display()),
         }
@@ -262,6 +274,11 @@ pub enum FatalKind {
     Offline,
     /// The API kept answering 429 past the bounded wait.
     RateLimited,
+    /// Imgur's request quota (the Client-ID's daily one, or the hourly one of this
+    /// address) is nearly used up: the run stopped before running out.
+    Quota,
+    /// Imgur is not available in the user's region (HTTP 451).
+    Region,
     /// The gallery, album or post does not exist (HTTP 404).
     NotFound,
     /// The API answered something unusable (malformed JSON, `success: false`, ...).
@@ -337,6 +354,8 @@ pub struct SourceReport {
     pub downloaded: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// Of `skipped`: deleted on Imgur (`removed.png`).
+    pub deleted: u64,
 }
 
 impl SourceReport {
@@ -349,6 +368,7 @@ impl SourceReport {
             downloaded: 0,
             skipped: 0,
             failed: 0,
+            deleted: 0,
         }
     }
 
@@ -411,7 +431,7 @@ pub enum Event {
     /// API requests of the listing open now (the downloads are counted by `Started`).
     ListingRequests { run: RunId, in_flight: usize },
     /// The server said slow down; the engine waits this long before asking again.
-    RateLimited { run: RunId, wait: Duration },
+    RateLimited { run: RunId, wait: Duration, why: Throttle },
     /// A download began: it holds one of the run's connections.
     Started { run: RunId, id: String },
     /// A body arrived whole; its connection goes to the next download while it is checked.

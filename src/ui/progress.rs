@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::engine::{Ending, Event, Fatal, FatalKind, RateLimits, RunId, Tally};
+use crate::engine::{Ending, Event, Fatal, FatalKind, RateLimits, RunId, Tally, Throttle};
 
 /// How often a point is added to the live plot.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
@@ -22,7 +22,7 @@ pub struct RunProgress {
     pub started: Instant,
     pub tally: Tally,
     /// When the server asked us to wait, and for how long.
-    pub rate_limited: Option<(Instant, Duration)>,
+    pub rate_limited: Option<(Instant, Duration, Throttle)>,
     /// Imgur's quota headers, as last seen.
     pub quota: Option<RateLimits>,
     /// (seconds since start, images/s over `RATE_WINDOW`, downloads in flight, listing
@@ -86,7 +86,7 @@ impl RunProgress {
     pub fn apply(&mut self, event: &Event) {
         self.tally.apply(event);
         match event {
-            Event::RateLimited { wait, .. } => self.rate_limited = Some((Instant::now(), *wait)),
+            Event::RateLimited { wait, why, .. } => self.rate_limited = Some((Instant::now(), *wait, *why)),
             Event::RateLimit { limits, .. } => self.quota = Some(limits.clone()),
             _ => {}
         }
@@ -136,6 +136,9 @@ impl RunProgress {
                 0 => format!("{} already in this folder: nothing new to save", tally.already_present),
                 _ => format!("{text}, {} already in this folder", tally.already_present),
             };
+        }
+        if tally.deleted > 0 {
+            text = format!("{text}; {} deleted on Imgur", tally.deleted);
         }
         text
     }
@@ -196,13 +199,18 @@ impl RunProgress {
                 Ending::Done => None,
             };
         }
-        let (since, wait) = self.rate_limited?;
+        let (since, wait, why) = self.rate_limited?;
         let left = wait.saturating_sub(since.elapsed());
+        let seconds = left.as_secs_f64().ceil();
         (!left.is_zero()).then(|| {
-            Notice::info(format!(
-                "Rate-limited by the server: waiting {:.0} s before asking again.",
-                left.as_secs_f64().ceil()
-            ))
+            Notice::info(match why {
+                Throttle::TooManyRequests => {
+                    format!("Rate-limited by the server: waiting {seconds:.0} s before asking again.")
+                }
+                Throttle::OverCapacity => {
+                    format!("Imgur is over capacity for now: going on in {seconds:.0} s by itself.")
+                }
+            })
         })
     }
 
@@ -249,6 +257,8 @@ pub fn plain_words(fatal: &Fatal) -> Notice {
         FatalKind::Destination => "Choose another folder, one you can write to and with free space.",
         FatalKind::RateLimited => "Wait a while, then press Start again.",
         FatalKind::NotFound => "Check the album id or URL, or pick another gallery.",
+        FatalKind::Quota => "Press Start again once it has reset.",
+        FatalKind::Region => "The demo gallery still works from here.",
         FatalKind::Api => "Try again later, or another gallery.",
         FatalKind::Archive => "Check that your data folder can be written, then press Start again.",
         FatalKind::Usage => "Check the gallery settings.",
@@ -323,14 +333,20 @@ mod tests {
             progress.apply(&Event::Skipped { run: 3, id: id.into(), path, reason: SkipReason::AlreadyPresent });
         }
         assert_eq!(progress.bar_text(), "2 already in this folder: nothing new to save");
+        let path = PathBuf::from("gone");
+        progress.apply(&Event::Skipped { run: 3, id: "gone".into(), path, reason: SkipReason::Deleted });
+        assert!(progress.bar_text().contains("1 deleted on Imgur"), "{}", progress.bar_text());
     }
 
     #[test]
     fn a_rate_limit_says_how_long_it_waits() {
         let mut progress = RunProgress::new(1);
-        progress.apply(&Event::RateLimited { run: 1, wait: Duration::from_secs(30) });
+        progress.apply(&Event::RateLimited { run: 1, wait: Duration::from_secs(30), why: Throttle::TooManyRequests });
         let notice = progress.status().expect("a message while waiting");
         assert!(notice.text.contains("Rate-limited") && notice.text.contains("waiting 30 s"), "{notice:?}");
+        progress.apply(&Event::RateLimited { run: 1, wait: Duration::from_secs(12), why: Throttle::OverCapacity });
+        let notice = progress.status().expect("a countdown while Imgur is over capacity");
+        assert!(notice.text.contains("over capacity") && notice.text.contains("in 12 s"), "{notice:?}");
     }
 
     #[test]
