@@ -1150,6 +1150,21 @@ mod tests {
         assert_eq!(with_contiguous(&[], <[u8]>::len), 0);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn an_album_folder_is_made_once_and_a_link_in_its_place_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let album = dir.path().join("Trip");
+        ensure_folder(&album).expect("made");
+        ensure_folder(&album).expect("already there is fine");
+        let elsewhere = tempfile::tempdir().expect("tempdir");
+        let planted = dir.path().join("Planted");
+        std::os::unix::fs::symlink(elsewhere.path(), &planted).expect("link");
+        assert!(ensure_folder(&planted).is_err(), "a link to a folder is never followed");
+        std::fs::write(dir.path().join("File"), b"x").expect("write");
+        assert!(ensure_folder(&dir.path().join("File")).is_err());
+    }
+
     #[test]
     fn a_poisoned_lock_still_gives_its_data() {
         let saved = Arc::new(Mutex::new(HashMap::from([("abc".to_owned(), PathBuf::from("a.jpg"))])));
