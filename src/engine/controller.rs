@@ -31,6 +31,17 @@ impl Engine {
     /// Starts the engine on its own runtime. `wake` is called after every event, from the
     /// engine's threads (the app passes `ctx.request_repaint()`).
     pub fn start(wake: Waker, library: LibraryPlaces) -> Result<(Engine, mpsc::Receiver<Event>), EngineError> {
+        Self::start_with_workers(wake, library, browse::worker_counts())
+    }
+
+    /// [`Engine::start`] with `workers` thumbnail workers: (all, of which background).
+    /// The app keeps a core for the window ([`browse::worker_counts`]); a benchmark may
+    /// give the background every core.
+    pub fn start_with_workers(
+        wake: Waker,
+        library: LibraryPlaces,
+        workers: (usize, usize),
+    ) -> Result<(Engine, mpsc::Receiver<Event>), EngineError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .thread_name("galley-engine")
             .enable_all()
@@ -42,7 +53,7 @@ impl Engine {
         let shutdown = CancellationToken::new();
         let browser = {
             let _inside = runtime.enter();
-            Browser::start(library, events.clone(), shutdown.clone(), browse::worker_counts())
+            Browser::start(library, events.clone(), shutdown.clone(), workers)
         };
         runtime.spawn(control(command_rx, events, browser, shutdown.clone()));
         let engine = Engine { commands: command_tx, runtime: Some(runtime), shutdown };
