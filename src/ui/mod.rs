@@ -504,7 +504,12 @@ impl GalleyApp {
     fn buttons_ui(&mut self, ui: &mut egui::Ui) {
         let busy = self.run_state.is_busy();
         ui.horizontal_wrapped(|ui| {
-            let start = ui.add_enabled(!busy, egui::Button::new("Start"));
+            let hint = match self.queue.runnable().len() {
+                0 => "Download the gallery chosen above".to_owned(),
+                1 => "Download the queued source not yet done".to_owned(),
+                n => format!("Download the {n} queued sources not yet done, as one run"),
+            };
+            let start = ui.add_enabled(!busy, egui::Button::new("Start")).on_hover_text(hint);
             if start.clicked() {
                 self.actions.push(Action::Start(StartKind::Run));
             }

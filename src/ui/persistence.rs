@@ -1,7 +1,7 @@
 //! What survives a restart, and where. Settings (source, folder, concurrency) and the
 //! queue's sources go to eframe's storage, which also keeps the window size; the Client-ID
-//! never does: eframe writes its storage as plain RON next to other apps' state, so the secret gets a file of
-//! its own that only the user can read ([`SecretStore`]).
+//! never does: eframe writes its storage as plain RON next to other apps' state, so the
+//! secret gets a file of its own that only the user can read ([`SecretStore`]).
 
 use std::path::{Path, PathBuf};
 

@@ -428,51 +428,66 @@ pub fn queue_ui(ui: &mut egui::Ui, queue: &mut Queue, busy: bool) -> Option<Queu
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         ui.strong(format!("Queue ({})", queue.entries.len()));
-        match &queue.state {
-            QueueState::Running { .. } => {
-                if ui.button("Pause").on_hover_text("Stop after the downloads going; Resume goes on").clicked() {
-                    action = Some(QueueAction::Pause);
-                }
-            }
-            QueueState::Pausing { .. } => {
-                ui.add_enabled(false, egui::Button::new("Pausing..."));
-            }
-            QueueState::Paused => {
-                if ui.add_enabled(!busy, egui::Button::new("Resume")).clicked() {
-                    action = Some(QueueAction::Resume);
-                }
-            }
-            QueueState::Idle => {}
-        }
-        if queue.entries.iter().any(QueuedSource::is_done) && ui.button("Clear done").clicked() {
-            action = Some(QueueAction::ClearDone);
-        }
-    });
-    let last = queue.entries.len() - 1;
-    for (index, entry) in queue.entries.iter().enumerate() {
-        if let Some(clicked) = entry_ui(ui, queue, entry, (index > 0, index < last)) {
+        if let Some(clicked) = queue_buttons_ui(ui, queue, busy) {
             action = Some(clicked);
         }
-    }
+    });
+    // The list scrolls on its own, so a long queue never pushes Start out of sight.
+    let last = queue.entries.len() - 1;
+    egui::ScrollArea::vertical().id_salt("queue-list").max_height(QUEUE_LIST_HEIGHT).show(ui, |ui| {
+        for (index, entry) in queue.entries.iter().enumerate() {
+            if let Some(clicked) = entry_ui(ui, queue, entry, (index > 0, index < last)) {
+                action = Some(clicked);
+            }
+        }
+    });
     ui.weak("Start downloads the sources not yet done as one run; with none queued, it downloads the gallery above.");
     action
 }
 
-/// One queued source: its name, its state, and Up / Down / Remove. `can_move` says
+/// The queue's list is at most this high; it scrolls beyond.
+const QUEUE_LIST_HEIGHT: f32 = 260.0;
+
+/// Pause (Resume when paused) and Clear done. Both are always drawn, enabled or not, so
+/// that a button never moves under the pointer when a run ends.
+fn queue_buttons_ui(ui: &mut egui::Ui, queue: &Queue, busy: bool) -> Option<QueueAction> {
+    let mut action = None;
+    match &queue.state {
+        QueueState::Paused => {
+            let resume = ui.add_enabled(!busy, egui::Button::new("Resume"));
+            if resume.on_hover_text("Download the sources not yet done; what is saved is skipped").clicked() {
+                action = Some(QueueAction::Resume);
+            }
+        }
+        QueueState::Pausing { .. } => {
+            ui.add_enabled(false, egui::Button::new("Pause"));
+            ui.weak("pausing...");
+        }
+        QueueState::Running { .. } | QueueState::Idle => {
+            let running = matches!(queue.state, QueueState::Running { .. });
+            let pause = ui.add_enabled(running, egui::Button::new("Pause"));
+            let pause = pause.on_hover_text("Stop the run now (what is saved stays); Resume goes on from there");
+            if pause.clicked() {
+                action = Some(QueueAction::Pause);
+            }
+        }
+    }
+    let any_done = queue.entries.iter().any(QueuedSource::is_done);
+    let clear = ui.add_enabled(any_done, egui::Button::new("Clear done"));
+    if clear.on_hover_text("Remove the sources that are done from the list").clicked() {
+        action = Some(QueueAction::ClearDone);
+    }
+    action
+}
+
+/// One queued source: its name, then Up / Down / Remove and its state. `can_move` says
 /// whether it can go up and down.
 fn entry_ui(ui: &mut egui::Ui, queue: &Queue, entry: &QueuedSource, can_move: (bool, bool)) -> Option<QueueAction> {
     let mut action = None;
     ui.separator();
     let name = ui.add(egui::Label::new(&entry.text).truncate());
     name.on_hover_text(format!("{} (as galley reads it: {})", entry.text, entry.source));
-    let state = entry.state_text(queue.halt(entry.id));
-    let failed = matches!(&entry.status, EntryStatus::Reported(report) if report.error().is_some());
-    let text = egui::RichText::new(state).small();
-    let state = ui.label(if failed { text.color(ui.visuals().error_fg_color) } else { text.weak() });
-    if let Some(detail) = entry.failure_detail().filter(|detail| !detail.is_empty()) {
-        state.on_hover_text(format!("Details: {detail}"));
-    }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui.add_enabled(can_move.0, egui::Button::new("Up").small()).clicked() {
             action = Some(QueueAction::MoveUp(entry.id));
         }
@@ -483,6 +498,13 @@ fn entry_ui(ui: &mut egui::Ui, queue: &Queue, entry: &QueuedSource, can_move: (b
         let remove = ui.add_enabled(!held, egui::Button::new("Remove").small());
         if remove.on_disabled_hover_text("Pause the queue to remove a source of the run going").clicked() {
             action = Some(QueueAction::Remove(entry.id));
+        }
+        let state = egui::RichText::new(entry.state_text(queue.halt(entry.id)));
+        let failed = matches!(&entry.status, EntryStatus::Reported(report) if report.error().is_some());
+        let state = ui
+            .add(egui::Label::new(if failed { state.color(ui.visuals().error_fg_color) } else { state.weak() }).wrap());
+        if let Some(detail) = entry.failure_detail().filter(|detail| !detail.is_empty()) {
+            state.on_hover_text(format!("Details: {detail}"));
         }
     });
     action
