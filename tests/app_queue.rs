@@ -229,6 +229,7 @@ fn a_dropped_list_is_queued_and_pause_then_resume_saves_the_rest_without_fetchin
     assert!((4..total).contains(&before_resume.len()), "paused part way: {} of {total}", before_resume.len());
     assert!(fixture.harness.query_all_by_label_contains("paused at").count() >= 1, "the window says it is paused");
     assert!(fixture.harness.query_by_label("Resume").is_some());
+    assert!(fixture.harness.query_by_label_contains("Resume downloads the rest").is_some(), "not \"Cancelled\"");
 
     press(&mut fixture.harness, "Resume", 0);
     step_until(&mut fixture.harness, "every source done", all_done);

@@ -33,7 +33,7 @@ pub use browse::BrowseAction;
 pub use grid::{
     FOCUS_RING_WIDTH, GridAction, GridOutput, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME,
 };
-pub use persistence::{SecretStore, load_settings, save_settings};
+pub use persistence::{SecretStore, load_queue, load_settings, save_queue, save_settings};
 pub use progress::{Notice, RunProgress};
 pub use queue::{EntryId, EntryStatus, Halt, Queue, QueueAction, QueueState, QueuedSource, SavedSource};
 pub use runs::COMPARE_LEVELS;
@@ -462,15 +462,16 @@ impl GalleyApp {
             None => {}
         }
         ui.separator();
-        if let Some(action) = queue::queue_ui(ui, &mut self.queue, self.run_state.is_busy()) {
-            self.actions.push(Action::Queue(action));
-        }
-        ui.separator();
         self.server_ui(ui);
         ui.add_space(6.0);
         self.buttons_ui(ui);
         if let Some(notice) = &self.notice {
             notice.ui(ui);
+        }
+        // Under the buttons, so that a long queue or message never pushes Start out of sight.
+        ui.separator();
+        if let Some(action) = queue::queue_ui(ui, &mut self.queue, self.run_state.is_busy()) {
+            self.actions.push(Action::Queue(action));
         }
     }
 
@@ -1173,6 +1174,9 @@ impl GalleyApp {
                 self.run_state = self.run_state.run_finished(run);
                 if self.queue.finished(run, &report) {
                     self.actions.push(Action::Start(StartKind::Run));
+                }
+                if let Some(progress) = self.progress.as_mut().filter(|progress| progress.run == run) {
+                    progress.paused = self.queue.state() == &QueueState::Paused;
                 }
                 self.after_runs_changed();
                 // The run's files are in the grid already; listing the folder again brings

@@ -441,7 +441,9 @@ pub fn queue_ui(ui: &mut egui::Ui, queue: &mut Queue, busy: bool) -> Option<Queu
             }
         }
     });
-    ui.weak("Start downloads the sources not yet done as one run; with none queued, it downloads the gallery above.");
+    ui.weak(
+        "Start downloads the sources not yet done as one run; with none queued, it downloads the gallery chosen above.",
+    );
     action
 }
 
