@@ -240,3 +240,24 @@ fn a_dropped_list_is_queued_and_pause_then_resume_saves_the_rest_without_fetchin
     fixture.harness.step();
     assert_eq!(fixture.harness.query_all_by_label_contains("done: ").count(), 3);
 }
+
+#[test]
+fn links_pasted_on_the_window_join_the_queue_and_a_paste_into_a_field_stays_there() {
+    let mut fixture = demo_app(DemoConfig { images: 10, ..DemoConfig::default() }, 4);
+
+    fixture.harness.event(egui::Event::Paste("# mine\nimgur.com/t/cats\nr/pics\n".to_owned()));
+    fixture.harness.step();
+    fixture.harness.step();
+    assert_eq!(entry_texts(fixture.harness.state()), ["imgur.com/t/cats", "r/pics"]);
+    assert!(fixture.harness.query_by_label_contains("2 sources queued").is_some());
+
+    // Into the sources box, a paste is the box's: nothing more is queued until Add.
+    let field = fixture.harness.get_by_role_and_label(Role::MultilineTextInput, SOURCES_BOX);
+    field.focus();
+    fixture.harness.step();
+    fixture.harness.event(egui::Event::Paste("album/AbC12".to_owned()));
+    fixture.harness.step();
+    fixture.harness.step();
+    assert_eq!(fixture.harness.state().queue().entries().len(), 2);
+    assert_eq!(fixture.harness.state().queue().typed, "album/AbC12");
+}
