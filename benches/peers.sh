@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # galley against the download tools people trust, on the same links in the same run:
-# 400 demo images behind 250 ms of latency, concurrency 64, best of 3 each; then the same
-# files with no latency (best of 10: a run is under 0.1 s); then 1,000 images with thumbnails end to end, and the peak memory
+# 400 demo images behind 250 ms of latency, concurrency 64, best of 3 each; the API path
+# against --urls (400, 1,000 and 2,000 images and 60 albums x 4 at 64, 1,000 at 256); then
+# the same files with no latency (best of 10: a run is under 0.1 s); then 1,000 images with thumbnails end to end, and the peak memory
 # of a 5,000-image fetch. Installs aria2 (and nasm, for the build) with apt-get when missing.
 #
 # Usage: bash benches/peers.sh      (SKIP_BUILD=1 to use the existing release build)
