@@ -69,17 +69,18 @@ const MAX_PAGES: u32 = 1000;
 /// a thousand images about 1 MB. A bigger (or endless) body is refused as it arrives, so a
 /// hostile server cannot grow galley's memory.
 pub const MAX_API_BODY: usize = 8 * 1024 * 1024;
-/// Gallery pages in hand at once (asked for, or with entries not all sent yet): at least
-/// [`MIN_PAGES_IN_HAND`], one more for every [`REQUESTS_PER_PAGE_IN_HAND`] API requests the
-/// run may have open, at most [`MAX_PAGES_IN_HAND`]. A page of about 60 entries feeds a
-/// pool of 64 downloads for a round trip or more, and a page and its albums take two round
-/// trips, so 4 pages in hand at 64 keep the pool fed; past the end of a gallery each costs
-/// one request that brings nothing new, which is why there are not more.
+/// Gallery pages in hand at once (asked for, or with entries not all sent yet): one for
+/// every [`REQUESTS_PER_PAGE_IN_HAND`] API requests the run may have open, within
+/// [`MIN_PAGES_IN_HAND`]..=[`MAX_PAGES_IN_HAND`]. A page holds its place for two round trips
+/// (the page, then its albums) and brings about 60 entries, so at 64 downloads at once 4
+/// pages in hand list faster than the pool downloads, and at 256, 16. Past the end of a
+/// gallery each page in hand costs one request that brings nothing new, which is why the
+/// number follows the concurrency instead of being large always.
 fn pages_in_hand(requests_at_once: usize) -> usize {
     (requests_at_once / REQUESTS_PER_PAGE_IN_HAND).clamp(MIN_PAGES_IN_HAND, MAX_PAGES_IN_HAND)
 }
 const MIN_PAGES_IN_HAND: usize = 3;
-const MAX_PAGES_IN_HAND: usize = 8;
+const MAX_PAGES_IN_HAND: usize = 16;
 const REQUESTS_PER_PAGE_IN_HAND: usize = 16;
 /// One API attempt (request and whole body) must finish within this, however fast the body
 /// comes; within it the body must also keep the run's [`Pace`] (a server dripping a byte
@@ -950,6 +951,12 @@ mod tests {
         for kept in ["http://h/i/AbCdE12.gif", "http://h/i/AbCdE12x.gif", "http://h/i/other.gif", "no-slash"] {
             assert_eq!(original_link("AbCdE12", kept.into()), kept);
         }
+    }
+
+    #[test]
+    fn pages_in_hand_follow_the_concurrency_within_bounds() {
+        let in_hand: Vec<usize> = [1, 16, 63, 64, 128, 256, 1000].into_iter().map(pages_in_hand).collect();
+        assert_eq!(in_hand, [3, 3, 3, 4, 8, 16, 16]);
     }
 
     #[test]
