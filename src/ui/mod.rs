@@ -428,8 +428,9 @@ impl GalleyApp {
                 self.actions.push(Action::Browse(action));
             }
             self.grid_keys_ui(&ctx);
-            self.drop_ui(&ctx);
         }
+        // A list dropped (or links pasted) while the viewer is open is queued all the same.
+        self.drop_ui(&ctx);
 
         for action in std::mem::take(&mut self.actions) {
             self.apply(&ctx, action);
