@@ -83,6 +83,14 @@ best_of() {
 
 files_in_out() { find "$WORK/out" -maxdepth 1 -type f ! -name '.*' | wc -l; }
 
+# warm_api: lists the demo's gallery once through its API, so the pictures its pages
+# describe (videos and animated GIFs too) are painted before any timed run.
+warm_api() {
+    IMGUR_CLIENT_ID=demo "$GALLEY" fetch --api-base "$BASE" --source hot/viral/day --pages 1000 \
+        --out "$WORK/warm" --no-archive --no-thumbnails --concurrency 64 --json > /dev/null 2>&1 || true
+    rm -rf "$WORK/warm"
+}
+
 # api_fetch CONCURRENCY [OPTIONS...]: `galley fetch` listing the demo's gallery through its
 # API (every page, every album), as a user's run does, into $WORK/out.
 api_fetch() {

@@ -26,6 +26,7 @@ done
 # album answered. Bound: 0.25 + 0.25 + ceil(240/C) x 0.25 s.
 ALBUM_IMAGES=240
 start_demo "$ALBUM_IMAGES" 250 --album-size 4
+warm_api
 echo
 echo "galley fetch through the API (thumbnails on), 60 albums x 4 images listed without inline images, 250 ms per request"
 printf '%-12s %10s %10s %8s %8s\n' concurrency seconds bound ratio saved

@@ -186,6 +186,84 @@ async fn one_album_that_cannot_be_listed_fails_alone_and_the_rest_arrive() {
     assert!(failed[0].1.contains("could not list the album"), "{}", failed[0].1);
 }
 
+/// A gallery of `PAGES` pages, each one album `a{page}` without inline images (2 images),
+/// then empty pages. Page requests take 50 ms; the first page's album holds its answer
+/// until an album of a later page is asked for (or 5 s pass), and says whether one was.
+#[derive(Clone, Default)]
+struct Pipelined {
+    base: Arc<std::sync::OnceLock<String>>,
+    pages_open: Arc<AtomicUsize>,
+    pages_open_peak: Arc<AtomicUsize>,
+    later_album_asked: Arc<tokio::sync::Notify>,
+    first_album_overlapped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+const PIPELINED_PAGES: usize = 6;
+
+async fn pipelined_page(
+    State(gallery): State<Pipelined>,
+    UrlPath((_, _, _, page)): UrlPath<(String, String, String, String)>,
+) -> Response {
+    let open = gallery.pages_open.fetch_add(1, Ordering::SeqCst) + 1;
+    gallery.pages_open_peak.fetch_max(open, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    gallery.pages_open.fetch_sub(1, Ordering::SeqCst);
+    let page: usize = page.parse().unwrap_or(usize::MAX);
+    let data: Vec<_> = (page < PIPELINED_PAGES)
+        .then(|| json!({"id": format!("a{page}"), "is_album": true, "images_count": 2}))
+        .into_iter()
+        .collect();
+    json_response(json!({"data": data, "success": true, "status": 200}))
+}
+
+async fn pipelined_album(State(gallery): State<Pipelined>, UrlPath(id): UrlPath<String>) -> Response {
+    if id == "a0" {
+        let asked = tokio::time::timeout(Duration::from_secs(5), gallery.later_album_asked.notified()).await;
+        gallery.first_album_overlapped.store(asked.is_ok(), Ordering::SeqCst);
+    } else {
+        gallery.later_album_asked.notify_one();
+    }
+    let base = gallery.base.get().cloned().unwrap_or_default();
+    let data: Vec<_> = (1..=2)
+        .map(|n| json!({"id": format!("{id}i{n}"), "type": "image/png", "link": format!("{base}/i/{id}i{n}.png")}))
+        .collect();
+    json_response(json!({"data": data, "success": true, "status": 200}))
+}
+
+#[tokio::test]
+async fn a_later_pages_albums_are_asked_for_before_the_first_pages_answer_and_pages_are_listed_ahead() {
+    let gallery = Pipelined::default();
+    let app = Router::new()
+        .route("/3/gallery/{section}/{sort}/{window}/{page}", get(pipelined_page))
+        .route("/3/album/{id}/images", get(pipelined_album))
+        .route("/i/{name}", get(picture))
+        .with_state(gallery.clone());
+    let base = serve(app).await;
+    gallery.base.set(base.clone()).expect("set once");
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut job = api_job(&base, out.path(), 64);
+    if let JobInput::Imgur { pages, .. } = &mut job.sources[0] {
+        *pages = None;
+    }
+
+    let (report, events) = run(job).await;
+
+    assert!(report.fatal().is_none(), "{:?}", report.fatal());
+    assert!(
+        gallery.first_album_overlapped.load(Ordering::SeqCst),
+        "page 1's album must be asked for while page 0's album is still unanswered"
+    );
+    // At concurrency 64: 64 / 16 = 4 pages in hand.
+    assert_eq!(gallery.pages_open_peak.load(Ordering::SeqCst), 4, "pages asked for at once");
+    let expected: Vec<String> =
+        (0..PIPELINED_PAGES).flat_map(|page| (1..=2).map(move |n| format!("a{page}i{n}"))).collect();
+    assert_eq!(listed_ids(&events), expected, "listing order, whatever order the albums answered in");
+    // The test's pictures repeat (their colour is a sum of the name's bytes): a repeat is
+    // skipped as a copy, so saved and skipped together make every image.
+    let summary = &report.summary;
+    assert_eq!((summary.downloaded + summary.skipped, summary.failed), (2 * PIPELINED_PAGES as u64, 0));
+}
+
 /// Answers 429 with `Retry-After: 0` to the first `throttled` requests, then a page of
 /// nothing.
 async fn throttling(State((hits, throttled)): State<(Arc<AtomicUsize>, usize)>) -> Response {

@@ -324,6 +324,12 @@ fn settings_persist_and_the_client_id_only_in_a_private_file() {
     type_into(&mut first, "Client-ID", "secret-id-123");
     type_into(&mut first, "Folder", "/somewhere/pictures");
     first.state_mut().settings.concurrency = 48;
+    let field = first.get_by_role_and_label(Role::MultilineTextInput, "Sources (one per line)");
+    field.focus();
+    field.type_text("imgur.com/a/AbC12\nr/pics");
+    first.run_steps(2);
+    first.get_by_label("Add to queue").click();
+    first.run_steps(2);
     let mut storage = MemoryStorage::default();
     eframe::App::save(first.state_mut(), &mut storage);
 
@@ -351,6 +357,11 @@ fn settings_persist_and_the_client_id_only_in_a_private_file() {
     reopened.run_steps(2);
     let shown = reopened.get_by_role_and_label(Role::TextInput, "Client-ID").value();
     assert_eq!(shown.as_deref(), Some("secret-id-123"), "the Client-ID field is filled in again");
+
+    // The queue comes back too, in its order.
+    reopened.state_mut().restore_queue(galley::ui::load_queue(Some(&storage)));
+    let queued: Vec<String> = reopened.state().queue().entries().iter().map(|entry| entry.text.clone()).collect();
+    assert_eq!(queued, ["imgur.com/a/AbC12", "r/pics"]);
 }
 
 /// The app on Imgur (not the demo) with these settings, in a fresh temp dir.

@@ -13,7 +13,9 @@ use super::report::Reporter;
 use super::{EXIT_FAILED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
-use crate::engine::{ClientId, Ending, EventSink, FatalKind, Job, JobInput, RunOrigin, Source, run_job};
+use crate::engine::{
+    ClientId, Ending, EventSink, FatalKind, Job, JobInput, RunOrigin, Source, link_lines, read_link_list, run_job,
+};
 use crate::library::ThumbnailCache;
 use crate::signals::StopSignals;
 
@@ -210,23 +212,20 @@ impl ApiAccess {
     }
 }
 
-/// The links of a `--urls` file: one per line; blank lines and `#` comments ignored.
+/// The links of a `--urls` file (or stdin for `-`): one per line; blank lines and `#`
+/// comments ignored.
 fn read_links(file: &Path) -> anyhow::Result<Vec<String>> {
-    let mut text = String::new();
-    if file == Path::new("-") {
+    let links = if file == Path::new("-") {
+        let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).context("cannot read links from stdin")?;
+        link_lines(&text)
     } else {
-        text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    }
-    let links = parse_links(&text);
+        read_link_list(file)?
+    };
     if links.is_empty() {
         bail!("{} lists no links", file.display());
     }
     Ok(links)
-}
-
-fn parse_links(text: &str) -> Vec<String> {
-    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).map(str::to_owned).collect()
 }
 
 fn out_dir(args: &FetchArgs) -> anyhow::Result<PathBuf> {
@@ -242,12 +241,6 @@ fn out_dir(args: &FetchArgs) -> anyhow::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn links_skip_blanks_and_comments() {
-        let links = parse_links("# demo\nhttp://a/1.jpg\n\n  http://a/2.png  \n");
-        assert_eq!(links, ["http://a/1.jpg", "http://a/2.png"]);
-    }
 
     #[test]
     fn imgur_pages_in_a_link_list_are_sources_and_direct_links_are_not() {

@@ -14,6 +14,7 @@ use super::browse::{self, Browser, LibraryPlaces};
 use super::error::EngineError;
 pub use super::events::Waker;
 use super::events::{EVENT_QUEUE, EventSink};
+use super::links::read_link_list;
 use super::run::{compare, run_job};
 use super::types::{Command, Event, RunId};
 use super::view::Viewing;
@@ -136,6 +137,9 @@ async fn control(
             Command::ClearRuns(archive) => {
                 tokio::spawn(send_runs(archive, events.clone(), true));
             }
+            Command::ReadLinks(path) => {
+                tokio::spawn(send_link_list(path, events.clone()));
+            }
         }
     }
     current.cancel();
@@ -145,6 +149,19 @@ async fn wait_for(task: Option<tokio::task::JoinHandle<()>>) {
     if let Some(task) = task {
         let _ = task.await;
     }
+}
+
+/// Reads a list of links on the blocking pool and sends it, or why it could not be read.
+async fn send_link_list(path: PathBuf, events: EventSink) {
+    let file = path.clone();
+    let result = match tokio::task::spawn_blocking(move || read_link_list(&file)).await {
+        Ok(links) => links.map_err(|error| error.to_string()),
+        Err(error) => Err(format!("the reading task failed: {error}")),
+    };
+    if let Err(error) = &result {
+        tracing::warn!("cannot read the list of links: {error}");
+    }
+    events.send(Event::LinkList { path, result }).await;
 }
 
 /// Reads the run history on the blocking pool (clearing it first when asked) and sends

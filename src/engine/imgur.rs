@@ -69,9 +69,19 @@ const MAX_PAGES: u32 = 1000;
 /// a thousand images about 1 MB. A bigger (or endless) body is refused as it arrives, so a
 /// hostile server cannot grow galley's memory.
 pub const MAX_API_BODY: usize = 8 * 1024 * 1024;
-/// Gallery pages in hand at once: the one being expanded and those asked for ahead of it.
-/// Past the end of a gallery this costs at most this many requests that bring nothing new.
-const PAGES_IN_HAND: usize = 3;
+/// Gallery pages in hand at once (asked for, or with entries not all sent yet): one for
+/// every [`REQUESTS_PER_PAGE_IN_HAND`] API requests the run may have open, within
+/// [`MIN_PAGES_IN_HAND`]..=[`MAX_PAGES_IN_HAND`]. A page holds its place for two round trips
+/// (the page, then its albums) and brings about 60 entries, so at 64 downloads at once 4
+/// pages in hand list faster than the pool downloads, and at 256, 16. Past the end of a
+/// gallery each page in hand costs one request that brings nothing new, which is why the
+/// number follows the concurrency instead of being large always.
+fn pages_in_hand(requests_at_once: usize) -> usize {
+    (requests_at_once / REQUESTS_PER_PAGE_IN_HAND).clamp(MIN_PAGES_IN_HAND, MAX_PAGES_IN_HAND)
+}
+const MIN_PAGES_IN_HAND: usize = 3;
+const MAX_PAGES_IN_HAND: usize = 16;
+const REQUESTS_PER_PAGE_IN_HAND: usize = 16;
 /// One API attempt (request and whole body) must finish within this, however fast the body
 /// comes; within it the body must also keep the run's [`Pace`] (a server dripping a byte
 /// every few seconds never trips the read timeout).
@@ -79,9 +89,10 @@ const API_ATTEMPT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Talks to one API root with one Client-ID, for one run.
 ///
-/// Concurrency: a page's entries are expanded as a stream of futures polled `buffered`,
-/// so albums without inline images are asked for at once while their images still come
-/// out in listing order; the next pages are asked for while this one is expanded. Every
+/// Concurrency: the entries of every page in hand are expanded as one stream of futures
+/// polled `buffered`, so albums without inline images are asked for as soon as their page
+/// arrives, whichever page that is, while their images still come out in listing order;
+/// the next pages are asked for while earlier ones are expanded and downloaded. Every
 /// request holds a permit of `budget`: as many API requests at once as the run has
 /// downloads, on a budget of their own so that listing never waits behind the downloads
 /// it feeds. A 429 or an
@@ -94,8 +105,8 @@ pub struct ImgurClient {
     events: EventSink,
     cancel: CancellationToken,
     budget: Arc<Semaphore>,
-    /// How many entries of a page are expanded at once (the run's concurrency).
-    expand_at_once: usize,
+    /// How many API requests may be open at once (the run's concurrency).
+    requests_at_once: usize,
     /// API requests open now, for the live plot.
     open_requests: AtomicUsize,
     /// 429s (and over-capacity 403s) in a row, run-wide: each makes the next wait longer.
@@ -152,22 +163,48 @@ pub struct ListRequest<'a> {
 struct ListingState<'a> {
     /// Image ids listed so far.
     seen: HashSet<String>,
-    /// Entries (by [`entry_key`]) expanded so far.
-    seen_entries: HashSet<String>,
     listed: Listed,
+    /// Images not listed before that the current page brought so far.
+    new_on_page: u64,
     limit: Option<usize>,
-    include_animated: bool,
     index: usize,
     listed_before: u64,
     items: &'a mpsc::Sender<ImageItem>,
 }
 
-/// Whether to go on after a page.
-enum PageEnd {
-    /// The page brought this many new images.
-    Done { new: u64 },
+/// Whether to go on after an entry.
+enum EntryEnd {
+    More,
     /// The limit was reached or the receiver went away.
     Stop,
+}
+
+/// One place in the listing's order: an entry to expand, or a page's end (or error).
+enum Slot {
+    Entry(serde_json::Value),
+    PageEnd,
+    PageFailed(ApiError),
+}
+
+/// What a [`Slot`] came to.
+enum Step {
+    Images(Result<Vec<ImageItem>, EntryError>),
+    PageEnd,
+    PageFailed(ApiError),
+}
+
+/// A page's entries as slots, then its end. An entry seen on an earlier page (Imgur
+/// repeats pages past the last) is left out: an album is not asked for twice.
+fn page_slots(page: Result<Vec<serde_json::Value>, ApiError>, seen_entries: &mut HashSet<String>) -> Vec<Slot> {
+    match page {
+        Ok(entries) => entries
+            .into_iter()
+            .filter(|entry| seen_entries.insert(entry_key(entry)))
+            .map(Slot::Entry)
+            .chain(std::iter::once(Slot::PageEnd))
+            .collect(),
+        Err(error) => vec![Slot::PageFailed(error)],
+    }
 }
 
 /// The envelope of every Imgur answer.
@@ -261,7 +298,7 @@ impl ImgurClient {
         cancel: CancellationToken,
         budget: Arc<Semaphore>,
     ) -> Self {
-        let expand_at_once = budget.available_permits().max(1);
+        let requests_at_once = budget.available_permits().max(1);
         Self {
             http,
             base,
@@ -270,7 +307,7 @@ impl ImgurClient {
             events,
             cancel,
             budget,
-            expand_at_once,
+            requests_at_once,
             open_requests: AtomicUsize::new(0),
             throttled_in_a_row: AtomicU32::new(0),
             paused_until: Mutex::new(None),
@@ -295,21 +332,20 @@ impl ImgurClient {
         let ListRequest { source, pages, limit, include_animated, index, listed_before } = request;
         let mut state = ListingState {
             seen: HashSet::new(),
-            seen_entries: HashSet::new(),
             listed: Listed::default(),
+            new_on_page: 0,
             limit,
-            include_animated,
             index,
             listed_before,
             items,
         };
         let last_page = if source.is_paged() { pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) } else { 1 };
-        // Pages are asked for ahead, in the background of this future, while the current
-        // one is expanded and downloaded; they are taken in order. `window` holds one
-        // permit per page asked for and not yet done with, so at most PAGES_IN_HAND pages
-        // are in hand at once, the one being expanded included.
-        let window = Semaphore::new(PAGES_IN_HAND);
-        let (pages_tx, mut pages_rx) = mpsc::channel(PAGES_IN_HAND);
+        let pages_in_hand = pages_in_hand(self.requests_at_once);
+        // Pages are asked for ahead, in the background of this future, and taken in order.
+        // `window` holds one permit per page asked for whose entries are not all sent yet,
+        // so at most `pages_in_hand` pages are in hand at once.
+        let window = Semaphore::new(pages_in_hand);
+        let (pages_tx, mut pages_rx) = mpsc::channel(pages_in_hand);
         let fetch_pages = async {
             let window = &window;
             let mut pages = stream::iter(0..last_page)
@@ -319,7 +355,7 @@ impl ImgurClient {
                     }
                     self.page(source, page).await
                 })
-                .buffered(PAGES_IN_HAND);
+                .buffered(pages_in_hand);
             while let Some(page) = pages.next().await {
                 if pages_tx.send(page).await.is_err() {
                     break;
@@ -328,73 +364,88 @@ impl ImgurClient {
             drop(pages_tx);
             std::future::pending::<()>().await;
         };
-        let take_pages = async {
-            while let Some(entries) = pages_rx.recv().await {
-                let end = self.emit_page(entries?, &mut state).await?;
-                window.add_permits(1);
-                match end {
-                    PageEnd::Stop => break,
-                    // Past the last page Imgur repeats earlier pages (or sends nothing).
-                    PageEnd::Done { new: 0 } => break,
-                    PageEnd::Done { .. } => {}
+        // Every entry of every page in hand is expanded as soon as its page arrives, not
+        // when the pages before it are done: an album on page 3 is asked for while page
+        // 1's images download. The ordered buffer keeps listing order; it holds no more
+        // than the entries of the pages in hand, and `budget` bounds the requests.
+        let mut seen_entries = HashSet::new();
+        let slots = stream::poll_fn(|context| pages_rx.poll_recv(context))
+            .flat_map(|page| stream::iter(page_slots(page, &mut seen_entries)));
+        let mut steps = slots.map(|slot| self.step(slot, include_animated)).buffered(usize::MAX);
+        let take_steps = async {
+            while let Some(step) = steps.next().await {
+                match step {
+                    Step::PageFailed(error) => return Err(error),
+                    Step::PageEnd => {
+                        window.add_permits(1);
+                        // Past the last page Imgur repeats earlier pages (or sends nothing).
+                        if std::mem::take(&mut state.new_on_page) == 0 {
+                            break;
+                        }
+                    }
+                    Step::Images(expanded) => {
+                        if let EntryEnd::Stop = self.emit_entry(expanded, &mut state).await? {
+                            break;
+                        }
+                    }
                 }
             }
             Ok::<_, ApiError>(())
         };
-        // Whatever pages are still being fetched when the listing ends are dropped.
+        // Whatever pages and albums are still being fetched when the listing ends are dropped.
         tokio::select! {
             _ = fetch_pages => {}
-            taken = take_pages => taken?,
+            taken = take_steps => taken?,
         }
         Ok(state.listed)
     }
 
-    /// Expands a page's entries, many at once, and sends their images in listing order.
-    async fn emit_page(
+    /// What one slot of the listing comes to: an entry's images, a page's end or error.
+    async fn step(&self, slot: Slot, include_animated: bool) -> Step {
+        match slot {
+            Slot::Entry(entry) => Step::Images(self.expand(entry, include_animated).await),
+            Slot::PageEnd => Step::PageEnd,
+            Slot::PageFailed(error) => Step::PageFailed(error),
+        }
+    }
+
+    /// Sends an entry's images in order, skipping ids already listed.
+    async fn emit_entry(
         &self,
-        entries: Vec<serde_json::Value>,
+        expanded: Result<Vec<ImageItem>, EntryError>,
         state: &mut ListingState<'_>,
-    ) -> Result<PageEnd, ApiError> {
-        let include_animated = state.include_animated;
-        // An album seen on an earlier page (Imgur repeats pages past the last) is not
-        // asked for again: its images were listed already.
-        let entries: Vec<_> = entries.into_iter().filter(|entry| state.seen_entries.insert(entry_key(entry))).collect();
-        let mut expansions =
-            stream::iter(entries).map(|entry| self.expand(entry, include_animated)).buffered(self.expand_at_once);
-        let mut new = 0;
-        while let Some(expanded) = expansions.next().await {
-            let images = match expanded {
-                Ok(images) => images,
-                Err(EntryError { entry, error }) if error.is_entry_failure() => {
-                    tracing::warn!("could not list album {entry}: {error}");
-                    let reason = format!("could not list the album's images: {error}");
-                    self.events.send(Event::Failed { run: self.run, id: entry, reason }).await;
-                    state.listed.failed_entries += 1;
-                    continue;
-                }
-                Err(EntryError { error, .. }) => return Err(error),
-            };
-            for mut item in images {
-                if !state.seen.insert(item.id.clone()) {
-                    continue;
-                }
-                new += 1;
-                if state.limit.is_some_and(|limit| state.listed.sent >= limit as u64) {
-                    return Ok(PageEnd::Stop);
-                }
-                state.listed.sent += 1;
-                item.source = state.index;
-                if item.position.num == 0 {
-                    item.position = Position { num: state.listed.sent as u32, of: None };
-                }
-                let total = state.listed_before + state.listed.sent;
-                self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
-                if state.items.send(item).await.is_err() {
-                    return Ok(PageEnd::Stop);
-                }
+    ) -> Result<EntryEnd, ApiError> {
+        let images = match expanded {
+            Ok(images) => images,
+            Err(EntryError { entry, error }) if error.is_entry_failure() => {
+                tracing::warn!("could not list album {entry}: {error}");
+                let reason = format!("could not list the album's images: {error}");
+                self.events.send(Event::Failed { run: self.run, id: entry, reason }).await;
+                state.listed.failed_entries += 1;
+                return Ok(EntryEnd::More);
+            }
+            Err(EntryError { error, .. }) => return Err(error),
+        };
+        for mut item in images {
+            if !state.seen.insert(item.id.clone()) {
+                continue;
+            }
+            state.new_on_page += 1;
+            if state.limit.is_some_and(|limit| state.listed.sent >= limit as u64) {
+                return Ok(EntryEnd::Stop);
+            }
+            state.listed.sent += 1;
+            item.source = state.index;
+            if item.position.num == 0 {
+                item.position = Position { num: state.listed.sent as u32, of: None };
+            }
+            let total = state.listed_before + state.listed.sent;
+            self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
+            if state.items.send(item).await.is_err() {
+                return Ok(EntryEnd::Stop);
             }
         }
-        Ok(PageEnd::Done { new })
+        Ok(EntryEnd::More)
     }
 
     /// The entries of one page.
@@ -462,10 +513,6 @@ impl ImgurClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.wait_out_pause().await?;
-            if let Some((quota, remaining)) = *lock(&self.quota_low) {
-                return Err(ApiError::Quota { endpoint, quota, remaining });
-            }
             let answer = match self.attempt(&url, &endpoint).await? {
                 Ok(answer) => answer,
                 Err(reason) if attempt < API_ATTEMPTS => {
@@ -516,13 +563,19 @@ impl ImgurClient {
     }
 
     /// One request, holding a permit of the run's budget from send to the body's end.
-    /// The outer `Err` ends the request (cancelled, body too large); the inner one is a
-    /// network failure worth another attempt.
+    /// The outer `Err` ends the request (cancelled, quota nearly used, body too large);
+    /// the inner one is a network failure worth another attempt.
     async fn attempt(&self, url: &Url, endpoint: &str) -> Result<Result<Answer, String>, ApiError> {
         let _permit = tokio::select! {
             _ = self.cancel.cancelled() => return Err(ApiError::Cancelled),
             permit = self.budget.acquire() => permit.map_err(|_| ApiError::Cancelled)?,
         };
+        // Checked with the permit in hand, not before waiting for it: many requests wait
+        // for a permit at once, and a pause or a low quota seen meanwhile holds them all.
+        self.wait_out_pause().await?;
+        if let Some((quota, remaining)) = *lock(&self.quota_low) {
+            return Err(ApiError::Quota { endpoint: endpoint.to_owned(), quota, remaining });
+        }
         let _open = OpenRequest::new(self).await;
         let request = self
             .http
@@ -594,7 +647,7 @@ impl ImgurClient {
 
     async fn report_rate_limits(&self, headers: &reqwest::header::HeaderMap) {
         let limits = rate_limits(headers);
-        if let Some(low) = quota_nearly_used(&limits, QUOTA_RESERVE + self.expand_at_once as u64) {
+        if let Some(low) = quota_nearly_used(&limits, QUOTA_RESERVE + self.requests_at_once as u64) {
             lock(&self.quota_low).get_or_insert(low);
         }
         if limits != RateLimits::default() {
@@ -898,6 +951,12 @@ mod tests {
         for kept in ["http://h/i/AbCdE12.gif", "http://h/i/AbCdE12x.gif", "http://h/i/other.gif", "no-slash"] {
             assert_eq!(original_link("AbCdE12", kept.into()), kept);
         }
+    }
+
+    #[test]
+    fn pages_in_hand_follow_the_concurrency_within_bounds() {
+        let in_hand: Vec<usize> = [1, 16, 63, 64, 128, 256, 1000].into_iter().map(pages_in_hand).collect();
+        assert_eq!(in_hand, [3, 3, 3, 4, 8, 16, 16]);
     }
 
     #[test]

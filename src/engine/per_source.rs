@@ -39,8 +39,13 @@ impl SourceBook {
         self.change(index, |report| report.stage = SourceStage::Listing).await;
     }
 
-    pub async fn listed(&self, index: usize) {
-        self.change(index, |report| report.listing_done = true).await;
+    /// Its listing ended, having found `found` images.
+    pub async fn listed(&self, index: usize, found: u64) {
+        self.change(index, |report| {
+            report.listing_done = true;
+            report.found = found;
+        })
+        .await;
     }
 
     /// Its listing failed: the source failed, the run goes on.
@@ -87,8 +92,9 @@ mod tests {
     async fn a_source_is_done_when_listed_and_every_image_ended() {
         let (book, _events) = book(2);
         book.listing(0).await;
+        book.listed(0, 2).await;
+        assert_eq!(book.finish(None)[0].stage, SourceStage::Downloading, "its images wait in the channel");
         book.change(0, |report| report.listed = 2).await;
-        book.listed(0).await;
         book.change(0, |report| report.downloaded += 1).await;
         assert_eq!(book.finish(None)[0].stage, SourceStage::Downloading);
         book.change(0, |report| report.skipped += 1).await;

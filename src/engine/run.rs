@@ -465,7 +465,7 @@ impl Lister {
                     total.sent += listed.sent;
                     total.failed_entries += listed.failed_entries;
                     succeeded += 1;
-                    self.sources.listed(index).await;
+                    self.sources.listed(index, listed.sent).await;
                 }
                 Err(error) if error.is_entry_failure() => {
                     let fatal = without_client_id(error.to_fatal(), &self.job);

@@ -188,6 +188,8 @@ pub enum Command {
     LoadRuns(PathBuf),
     /// Forget the run history, then send it (empty) as `Event::Runs`.
     ClearRuns(PathBuf),
+    /// Read a text file of links, one a line (`Event::LinkList`): a list dropped on the window.
+    ReadLinks(PathBuf),
 }
 
 /// Identifies one run; events from older runs can be told apart and dropped.
@@ -348,8 +350,11 @@ pub struct SourceReport {
     /// What the user would call it (`album/abc`, `user/NAME`, `12 links`).
     pub label: String,
     pub stage: SourceStage,
-    /// Whether its listing ended, so that `listed` is final.
+    /// Whether its listing ended, so that `found` is final.
     pub listing_done: bool,
+    /// Images its listing found. The download loop counts each into `listed` as it takes
+    /// it from the listing's channel, so `listed` may lag behind while items wait there.
+    pub found: u64,
     pub listed: u64,
     pub downloaded: u64,
     pub skipped: u64,
@@ -364,6 +369,7 @@ impl SourceReport {
             label,
             stage: SourceStage::Waiting,
             listing_done: false,
+            found: 0,
             listed: 0,
             downloaded: 0,
             skipped: 0,
@@ -385,11 +391,14 @@ impl SourceReport {
         }
     }
 
-    /// Moves a listed source on to `Downloading` or `Done` as its images end.
+    /// Moves a listed source on to `Downloading` or `Done` as its images end: done once
+    /// every image its listing found has ended (items still in the listing's channel are
+    /// not in `listed` yet).
     pub(crate) fn settle(&mut self) {
         let settled = matches!(self.stage, SourceStage::Listing | SourceStage::Downloading);
         if settled && self.listing_done {
-            self.stage = if self.done() >= self.listed { SourceStage::Done } else { SourceStage::Downloading };
+            let all_ended = self.done() >= self.listed.max(self.found);
+            self.stage = if all_ended { SourceStage::Done } else { SourceStage::Downloading };
         }
     }
 }
@@ -478,6 +487,8 @@ pub enum Event {
     Finished { run: RunId, report: RunReport },
     /// The run history, newest first, or why it could not be read (or cleared).
     Runs(Result<Vec<RunRecord>, String>),
+    /// The links of a file asked for by `Command::ReadLinks`, or why it could not be read.
+    LinkList { path: PathBuf, result: Result<Vec<String>, String> },
 }
 
 impl Event {

@@ -14,6 +14,7 @@ mod grid;
 mod icon;
 mod persistence;
 mod progress;
+mod queue;
 mod runs;
 mod settings;
 mod startup;
@@ -32,8 +33,9 @@ pub use browse::BrowseAction;
 pub use grid::{
     FOCUS_RING_WIDTH, GridAction, GridOutput, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME,
 };
-pub use persistence::{SecretStore, load_settings, save_settings};
+pub use persistence::{SecretStore, load_queue, load_settings, save_queue, save_settings};
 pub use progress::{Notice, RunProgress};
+pub use queue::{EntryId, EntryStatus, Halt, Queue, QueueAction, QueueState, QueuedSource, SavedSource};
 pub use runs::COMPARE_LEVELS;
 pub use settings::{Settings, SourceKind};
 pub use state::{RunState, StartKind};
@@ -41,7 +43,8 @@ pub use state::{RunState, StartKind};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{
-    ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, LibraryPlaces, RunId, RunOrigin, RunRecord,
+    self, ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, LibraryPlaces, RunId, RunOrigin, RunRecord,
+    Source,
 };
 use browse::TrashRequest;
 use desktop::{Desktop, DesktopAnswer};
@@ -127,7 +130,8 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         native,
         Box::new(move |creation| {
             let settings = persistence::load_settings(creation.storage).unwrap_or_default();
-            let (app, pending) = GalleyApp::open(&creation.egui_ctx, config, settings)?;
+            let (mut app, pending) = GalleyApp::open(&creation.egui_ctx, config, settings)?;
+            app.restore_queue(persistence::load_queue(creation.storage));
             let signals = stop::listen(&app, &creation.egui_ctx)?;
             Ok(Box::new(stop::StopOnSignal::new(startup::FirstFrameFirst::new(app, pending), signals)))
         }),
@@ -168,6 +172,11 @@ pub enum Action {
     /// Open the viewer on the grid's tile at this index.
     OpenViewer(usize),
     Viewer(ViewerAction),
+    Queue(QueueAction),
+    /// Files dropped on the window: lists of links to queue.
+    Dropped(Vec<PathBuf>),
+    /// Text pasted onto the window (not into a field): links to queue.
+    PastedLinks(String),
 }
 
 /// Which button gets the keyboard focus once it can take it.
@@ -234,6 +243,8 @@ pub struct GalleyApp {
     desktop: Desktop,
     /// A problem (or news) that is not a run's: bad settings, no folder dialog, ...
     notice: Option<Notice>,
+    /// The sources queued for the next run (the demo's own while runs go to the demo).
+    queue: Queue,
     actions: Vec<Action>,
     focus: Option<FocusTarget>,
     panels: Panels,
@@ -273,6 +284,7 @@ impl GalleyApp {
             folder: FolderView::default(),
             desktop: Desktop::default(),
             notice: None,
+            queue: Queue::default(),
             actions: Vec::new(),
             focus: None,
             panels: Panels { settings: true, activity: true },
@@ -317,6 +329,11 @@ impl GalleyApp {
 
     pub fn run_state(&self) -> RunState {
         self.run_state
+    }
+
+    /// The queue on show (the demo's, while runs go to the demo gallery).
+    pub fn queue(&self) -> &Queue {
+        &self.queue
     }
 
     /// The app's own message (not a run's), if it shows one.
@@ -412,6 +429,8 @@ impl GalleyApp {
             }
             self.grid_keys_ui(&ctx);
         }
+        // A list dropped (or links pasted) while the viewer is open is queued all the same.
+        self.drop_ui(&ctx);
 
         for action in std::mem::take(&mut self.actions) {
             self.apply(&ctx, action);
@@ -450,6 +469,11 @@ impl GalleyApp {
         if let Some(notice) = &self.notice {
             notice.ui(ui);
         }
+        // Under the buttons, so that a long queue or message never pushes Start out of sight.
+        ui.separator();
+        if let Some(action) = queue::queue_ui(ui, &mut self.queue, self.run_state.is_busy()) {
+            self.actions.push(Action::Queue(action));
+        }
     }
 
     fn server_ui(&mut self, ui: &mut egui::Ui) {
@@ -482,7 +506,12 @@ impl GalleyApp {
     fn buttons_ui(&mut self, ui: &mut egui::Ui) {
         let busy = self.run_state.is_busy();
         ui.horizontal_wrapped(|ui| {
-            let start = ui.add_enabled(!busy, egui::Button::new("Start"));
+            let hint = match self.queue.runnable().len() {
+                0 => "Download the gallery chosen above".to_owned(),
+                1 => "Download the queued source not yet done".to_owned(),
+                n => format!("Download the {n} queued sources not yet done, as one run"),
+            };
+            let start = ui.add_enabled(!busy, egui::Button::new("Start")).on_hover_text(hint);
             if start.clicked() {
                 self.actions.push(Action::Start(StartKind::Run));
             }
@@ -646,6 +675,43 @@ impl GalleyApp {
         }
     }
 
+    /// Files dragged over the window: says what dropping does; files dropped and text
+    /// pasted outside any field become actions (their links join the queue).
+    fn drop_ui(&mut self, ctx: &egui::Context) {
+        let (hovering, dropped, pasted) = ctx.input(|input| {
+            let pasted: Vec<String> = input
+                .events
+                .iter()
+                .filter_map(|event| match event {
+                    egui::Event::Paste(text) => Some(text.clone()),
+                    _ => None,
+                })
+                .collect();
+            let dropped: Vec<PathBuf> = input.raw.dropped_files.iter().map(|file| file.path().to_owned()).collect();
+            (!input.raw.hovered_files.is_empty(), dropped, pasted)
+        });
+        if hovering {
+            let layer = egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop-links"));
+            let painter = ctx.layer_painter(layer);
+            let rect = ctx.content_rect();
+            painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(180));
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop a .txt file of Imgur links (one a line) to queue them",
+                egui::FontId::proportional(22.0),
+                egui::Color32::WHITE,
+            );
+        }
+        if !dropped.is_empty() {
+            self.actions.push(Action::Dropped(dropped));
+        }
+        // Paste into a field belongs to the field.
+        if !ctx.egui_wants_keyboard_input() {
+            self.actions.extend(pasted.into_iter().map(Action::PastedLinks));
+        }
+    }
+
     /// Draws the viewer if it is open; returns whether it is. The grid's order may have
     /// changed under it (a sort, a deletion): it follows its image, or takes the one now
     /// in its place.
@@ -698,6 +764,56 @@ impl GalleyApp {
             Action::Browse(action) => self.browse_action(ctx, action),
             Action::ToggleActivity => self.panels.activity = !self.panels.activity,
             Action::ClearThumbnails => self.engine.send(Command::ClearThumbnails),
+            Action::Queue(action) => self.queue_action(ctx, action),
+            Action::Dropped(paths) => self.dropped(paths),
+            Action::PastedLinks(text) => {
+                self.queue.add_list("the pasted text", engine::link_lines(&text));
+            }
+        }
+    }
+
+    fn queue_action(&mut self, ctx: &egui::Context, action: QueueAction) {
+        match action {
+            QueueAction::AddTyped => self.queue.add_typed(),
+            QueueAction::MoveUp(id) => self.queue.move_by(id, true),
+            QueueAction::MoveDown(id) => self.queue.move_by(id, false),
+            QueueAction::Remove(id) => self.queue.remove(id),
+            QueueAction::ClearDone => self.queue.clear_done(),
+            QueueAction::Pause => {
+                if self.queue.pause() {
+                    self.cancel();
+                }
+            }
+            QueueAction::Resume => self.start(ctx, StartKind::Run),
+        }
+    }
+
+    /// Lists of links dropped on the window are read by the engine (off this thread);
+    /// anything else is refused by its name alone, without touching the disk.
+    fn dropped(&mut self, paths: Vec<PathBuf>) {
+        for path in paths {
+            let is_list = path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("txt"));
+            let name =
+                path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
+            if is_list {
+                self.queue.say(Notice::info(format!("Reading the links in {name}...")));
+                self.engine.send(Command::ReadLinks(path));
+            } else {
+                let text = format!(
+                    "{name} was not queued: drop a .txt file with one Imgur link per line, or paste links into the sources box."
+                );
+                self.queue.say(Notice::error(text, ""));
+            }
+        }
+    }
+
+    /// The queue the last session saved goes to the user's own queue (the demo's is
+    /// on show with `--demo`).
+    pub fn restore_queue(&mut self, saved: Vec<SavedSource>) {
+        let restored = Queue::restored(saved);
+        match &mut self.server {
+            Server::Demo(demo) => demo.user_queue = restored,
+            Server::Imgur => self.queue = restored,
         }
     }
 
@@ -793,7 +909,12 @@ impl GalleyApp {
                 }
             },
         };
-        let job = match self.job(api_base) {
+        // Start runs the queue when it has sources to run; a compare series, the settings' gallery.
+        let queued = match kind {
+            StartKind::Run => self.queue.runnable(),
+            StartKind::Compare => Vec::new(),
+        };
+        let job = match self.job(api_base, queued.iter().map(|(_, source)| source.clone()).collect()) {
             Ok(job) => job,
             Err(message) => {
                 self.notice = Some(Notice::error(message, ""));
@@ -808,6 +929,9 @@ impl GalleyApp {
             StartKind::Run => {
                 self.show_folder(job.out_dir.clone());
                 self.engine.send(Command::Start(job));
+                if !queued.is_empty() {
+                    self.queue.started(queued.into_iter().map(|(id, _)| id).collect());
+                }
             }
             StartKind::Compare => {
                 self.comparison = Comparison::default();
@@ -824,6 +948,7 @@ impl GalleyApp {
             // Nothing was sent yet: there is nothing for the engine to stop.
             RunState::WaitingForDemo(_) => {
                 self.run_state = RunState::Idle;
+                self.queue.not_started();
                 self.focus = Some(FocusTarget::Start);
             }
             // The run's `Finished` (or the series' `CompareDone`) brings the state back to idle.
@@ -831,10 +956,14 @@ impl GalleyApp {
         }
     }
 
-    /// The job the settings describe, or why there is none (in the panel's words). A
+    /// The job of the `queued` sources (the settings' gallery when none are queued) with
+    /// the settings' folder and limits, or why there is none (in the panel's words). A
     /// query: it saves nothing and sends nothing.
-    fn job(&self, api_base: url::Url) -> Result<Job, String> {
-        let source = self.settings.source()?;
+    fn job(&self, api_base: url::Url, queued: Vec<Source>) -> Result<Job, String> {
+        let sources = match queued.is_empty() {
+            true => vec![self.settings.source()?],
+            false => queued,
+        };
         let demo = self.server.is_demo();
         let client_id = match self.credentials.field.text.trim() {
             "" if demo => DEMO_CLIENT_ID.to_owned(),
@@ -851,8 +980,12 @@ impl GalleyApp {
         }
         // The demo serves its whole gallery; Imgur is listed page by page as asked.
         let pages = (!demo).then_some(self.settings.pages);
-        let input = JobInput::Imgur { api_base, client_id: ClientId::new(client_id), source, pages };
-        let mut job = Job::new(input, folder);
+        let client_id = ClientId::new(client_id);
+        let inputs = sources
+            .into_iter()
+            .map(|source| JobInput::Imgur { api_base: api_base.clone(), client_id: client_id.clone(), source, pages })
+            .collect();
+        let mut job = Job::queue(inputs, folder);
         job.concurrency = self.settings.concurrency;
         job.limit = self.settings.limit();
         job.include_animated = self.settings.include_animated;
@@ -881,8 +1014,10 @@ impl GalleyApp {
     fn show_demo(&mut self) -> DemoServerReady {
         let demo_settings = Settings::demo(self.config.demo_folder.clone());
         let user_settings = std::mem::replace(&mut self.settings, demo_settings);
+        let user_queue = std::mem::take(&mut self.queue);
         let (ready_tx, ready_rx) = std_mpsc::channel();
-        self.server = Server::Demo(Box::new(Demo { server: DemoServerState::Starting(ready_rx), user_settings }));
+        let server = DemoServerState::Starting(ready_rx);
+        self.server = Server::Demo(Box::new(Demo { server, user_settings, user_queue }));
         self.notice = None;
         ready_tx
     }
@@ -890,6 +1025,7 @@ impl GalleyApp {
     fn use_imgur(&mut self) {
         if let Server::Demo(demo) = std::mem::replace(&mut self.server, Server::Imgur) {
             self.settings = demo.user_settings;
+            self.queue = demo.user_queue;
         }
         if self.credentials.field.text.trim().is_empty() {
             self.credentials.field.text = self.credentials.saved.clone();
@@ -1015,6 +1151,7 @@ impl GalleyApp {
             if run > self.latest_run {
                 self.latest_run = run;
                 self.run_state = self.run_state.run_began(run);
+                self.queue.run_began(run);
                 self.progress = Some(RunProgress::new(run));
             }
         }
@@ -1033,8 +1170,15 @@ impl GalleyApp {
             Event::Video { run, path, bytes } if self.shows(run, &path) => {
                 self.folder.grid.insert_video(&path, bytes);
             }
-            Event::Finished { run, .. } => {
+            Event::Source { run, index, report } => self.queue.reported(run, index, &report),
+            Event::Finished { run, report } => {
                 self.run_state = self.run_state.run_finished(run);
+                if self.queue.finished(run, &report) {
+                    self.actions.push(Action::Start(StartKind::Run));
+                }
+                if let Some(progress) = self.progress.as_mut().filter(|progress| progress.run == run) {
+                    progress.paused = self.queue.state() == &QueueState::Paused;
+                }
                 self.after_runs_changed();
                 // The run's files are in the grid already; listing the folder again brings
                 // what the archive knows of them (titles, tags) and keeps the index current.
@@ -1112,6 +1256,19 @@ impl GalleyApp {
                     viewer.loaded(ctx, &path, result);
                 }
             }
+            Event::LinkList { path, result } => {
+                let name =
+                    path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
+                match result {
+                    Ok(links) => self.queue.add_list(&name, links),
+                    Err(reason) => {
+                        let text = format!(
+                            "The links in {name} could not be read: nothing was queued. Check the file and drop it again."
+                        );
+                        self.queue.say(Notice::error(text, reason));
+                    }
+                }
+            }
             Event::ThumbnailFailed { path, reason } => {
                 tracing::debug!("no thumbnail for {}: {reason}", path.display());
             }
@@ -1159,6 +1316,14 @@ impl GalleyApp {
             Server::Imgur => &self.settings,
         }
     }
+
+    /// The queue worth keeping: the user's own, never the demo's.
+    fn queue_to_save(&self) -> &Queue {
+        match &self.server {
+            Server::Demo(demo) => &demo.user_queue,
+            Server::Imgur => &self.queue,
+        }
+    }
 }
 
 /// "1 file", "3 files".
@@ -1182,6 +1347,7 @@ impl eframe::App for GalleyApp {
     /// Called by eframe outside drawing (on exit and every 30 s).
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         persistence::save_settings(storage, self.settings_to_save());
+        persistence::save_queue(storage, &self.queue_to_save().saved());
         let client_id = self.credentials.field.text.trim();
         if !self.server.is_demo()
             && !client_id.is_empty()

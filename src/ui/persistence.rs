@@ -1,14 +1,17 @@
-//! What survives a restart, and where. Settings (source, folder, concurrency) go to
-//! eframe's storage, which also keeps the window size; the Client-ID never does: eframe
-//! writes its storage as plain RON next to other apps' state, so the secret gets a file of
-//! its own that only the user can read ([`SecretStore`]).
+//! What survives a restart, and where. Settings (source, folder, concurrency) and the
+//! queue's sources go to eframe's storage, which also keeps the window size; the Client-ID
+//! never does: eframe writes its storage as plain RON next to other apps' state, so the
+//! secret gets a file of its own that only the user can read ([`SecretStore`]).
 
 use std::path::{Path, PathBuf};
 
+use super::queue::SavedSource;
 use super::settings::Settings;
 
 /// Key of the settings in eframe's storage.
 const SETTINGS_KEY: &str = "galley-settings";
+/// Key of the queue's sources (kept apart: a queue that no longer parses loses no settings).
+const QUEUE_KEY: &str = "galley-queue";
 
 /// The settings saved by the last session, if there are any (and they still parse).
 pub fn load_settings(storage: Option<&dyn eframe::Storage>) -> Option<Settings> {
@@ -17,6 +20,15 @@ pub fn load_settings(storage: Option<&dyn eframe::Storage>) -> Option<Settings> 
 
 pub fn save_settings(storage: &mut dyn eframe::Storage, settings: &Settings) {
     eframe::set_value(storage, SETTINGS_KEY, settings);
+}
+
+/// The queue the last session left (sources and whether each was done).
+pub fn load_queue(storage: Option<&dyn eframe::Storage>) -> Vec<SavedSource> {
+    storage.and_then(|storage| eframe::get_value(storage, QUEUE_KEY)).unwrap_or_default()
+}
+
+pub fn save_queue(storage: &mut dyn eframe::Storage, queue: &[SavedSource]) {
+    eframe::set_value(storage, QUEUE_KEY, &queue);
 }
 
 /// Keeps the Client-ID in `<config dir>/client-id`, readable by the user alone (0600).

@@ -25,6 +25,8 @@ pub struct RunProgress {
     pub rate_limited: Option<(Instant, Duration, Throttle)>,
     /// Imgur's quota headers, as last seen.
     pub quota: Option<RateLimits>,
+    /// It was stopped by the queue's Pause (and is said so), not by Cancel.
+    pub paused: bool,
     /// (seconds since start, images/s over `RATE_WINDOW`, downloads in flight, listing
     /// requests in flight).
     samples: Vec<[f64; 4]>,
@@ -69,6 +71,7 @@ impl RunProgress {
             tally: Tally::default(),
             rate_limited: None,
             quota: None,
+            paused: false,
             samples: Vec::new(),
             recent: VecDeque::new(),
         }
@@ -191,6 +194,11 @@ impl RunProgress {
         if let Some(report) = self.tally.report() {
             return match &report.ending {
                 Ending::Failed(fatal) => Some(plain_words(fatal)),
+                Ending::Cancelled if self.paused => Some(Notice::info(format!(
+                    "Paused after {} of {} images: Resume downloads the rest. Nothing half-written was left behind.",
+                    self.tally.done(),
+                    self.tally.listed
+                ))),
                 Ending::Cancelled => Some(Notice::info(format!(
                     "Cancelled after {} of {} images. Nothing half-written was left behind.",
                     self.tally.done(),

@@ -5,6 +5,7 @@
 
 use std::sync::mpsc as std_mpsc;
 
+use super::queue::Queue;
 use super::settings::Settings;
 use crate::demo::DemoServer;
 use crate::engine::RunId;
@@ -89,6 +90,8 @@ pub struct Demo {
     /// The user's own settings, put back by "Use Imgur instead"; the demo's settings are
     /// shown meanwhile and never saved.
     pub user_settings: Settings,
+    /// The user's own queue, put back the same way; the demo has a queue of its own.
+    pub user_queue: Queue,
 }
 
 impl Demo {
