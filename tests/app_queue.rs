@@ -119,30 +119,33 @@ fn pasted_sources_are_queued_reordered_removed_and_run_as_one_job_to_done() {
         "https://example.com/not/imgur".to_owned(),
         format!("image/{}", single.id),
         format!("imgur.com/a/{}?share=1", albums[2].0),
+        "album/nOsUcHa".to_owned(),
     ];
 
     paste_into_sources_box(&mut fixture.harness, &lines);
 
     let app = fixture.harness.state();
-    assert_eq!(entry_texts(app), [lines[0].as_str(), &lines[1], &lines[3], &lines[4]]);
+    assert_eq!(entry_texts(app), [lines[0].as_str(), &lines[1], &lines[3], &lines[4], &lines[5]]);
     assert_eq!(app.queue().typed, lines[2], "the bad line stays in the box to be fixed");
     let said = fixture.harness.query_by_label_contains("is not an Imgur source galley knows");
     assert!(said.is_some(), "the window says the line was refused, and what galley accepts");
     assert!(fixture.harness.query_by_label_contains("imgur.com/user/NAME").is_some());
-    assert_eq!(fixture.harness.query_all_by_label("waiting").count(), 4, "each queued source shows its state");
+    assert_eq!(fixture.harness.query_all_by_label("waiting").count(), 5, "each queued source shows its state");
 
     // The lone image goes first, the third album leaves the queue.
     press(&mut fixture.harness, "Up", 2);
     press(&mut fixture.harness, "Up", 1);
     press(&mut fixture.harness, "Remove", 3);
-    assert_eq!(entry_texts(fixture.harness.state()), [lines[3].as_str(), &lines[0], &lines[1]]);
+    assert_eq!(entry_texts(fixture.harness.state()), [lines[3].as_str(), &lines[0], &lines[1], &lines[5]]);
 
     press(&mut fixture.harness, "Start", 0);
     let mut seen = Vec::new();
-    step_until(&mut fixture.harness, "every source done", |app| {
-        let states = app.queue().entries().iter().map(|entry| entry.state_text(app.queue().halt(entry.id)));
+    step_until(&mut fixture.harness, "every source done or failed", |app| {
+        let states: Vec<String> =
+            app.queue().entries().iter().map(|entry| entry.state_text(app.queue().halt(entry.id))).collect();
+        let settled = states.iter().all(|state| state.starts_with("done") || state.starts_with("failed"));
         seen.extend(states);
-        all_done(app)
+        settled && app.queue().state() == &QueueState::Idle
     });
 
     let expected = 1 + albums[0].1 + albums[1].1;
@@ -158,16 +161,21 @@ fn pasted_sources_are_queued_reordered_removed_and_run_as_one_job_to_done() {
     let done = format!("done: {} of {} saved", albums[0].1, albums[0].1);
     assert!(fixture.harness.query_by_label(&done).is_some(), "the window shows \"{done}\"");
     assert_eq!(fixture.harness.query_all_by_label_contains("done: ").count(), 3);
+    let failed = fixture.harness.query_by_label_contains("failed: ");
+    assert!(failed.is_some(), "the missing album says it failed, and why");
+    let reason = fixture.harness.state().queue().entries()[3].state_text(None);
+    assert!(reason.starts_with("failed: ") && reason.len() > "failed: ".len() + 10, "{reason}");
 
     // One job: one row in the history, naming the three sources in the queue's order.
     step_until(&mut fixture.harness, "the runs table row", |app| !app.runs().is_empty());
     let run = &fixture.harness.state().runs()[0];
     assert_eq!(fixture.harness.state().runs().len(), 1);
-    assert_eq!(run.source, format!("image/{}, album/{}, album/{}", single.id, albums[0].0, albums[1].0));
+    let order = format!("image/{}, album/{}, album/{}, album/nOsUcHa", single.id, albums[0].0, albums[1].0);
+    assert_eq!(run.source, order);
     assert_eq!(run.counts.downloaded as usize, expected);
 
     press(&mut fixture.harness, "Clear done", 0);
-    assert!(fixture.harness.state().queue().entries().is_empty());
+    assert_eq!(entry_texts(fixture.harness.state()), [lines[5].as_str()], "the failed source stays to be retried");
 }
 
 /// A file dropped on the window, as egui-winit hands it over.

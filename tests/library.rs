@@ -247,3 +247,35 @@ fn a_folder_that_does_not_exist_is_said_in_the_window() {
     harness.run_steps(2);
     assert!(harness.query_by_label_contains("This folder does not exist yet").is_some());
 }
+
+#[test]
+fn a_folder_a_run_makes_stops_saying_it_does_not_exist_as_the_first_image_lands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("made-by-the-run");
+    let config = AppConfig {
+        config_dir: dir.path().join("config"),
+        archive: None,
+        demo: DemoConfig { images: 30, latency: Duration::from_millis(20), ..DemoConfig::default() },
+        demo_folder: folder.clone(),
+        demo_mode: true,
+        autostart: true,
+        library: LibraryPlaces::inside(&dir.path().join("library")),
+        browse: None,
+    };
+    let app = GalleyApp::new(&egui::Context::default(), config, Settings::default()).expect("app starts");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
+    harness.state_mut().settings.concurrency = 2;
+    let mut said = false;
+    let deadline = Instant::now() + WAIT_BOUND;
+    while harness.state().thumbnails() == 0 {
+        assert!(Instant::now() < deadline, "timed out waiting for the first image");
+        said |= harness.state().folder_status().is_some_and(|status| status.text.contains("does not exist yet"));
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(said, "the window said the folder does not exist yet");
+    assert!(harness.state().folder_status().is_none(), "the notice goes with the first image, not at the run's end");
+    assert!(harness.state().run_state().is_busy(), "the run is still going");
+}

@@ -572,7 +572,7 @@ impl Opener {
         };
         let meta = self.metadata();
         if !indexed.is_empty() {
-            let entries = indexed.iter().cloned().map(|entry| with_meta(entry, &meta)).collect();
+            let entries = for_the_grid(&indexed, &meta);
             self.events.send_blocking(Event::Folder { folder: folder.clone(), entries, complete: false });
         }
         let listed = match index::list_folder(&folder) {
@@ -585,7 +585,7 @@ impl Opener {
         };
         let reconciled = index::reconcile(&folder, indexed, listed);
         // The grid first (it then asks for its screen), the bookkeeping after.
-        let entries = reconciled.entries.iter().cloned().map(|entry| with_meta(entry, &meta)).collect();
+        let entries = for_the_grid(&reconciled.entries, &meta);
         self.events.send_blocking(Event::Folder { folder, entries, complete: true });
         self.queue_thumbnails(&reconciled);
         self.save(&reconciled);
@@ -673,6 +673,14 @@ impl Opener {
         lanes.done = 0;
         self.queue.ready.notify_all();
     }
+}
+
+/// The entries as the grid takes them: with their metadata, in name order (sorted here,
+/// off the UI thread, so the grid's own ranking of 50,000 names is one pass).
+fn for_the_grid(entries: &[Entry], meta: &HashMap<PathBuf, Arc<ImageMeta>>) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = entries.iter().cloned().map(|entry| with_meta(entry, meta)).collect();
+    crate::library::query::sort_by_name(&mut entries);
+    entries
 }
 
 fn with_meta(entry: Entry, meta: &HashMap<PathBuf, Arc<ImageMeta>>) -> Entry {

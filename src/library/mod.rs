@@ -71,11 +71,15 @@ pub struct Entry {
     pub meta: Option<Arc<ImageMeta>>,
     /// Lower-cased name and metadata: what the filter box matches.
     search: String,
+    /// The name as the "Name" order compares it (see [`query::natural_key`]): made once
+    /// here, off the UI thread, so a sort compares plain strings.
+    name_key: Box<str>,
 }
 
 impl Entry {
     pub fn new(folder: &Path, listed: Listed) -> Entry {
         let search = listed.name.to_lowercase();
+        let name_key = query::natural_key(&listed.name);
         Entry {
             path: folder.join(&listed.name),
             name: listed.name,
@@ -85,6 +89,7 @@ impl Entry {
             dimensions: None,
             meta: None,
             search,
+            name_key,
         }
     }
 
@@ -105,10 +110,5 @@ impl Entry {
 
     pub fn stat(&self) -> FileStat {
         FileStat { mtime: self.mtime, bytes: self.bytes }
-    }
-
-    /// Whether every word of `words` (lower-cased) is in the name or the metadata.
-    pub fn matches(&self, words: &[String]) -> bool {
-        words.iter().all(|word| self.search.contains(word.as_str()))
     }
 }

@@ -40,6 +40,19 @@ struct Tile {
     requested: bool,
 }
 
+/// Files marked in the grid, by path.
+struct Marked {
+    selected: Vec<PathBuf>,
+    highlighted: Option<PathBuf>,
+    anchor: Option<PathBuf>,
+}
+
+impl Tile {
+    fn new(entry: Entry) -> Self {
+        Self { entry, pixels: None, texture: None, last_drawn: 0, requested: false }
+    }
+}
+
 /// What the user did in the grid, applied after drawing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GridAction {
@@ -72,6 +85,9 @@ pub struct ThumbnailGrid {
     order: Vec<usize>,
     /// `order` is out of date (tiles or the query changed).
     stale_order: bool,
+    /// The tiles' entries prepared for queries; emptied when the tiles change, worked out
+    /// again with the next order.
+    prepared: query::Prepared,
     query: Query,
     /// Selected tiles (indexes into `tiles`, so a re-sort keeps the selection).
     selected: HashSet<usize>,
@@ -93,6 +109,7 @@ impl Default for ThumbnailGrid {
             by_path: HashMap::new(),
             order: Vec::new(),
             stale_order: false,
+            prepared: query::Prepared::default(),
             query: Query::default(),
             selected: HashSet::new(),
             anchor: None,
@@ -179,28 +196,44 @@ impl ThumbnailGrid {
     // ---- changes ----
 
     pub fn set_query(&mut self, query: Query) {
-        if query != self.query {
-            self.query = query;
+        if query == self.query {
+            return;
+        }
+        // Typing on in the filter box only hides tiles: the shown order is kept and
+        // thinned, with no new sort of the whole folder.
+        let narrowing = !self.stale_order && query::narrows(&self.query, &query);
+        self.query = query;
+        if narrowing {
+            query::narrow(&self.prepared, &mut self.order, &self.query);
+        } else {
             self.stale_order = true;
         }
     }
 
     /// Takes the folder's entries: known tiles keep their textures; with `complete`, tiles
-    /// whose files are no longer listed go.
+    /// whose files are no longer listed go. The tiles are rebuilt in one pass (a folder of
+    /// 50,000 arrives in one event, and this runs in a frame).
     pub fn set_entries(&mut self, entries: Vec<Entry>, complete: bool) {
-        let listed: HashSet<PathBuf> = entries.iter().map(|entry| entry.path.clone()).collect();
+        let marked = self.marked();
+        let mut tiles: Vec<Tile> = Vec::with_capacity(entries.len());
+        let mut old: Vec<Option<Tile>> = std::mem::take(&mut self.tiles).into_iter().map(Some).collect();
         for entry in entries {
-            let index = self.tile_for(&entry.path);
-            let tile = &mut self.tiles[index];
-            // A thumbnail that came with its own measurement keeps it until the index has one.
-            let dimensions = entry.dimensions.or(tile.entry.dimensions);
-            tile.entry = entry.with_dimensions(dimensions);
+            let known = self.by_path.get(&entry.path).and_then(|&index| old.get_mut(index)?.take());
+            tiles.push(match known {
+                Some(mut tile) => {
+                    // A thumbnail that came with its own measurement keeps it until the
+                    // index has one.
+                    let dimensions = entry.dimensions.or(tile.entry.dimensions);
+                    tile.entry = entry.with_dimensions(dimensions);
+                    tile
+                }
+                None => Tile::new(entry),
+            });
         }
-        if complete {
-            let gone: Vec<PathBuf> = self.by_path.keys().filter(|path| !listed.contains(*path)).cloned().collect();
-            self.remove(&gone);
+        if !complete {
+            tiles.extend(old.into_iter().flatten());
         }
-        self.stale_order = true;
+        self.replace_tiles(tiles, marked);
     }
 
     /// Forgets these files (moved to the trash, gone from the folder).
@@ -209,19 +242,32 @@ impl ThumbnailGrid {
             return;
         }
         let gone: HashSet<&PathBuf> = paths.iter().collect();
-        let selected: HashSet<PathBuf> = self.selected.iter().map(|&tile| self.path_of(tile)).collect();
-        let highlighted = self.highlighted.map(|tile| self.path_of(tile));
+        let marked = self.marked();
         let kept: Vec<Tile> =
             std::mem::take(&mut self.tiles).into_iter().filter(|tile| !gone.contains(&tile.entry.path)).collect();
-        self.tiles = kept;
+        self.replace_tiles(kept, marked);
+        self.refresh_order();
+    }
+
+    /// The selected and the highlighted files, to carry over a change of tiles.
+    fn marked(&self) -> Marked {
+        let selected = self.selected.iter().map(|&tile| self.path_of(tile)).collect();
+        let highlighted = self.highlighted.map(|tile| self.path_of(tile));
+        Marked { selected, highlighted, anchor: self.anchor.map(|tile| self.path_of(tile)) }
+    }
+
+    /// Puts `tiles` in place of the old ones; `marked` (taken before) stays marked, and
+    /// pending uploads stay pending.
+    fn replace_tiles(&mut self, tiles: Vec<Tile>, marked: Marked) {
+        self.tiles = tiles;
+        self.prepared = query::Prepared::default();
         self.by_path = self.tiles.iter().enumerate().map(|(index, tile)| (tile.entry.path.clone(), index)).collect();
-        self.selected = selected.iter().filter_map(|path| self.by_path.get(path).copied()).collect();
-        self.highlighted = highlighted.and_then(|path| self.by_path.get(&path).copied());
-        self.anchor = None;
-        self.uploads.clear();
+        self.selected = marked.selected.iter().filter_map(|path| self.by_path.get(path).copied()).collect();
+        self.highlighted = marked.highlighted.and_then(|path| self.by_path.get(&path).copied());
+        self.anchor = marked.anchor.and_then(|path| self.by_path.get(&path).copied());
+        self.uploads = (0..self.tiles.len()).filter(|&index| self.tiles[index].pixels.is_some()).collect();
         self.textures = self.tiles.iter().filter(|tile| tile.texture.is_some()).count();
         self.stale_order = true;
-        self.refresh_order();
     }
 
     fn path_of(&self, tile: usize) -> PathBuf {
@@ -250,7 +296,7 @@ impl ThumbnailGrid {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs() as i64);
         let folder = path.parent().unwrap_or(Path::new(""));
         let entry = Entry::new(folder, Listed { name, bytes: 0, mtime: now, kind });
-        self.tiles.push(Tile { entry, pixels: None, texture: None, last_drawn: 0, requested: false });
+        self.tiles.push(Tile::new(entry));
         self.by_path.insert(path.to_owned(), self.tiles.len() - 1);
         self.stale_order = true;
         self.tiles.len() - 1
@@ -262,6 +308,9 @@ impl ThumbnailGrid {
         let entry = &mut self.tiles[index].entry;
         entry.kind = Kind::Mp4;
         entry.bytes = bytes;
+        // The kind is part of what the filter looks at.
+        self.prepared = query::Prepared::default();
+        self.stale_order = true;
     }
 
     /// Adds a thumbnail, or gives the tile of that file its pixels.
@@ -341,7 +390,11 @@ impl ThumbnailGrid {
             return;
         }
         self.stale_order = false;
-        self.order = order_of(&self.tiles, &self.query);
+        let entries: Vec<&Entry> = self.tiles.iter().map(|tile| &tile.entry).collect();
+        if self.prepared.len() != self.tiles.len() {
+            self.prepared = query::Prepared::new(&entries);
+        }
+        self.order = query::order_prepared(&entries, &self.prepared, &self.query);
     }
 
     /// Uploads a bounded number of waiting thumbnails as textures.
@@ -483,12 +536,6 @@ impl ThumbnailGrid {
     }
 }
 
-fn order_of(tiles: &[Tile], query: &Query) -> Vec<usize> {
-    // The query works on entries; the tiles hold them in the same order.
-    let entries: Vec<&Entry> = tiles.iter().map(|tile| &tile.entry).collect();
-    query::order(&entries, query)
-}
-
 /// A small label in the tile's corner: "GIF", "MP4".
 fn badge(painter: &egui::Painter, rect: egui::Rect, text: &str) {
     let galley = painter.layout_no_wrap(text.to_owned(), egui::FontId::proportional(11.0), egui::Color32::WHITE);
@@ -573,6 +620,25 @@ mod tests {
 
     fn entry(name: &str, bytes: u64) -> Entry {
         Entry::new(Path::new("/pictures"), Listed { name: name.into(), bytes, mtime: 5, kind: Kind::Jpeg })
+    }
+
+    #[test]
+    fn typing_on_in_the_filter_thins_the_order_as_a_full_query_would() {
+        let mut grid = ThumbnailGrid::default();
+        let names = ["cat10.jpg", "dog1.jpg", "cat2.jpg", "category.jpg", "scatter.jpg", "cat 3.jpg"];
+        let entries: Vec<Entry> = names.iter().zip(1..).map(|(name, bytes)| entry(name, bytes * 100)).collect();
+        grid.set_entries(entries.clone(), true);
+        grid.set_query(Query { sort: SortKey::Size, descending: true, ..Query::default() });
+        grid.refresh_order();
+        for text in ["c", "ca", "cat", "cat ", "cat 3", "cat", ""] {
+            let query = Query { text: text.into(), ..grid.query().clone() };
+            grid.set_query(query.clone());
+            grid.refresh_order();
+            let shown: Vec<&str> = (0..grid.len()).filter_map(|at| grid.entry(at)).map(|e| e.name.as_str()).collect();
+            let full: Vec<&str> =
+                query::order(&entries, &query).into_iter().map(|at| entries[at].name.as_str()).collect();
+            assert_eq!(shown, full, "after typing {text:?}");
+        }
     }
 
     #[test]

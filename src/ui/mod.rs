@@ -208,6 +208,17 @@ struct FolderView {
     confirm_trash: Option<TrashRequest>,
     /// What the last move to the trash moved (for Undo).
     trashed: Vec<PathBuf>,
+    /// `status` says the folder does not exist (yet).
+    missing: bool,
+}
+
+impl FolderView {
+    /// A run saved a file into the folder: a "does not exist yet" is no longer true.
+    fn exists_now(&mut self) {
+        if std::mem::take(&mut self.missing) {
+            self.status = None;
+        }
+    }
 }
 
 /// Which panels are out of the grid's way.
@@ -428,8 +439,9 @@ impl GalleyApp {
                 self.actions.push(Action::Browse(action));
             }
             self.grid_keys_ui(&ctx);
-            self.drop_ui(&ctx);
         }
+        // A list dropped (or links pasted) while the viewer is open is queued all the same.
+        self.drop_ui(&ctx);
 
         for action in std::mem::take(&mut self.actions) {
             self.apply(&ctx, action);
@@ -1164,10 +1176,14 @@ impl GalleyApp {
             // the grid has (one that came late for a file moved to the trash is dropped).
             Event::Thumbnail { run, thumbnail } if self.shows(run, &thumbnail.path) => match run {
                 crate::engine::scan::SCAN_RUN => self.folder.grid.update(thumbnail),
-                _ => self.folder.grid.insert(thumbnail),
+                _ => {
+                    self.folder.grid.insert(thumbnail);
+                    self.folder.exists_now();
+                }
             },
             Event::Video { run, path, bytes } if self.shows(run, &path) => {
                 self.folder.grid.insert_video(&path, bytes);
+                self.folder.exists_now();
             }
             Event::Source { run, index, report } => self.queue.reported(run, index, &report),
             Event::Finished { run, report } => {
@@ -1190,6 +1206,7 @@ impl GalleyApp {
                 // A folder that could not be listed (not made yet) can be now.
                 if self.folder.status.as_ref().is_some_and(|status| status.error) && self.folder.trashed.is_empty() {
                     self.folder.status = None;
+                    self.folder.missing = false;
                 }
             }
             Event::FolderFailed { folder, reason, missing } if self.folder.shown.as_ref() == Some(&folder) => {
@@ -1198,6 +1215,7 @@ impl GalleyApp {
                     false => "This folder cannot be listed: check that it exists and that you may read it.",
                 };
                 self.folder.status = Some(Notice::error(text, reason));
+                self.folder.missing = missing;
             }
             Event::Measured { folder, sizes } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.grid.measured(&sizes);
