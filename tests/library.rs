@@ -258,7 +258,7 @@ fn a_folder_a_run_makes_stops_saying_it_does_not_exist_as_the_first_image_lands(
         demo: DemoConfig { images: 30, latency: Duration::from_millis(20), ..DemoConfig::default() },
         demo_folder: folder.clone(),
         demo_mode: true,
-        autostart: true,
+        autostart: false,
         library: LibraryPlaces::inside(&dir.path().join("library")),
         browse: None,
     };
@@ -267,15 +267,12 @@ fn a_folder_a_run_makes_stops_saying_it_does_not_exist_as_the_first_image_lands(
         .with_size(egui::vec2(1280.0, 900.0))
         .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
     harness.state_mut().settings.concurrency = 2;
-    let mut said = false;
-    let deadline = Instant::now() + WAIT_BOUND;
-    while harness.state().thumbnails() == 0 {
-        assert!(Instant::now() < deadline, "timed out waiting for the first image");
-        said |= harness.state().folder_status().is_some_and(|status| status.text.contains("does not exist yet"));
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert!(said, "the window said the folder does not exist yet");
+    let says_missing =
+        |app: &GalleyApp| app.folder_status().is_some_and(|status| status.text.contains("does not exist yet"));
+    step_until(&mut harness, "the notice", says_missing);
+    step_until(&mut harness, "the demo server", |app| app.demo_server().is_some());
+    harness.get_by_label("Start").click();
+    step_until(&mut harness, "the first image", |app| app.thumbnails() > 0);
     assert!(harness.state().folder_status().is_none(), "the notice goes with the first image, not at the run's end");
     assert!(harness.state().run_state().is_busy(), "the run is still going");
 }
