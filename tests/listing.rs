@@ -264,6 +264,105 @@ async fn a_later_pages_albums_are_asked_for_before_the_first_pages_answer_and_pa
     assert_eq!((summary.downloaded + summary.skipped, summary.failed), (2 * PIPELINED_PAGES as u64, 0));
 }
 
+/// A page of an album without inline images, then three lone images. The album holds its
+/// answer until `awaited` files are all in the folder (or `hold` passes), and notes
+/// whether they were and how many lone pictures had been asked for by then.
+#[derive(Clone)]
+struct Held {
+    base: Arc<std::sync::OnceLock<String>>,
+    awaited: Arc<Vec<std::path::PathBuf>>,
+    hold: Duration,
+    lone_served: Arc<AtomicUsize>,
+    at_answer: Arc<std::sync::Mutex<Option<(bool, usize)>>>,
+}
+
+impl Held {
+    fn new(awaited: Vec<std::path::PathBuf>, hold: Duration) -> Self {
+        let (base, lone_served, at_answer) = Default::default();
+        Self { base, awaited: Arc::new(awaited), hold, lone_served, at_answer }
+    }
+}
+
+async fn held_page(State(held): State<Held>) -> Response {
+    let base = held.base.get().cloned().unwrap_or_default();
+    let lone = (1..=3)
+        .map(|n| json!({"id": format!("lone{n}"), "type": "image/png", "link": format!("{base}/i/lone{n}.png")}));
+    let album = json!({"id": "held", "is_album": true, "images_count": 2});
+    let data: Vec<_> = std::iter::once(album).chain(lone).collect();
+    json_response(json!({"data": data, "success": true, "status": 200}))
+}
+
+async fn held_album(State(held): State<Held>) -> Response {
+    let started = Instant::now();
+    let all_saved = || held.awaited.iter().all(|path| path.is_file());
+    while !all_saved() && started.elapsed() < held.hold {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    *held.at_answer.lock().expect("lock") = Some((all_saved(), held.lone_served.load(Ordering::SeqCst)));
+    let base = held.base.get().cloned().unwrap_or_default();
+    let data: Vec<_> = (1..=2)
+        .map(|n| json!({"id": format!("held{n}"), "type": "image/png", "link": format!("{base}/i/held{n}.png")}))
+        .collect();
+    json_response(json!({"data": data, "success": true, "status": 200}))
+}
+
+async fn held_picture(State(held): State<Held>, UrlPath(name): UrlPath<String>) -> Response {
+    if name.starts_with("lone") {
+        held.lone_served.fetch_add(1, Ordering::SeqCst);
+    }
+    picture(UrlPath(name)).await
+}
+
+/// Lists the held page with `template`; returns what the album saw when it answered
+/// (lone files all saved, lone pictures asked for), the ids listed and the files saved.
+async fn list_held_page(template: &str, awaited: &[&str], hold: Duration) -> ((bool, usize), Vec<String>, Vec<String>) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let held = Held::new(awaited.iter().map(|name| out.path().join(name)).collect(), hold);
+    let app = Router::new()
+        .route("/3/gallery/{section}/{sort}/{window}/{page}", get(held_page))
+        .route("/3/album/{id}/images", get(held_album))
+        .route("/i/{name}", get(held_picture))
+        .with_state(held.clone());
+    let base = serve(app).await;
+    held.base.set(base.clone()).expect("set once");
+    let mut job = api_job(&base, out.path(), 8);
+    job.naming = template.parse().expect("a template");
+
+    let (report, events) = run(job).await;
+
+    assert!(report.fatal().is_none(), "{:?}", report.fatal());
+    assert_eq!((report.summary.downloaded, report.summary.failed), (5, 0));
+    assert_eq!(report.sources[0].found, 5);
+    let at_answer = held.at_answer.lock().expect("lock").expect("the album was asked for");
+    let mut files: Vec<String> = std::fs::read_dir(out.path())
+        .expect("the folder")
+        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    (at_answer, listed_ids(&events), files)
+}
+
+#[tokio::test]
+async fn without_num_in_the_names_images_after_an_unanswered_album_are_saved_before_it_answers() {
+    // Default names: a lone image's name does not depend on how many images the album
+    // before it holds, so it need not wait for the album's answer.
+    let awaited = ["lone1.png", "lone2.png", "lone3.png"];
+    let ((all_saved, lone_served), listed, files) =
+        list_held_page("{id}.{ext}", &awaited, Duration::from_secs(5)).await;
+    assert!(all_saved, "the lone images were saved while the album was still unanswered");
+    assert_eq!(lone_served, 3);
+    assert_eq!(listed, ["lone1", "lone2", "lone3", "held1", "held2"], "handed over as they became known");
+    assert_eq!(files, ["held1.png", "held2.png", "lone1.png", "lone2.png", "lone3.png"]);
+
+    // With {num} a lone image's number counts the album's images: it waits for the
+    // album, and every image is numbered in listing order.
+    let ((all_saved, lone_served), listed, files) =
+        list_held_page("{num}-{id}.{ext}", &["003-lone1.png"], Duration::from_millis(500)).await;
+    assert_eq!((all_saved, lone_served), (false, 0), "no lone image is asked for before the album answers");
+    assert_eq!(listed, ["held1", "held2", "lone1", "lone2", "lone3"], "listing order");
+    assert_eq!(files, ["003-lone1.png", "004-lone2.png", "005-lone3.png", "01-held1.png", "02-held2.png"]);
+}
+
 /// Answers 429 with `Retry-After: 0` to the first `throttled` requests, then a page of
 /// nothing.
 async fn throttling(State((hits, throttled)): State<(Arc<AtomicUsize>, usize)>) -> Response {
@@ -335,6 +434,9 @@ async fn listed_from_demo(source: &str, images: usize) -> (Vec<String>, DemoServ
         .expect("demo server starts");
     let out = tempfile::tempdir().expect("tempdir");
     let mut job = api_job(server.base_url().as_str(), out.path(), 8);
+    // With {num} in the names every image is handed over in listing order (without it, the
+    // images a page lists itself go ahead of its albums still being asked for).
+    job.naming = "{num}-{id}.{ext}".parse().expect("a template");
     if let JobInput::Imgur { source: job_source, pages, .. } = &mut job.sources[0] {
         *job_source = source.parse().expect("a source galley accepts");
         *pages = None;

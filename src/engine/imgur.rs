@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures_util::{StreamExt, stream};
+use futures_util::StreamExt;
+use futures_util::stream::{self, FuturesOrdered};
 use serde::Deserialize;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
@@ -38,7 +39,9 @@ pub struct ImageItem {
     pub meta: ImageMeta,
     /// Which source of the job listed it (0-based, in the job's order).
     pub source: usize,
-    /// Its place in its album, or else in its source, in listing order (`{num}`).
+    /// Its place in its album, or else in its source, in listing order (`{num}`). An image
+    /// outside albums handed over ahead of its place has none (0): that happens only when
+    /// nothing reads it (see [`ListRequest::ahead`]).
     pub position: Position,
 }
 
@@ -89,10 +92,12 @@ const API_ATTEMPT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Talks to one API root with one Client-ID, for one run.
 ///
-/// Concurrency: the entries of every page in hand are expanded as one stream of futures
-/// polled `buffered`, so albums without inline images are asked for as soon as their page
-/// arrives, whichever page that is, while their images still come out in listing order;
-/// the next pages are asked for while earlier ones are expanded and downloaded. Every
+/// Concurrency: the entries of every page in hand are expanded as one ordered set of
+/// futures, so albums without inline images are asked for as soon as their page arrives,
+/// whichever page that is, while their images still come out in listing order (or, with
+/// [`ListRequest::ahead`], the images a page lists itself go at once and the albums'
+/// follow as they answer); the next pages are asked for while earlier ones are expanded
+/// and downloaded. Every
 /// request holds a permit of `budget`: as many API requests at once as the run has
 /// downloads, on a budget of their own so that listing never waits behind the downloads
 /// it feeds. A 429 or an
@@ -157,6 +162,13 @@ pub struct ListRequest<'a> {
     pub index: usize,
     /// Images the run listed before this source, so `Listed` totals count the run's.
     pub listed_before: u64,
+    /// Hand over the images a page lists itself (lone images, albums listed whole) as soon
+    /// as the page arrives, ahead of albums before them that must still be asked for. Only
+    /// right when nothing about an image depends on those albums: neither its name (no
+    /// `{num}`, whose count runs through the albums' images) nor whether it is taken (no
+    /// limit). Its place in the listing is still kept: counted when the albums before it
+    /// have answered, and an album holding the same image later leaves it out as seen.
+    pub ahead: bool,
 }
 
 /// Where a listing stands, carried from page to page.
@@ -166,6 +178,11 @@ struct ListingState<'a> {
     listed: Listed,
     /// Images not listed before that the current page brought so far.
     new_on_page: u64,
+    /// Whether images are handed over ahead of their place ([`ListRequest::ahead`]); off
+    /// after a page that failed, whose later pages will not be listed.
+    send_ahead: bool,
+    /// Images handed over ahead whose place in the listing has not been reached yet.
+    ahead: HashSet<String>,
     limit: Option<usize>,
     index: usize,
     listed_before: u64,
@@ -179,9 +196,16 @@ enum EntryEnd {
     Stop,
 }
 
-/// One place in the listing's order: an entry to expand, or a page's end (or error).
+/// One place in the listing's order: an entry's images, an album to ask for, or a page's
+/// end (or error).
 enum Slot {
-    Entry(serde_json::Value),
+    /// Images the page lists itself: a lone image, or an album listed whole.
+    Listed(Vec<ImageItem>),
+    /// An album whose images must be asked for.
+    Album {
+        id: String,
+        meta: ImageMeta,
+    },
     PageEnd,
     PageFailed(ApiError),
 }
@@ -195,15 +219,45 @@ enum Step {
 
 /// A page's entries as slots, then its end. An entry seen on an earlier page (Imgur
 /// repeats pages past the last) is left out: an album is not asked for twice.
-fn page_slots(page: Result<Vec<serde_json::Value>, ApiError>, seen_entries: &mut HashSet<String>) -> Vec<Slot> {
+fn page_slots(
+    page: Result<Vec<serde_json::Value>, ApiError>,
+    seen_entries: &mut HashSet<String>,
+    include_animated: bool,
+) -> Vec<Slot> {
     match page {
         Ok(entries) => entries
             .into_iter()
             .filter(|entry| seen_entries.insert(entry_key(entry)))
-            .map(Slot::Entry)
+            .map(|entry| entry_slot(entry, include_animated))
             .chain(std::iter::once(Slot::PageEnd))
             .collect(),
         Err(error) => vec![Slot::PageFailed(error)],
+    }
+}
+
+/// What an entry comes to without another request: its images, or the album to ask for.
+fn entry_slot(entry: serde_json::Value, include_animated: bool) -> Slot {
+    // A malformed entry is skipped, not fatal: one bad item must not sink a gallery.
+    let Ok(raw) = serde_json::from_value::<RawItem>(entry) else {
+        tracing::warn!("skipping a gallery entry of unexpected shape");
+        return Slot::Listed(Vec::new());
+    };
+    if raw.is_album != Some(true) {
+        let meta = raw.meta();
+        return Slot::Listed(keep(raw, meta, include_animated).into_iter().collect());
+    }
+    let meta = raw.album_meta();
+    // A gallery listing may carry only the first few of an album's images inline
+    // (`images_count` says how many it holds): then the album is asked for whole.
+    let count = raw.images_count;
+    match raw.images {
+        Some(images) if count.is_none_or(|count| images.len() as u64 >= count) => {
+            Slot::Listed(album_members(images, &meta, include_animated))
+        }
+        _ => match raw.id.filter(|id| is_plain_id(id)) {
+            Some(id) => Slot::Album { id, meta },
+            None => Slot::Listed(Vec::new()),
+        },
     }
 }
 
@@ -329,11 +383,13 @@ impl ImgurClient {
     /// the listing; errors that every request would meet (Client-ID refused, offline,
     /// rate-limited past the bound) end it.
     pub async fn list(&self, request: ListRequest<'_>, items: &mpsc::Sender<ImageItem>) -> Result<Listed, ApiError> {
-        let ListRequest { source, pages, limit, include_animated, index, listed_before } = request;
+        let ListRequest { source, pages, limit, include_animated, index, listed_before, ahead } = request;
         let mut state = ListingState {
             seen: HashSet::new(),
             listed: Listed::default(),
             new_on_page: 0,
+            send_ahead: ahead,
+            ahead: HashSet::new(),
             limit,
             index,
             listed_before,
@@ -366,28 +422,50 @@ impl ImgurClient {
         };
         // Every entry of every page in hand is expanded as soon as its page arrives, not
         // when the pages before it are done: an album on page 3 is asked for while page
-        // 1's images download. The ordered buffer keeps listing order; it holds no more
-        // than the entries of the pages in hand, and `budget` bounds the requests.
+        // 1's images download. `in_order` keeps listing order; it holds no more than the
+        // entries of the pages in hand, and `budget` bounds the requests.
         let mut seen_entries = HashSet::new();
-        let slots = stream::poll_fn(|context| pages_rx.poll_recv(context))
-            .flat_map(|page| stream::iter(page_slots(page, &mut seen_entries)));
-        let mut steps = slots.map(|slot| self.step(slot, include_animated)).buffered(usize::MAX);
         let take_steps = async {
-            while let Some(step) = steps.next().await {
-                match step {
-                    Step::PageFailed(error) => return Err(error),
-                    Step::PageEnd => {
-                        window.add_permits(1);
-                        // Past the last page Imgur repeats earlier pages (or sends nothing).
-                        if std::mem::take(&mut state.new_on_page) == 0 {
+            let mut in_order = FuturesOrdered::new();
+            let mut pages_over = false;
+            loop {
+                tokio::select! {
+                    biased;
+                    Some(step) = in_order.next(), if !in_order.is_empty() => match step {
+                        Step::PageFailed(error) => return Err(error),
+                        Step::PageEnd => {
+                            window.add_permits(1);
+                            // Past the last page Imgur repeats earlier pages (or sends nothing).
+                            if std::mem::take(&mut state.new_on_page) == 0 {
+                                break;
+                            }
+                        }
+                        Step::Images(expanded) => {
+                            if let EntryEnd::Stop = self.emit_entry(expanded, &mut state).await? {
+                                break;
+                            }
+                        }
+                    },
+                    page = pages_rx.recv(), if !pages_over => {
+                        let Some(page) = page else {
+                            pages_over = true;
+                            continue;
+                        };
+                        let mut listed_here = Vec::new();
+                        for slot in page_slots(page, &mut seen_entries, include_animated) {
+                            match &slot {
+                                Slot::Listed(images) if state.send_ahead => listed_here.extend(images.iter().cloned()),
+                                Slot::PageFailed(_) => state.send_ahead = false,
+                                _ => {}
+                            }
+                            in_order.push_back(self.step(slot, include_animated));
+                        }
+                        // After the page's albums are in line to be asked for.
+                        if let EntryEnd::Stop = self.send_ahead(listed_here, &mut state).await {
                             break;
                         }
                     }
-                    Step::Images(expanded) => {
-                        if let EntryEnd::Stop = self.emit_entry(expanded, &mut state).await? {
-                            break;
-                        }
-                    }
+                    else => break,
                 }
             }
             Ok::<_, ApiError>(())
@@ -403,13 +481,41 @@ impl ImgurClient {
     /// What one slot of the listing comes to: an entry's images, a page's end or error.
     async fn step(&self, slot: Slot, include_animated: bool) -> Step {
         match slot {
-            Slot::Entry(entry) => Step::Images(self.expand(entry, include_animated).await),
+            Slot::Listed(images) => Step::Images(Ok(images)),
+            Slot::Album { id, meta } => Step::Images(self.album_images(id, &meta, include_animated).await),
             Slot::PageEnd => Step::PageEnd,
             Slot::PageFailed(error) => Step::PageFailed(error),
         }
     }
 
-    /// Sends an entry's images in order, skipping ids already listed.
+    /// Hands over the images a page lists itself as soon as it arrives, ahead of their
+    /// place ([`ListRequest::ahead`]); their place is counted later, in `emit_entry`.
+    async fn send_ahead(&self, images: Vec<ImageItem>, state: &mut ListingState<'_>) -> EntryEnd {
+        for item in images {
+            if state.seen.contains(&item.id) || !state.ahead.insert(item.id.clone()) {
+                continue;
+            }
+            if let EntryEnd::Stop = self.hand_over(item, state).await {
+                return EntryEnd::Stop;
+            }
+        }
+        EntryEnd::More
+    }
+
+    /// Sends one image for download, announcing it as listed.
+    async fn hand_over(&self, mut item: ImageItem, state: &mut ListingState<'_>) -> EntryEnd {
+        state.listed.sent += 1;
+        item.source = state.index;
+        let total = state.listed_before + state.listed.sent;
+        self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
+        match state.items.send(item).await {
+            Ok(()) => EntryEnd::More,
+            Err(_) => EntryEnd::Stop,
+        }
+    }
+
+    /// Takes an entry's images in listing order, skipping ids already listed, and sends
+    /// those not handed over ahead already.
     async fn emit_entry(
         &self,
         expanded: Result<Vec<ImageItem>, EntryError>,
@@ -427,21 +533,23 @@ impl ImgurClient {
             Err(EntryError { error, .. }) => return Err(error),
         };
         for mut item in images {
+            // One handed over ahead has reached its place: it is seen from here on, and
+            // an album that holds it too, met first, leaves it out as seen.
+            let sent_already = state.ahead.remove(&item.id);
             if !state.seen.insert(item.id.clone()) {
                 continue;
             }
             state.new_on_page += 1;
+            if sent_already {
+                continue;
+            }
             if state.limit.is_some_and(|limit| state.listed.sent >= limit as u64) {
                 return Ok(EntryEnd::Stop);
             }
-            state.listed.sent += 1;
-            item.source = state.index;
             if item.position.num == 0 {
-                item.position = Position { num: state.listed.sent as u32, of: None };
+                item.position = Position { num: state.listed.sent as u32 + 1, of: None };
             }
-            let total = state.listed_before + state.listed.sent;
-            self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
-            if state.items.send(item).await.is_err() {
+            if let EntryEnd::Stop = self.hand_over(item, state).await {
                 return Ok(EntryEnd::Stop);
             }
         }
@@ -463,33 +571,17 @@ impl ImgurClient {
         }
     }
 
-    /// The images of an entry: itself, or an album's members (fetched when not inline).
-    async fn expand(&self, entry: serde_json::Value, include_animated: bool) -> Result<Vec<ImageItem>, EntryError> {
-        // A malformed entry is skipped, not fatal: one bad item must not sink a gallery.
-        let Ok(raw) = serde_json::from_value::<RawItem>(entry) else {
-            tracing::warn!("skipping a gallery entry of unexpected shape");
-            return Ok(Vec::new());
-        };
-        if raw.is_album != Some(true) {
-            let meta = raw.meta();
-            return Ok(keep(raw, meta, include_animated).into_iter().collect());
-        }
-        let album = raw.album_meta();
-        // A gallery listing may carry only the first few of an album's images inline
-        // (`images_count` says how many it holds): then the album is asked for whole.
-        let whole = |images: &Vec<serde_json::Value>| raw.images_count.is_none_or(|count| images.len() as u64 >= count);
-        let members = match raw.images {
-            Some(images) if whole(&images) => images,
-            _ => {
-                let Some(id) = raw.id.as_deref().filter(|id| is_plain_id(id)) else {
-                    return Ok(Vec::new());
-                };
-                let path = format!("/3/album/{id}/images");
-                let listed = self.get(&path, &[]).await.and_then(|data| as_list(data, &path));
-                listed.map_err(|error| EntryError { entry: id.to_owned(), error })?
-            }
-        };
-        Ok(album_members(members, &album, include_animated))
+    /// An album's members, asked for (the listing did not carry them whole).
+    async fn album_images(
+        &self,
+        id: String,
+        album: &ImageMeta,
+        include_animated: bool,
+    ) -> Result<Vec<ImageItem>, EntryError> {
+        let path = format!("/3/album/{id}/images");
+        let listed = self.get(&path, &[]).await.and_then(|data| as_list(data, &path));
+        let members = listed.map_err(|error| EntryError { entry: id, error })?;
+        Ok(album_members(members, album, include_animated))
     }
 
     /// GET an API path and return its `data`, retrying what is worth retrying. No text of

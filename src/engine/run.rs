@@ -452,6 +452,7 @@ impl Lister {
                         include_animated: self.job.include_animated,
                         index,
                         listed_before: total.sent,
+                        ahead: !self.job.naming.uses_place() && left.is_none(),
                     };
                     client.list(request, &items).await
                 }

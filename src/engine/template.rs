@@ -128,6 +128,12 @@ impl NameTemplate {
         self.stem == [Part::Field(Field::Id)]
     }
 
+    /// Whether a name depends on the image's place in its listing (`{num}`), and so on
+    /// how many images the albums listed before it hold.
+    pub fn uses_place(&self) -> bool {
+        self.stem.contains(&Part::Field(Field::Num))
+    }
+
     /// The file stem of `item`: the template filled in and sanitized. The default is the
     /// id's stem as it has always been; a template that leaves nothing usable (every
     /// field empty, or only characters the sanitizer drops) falls back to it too.
@@ -237,6 +243,14 @@ mod tests {
         assert_eq!("photo.{ext}".parse::<NameTemplate>(), Err(TemplateError::NoField));
         let message = TemplateError::UnknownField("nope".into()).to_string();
         assert!(message.contains("{nope}") && message.contains("{album_title}"), "{message}");
+    }
+
+    #[test]
+    fn only_num_makes_a_name_depend_on_the_place() {
+        let uses = |text: &str| text.parse::<NameTemplate>().expect("a template").uses_place();
+        assert!(!NameTemplate::default().uses_place());
+        assert!(!uses("{album_title}/{title}-{id}.{ext}"));
+        assert!(uses("{album_title}-{num}.{ext}"));
     }
 
     #[test]
