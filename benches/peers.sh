@@ -18,6 +18,8 @@ command -v bc > /dev/null || { echo "bc is needed" >&2; exit 1; }
 build_galley
 
 IMAGES=400
+least() { printf '%s\n' "$@" | sort -g | head -n1; }
+mean() { printf '%s\n' "$@" | awk '{ sum += $1 } END { printf "%.2f", sum / NR }'; }
 curl_config() {
     # One "url/output" pair per link, so curl saves every file under its own name.
     while read -r url; do
@@ -52,8 +54,8 @@ echo
 # entries, some albums without inline images), and a page of 60 albums x 4 images whose
 # albums each need their own request. --urls and the API path alternate run by run, so a
 # busy moment of the machine falls on both.
-echo "through the API, 250 ms latency, best of 3 (--urls on the same images for comparison)"
-printf '%-46s %5s %9s %10s %10s\n' gallery C seconds --urls api/urls
+echo "through the API, 250 ms latency, best of 3 and (mean) (--urls on the same images for comparison)"
+printf '%-46s %5s %9s %8s %10s %8s %10s\n' gallery C seconds "(mean)" --urls "(mean)" api/urls
 for shape in "mixed demo gallery, $IMAGES images:$IMAGES:64:" "60 albums x 4 listed without inline images:240:64:--album-size 4" \
              "mixed demo gallery, 1,000 images:1000:64:" "mixed demo gallery, 2,000 images:2000:64:" \
              "mixed demo gallery, 1,000 images:1000:256:"; do
@@ -61,15 +63,15 @@ for shape in "mixed demo gallery, $IMAGES images:$IMAGES:64:" "60 albums x 4 lis
     # shellcheck disable=SC2086
     start_demo "$count" 250 $extra
     warm_api
-    u="" api=""
+    urls_runs=() api_runs=()
     for _ in 1 2 3; do
-        s=$(seconds_of "$GALLEY" fetch --urls "$WORK/urls.txt" --out "$WORK/out" --no-archive --concurrency "$c" --json)
-        if [ -z "$u" ] || [ "$(echo "$s < $u" | bc -l)" = 1 ]; then u=$s; fi
-        s=$(seconds_of api_fetch "$c")
+        urls_runs+=("$(seconds_of "$GALLEY" fetch --urls "$WORK/urls.txt" --out "$WORK/out" --no-archive --concurrency "$c" --json)")
+        api_runs+=("$(seconds_of api_fetch "$c")")
         [ "$(files_in_out)" = "$count" ] || echo "warning: $(files_in_out) files saved, not $count" >&2
-        if [ -z "$api" ] || [ "$(echo "$s < $api" | bc -l)" = 1 ]; then api=$s; fi
     done
-    printf '%-46s %5s %9.2f %10.2f %10.2f\n' "$name" "$c" "$api" "$u" "$(echo "$api / $u" | bc -l)"
+    u=$(least "${urls_runs[@]}") api=$(least "${api_runs[@]}")
+    printf '%-46s %5s %9.2f %8s %10.2f %8s %10.2f\n' "$name" "$c" "$api" "($(mean "${api_runs[@]}"))" \
+        "$u" "($(mean "${urls_runs[@]}"))" "$(echo "$api / $u" | bc -l)"
 done
 echo
 start_demo "$IMAGES" 0

@@ -264,9 +264,10 @@ async fn a_later_pages_albums_are_asked_for_before_the_first_pages_answer_and_pa
     assert_eq!((summary.downloaded + summary.skipped, summary.failed), (2 * PIPELINED_PAGES as u64, 0));
 }
 
-/// A page of an album without inline images, then three lone images. The album holds its
-/// answer until `awaited` files are all in the folder (or `hold` passes), and notes
-/// whether they were and how many lone pictures had been asked for by then.
+/// A page of an album without inline images, then three lone images; the album holds
+/// `held1`, `held2` and `lone2` too. It holds its answer until `awaited` files are all in
+/// the folder (or `hold` passes), and notes whether they were and how many lone pictures
+/// had been asked for by then.
 #[derive(Clone)]
 struct Held {
     base: Arc<std::sync::OnceLock<String>>,
@@ -300,9 +301,9 @@ async fn held_album(State(held): State<Held>) -> Response {
     }
     *held.at_answer.lock().expect("lock") = Some((all_saved(), held.lone_served.load(Ordering::SeqCst)));
     let base = held.base.get().cloned().unwrap_or_default();
-    let data: Vec<_> = (1..=2)
-        .map(|n| json!({"id": format!("held{n}"), "type": "image/png", "link": format!("{base}/i/held{n}.png")}))
-        .collect();
+    let data: Vec<_> = ["held1", "held2", "lone2"]
+        .map(|id| json!({"id": id, "type": "image/png", "link": format!("{base}/i/{id}.png")}))
+        .into();
     json_response(json!({"data": data, "success": true, "status": 200}))
 }
 
@@ -351,16 +352,17 @@ async fn without_num_in_the_names_images_after_an_unanswered_album_are_saved_bef
         list_held_page("{id}.{ext}", &awaited, Duration::from_secs(5)).await;
     assert!(all_saved, "the lone images were saved while the album was still unanswered");
     assert_eq!(lone_served, 3);
+    // lone2, handed over already, is not handed over again as the album's.
     assert_eq!(listed, ["lone1", "lone2", "lone3", "held1", "held2"], "handed over as they became known");
     assert_eq!(files, ["held1.png", "held2.png", "lone1.png", "lone2.png", "lone3.png"]);
 
     // With {num} a lone image's number counts the album's images: it waits for the
-    // album, and every image is numbered in listing order.
+    // album, and every image is numbered in listing order (lone2 is the album's).
     let ((all_saved, lone_served), listed, files) =
-        list_held_page("{num}-{id}.{ext}", &["003-lone1.png"], Duration::from_millis(500)).await;
+        list_held_page("{num}-{id}.{ext}", &["004-lone1.png"], Duration::from_millis(500)).await;
     assert_eq!((all_saved, lone_served), (false, 0), "no lone image is asked for before the album answers");
-    assert_eq!(listed, ["held1", "held2", "lone1", "lone2", "lone3"], "listing order");
-    assert_eq!(files, ["003-lone1.png", "004-lone2.png", "005-lone3.png", "01-held1.png", "02-held2.png"]);
+    assert_eq!(listed, ["held1", "held2", "lone2", "lone1", "lone3"], "listing order");
+    assert_eq!(files, ["004-lone1.png", "005-lone3.png", "01-held1.png", "02-held2.png", "03-lone2.png"]);
 }
 
 /// Answers 429 with `Retry-After: 0` to the first `throttled` requests, then a page of
