@@ -376,7 +376,8 @@ impl ImgurClient {
         self
     }
 
-    /// Lists `source` and sends each image to `items` in listing order, dropping ids
+    /// Lists `source` and sends each image to `items` in listing order (or, with
+    /// [`ListRequest::ahead`], a page's own images as soon as it arrives), dropping ids
     /// already seen. Stops after `pages` pages (or, with `None`, when a page brings
     /// nothing new), after `limit` images, or when the receiver goes away. An album whose
     /// images cannot be listed is a failure of that entry (reported as `Failed`), not of
