@@ -298,7 +298,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
 }
 
 /// Hands out items while listing goes on and collects finished downloads as they come.
-/// Each download holds one of `budget`'s permits (shared with the listing's requests).
+/// Each download holds one of `budget`'s permits (the listing's requests have their own).
 /// Returns the reason when the disk filled up (which cancels the run).
 async fn download_all(
     context: &RunContext,
