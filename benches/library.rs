@@ -137,9 +137,15 @@ impl Session {
         Ok(Self { engine, events, made: HashSet::new(), complete: false })
     }
 
+    /// The next event; a failure the benchmark would otherwise wait on forever is an error.
     fn next(&mut self, deadline: Instant) -> anyhow::Result<Event> {
         anyhow::ensure!(Instant::now() < deadline, "timed out");
-        self.events.blocking_recv().ok_or_else(|| anyhow::anyhow!("the engine stopped"))
+        match self.events.blocking_recv() {
+            None => anyhow::bail!("the engine stopped"),
+            Some(Event::FolderFailed { folder, reason, .. }) => anyhow::bail!("{}: {reason}", folder.display()),
+            Some(Event::ThumbnailFailed { path, reason }) => anyhow::bail!("{}: {reason}", path.display()),
+            Some(event) => Ok(event),
+        }
     }
 
     fn note(&mut self, event: &Event) {
@@ -150,12 +156,11 @@ impl Session {
 
     /// Opens `folder` and returns its complete listing.
     fn open(&mut self, folder: &Path) -> anyhow::Result<Vec<Entry>> {
-        self.engine.send(Command::OpenFolder(folder.to_owned()));
+        self.engine.send(Command::OpenFolder { folder: folder.to_owned(), order: Query::default().sort_order() });
         let deadline = Instant::now() + WAIT;
         loop {
             match self.next(deadline)? {
                 Event::Folder { entries, complete: true, .. } => return Ok(entries),
-                Event::FolderFailed { reason, .. } => anyhow::bail!(reason),
                 other => self.note(&other),
             }
         }
@@ -164,7 +169,7 @@ impl Session {
     /// Opens `folder` and returns the first listing (the index's, on a warm start).
     fn first_listing(&mut self, folder: &Path) -> anyhow::Result<(Vec<Entry>, Duration)> {
         let opened = Instant::now();
-        self.engine.send(Command::OpenFolder(folder.to_owned()));
+        self.engine.send(Command::OpenFolder { folder: folder.to_owned(), order: Query::default().sort_order() });
         let deadline = Instant::now() + WAIT;
         loop {
             match self.next(deadline)? {

@@ -2,13 +2,16 @@
 //! select, move to the trash and back, and a reopen that reads thumbnails from the cache.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use galley::demo::DemoConfig;
-use galley::engine::LibraryPlaces;
+use galley::engine::{Command, Engine, LibraryPlaces};
+use galley::library::query::SortOrder;
+use galley::library::{SortKey, ThumbnailCache};
 use galley::ui::{AppConfig, GalleyApp, Settings};
 
 const WAIT_BOUND: Duration = Duration::from_secs(60);
@@ -275,4 +278,38 @@ fn a_folder_a_run_makes_stops_saying_it_does_not_exist_as_the_first_image_lands(
     step_until(&mut harness, "the first image", |app| app.thumbnails() > 0);
     assert!(harness.state().folder_status().is_none(), "the notice goes with the first image, not at the run's end");
     assert!(harness.state().run_state().is_busy(), "the run is still going");
+}
+
+/// A folder just opened is thumbnailed in the grid's order, its first screen before the
+/// grid asks for anything: 300 images shown by name, last name first (an order a person
+/// chose, neither the files' nor their dates'), and when the first screen's thumbnails are
+/// all in the cache, none of the last screen's is yet.
+#[test]
+fn a_folder_is_thumbnailed_in_the_grids_order_its_first_screen_first() {
+    const IMAGES: usize = 300;
+    const SCREEN: usize = 48;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("pictures");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let path = |n: usize| folder.join(format!("img-{n}.png"));
+    // Written last name first, so the newest file is img-0.
+    for n in (0..IMAGES).rev() {
+        let image = image::RgbImage::from_fn(480, 360, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, n as u8]));
+        image.save(path(n)).expect("image");
+    }
+    let places = LibraryPlaces::inside(&dir.path().join("library"));
+    let (engine, _events) = Engine::start_with_workers(Arc::new(|| {}), places.clone(), (2, 1)).expect("engine");
+    let order = SortOrder { key: SortKey::Name, descending: true };
+    engine.send(Command::OpenFolder { folder: folder.clone(), order });
+
+    let cache = ThumbnailCache::new(&places.thumbnails);
+    let cached = |n: usize| cache.large_path(&path(n)).expect("absolute").exists();
+    let first_screen: Vec<usize> = (IMAGES - SCREEN..IMAGES).rev().collect();
+    let deadline = Instant::now() + WAIT_BOUND;
+    while !first_screen.iter().all(|&n| cached(n)) {
+        assert!(Instant::now() < deadline, "timed out waiting for the first screen");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let last_screen: Vec<usize> = (0..SCREEN).filter(|&n| cached(n)).collect();
+    assert!(last_screen.is_empty(), "made before the first screen was: {last_screen:?}");
 }

@@ -21,6 +21,7 @@ use super::thumbnail;
 use super::types::{Event, Pixels, Thumbnail};
 use crate::archive::Archive;
 use crate::library::index::{self, FolderIndex};
+use crate::library::query::{self, SortOrder};
 use crate::library::{CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Lookup, ThumbnailCache, cache};
 
 /// Where the library keeps its things; tests and benchmarks point these at temp dirs.
@@ -68,12 +69,17 @@ pub enum TrashPlace {
     Folder(PathBuf),
 }
 
-/// Thumbnail workers: all of them make what is on screen; the rest of a folder is left to
-/// every core but one, so the UI keeps a core.
+/// Thumbnail workers: all of them make what is on screen (and the first screen of a folder
+/// just opened); the rest of a folder is left to every core but one, so the UI keeps a core.
 pub fn worker_counts() -> (usize, usize) {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     (cores.max(1), cores.saturating_sub(1).max(1))
 }
+
+/// Thumbnails that count as a first screen: a full-screen grid of small tiles.
+const FIRST_SCREEN: usize = 96;
+/// Longest the index write waits for the first screen.
+const FIRST_SCREEN_WAIT: Duration = Duration::from_secs(2);
 
 /// One thumbnail to make.
 #[derive(Debug, Clone)]
@@ -88,6 +94,8 @@ struct ThumbJob {
     on_screen: bool,
     /// The kernel was already asked to read the file ahead (see [`read_ahead`]).
     read_ahead: bool,
+    /// Among the first screen of a folder just opened: every worker takes it.
+    first_screen: bool,
 }
 
 /// How many queued jobs ahead of the one being made have their files read ahead. A cold
@@ -142,7 +150,10 @@ fn read_ahead(_path: &Path) {}
 #[derive(Default)]
 struct Queue {
     lanes: Mutex<Lanes>,
+    /// New jobs were queued.
     ready: Condvar,
+    /// A background job was done.
+    progressed: Condvar,
 }
 
 impl Queue {
@@ -151,7 +162,9 @@ impl Queue {
     fn next(&self, background: bool) -> Option<ThumbJob> {
         let mut lanes = lock_or_recover(&self.lanes, "the thumbnail queue");
         loop {
-            let job = lanes.wanted.pop_front().or_else(|| if background { lanes.rest.pop_front() } else { None });
+            // A folder's first screen is on-screen work that comes before the grid asks.
+            let takes_rest = background || lanes.rest.front().is_some_and(|job| job.first_screen);
+            let job = lanes.wanted.pop_front().or_else(|| if takes_rest { lanes.rest.pop_front() } else { None });
             if let Some(job) = job {
                 let ahead = lanes.take_read_ahead();
                 drop(lanes);
@@ -213,7 +226,7 @@ impl Browser {
 
     /// Opens `folder`: sends its entries from the index at once, then as the folder is
     /// now, then queues the thumbnails it lacks. Runs on a blocking thread.
-    pub fn open(&self, folder: PathBuf) {
+    pub fn open(&self, folder: PathBuf, order: SortOrder) {
         let generation = {
             let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
             lanes.generation += 1;
@@ -222,6 +235,7 @@ impl Browser {
         };
         let opener = Opener {
             folder,
+            order,
             generation,
             places: self.places.clone(),
             cache: self.cache.clone(),
@@ -242,7 +256,15 @@ impl Browser {
             .map(|path| {
                 let known = lanes.known.get(&path).copied();
                 let measured = known.is_some_and(|k| k.1);
-                ThumbJob { generation, stat: known.map(|k| k.0), measured, on_screen: true, read_ahead: false, path }
+                ThumbJob {
+                    generation,
+                    stat: known.map(|k| k.0),
+                    measured,
+                    on_screen: true,
+                    read_ahead: false,
+                    first_screen: false,
+                    path,
+                }
             })
             .collect();
         lanes.wanted = jobs;
@@ -472,6 +494,7 @@ fn report(queue: &Queue, events: &EventSink, measured: &Pending, job: &ThumbJob,
         let mut lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
         if lanes.generation == job.generation {
             lanes.done += 1;
+            queue.progressed.notify_all();
         }
     }
     match made {
@@ -518,7 +541,7 @@ fn write_measurements(
     let mut index = lock_or_recover(index, "the library index");
     for (folder, entries) in by_folder {
         if let Some(index) = open_index(&mut index, places)
-            && let Err(error) = index.save(&folder, &entries, &[])
+            && let Err(error) = index.save(&folder, entries.iter().map(Entry::row), &[])
         {
             tracing::warn!("cannot update the library index: {error}");
         }
@@ -547,6 +570,8 @@ fn file_stat(path: &Path) -> Option<FileStat> {
 /// Opening one folder, on a blocking thread.
 struct Opener {
     folder: PathBuf,
+    /// The grid's order, which the background pass follows.
+    order: SortOrder,
     generation: u64,
     places: LibraryPlaces,
     cache: ThumbnailCache,
@@ -572,7 +597,7 @@ impl Opener {
         };
         let meta = self.metadata();
         if !indexed.is_empty() {
-            let entries = for_the_grid(&indexed, &meta);
+            let entries = for_the_grid(indexed.clone(), &meta);
             self.events.send_blocking(Event::Folder { folder: folder.clone(), entries, complete: false });
         }
         let listed = match index::list_folder(&folder) {
@@ -583,12 +608,23 @@ impl Opener {
                 return;
             }
         };
-        let reconciled = index::reconcile(&folder, indexed, listed);
-        // The grid first (it then asks for its screen), the bookkeeping after.
-        let entries = for_the_grid(&reconciled.entries, &meta);
-        self.events.send_blocking(Event::Folder { folder, entries, complete: true });
-        self.queue_thumbnails(&reconciled);
-        self.save(&reconciled);
+        let index::Reconciled { entries, changed, gone } = index::reconcile(indexed, listed);
+        let (grid, kept) = grid_and_kept(entries, &changed, &meta);
+        // The workers start on the grid's first screen while the grid takes the listing
+        // and asks for that screen.
+        let order: Vec<usize> =
+            query::order_name_sorted(&grid, self.order).into_iter().filter(|&at| !kept[at].kind.is_video()).collect();
+        let (first_screen, rest) = order.split_at(order.len().min(FIRST_SCREEN));
+        let first = self.enqueue(&kept, first_screen, Queued::First { total: order.len() });
+        self.events.send_blocking(Event::Folder { folder, entries: grid, complete: true });
+        // Queueing the rest and writing the index take a core for tens and hundreds of
+        // milliseconds: on a 2-core machine the first screen would wait behind them.
+        self.wait_for_first_screen();
+        if first {
+            let known = kept.iter().map(|file| (file.path.clone(), (file.stat, file.dimensions.is_some()))).collect();
+            self.enqueue(&kept, rest, Queued::Rest { known });
+        }
+        self.save(&kept, &gone);
     }
 
     /// What the archive knows of the folder's images, by path.
@@ -604,20 +640,33 @@ impl Opener {
         }
     }
 
-    fn save(&self, reconciled: &index::Reconciled) {
+    /// Waits (up to `FIRST_SCREEN_WAIT`) until the first screen of the background order and
+    /// whatever the screen asked for are made, or another folder is opened.
+    fn wait_for_first_screen(&self) {
+        let lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
+        let waited = self.queue.progressed.wait_timeout_while(lanes, FIRST_SCREEN_WAIT, |lanes| {
+            lanes.generation == self.generation
+                && !(lanes.wanted.is_empty() && lanes.done >= lanes.total.min(FIRST_SCREEN))
+        });
+        if let Err(error) = waited {
+            tracing::warn!("the thumbnail queue's lock was poisoned: {error}");
+        }
+    }
+
+    fn save(&self, kept: &[Kept], gone: &[String]) {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs() as i64);
         if let Some(index) = open_index(&mut lock_or_recover(&self.index, "the library index"), &self.places)
             && let Err(error) = index.touch(&self.folder, now)
         {
             tracing::warn!("cannot update the library index: {error}");
         }
-        if reconciled.changed.is_empty() && reconciled.gone.is_empty() {
+        let changed = kept.iter().filter(|file| file.changed).filter_map(Kept::row);
+        if !kept.iter().any(|file| file.changed) && gone.is_empty() {
             return;
         }
-        let changed: Vec<Entry> = reconciled.changed.iter().map(|&at| reconciled.entries[at].clone()).collect();
         let mut slot = lock_or_recover(&self.index, "the library index");
         if let Some(index) = open_index(&mut slot, &self.places) {
-            if let Err(error) = index.save(&self.folder, &changed, &reconciled.gone) {
+            if let Err(error) = index.save(&self.folder, changed, gone) {
                 tracing::warn!("cannot update the library index: {error}");
             }
             // The cache stays bounded: folders opened longest ago are forgotten.
@@ -628,59 +677,116 @@ impl Opener {
                 Err(error) => tracing::warn!("cannot trim the library index: {error}"),
             }
         }
-        let gone: Vec<PathBuf> = reconciled.gone.iter().map(|name| self.folder.join(name)).collect();
+        let gone: Vec<PathBuf> = gone.iter().map(|name| self.folder.join(name)).collect();
         self.cache.remove(&gone);
     }
 
-    /// Queues every image of the folder in the background lane, newest first (what a
-    /// person most likely looks at), unless its thumbnail is known to be made.
-    fn queue_thumbnails(&self, reconciled: &index::Reconciled) {
-        // Built before the queue is locked: with 50,000 files this takes tens of
-        // milliseconds, which the screen's first request must not wait behind.
-        let mut order: Vec<&Entry> = reconciled.entries.iter().filter(|entry| !entry.kind.is_video()).collect();
-        order.sort_by(|a, b| b.mtime.cmp(&a.mtime).then_with(|| a.name.cmp(&b.name)));
-        let known: HashMap<PathBuf, (FileStat, bool)> = reconciled
-            .entries
-            .iter()
-            .map(|entry| (entry.path.clone(), (entry.stat(), entry.dimensions.is_some())))
-            .collect();
-        let rest: VecDeque<ThumbJob> = order
-            .into_iter()
-            .map(|entry| ThumbJob {
-                generation: self.generation,
-                path: entry.path.clone(),
-                stat: Some(entry.stat()),
-                measured: entry.dimensions.is_some(),
-                on_screen: false,
-                read_ahead: false,
-            })
-            .collect();
+    /// Adds jobs for `files[at]` of each `at` in `order` to the background lane (built
+    /// before the queue is locked, which the screen's requests must not wait behind).
+    /// False if another folder was opened meanwhile.
+    fn enqueue(&self, files: &[Kept], order: &[usize], queued: Queued) -> bool {
+        let jobs = order.iter().map(|&at| &files[at]).map(|file| ThumbJob {
+            generation: self.generation,
+            path: file.path.clone(),
+            stat: Some(file.stat),
+            measured: file.dimensions.is_some(),
+            on_screen: false,
+            read_ahead: false,
+            first_screen: matches!(queued, Queued::First { .. }),
+        });
+        let jobs: VecDeque<ThumbJob> = jobs.collect();
         let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
         if lanes.generation != self.generation {
-            return; // another folder was opened meanwhile
+            return false;
         }
         let lanes = &mut *lanes;
-        // Jobs asked for before the folder was listed learn what the index knows now.
-        for job in lanes.wanted.iter_mut() {
-            if let Some(&(stat, measured)) = known.get(&job.path) {
-                job.stat = Some(stat);
-                job.measured = measured;
+        match queued {
+            Queued::First { total } => {
+                lanes.rest = jobs;
+                lanes.total = total;
+                lanes.done = 0;
+            }
+            Queued::Rest { known } => {
+                lanes.rest.extend(jobs);
+                // Jobs asked for before the folder was listed learn what the index knows now.
+                for job in lanes.wanted.iter_mut() {
+                    if let Some(&(stat, measured)) = known.get(&job.path) {
+                        job.stat = Some(stat);
+                        job.measured = measured;
+                    }
+                }
+                lanes.known = known;
             }
         }
-        lanes.known = known;
-        lanes.total = rest.len();
-        lanes.rest = rest;
-        lanes.done = 0;
         self.queue.ready.notify_all();
+        true
     }
+}
+
+/// Which part of a folder's background jobs `Opener::enqueue` adds.
+enum Queued {
+    /// The first screen's, replacing what was queued: `total` jobs are coming in all.
+    First { total: usize },
+    /// The rest, with what the index knows of every file.
+    Rest { known: HashMap<PathBuf, (FileStat, bool)> },
 }
 
 /// The entries as the grid takes them: with their metadata, in name order (sorted here,
 /// off the UI thread, so the grid's own ranking of 50,000 names is one pass).
-fn for_the_grid(entries: &[Entry], meta: &HashMap<PathBuf, Arc<ImageMeta>>) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = entries.iter().cloned().map(|entry| with_meta(entry, meta)).collect();
-    crate::library::query::sort_by_name(&mut entries);
-    entries
+fn for_the_grid(mut entries: Vec<Entry>, meta: &HashMap<PathBuf, Arc<ImageMeta>>) -> Vec<Entry> {
+    query::sort_by_name(&mut entries);
+    entries.into_iter().map(|entry| with_meta(entry, meta)).collect()
+}
+
+/// What the opener keeps of a file once the grid has its entry: for the thumbnail queue
+/// and the index. Copying this is a fifth of copying an entry, and the grid's listing
+/// waits for it.
+struct Kept {
+    path: PathBuf,
+    stat: FileStat,
+    kind: Kind,
+    dimensions: Option<(u32, u32)>,
+    /// New or changed since the index last saw it.
+    changed: bool,
+}
+
+impl Kept {
+    fn row(&self) -> Option<index::Row<'_>> {
+        let name = self.path.file_name()?.to_str()?;
+        let FileStat { bytes, mtime } = self.stat;
+        Some(index::Row { name, bytes, mtime, kind: self.kind, dimensions: self.dimensions })
+    }
+}
+
+/// The grid's entries ([`for_the_grid`]) and, for each in the same order, what the opener
+/// keeps of it; `changed` are the places in `entries` of new or changed files.
+fn grid_and_kept(
+    entries: Vec<Entry>,
+    changed: &[usize],
+    meta: &HashMap<PathBuf, Arc<ImageMeta>>,
+) -> (Vec<Entry>, Vec<Kept>) {
+    let mut is_changed = vec![false; entries.len()];
+    changed.iter().for_each(|&at| is_changed[at] = true);
+    // Sorting places, not entries: an entry is 130 bytes, and moving 50,000 of them
+    // around a sort took longer than the sort.
+    let mut from: Vec<usize> = (0..entries.len()).collect();
+    from.sort_unstable_by(|&a, &b| query::name_order(&entries[a], &entries[b]));
+    let kept: Vec<Kept> = from
+        .iter()
+        .map(|&at| {
+            let entry = &entries[at];
+            Kept {
+                path: entry.path.clone(),
+                stat: entry.stat(),
+                kind: entry.kind,
+                dimensions: entry.dimensions,
+                changed: is_changed[at],
+            }
+        })
+        .collect();
+    let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
+    let grid = from.iter().filter_map(|&at| slots[at].take()).map(|entry| with_meta(entry, meta)).collect();
+    (grid, kept)
 }
 
 fn with_meta(entry: Entry, meta: &HashMap<PathBuf, Arc<ImageMeta>>) -> Entry {

@@ -125,7 +125,7 @@ async fn control(
                 current_task = Some(tokio::spawn(compare(first, job, levels, events, cancel)));
             }
             Command::Cancel => current.cancel(),
-            Command::OpenFolder(folder) => browser.open(folder),
+            Command::OpenFolder { folder, order } => browser.open(folder, order),
             Command::Want(paths) => browser.want(paths),
             Command::Trash(paths) => browser.trash(paths),
             Command::Restore(paths) => browser.restore(paths),

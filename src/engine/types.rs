@@ -14,6 +14,7 @@ use super::template::NameTemplate;
 use super::view::{ViewError, ViewImage};
 use crate::archive::{RunOrigin, RunRecord};
 use crate::library::Entry;
+use crate::library::query::SortOrder;
 
 /// Default cap on one image's size: a body larger than this is refused.
 pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
@@ -170,8 +171,9 @@ pub enum Command {
     /// Run the job once per concurrency level into fresh scratch folders, one after another.
     Compare { job: Job, levels: Vec<usize> },
     /// Open a folder in the library: its entries (`Event::Folder`), then its thumbnails
-    /// made into the cache in the background.
-    OpenFolder(PathBuf),
+    /// made into the cache in the background, in `order` (the grid's, so its first screen
+    /// is made first, even before the grid asks).
+    OpenFolder { folder: PathBuf, order: SortOrder },
     /// The files on screen whose thumbnails the grid lacks: made (or read from the cache)
     /// before anything else, and sent. Replaces the previous request.
     Want(Vec<PathBuf>),

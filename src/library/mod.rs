@@ -100,7 +100,11 @@ impl Entry {
 
     /// Attaches what the API said (an empty record is left off).
     pub fn with_meta(mut self, meta: Option<Arc<ImageMeta>>) -> Entry {
-        self.meta = meta.filter(|meta| !meta.is_empty());
+        let meta = meta.filter(|meta| !meta.is_empty());
+        if meta.is_none() && self.meta.is_none() {
+            return self; // the search text is the name's already (a folder of 50,000 files)
+        }
+        self.meta = meta;
         self.search = match &self.meta {
             Some(meta) => format!("{}\n{}", self.name.to_lowercase(), meta.search_text()),
             None => self.name.to_lowercase(),

@@ -47,7 +47,19 @@ impl Default for Query {
     }
 }
 
+/// The order alone, without the filter: what the engine needs to thumbnail a folder in
+/// the order the grid shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SortOrder {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
 impl Query {
+    pub fn sort_order(&self) -> SortOrder {
+        SortOrder { key: self.sort, descending: self.descending }
+    }
+
     pub fn shows_kind(&self, kind: Kind) -> bool {
         self.kinds.contains(&kind)
     }
@@ -158,7 +170,26 @@ pub fn narrow(prepared: &Prepared, shown: &mut Vec<usize>, query: &Query) {
 /// Puts entries in name order (as [`Prepared`] ranks them). The engine sends a folder's
 /// entries so: ranking them again in the UI then takes one pass.
 pub fn sort_by_name(entries: &mut [Entry]) {
-    entries.sort_unstable_by(|a, b| a.name_key.cmp(&b.name_key).then_with(|| a.name.cmp(&b.name)));
+    entries.sort_unstable_by(name_order);
+}
+
+/// The order of two entries by name, as a person reads names ([`natural_key`]).
+pub fn name_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+    a.name_key.cmp(&b.name_key).then_with(|| a.name.cmp(&b.name))
+}
+
+/// The order `sort` puts entries in, for entries already in name order ([`sort_by_name`]):
+/// their positions are their name ranks, so this is one integer sort, the same order
+/// [`order`] gives with no filter.
+pub fn order_name_sorted(entries: &[Entry], sort: SortOrder) -> Vec<usize> {
+    let mut keyed: Vec<(u64, usize)> = (0..entries.len())
+        .map(|index| {
+            let primary = if sort.key == SortKey::Name { index as u64 } else { primary_key(&entries[index], sort.key) };
+            (if sort.descending { u64::MAX - primary } else { primary }, index)
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, index)| index).collect()
 }
 
 /// [`order`] with the entries [`Prepared`] already.
@@ -262,6 +293,22 @@ mod tests {
         assert_eq!(names(&entries, &query)[0], "img2.png");
         query.sort = SortKey::Dimensions;
         assert_eq!(names(&entries, &query).last().unwrap(), "img2.png");
+    }
+
+    #[test]
+    fn the_engines_order_of_name_sorted_entries_is_the_grids() {
+        let mut entries = entries();
+        sort_by_name(&mut entries);
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let query = Query { sort: key, descending, ..Query::default() };
+                assert_eq!(
+                    order_name_sorted(&entries, query.sort_order()),
+                    order(&entries, &query),
+                    "{key:?} {descending}"
+                );
+            }
+        }
     }
 
     #[test]

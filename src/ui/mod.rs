@@ -1074,6 +1074,12 @@ impl GalleyApp {
         }
     }
 
+    /// Asks the engine for `folder`'s listing and thumbnails, made in the grid's order.
+    fn open_folder(&self, folder: PathBuf) {
+        let order = self.folder.grid.query().sort_order();
+        self.engine.send(Command::OpenFolder { folder, order });
+    }
+
     /// Shows the images already in `folder` (no download), if it is not the one shown.
     fn show_folder(&mut self, folder: PathBuf) {
         if folder.as_os_str().is_empty() || self.folder.shown.as_ref() == Some(&folder) {
@@ -1081,7 +1087,7 @@ impl GalleyApp {
         }
         let grid = self.folder.grid.emptied();
         self.folder = FolderView { shown: Some(folder.clone()), grid, ..FolderView::default() };
-        self.engine.send(Command::OpenFolder(folder));
+        self.open_folder(folder);
     }
 
     /// Opens the viewer on the tile at `index` (or moves the open one there); the grid
@@ -1198,7 +1204,7 @@ impl GalleyApp {
                 // The run's files are in the grid already; listing the folder again brings
                 // what the archive knows of them (titles, tags) and keeps the index current.
                 if let Some(folder) = self.folder.shown.clone().filter(|_| !self.run_state.is_comparing()) {
-                    self.engine.send(Command::OpenFolder(folder));
+                    self.open_folder(folder);
                 }
             }
             Event::Folder { folder, entries, complete } if self.folder.shown.as_ref() == Some(&folder) => {
@@ -1243,7 +1249,7 @@ impl GalleyApp {
                     }
                 });
                 if let Some(folder) = self.folder.shown.clone() {
-                    self.engine.send(Command::OpenFolder(folder));
+                    self.open_folder(folder);
                 }
             }
             Event::ThumbnailsCleared(result) => {
