@@ -21,6 +21,7 @@ const WAIT: Duration = Duration::from_secs(1800);
 
 fn main() -> anyhow::Result<()> {
     let count: usize = std::env::var("LIBRARY_BENCH_IMAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(50_000);
+    let runs: usize = std::env::var("LIBRARY_BENCH_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(7).max(1);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-library");
     let folder = root.join(format!("images-{count}"));
     let started = Instant::now();
@@ -56,22 +57,45 @@ fn main() -> anyhow::Result<()> {
     let scroll = scrolled.elapsed();
     drop(cold);
 
-    // Warm: a new start on the same index and cache.
-    let mut warm = Session::start(&places)?;
-    let reopened = Instant::now();
-    let (indexed, first_listing) = warm.first_listing(&folder)?;
-    let screen = first_screen(&indexed, 0);
-    warm.want(&screen);
-    warm.wait_thumbnails(&screen)?;
-    let warm_first_screen = reopened.elapsed();
-    warm.wait_complete(&folder)?;
-    let warm_index = reopened.elapsed();
-    drop(warm);
+    // Warm: new starts on the same index and cache.
+    settle();
+    let mut warm = Repeated::default();
+    for _ in 0..runs {
+        let mut session = Session::start(&places)?;
+        let reopened = Instant::now();
+        let (indexed, first_listing) = session.first_listing(&folder)?;
+        let screen = first_screen(&indexed, 0);
+        session.want(&screen);
+        session.wait_thumbnails(&screen)?;
+        let first_screen = reopened.elapsed();
+        session.wait_complete(&folder)?;
+        warm.push([first_listing, first_screen, reopened.elapsed()]);
+    }
+
+    // The cold first screen again, each time on a fresh index and cache of its own (the
+    // full cold pass above is a single run, and the time to a first screen swings).
+    settle();
+    let mut cold_screens = Repeated::default();
+    for run in 0..runs {
+        let fresh = LibraryPlaces::inside(&root.join(format!("places-cold-{run}")));
+        let mut session = Session::start(&fresh)?;
+        let opened = Instant::now();
+        let entries = session.open(&folder)?;
+        let listed = opened.elapsed();
+        let screen = first_screen(&entries, 0);
+        session.want(&screen);
+        session.wait_thumbnails(&screen)?;
+        cold_screens.push([listed, opened.elapsed(), Duration::ZERO]);
+    }
+    for run in 0..runs {
+        let _ = std::fs::remove_dir_all(root.join(format!("places-cold-{run}")));
+    }
 
     // The machine's capacity: a second cold pass with every core thumbnailing in the
     // background (the app keeps one for the window).
     let cache_mb = folder_bytes(&places.thumbnails) as f64 / 1e6;
     let _ = std::fs::remove_dir_all(&places_dir);
+    settle();
     let mut all_cores = Session::start_with_workers(&places, (cores, cores))?;
     let opened_again = Instant::now();
     all_cores.open(&folder)?;
@@ -86,8 +110,15 @@ fn main() -> anyhow::Result<()> {
     println!();
     println!("| measure | result |");
     println!("|---|---|");
-    println!("| cold open: folder listed | {:.0} ms |", ms(listed));
-    println!("| cold open: first screen ({SCREEN} thumbnails) | {:.0} ms |", ms(cold_first_screen));
+    println!(
+        "Times in ms are the median of {runs} runs [fastest-slowest] where it says so; the first cold pass is one run."
+    );
+    println!("| cold open: folder listed | {:.0} ms; {} |", ms(listed), cold_screens.summary(0));
+    println!(
+        "| cold open: first screen ({SCREEN} thumbnails) | {:.0} ms; {} |",
+        ms(cold_first_screen),
+        cold_screens.summary(1)
+    );
     println!(
         "| cold open: all {total} thumbnails made ({background} background worker(s), the app's policy) | {:.1} s ({rate:.0} images/s) |",
         cold_all.as_secs_f64()
@@ -101,15 +132,48 @@ fn main() -> anyhow::Result<()> {
         cache_mb * 1000.0 / total.max(1) as f64
     );
     println!("| scroll to position {position}: that screen | {:.0} ms |", ms(scroll));
-    println!("| warm reopen: first listing from the index | {:.0} ms |", ms(first_listing));
-    println!("| warm reopen: first screen | {:.0} ms |", ms(warm_first_screen));
-    println!("| warm reopen: whole folder indexed and checked | {:.0} ms |", ms(warm_index));
+    println!("| warm reopen: first listing from the index | {} |", warm.summary(0));
+    println!("| warm reopen: first screen | {} |", warm.summary(1));
+    println!("| warm reopen: whole folder indexed and checked | {} |", warm.summary(2));
     println!("| peak RSS (whole benchmark) | {} MB |", peak_rss_mb());
     Ok(())
 }
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
+}
+
+/// Lets the disk write back what the last part wrote (gigabytes of thumbnails), so the
+/// next part is not measured under that load.
+fn settle() {
+    if let Err(error) = std::process::Command::new("sync").status() {
+        eprintln!("sync: {error}");
+    }
+    std::thread::sleep(Duration::from_secs(1));
+}
+
+/// Several runs of the same few measures.
+#[derive(Default)]
+struct Repeated {
+    runs: Vec<[Duration; 3]>,
+}
+
+impl Repeated {
+    fn push(&mut self, measures: [Duration; 3]) {
+        self.runs.push(measures);
+    }
+
+    /// "median [fastest-slowest]" of measure `which`, in ms.
+    fn summary(&self, which: usize) -> String {
+        let mut times: Vec<f64> = self.runs.iter().map(|run| ms(run[which])).collect();
+        times.sort_by(f64::total_cmp);
+        match (times.first(), times.get(times.len() / 2), times.last()) {
+            (Some(fastest), Some(median), Some(slowest)) => {
+                format!("median {median:.0} ms [{fastest:.0}-{slowest:.0}]")
+            }
+            _ => "no runs".to_owned(),
+        }
+    }
 }
 
 /// The screen the grid shows from `start` in its default order (date saved, then name).
