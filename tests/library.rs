@@ -249,6 +249,8 @@ fn a_folder_that_does_not_exist_is_said_in_the_window() {
     step_until(&mut harness, "the answer", |app| app.folder_status().is_some());
     harness.run_steps(2);
     assert!(harness.query_by_label_contains("This folder does not exist yet").is_some());
+    let status = harness.state().folder_status().expect("said");
+    assert!(!status.error && status.detail.is_none(), "a folder a first run will make is not an error: {status:?}");
 }
 
 #[test]

@@ -1210,17 +1210,21 @@ impl GalleyApp {
             Event::Folder { folder, entries, complete } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.grid.set_entries(entries, complete);
                 // A folder that could not be listed (not made yet) can be now.
-                if self.folder.status.as_ref().is_some_and(|status| status.error) && self.folder.trashed.is_empty() {
+                let unlisted = self.folder.missing || self.folder.status.as_ref().is_some_and(|status| status.error);
+                if unlisted && self.folder.trashed.is_empty() {
                     self.folder.status = None;
                     self.folder.missing = false;
                 }
             }
             Event::FolderFailed { folder, reason, missing } if self.folder.shown.as_ref() == Some(&folder) => {
-                let text = match missing {
-                    true => "This folder does not exist yet: it is made when the first image is saved.",
-                    false => "This folder cannot be listed: check that it exists and that you may read it.",
-                };
-                self.folder.status = Some(Notice::error(text, reason));
+                // A folder not made yet is what a first run expects, not an error.
+                self.folder.status = Some(match missing {
+                    true => Notice::info("This folder does not exist yet: it is made when the first image is saved."),
+                    false => Notice::error(
+                        "This folder cannot be listed: check that it exists and that you may read it.",
+                        reason,
+                    ),
+                });
                 self.folder.missing = missing;
             }
             Event::Measured { folder, sizes } if self.folder.shown.as_ref() == Some(&folder) => {
