@@ -315,3 +315,35 @@ fn a_folder_is_thumbnailed_in_the_grids_order_its_first_screen_first() {
     let last_screen: Vec<usize> = (0..SCREEN).filter(|&n| cached(n)).collect();
     assert!(last_screen.is_empty(), "made before the first screen was: {last_screen:?}");
 }
+
+/// Home, End, Page Up and Page Down move the grid's view, as in a file manager.
+#[test]
+fn home_end_and_page_keys_move_the_grid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("many");
+    std::fs::create_dir_all(&folder).expect("folder");
+    for n in 0..200 {
+        let image = image::RgbImage::from_fn(16, 12, |x, y| image::Rgb([x as u8 * 9, y as u8 * 9, n as u8]));
+        image.save(folder.join(format!("img-{n:03}.png"))).expect("image");
+    }
+    let mut harness = harness_on(dir.path(), &folder);
+    step_until(&mut harness, "the folder's files", |app| app.thumbnails() == 200);
+    choose_sort(&mut harness, "Name");
+    let shown = |harness: &Harness<'static, GalleyApp>, name: &str| harness.query_by_label(name).is_some();
+    assert!(shown(&harness, "img-000.png") && !shown(&harness, "img-199.png"), "the top first");
+
+    harness.key_press(egui::Key::End);
+    harness.run_steps(3);
+    assert!(shown(&harness, "img-199.png") && !shown(&harness, "img-000.png"), "End: the last tiles");
+
+    harness.key_press(egui::Key::Home);
+    harness.run_steps(3);
+    assert!(shown(&harness, "img-000.png") && !shown(&harness, "img-199.png"), "Home: the first tiles");
+
+    harness.key_press(egui::Key::PageDown);
+    harness.run_steps(3);
+    assert!(!shown(&harness, "img-000.png"), "Page Down leaves the first row");
+    harness.key_press(egui::Key::PageUp);
+    harness.run_steps(3);
+    assert!(shown(&harness, "img-000.png"), "Page Up comes back");
+}

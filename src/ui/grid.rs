@@ -68,6 +68,17 @@ pub enum GridAction {
     SelectAll,
     /// The Delete key: move the selection to the trash (after asking).
     DeleteSelection,
+    /// Home, End, Page Up, Page Down.
+    Jump(Jump),
+}
+
+/// A keyboard move of the grid's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jump {
+    Start,
+    End,
+    PageUp,
+    PageDown,
 }
 
 /// What one frame of the grid produced.
@@ -96,6 +107,10 @@ pub struct ThumbnailGrid {
     /// The tile the viewer shows: highlighted, and scrolled to once.
     highlighted: Option<usize>,
     scroll_to: Option<usize>,
+    /// A keyboard move to make at the next draw.
+    jump: Option<Jump>,
+    /// The view at the last draw: how far down it was scrolled, and how tall it is.
+    view: (f32, f32),
     pub cell: f32,
     uploads: VecDeque<usize>,
     textures: usize,
@@ -115,6 +130,8 @@ impl Default for ThumbnailGrid {
             anchor: None,
             highlighted: None,
             scroll_to: None,
+            jump: None,
+            view: (0.0, 0.0),
             cell: CELL,
             uploads: VecDeque::new(),
             textures: 0,
@@ -465,8 +482,19 @@ impl ThumbnailGrid {
             let row = (position / columns) as f32;
             let offset = row * (cell + GAP) - (ui.available_height() - cell) / 2.0;
             area = area.vertical_scroll_offset(offset.max(0.0));
+        } else if let Some(jump) = self.jump.take() {
+            let (offset, height) = self.view;
+            let page = (height - (cell + GAP)).max(cell + GAP);
+            let offset = match jump {
+                Jump::Start => 0.0,
+                // The scroll area keeps the offset within its content.
+                Jump::End => rows as f32 * (cell + GAP),
+                Jump::PageUp => (offset - page).max(0.0),
+                Jump::PageDown => offset + page,
+            };
+            area = area.vertical_scroll_offset(offset);
         }
-        area.show_rows(ui, cell + GAP, rows, |ui, visible| {
+        let shown = area.show_rows(ui, cell + GAP, rows, |ui, visible| {
             for row in visible {
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = GAP;
@@ -478,8 +506,14 @@ impl ThumbnailGrid {
                 });
             }
         });
+        self.view = (shown.state.clamped_offset().y, shown.inner_rect.height());
         self.evict();
         output
+    }
+
+    /// Moves the view at the next draw (Home, End, Page Up, Page Down).
+    pub fn jump(&mut self, jump: Jump) {
+        self.jump = Some(jump);
     }
 
     fn tile_ui(&mut self, ui: &mut egui::Ui, position: usize, wanted: &mut Vec<PathBuf>) -> Option<GridAction> {

@@ -661,20 +661,33 @@ impl GalleyApp {
     }
 
     /// Keys for the grid when nothing else has the keyboard: Ctrl-A selects all, Delete
-    /// asks to move the selection to the trash, Escape clears the selection.
+    /// asks to move the selection to the trash, Escape clears the selection, Home, End,
+    /// Page Up and Page Down move the view.
     fn grid_keys_ui(&mut self, ctx: &egui::Context) {
         let busy_elsewhere =
             self.folder.viewer.is_some() || self.folder.confirm_trash.is_some() || ctx.egui_wants_keyboard_input();
         if busy_elsewhere {
             return;
         }
-        let (select_all, delete, escape) = ctx.input(|input| {
+        let (select_all, delete, escape, jump) = ctx.input(|input| {
+            let jump = [
+                (egui::Key::Home, grid::Jump::Start),
+                (egui::Key::End, grid::Jump::End),
+                (egui::Key::PageUp, grid::Jump::PageUp),
+                (egui::Key::PageDown, grid::Jump::PageDown),
+            ]
+            .into_iter()
+            .find_map(|(key, jump)| input.key_pressed(key).then_some(jump));
             (
                 input.modifiers.command && input.key_pressed(egui::Key::A),
                 input.key_pressed(egui::Key::Delete),
                 input.key_pressed(egui::Key::Escape),
+                jump,
             )
         });
+        if let Some(jump) = jump {
+            self.actions.push(Action::Grid(GridAction::Jump(jump)));
+        }
         if select_all {
             self.actions.push(Action::Grid(GridAction::SelectAll));
         }
@@ -845,6 +858,7 @@ impl GalleyApp {
             GridAction::Click { position, toggle, range } => grid.click(position, toggle, range),
             GridAction::SelectAll => grid.select_all(),
             GridAction::DeleteSelection => self.ask_trash(),
+            GridAction::Jump(jump) => grid.jump(jump),
         }
     }
 
