@@ -332,6 +332,9 @@ fn home_end_and_page_keys_move_the_grid() {
     let shown = |harness: &Harness<'static, GalleyApp>, name: &str| harness.query_by_label(name).is_some();
     assert!(shown(&harness, "img-000.png") && !shown(&harness, "img-199.png"), "the top first");
 
+    // A tile clicked with the mouse has the keyboard focus: the keys still work.
+    harness.get_by_label("img-001.png").focus();
+    harness.run_steps(2);
     harness.key_press(egui::Key::End);
     harness.run_steps(3);
     assert!(shown(&harness, "img-199.png") && !shown(&harness, "img-000.png"), "End: the last tiles");

@@ -664,8 +664,9 @@ impl GalleyApp {
     /// asks to move the selection to the trash, Escape clears the selection, Home, End,
     /// Page Up and Page Down move the view.
     fn grid_keys_ui(&mut self, ctx: &egui::Context) {
+        // Only a text field keeps these keys: a clicked tile has the keyboard focus too.
         let busy_elsewhere =
-            self.folder.viewer.is_some() || self.folder.confirm_trash.is_some() || ctx.egui_wants_keyboard_input();
+            self.folder.viewer.is_some() || self.folder.confirm_trash.is_some() || ctx.text_edit_focused();
         if busy_elsewhere {
             return;
         }
