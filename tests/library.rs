@@ -9,7 +9,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use galley::demo::DemoConfig;
-use galley::engine::{Command, Engine, LibraryPlaces};
+use galley::engine::{Command, Engine, Event, FIRST_SCREEN, LibraryPlaces};
 use galley::library::query::SortOrder;
 use galley::library::{SortKey, ThumbnailCache};
 use galley::ui::{AppConfig, GalleyApp, Settings};
@@ -314,6 +314,49 @@ fn a_folder_is_thumbnailed_in_the_grids_order_its_first_screen_first() {
     }
     let last_screen: Vec<usize> = (0..SCREEN).filter(|&n| cached(n)).collect();
     assert!(last_screen.is_empty(), "made before the first screen was: {last_screen:?}");
+}
+
+/// A folder's first screen reaches the window without the grid asking for it (the grid
+/// takes the listing and asks a frame later), each thumbnail once; the rest of the folder
+/// goes to the cache only.
+#[test]
+fn a_folders_first_screen_comes_unasked_and_the_rest_only_to_the_cache() {
+    const IMAGES: usize = FIRST_SCREEN + 24;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("pictures");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let path = |n: usize| folder.join(format!("img-{n:03}.png"));
+    for n in 0..IMAGES {
+        let image = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, n as u8]));
+        image.save(path(n)).expect("image");
+    }
+    let places = LibraryPlaces::inside(&dir.path().join("library"));
+    let (engine, mut events) = Engine::start_with_workers(Arc::new(|| {}), places.clone(), (2, 1)).expect("engine");
+    engine.send(Command::OpenFolder {
+        folder: folder.clone(),
+        order: SortOrder { key: SortKey::Name, descending: false },
+    });
+
+    let mut sent = Vec::new();
+    let deadline = Instant::now() + WAIT_BOUND;
+    loop {
+        assert!(Instant::now() < deadline, "timed out; thumbnails sent: {}", sent.len());
+        match events.blocking_recv().expect("the engine runs") {
+            Event::Thumbnail { thumbnail, .. } => sent.push(thumbnail.path.clone()),
+            Event::LibraryProgress { made, total, .. } if made == total => break,
+            _ => {}
+        }
+    }
+    let first_screen: Vec<PathBuf> = (0..FIRST_SCREEN).map(path).collect();
+    sent.sort();
+    assert_eq!(sent, first_screen, "the first screen, each once, and nothing else");
+    // The screen's thumbnails are written to the cache just after it is made.
+    let cache = ThumbnailCache::new(&places.thumbnails);
+    let uncached = || (0..IMAGES).filter(|&n| !cache.large_path(&path(n)).expect("absolute").exists()).count();
+    while uncached() > 0 {
+        assert!(Instant::now() < deadline, "{} thumbnails never reached the cache", uncached());
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Home, End, Page Up and Page Down move the grid's view, as in a file manager.

@@ -31,7 +31,7 @@ pub(crate) mod whole;
 pub(crate) mod workers;
 
 pub use crate::archive::{RunCounts, RunEnding, RunOrigin, RunRecord};
-pub use browse::{LibraryPlaces, TrashPlace, worker_counts};
+pub use browse::{FIRST_SCREEN, LibraryPlaces, TrashPlace, worker_counts};
 pub use controller::{Engine, Waker};
 pub use download::Disk;
 pub use error::EngineError;
