@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use galley::demo::{DemoConfig, demo_gallery};
 use galley::engine::{Command, Engine, Event, LibraryPlaces, worker_counts};
-use galley::library::{Entry, Query, query};
+use galley::library::{Listing, Query, query};
 
 /// Tiles on one screen of the grid at 1280x820 (8 columns x 6 rows of 144 pt cells).
 const SCREEN: usize = 48;
@@ -190,9 +190,12 @@ impl Repeated {
     }
 }
 
-/// The screen the grid shows from `start` in its default order (date saved, then name).
-fn first_screen(entries: &[Entry], start: usize) -> Vec<PathBuf> {
-    let order = query::order(entries, &Query::default());
+/// The screen the grid shows from `start` in its default order (date saved, then name),
+/// which comes with the listing as it does to the grid.
+fn first_screen(listing: &Listing, start: usize) -> Vec<PathBuf> {
+    let entries = listing.entries();
+    let sorted = listing.sorted().filter(|sorted| sorted.sort == Query::default().sort_order());
+    let order = sorted.map_or_else(|| query::order(entries, &Query::default()), |sorted| sorted.order.clone());
     order.iter().skip(start).take(SCREEN).map(|&index| entries[index].path.clone()).collect()
 }
 
@@ -231,27 +234,27 @@ impl Session {
     }
 
     /// Opens `folder` and returns its complete listing.
-    fn open(&mut self, folder: &Path) -> anyhow::Result<Vec<Entry>> {
+    fn open(&mut self, folder: &Path) -> anyhow::Result<Listing> {
         self.engine.send(Command::OpenFolder { folder: folder.to_owned(), order: Query::default().sort_order() });
         let deadline = Instant::now() + WAIT;
         loop {
             match self.next(deadline)? {
-                Event::Folder { entries, complete: true, .. } => return Ok(entries),
+                Event::Folder { listing, complete: true, .. } => return Ok(listing),
                 other => self.note(&other),
             }
         }
     }
 
     /// Opens `folder` and returns the first listing (the index's, on a warm start).
-    fn first_listing(&mut self, folder: &Path) -> anyhow::Result<(Vec<Entry>, Duration)> {
+    fn first_listing(&mut self, folder: &Path) -> anyhow::Result<(Listing, Duration)> {
         let opened = Instant::now();
         self.engine.send(Command::OpenFolder { folder: folder.to_owned(), order: Query::default().sort_order() });
         let deadline = Instant::now() + WAIT;
         loop {
             match self.next(deadline)? {
-                Event::Folder { entries, complete, .. } => {
+                Event::Folder { listing, complete, .. } => {
                     self.complete = complete;
-                    return Ok((entries, opened.elapsed()));
+                    return Ok((listing, opened.elapsed()));
                 }
                 other => self.note(&other),
             }

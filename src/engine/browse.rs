@@ -22,7 +22,7 @@ use super::types::{Event, Pixels, Thumbnail};
 use crate::archive::Archive;
 use crate::library::index::{self, FolderIndex};
 use crate::library::query::{self, SortOrder};
-use crate::library::{CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Lookup, ThumbnailCache, cache};
+use crate::library::{CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Listing, Lookup, ThumbnailCache, cache};
 
 /// Where the library keeps its things; tests and benchmarks point these at temp dirs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -709,8 +709,8 @@ impl Opener {
         };
         let meta = self.metadata();
         if !indexed.is_empty() {
-            let entries = for_the_grid(&indexed, &meta);
-            self.events.send_blocking(Event::Folder { folder: folder.clone(), entries, complete: false });
+            let listing = Listing::new(for_the_grid(&indexed, &meta), self.order);
+            self.events.send_blocking(Event::Folder { folder: folder.clone(), listing, complete: false });
         }
         let listed = match index::list_folder(&folder) {
             Ok(listed) => listed,
@@ -722,13 +722,14 @@ impl Opener {
         };
         let index::Reconciled { entries, changed, gone } = index::reconcile(&folder, indexed, listed);
         let (grid, kept) = grid_and_kept(entries, &changed, &meta);
+        let listing = Listing::new(grid, self.order);
         // The workers start on the grid's first screen while the grid takes the listing
         // and asks for that screen.
-        let order: Vec<usize> =
-            query::order_name_sorted(&grid, self.order).into_iter().filter(|&at| !kept[at].kind.is_video()).collect();
+        let sorted = listing.sorted().map_or(&[][..], |sorted| &sorted.order);
+        let order: Vec<usize> = sorted.iter().copied().filter(|&at| !kept[at].kind.is_video()).collect();
         let (first_screen, rest) = order.split_at(order.len().min(FIRST_SCREEN));
         let first = self.enqueue(&kept, first_screen, Queued::First { total: order.len() });
-        self.events.send_blocking(Event::Folder { folder, entries: grid, complete: true });
+        self.events.send_blocking(Event::Folder { folder, listing, complete: true });
         // Queueing the rest and writing the index take a core for tens and hundreds of
         // milliseconds: on a 2-core machine the first screen would wait behind them.
         self.wait_for_first_screen();

@@ -13,7 +13,7 @@ use super::source::Source;
 use super::template::NameTemplate;
 use super::view::{ViewError, ViewImage};
 use crate::archive::{RunOrigin, RunRecord};
-use crate::library::Entry;
+use crate::library::Listing;
 use crate::library::query::SortOrder;
 
 /// Default cap on one image's size: a body larger than this is refused.
@@ -466,7 +466,7 @@ pub enum Event {
     ThumbnailFailed { path: PathBuf, reason: String },
     /// A folder's files: first as the index last knew them (`complete: false`), then as
     /// the folder is now (`complete: true`).
-    Folder { folder: PathBuf, entries: Vec<Entry>, complete: bool },
+    Folder { folder: PathBuf, listing: Listing, complete: bool },
     /// A folder cannot be listed (`missing`: it does not exist).
     FolderFailed { folder: PathBuf, reason: String, missing: bool },
     /// Images measured while their thumbnails were made: (path, (width, height)).

@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod index;
+pub mod listing;
 pub mod query;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::sync::Arc;
 pub use crate::archive::ImageMeta;
 pub use cache::{CachedThumbnail, FileStat, Lookup, ThumbnailCache};
 pub use index::{FolderIndex, IndexError, Listed};
+pub use listing::Listing;
 pub use query::{Query, SortKey};
 
 /// What kind of file an entry is, by its extension (the bytes were checked when saved).

@@ -102,7 +102,7 @@ pub fn order<E: Borrow<Entry>>(entries: &[E], query: &Query) -> Vec<usize> {
 /// so that each change of sort or filter over 50,000 of them fits in a frame: every
 /// entry's place in name order (the "Name" sort, and the tie-break of the others), and
 /// the filter's texts and kinds side by side in memory rather than behind a pointer each.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Prepared {
     ranks: Vec<u32>,
     kinds: Vec<Kind>,
@@ -118,6 +118,15 @@ impl Prepared {
         for (rank, index) in name_places(entries).into_iter().enumerate() {
             ranks[index] = rank as u32;
         }
+        Self::with_ranks(entries, ranks)
+    }
+
+    /// For entries in name order already ([`name_places`]): their places are their ranks.
+    pub fn name_sorted(entries: &[Entry]) -> Self {
+        Self::with_ranks(entries, (0..entries.len() as u32).collect())
+    }
+
+    fn with_ranks<E: Borrow<Entry>>(entries: &[E], ranks: Vec<u32>) -> Self {
         let mut prepared = Prepared { ranks, ..Prepared::default() };
         for entry in entries.iter().map(Borrow::borrow) {
             prepared.kinds.push(entry.kind);

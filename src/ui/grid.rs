@@ -7,13 +7,14 @@
 //! and at most [`TEXTURE_BUDGET`] kept: the least recently drawn are dropped and asked for
 //! again (from the cache) if they scroll back into view.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::{Pixels, Thumbnail};
-use crate::library::query::{self, Query};
-use crate::library::{Entry, Kind, Listed};
+use crate::library::listing::{ListingParts, Places, Sorted};
+use crate::library::query::{self, Query, SortKey};
+use crate::library::{Entry, Kind, Listed, Listing};
 
 pub const UPLOADS_PER_FRAME: usize = 24;
 pub const TEXTURE_BUDGET: usize = 600;
@@ -28,9 +29,9 @@ const GAP: f32 = 6.0;
 /// Width of the ring around the thumbnail that has keyboard focus.
 pub const FOCUS_RING_WIDTH: f32 = 3.0;
 
-/// One file in the grid.
+/// What the grid shows of one file, beside its entry.
+#[derive(Default)]
 struct Tile {
-    entry: Entry,
     /// Decoded pixels waiting for upload; dropped once uploaded so memory stays bounded.
     pixels: Option<Arc<Pixels>>,
     texture: Option<egui::TextureHandle>,
@@ -48,8 +49,17 @@ struct Marked {
 }
 
 impl Tile {
-    fn new(entry: Entry) -> Self {
-        Self { entry, pixels: None, texture: None, last_drawn: 0, requested: false }
+    /// Shows nothing and asked for nothing: a new listing's old tile need not be carried.
+    fn is_blank(&self) -> bool {
+        self.pixels.is_none() && self.texture.is_none() && !self.requested
+    }
+}
+
+/// Drops `value` on a thread of its own (the UI thread must not spend a frame freeing).
+pub(crate) fn drop_elsewhere<T: Send + 'static>(value: T) {
+    let spawned = std::thread::Builder::new().name("galley-drop".into()).spawn(move || drop(value));
+    if let Err(error) = spawned {
+        tracing::warn!("cannot start a thread to free memory, so it is freed here: {error}");
     }
 }
 
@@ -90,8 +100,10 @@ pub struct GridOutput {
 }
 
 pub struct ThumbnailGrid {
+    /// The folder's files, and beside each (same index) its tile.
+    entries: Vec<Entry>,
     tiles: Vec<Tile>,
-    by_path: HashMap<PathBuf, usize>,
+    by_path: Places,
     /// Tiles shown, in order: the query applied to `tiles`.
     order: Vec<usize>,
     /// `order` is out of date (tiles or the query changed).
@@ -99,6 +111,9 @@ pub struct ThumbnailGrid {
     /// The tiles' entries prepared for queries; emptied when the tiles change, worked out
     /// again with the next order.
     prepared: query::Prepared,
+    /// The unfiltered order of the tiles under a sort, as the engine worked it out with
+    /// the listing; dropped when the tiles change.
+    sorted: Option<Sorted>,
     query: Query,
     /// Selected tiles (indexes into `tiles`, so a re-sort keeps the selection).
     selected: HashSet<usize>,
@@ -120,11 +135,13 @@ pub struct ThumbnailGrid {
 impl Default for ThumbnailGrid {
     fn default() -> Self {
         Self {
+            entries: Vec::new(),
             tiles: Vec::new(),
-            by_path: HashMap::new(),
+            by_path: Places::default(),
             order: Vec::new(),
             stale_order: false,
             prepared: query::Prepared::default(),
+            sorted: None,
             query: Query::default(),
             selected: HashSet::new(),
             anchor: None,
@@ -173,18 +190,18 @@ impl ThumbnailGrid {
 
     /// The entry at `position` in the shown order.
     pub fn entry(&self, position: usize) -> Option<&Entry> {
-        self.order.get(position).and_then(|&tile| self.tiles.get(tile)).map(|tile| &tile.entry)
+        self.order.get(position).and_then(|&tile| self.entries.get(tile))
     }
 
     /// Where a file is in the shown order.
     pub fn position_of(&self, path: &Path) -> Option<usize> {
-        let tile = *self.by_path.get(path)?;
+        let tile = self.by_path.get(path)?;
         self.order.iter().position(|&shown| shown == tile)
     }
 
     /// Videos among the shown tiles.
     pub fn videos(&self) -> usize {
-        self.order.iter().filter(|&&tile| self.tiles[tile].entry.kind.is_video()).count()
+        self.order.iter().filter(|&&tile| self.entries[tile].kind.is_video()).count()
     }
 
     pub fn query(&self) -> &Query {
@@ -196,7 +213,7 @@ impl ThumbnailGrid {
         self.order
             .iter()
             .filter(|tile| self.selected.contains(tile))
-            .map(|&tile| self.tiles[tile].entry.path.clone())
+            .map(|&tile| self.entries[tile].path.clone())
             .collect()
     }
 
@@ -227,30 +244,46 @@ impl ThumbnailGrid {
         }
     }
 
-    /// Takes the folder's entries: known tiles keep their textures; with `complete`, tiles
-    /// whose files are no longer listed go. The tiles are rebuilt in one pass (a folder of
-    /// 50,000 arrives in one event, and this runs in a frame).
-    pub fn set_entries(&mut self, entries: Vec<Entry>, complete: bool) {
+    /// Takes the folder's listing: known tiles keep their textures; with `complete`, tiles
+    /// whose files are no longer listed go. This runs in a frame, and a folder of 50,000
+    /// comes in one listing: the engine has sorted, prepared and mapped it already, so the
+    /// entries are only moved here.
+    pub fn set_listing(&mut self, listing: Listing, complete: bool) {
         let marked = self.marked();
-        let mut tiles: Vec<Tile> = Vec::with_capacity(entries.len());
-        let mut old: Vec<Option<Tile>> = std::mem::take(&mut self.tiles).into_iter().map(Some).collect();
-        for entry in entries {
-            let known = self.by_path.get(&entry.path).and_then(|&index| old.get_mut(index)?.take());
-            tiles.push(match known {
-                Some(mut tile) => {
-                    // A thumbnail that came with its own measurement keeps it until the
-                    // index has one.
-                    let dimensions = entry.dimensions.or(tile.entry.dimensions);
-                    tile.entry = entry.with_dimensions(dimensions);
-                    tile
+        let ListingParts { mut entries, prepared, places: mut by_path, sorted } = listing.into_parts();
+        let mut tiles: Vec<Tile> = std::iter::repeat_with(Tile::default).take(entries.len()).collect();
+        let (mut old_entries, mut old_tiles) = (std::mem::take(&mut self.entries), std::mem::take(&mut self.tiles));
+        let mut unlisted = Vec::new();
+        for (at, (old_entry, old_tile)) in old_entries.iter().zip(&mut old_tiles).enumerate() {
+            // An old tile that shows nothing has nothing to carry over, unless the listing
+            // may leave it out (a listing from the index comes before the folder's own).
+            if old_tile.is_blank() && complete {
+                continue;
+            }
+            match by_path.get(&old_entry.path) {
+                Some(index) => {
+                    tiles[index] = std::mem::take(old_tile);
+                    // A thumbnail's own measurement stays until the index has one.
+                    entries[index].dimensions = entries[index].dimensions.or(old_entry.dimensions);
                 }
-                None => Tile::new(entry),
-            });
+                None if !complete => unlisted.push(at),
+                None => {}
+            }
         }
-        if !complete {
-            tiles.extend(old.into_iter().flatten());
+        // Until the listing is complete, files it does not hold (yet) stay.
+        (self.prepared, self.sorted) = match unlisted.is_empty() {
+            true => (prepared, sorted),
+            false => Default::default(),
+        };
+        for at in unlisted.into_iter().rev() {
+            let entry = old_entries.swap_remove(at);
+            by_path.insert(&entry.path, entries.len());
+            entries.push(entry);
+            tiles.push(old_tiles.swap_remove(at));
         }
-        self.replace_tiles(tiles, marked);
+        // Freeing 50,000 old entries (four allocations each) would take a frame's time.
+        drop_elsewhere((old_entries, old_tiles, std::mem::replace(&mut self.by_path, by_path)));
+        self.restore(entries, tiles, marked);
     }
 
     /// Forgets these files (moved to the trash, gone from the folder).
@@ -260,9 +293,12 @@ impl ThumbnailGrid {
         }
         let gone: HashSet<&PathBuf> = paths.iter().collect();
         let marked = self.marked();
-        let kept: Vec<Tile> =
-            std::mem::take(&mut self.tiles).into_iter().filter(|tile| !gone.contains(&tile.entry.path)).collect();
-        self.replace_tiles(kept, marked);
+        let (entries, tiles): (Vec<Entry>, Vec<Tile>) = std::mem::take(&mut self.entries)
+            .into_iter()
+            .zip(std::mem::take(&mut self.tiles))
+            .filter(|(entry, _)| !gone.contains(&entry.path))
+            .unzip();
+        self.replace_tiles(entries, tiles, marked);
         self.refresh_order();
     }
 
@@ -275,37 +311,50 @@ impl ThumbnailGrid {
 
     /// Puts `tiles` in place of the old ones; `marked` (taken before) stays marked, and
     /// pending uploads stay pending.
-    fn replace_tiles(&mut self, tiles: Vec<Tile>, marked: Marked) {
-        self.tiles = tiles;
+    fn replace_tiles(&mut self, entries: Vec<Entry>, tiles: Vec<Tile>, marked: Marked) {
         self.prepared = query::Prepared::default();
-        self.by_path = self.tiles.iter().enumerate().map(|(index, tile)| (tile.entry.path.clone(), index)).collect();
-        self.selected = marked.selected.iter().filter_map(|path| self.by_path.get(path).copied()).collect();
-        self.highlighted = marked.highlighted.and_then(|path| self.by_path.get(&path).copied());
-        self.anchor = marked.anchor.and_then(|path| self.by_path.get(&path).copied());
+        self.sorted = None;
+        self.by_path = entries.iter().enumerate().map(|(index, entry)| (entry.path.clone(), index)).collect();
+        self.restore(entries, tiles, marked);
+    }
+
+    /// Puts `tiles` (mapped in `by_path` already) in place of the old ones; `marked` stays
+    /// marked, and pending uploads stay pending.
+    fn restore(&mut self, entries: Vec<Entry>, tiles: Vec<Tile>, marked: Marked) {
+        (self.entries, self.tiles) = (entries, tiles);
+        self.selected = marked.selected.iter().filter_map(|path| self.by_path.get(path)).collect();
+        self.highlighted = marked.highlighted.and_then(|path| self.by_path.get(&path));
+        self.anchor = marked.anchor.and_then(|path| self.by_path.get(&path));
         self.uploads = (0..self.tiles.len()).filter(|&index| self.tiles[index].pixels.is_some()).collect();
         self.textures = self.tiles.iter().filter(|tile| tile.texture.is_some()).count();
         self.stale_order = true;
     }
 
     fn path_of(&self, tile: usize) -> PathBuf {
-        self.tiles.get(tile).map(|tile| tile.entry.path.clone()).unwrap_or_default()
+        self.entries.get(tile).map(|entry| entry.path.clone()).unwrap_or_default()
     }
 
     /// Dimensions measured while thumbnails were made.
     pub fn measured(&mut self, sizes: &[(PathBuf, (u32, u32))]) {
         for (path, dimensions) in sizes {
-            if let Some(&index) = self.by_path.get(path) {
-                self.tiles[index].entry.dimensions = Some(*dimensions);
+            if let Some(index) = self.by_path.get(path) {
+                self.entries[index].dimensions = Some(*dimensions);
             }
         }
-        if self.query.sort == query::SortKey::Dimensions {
+        self.forget_sorted_by(SortKey::Dimensions);
+        if self.query.sort == SortKey::Dimensions {
             self.stale_order = true;
         }
     }
 
+    /// Drops the engine's order if it was by `key`, whose values have changed.
+    fn forget_sorted_by(&mut self, key: SortKey) {
+        self.sorted = self.sorted.take().filter(|sorted| sorted.sort.key != key);
+    }
+
     /// The tile of `path`, made (from the name alone) if it is new.
     fn tile_for(&mut self, path: &Path) -> usize {
-        if let Some(&index) = self.by_path.get(path) {
+        if let Some(index) = self.by_path.get(path) {
             return index;
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -313,16 +362,17 @@ impl ThumbnailGrid {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs() as i64);
         let folder = path.parent().unwrap_or(Path::new(""));
         let entry = Entry::new(folder, Listed { name, bytes: 0, mtime: now, kind });
-        self.tiles.push(Tile::new(entry));
-        self.by_path.insert(path.to_owned(), self.tiles.len() - 1);
+        self.entries.push(entry);
+        self.tiles.push(Tile::default());
+        self.by_path.insert(path, self.entries.len() - 1);
         self.stale_order = true;
-        self.tiles.len() - 1
+        self.entries.len() - 1
     }
 
     /// Adds a video saved by a run (no thumbnail: a labelled tile), unless shown already.
     pub fn insert_video(&mut self, path: &Path, bytes: u64) {
         let index = self.tile_for(path);
-        let entry = &mut self.tiles[index].entry;
+        let entry = &mut self.entries[index];
         entry.kind = Kind::Mp4;
         entry.bytes = bytes;
         // The kind is part of what the filter looks at.
@@ -333,20 +383,27 @@ impl ThumbnailGrid {
     /// Adds a thumbnail, or gives the tile of that file its pixels.
     pub fn insert(&mut self, thumbnail: Thumbnail) {
         let index = self.tile_for(&thumbnail.path);
-        let tile = &mut self.tiles[index];
-        tile.entry.bytes = thumbnail.bytes;
-        tile.entry.dimensions = Some((thumbnail.width, thumbnail.height));
+        let (entry, tile) = (&mut self.entries[index], &mut self.tiles[index]);
+        let (bytes, dimensions) = (thumbnail.bytes, Some((thumbnail.width, thumbnail.height)));
+        let (new_bytes, new_dimensions) = (entry.bytes != bytes, entry.dimensions != dimensions);
+        (entry.bytes, entry.dimensions) = (bytes, dimensions);
         tile.requested = false;
         if tile.texture.is_none() && self.uploads.len() < MAX_PENDING {
             tile.pixels = Some(thumbnail.pixels);
             self.uploads.push_back(index);
+        }
+        if new_bytes {
+            self.forget_sorted_by(SortKey::Size);
+        }
+        if new_dimensions {
+            self.forget_sorted_by(SortKey::Dimensions);
         }
     }
 
     /// Gives a tile already in the grid its pixels; a thumbnail of a file the grid does not
     /// hold (any more) is dropped.
     pub fn update(&mut self, thumbnail: Thumbnail) {
-        if self.by_path.contains_key(&thumbnail.path) {
+        if self.by_path.contains(&thumbnail.path) {
             self.insert(thumbnail);
         }
     }
@@ -407,11 +464,21 @@ impl ThumbnailGrid {
             return;
         }
         self.stale_order = false;
-        let entries: Vec<&Entry> = self.tiles.iter().map(|tile| &tile.entry).collect();
-        if self.prepared.len() != self.tiles.len() {
-            self.prepared = query::Prepared::new(&entries);
+        let tiles = self.entries.len();
+        let sorted = self.sorted.as_ref().filter(|sorted| sorted.order.len() == tiles && self.prepared.len() == tiles);
+        if let Some(sorted) = sorted.filter(|sorted| sorted.sort == self.query.sort_order()) {
+            // The engine's order for this sort: only the filter is left to apply. (Copied
+            // into the old order's memory: a new 400 KB block could have the allocator tidy
+            // up what a folder just freed, in this frame.)
+            self.order.clear();
+            self.order.extend_from_slice(&sorted.order);
+            query::narrow(&self.prepared, &mut self.order, &self.query);
+            return;
         }
-        self.order = query::order_prepared(&entries, &self.prepared, &self.query);
+        if self.prepared.len() != tiles {
+            self.prepared = query::Prepared::new(&self.entries);
+        }
+        self.order = query::order_prepared(&self.entries, &self.prepared, &self.query);
     }
 
     /// Uploads a bounded number of waiting thumbnails as textures.
@@ -426,7 +493,7 @@ impl ThumbnailGrid {
                 continue;
             }
             let image = egui::ColorImage::from_rgba_unmultiplied(size, &pixels.rgba);
-            let name = tile.entry.path.to_string_lossy();
+            let name = self.entries[index].path.to_string_lossy();
             tile.texture = Some(ctx.load_texture(name, image, egui::TextureOptions::LINEAR));
             tile.last_drawn = self.frame;
             self.textures += 1;
@@ -521,7 +588,7 @@ impl ThumbnailGrid {
         let index = *self.order.get(position)?;
         let selected = self.selected.contains(&index);
         let highlighted = self.highlighted == Some(index);
-        let tile = self.tiles.get_mut(index)?;
+        let (entry, tile) = (self.entries.get(index)?, self.tiles.get_mut(index)?);
         tile.last_drawn = frame;
         let (rect, response) = ui.allocate_exact_size(egui::vec2(cell, cell), egui::Sense::click());
         let painter = ui.painter();
@@ -536,19 +603,19 @@ impl ThumbnailGrid {
             }
             None => {
                 painter.rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
-                if tile.entry.kind.is_video() {
-                    let text = format!("MP4 video\n{}", tile.entry.name);
+                if entry.kind.is_video() {
+                    let text = format!("MP4 video\n{}", entry.name);
                     let galley =
                         painter.layout(text, egui::FontId::proportional(13.0), ui.visuals().text_color(), cell - 12.0);
                     painter.galley(rect.center() - galley.size() / 2.0, galley, ui.visuals().text_color());
                 } else if tile.pixels.is_none() && !tile.requested {
                     tile.requested = true;
-                    wanted.push(tile.entry.path.clone());
+                    wanted.push(entry.path.clone());
                 }
             }
         }
-        if tile.entry.kind == Kind::Mp4 || tile.entry.kind == Kind::Gif {
-            badge(painter, rect, tile.entry.kind.as_str());
+        if entry.kind == Kind::Mp4 || entry.kind == Kind::Gif {
+            badge(painter, rect, entry.kind.as_str());
         }
         if highlighted {
             let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, egui::Color32::from_rgb(255, 196, 0));
@@ -559,8 +626,7 @@ impl ThumbnailGrid {
             let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, ui.visuals().selection.stroke.color);
             painter.rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
         }
-        let entry = tile.entry.clone();
-        let response = response.on_hover_ui(|ui| hover_card(ui, &entry));
+        let response = response.on_hover_ui(|ui| hover_card(ui, entry));
         response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &entry.name));
         let modifiers = ui.input(|input| input.modifiers);
         if response.double_clicked() || (response.has_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
@@ -640,7 +706,10 @@ fn fit(size: egui::Vec2, cell: egui::Rect) -> egui::Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::library::SortKey;
+
+    fn listing(entries: Vec<Entry>) -> Listing {
+        Listing::new(entries, query::SortOrder::default())
+    }
 
     fn thumbnail(name: &str) -> Thumbnail {
         Thumbnail {
@@ -661,7 +730,7 @@ mod tests {
         let mut grid = ThumbnailGrid::default();
         let names = ["cat10.jpg", "dog1.jpg", "cat2.jpg", "category.jpg", "scatter.jpg", "cat 3.jpg"];
         let entries: Vec<Entry> = names.iter().zip(1..).map(|(name, bytes)| entry(name, bytes * 100)).collect();
-        grid.set_entries(entries.clone(), true);
+        grid.set_listing(listing(entries.clone()), true);
         grid.set_query(Query { sort: SortKey::Size, descending: true, ..Query::default() });
         grid.refresh_order();
         for text in ["c", "ca", "cat", "cat ", "cat 3", "cat", ""] {
@@ -708,7 +777,7 @@ mod tests {
     #[test]
     fn clicks_select_one_toggle_and_range_and_survive_a_resort() {
         let mut grid = ThumbnailGrid::default();
-        grid.set_entries((0..6).map(|n| entry(&format!("f{n}.jpg"), n)).collect(), true);
+        grid.set_listing(listing((0..6).map(|n| entry(&format!("f{n}.jpg"), n)).collect()), true);
         grid.refresh_order();
         grid.click(1, false, false);
         assert_eq!(grid.selection().len(), 1);
@@ -732,23 +801,37 @@ mod tests {
     fn a_complete_listing_drops_files_that_are_gone_and_keeps_measurements() {
         let mut grid = ThumbnailGrid::default();
         grid.insert(thumbnail("a.jpg"));
-        grid.set_entries(vec![entry("a.jpg", 10), entry("b.jpg", 20)], false);
+        grid.set_listing(listing(vec![entry("a.jpg", 10), entry("b.jpg", 20)]), false);
         grid.refresh_order();
         assert_eq!(grid.len(), 2);
         assert_eq!(
             grid.entry(grid.position_of(Path::new("/pictures/a.jpg")).unwrap()).unwrap().dimensions,
             Some((800, 600))
         );
-        grid.set_entries(vec![entry("b.jpg", 20)], true);
+        grid.set_listing(listing(vec![entry("b.jpg", 20)]), true);
         grid.refresh_order();
         assert_eq!(grid.len(), 1);
         assert_eq!(grid.path(0), Some(Path::new("/pictures/b.jpg")));
     }
 
     #[test]
+    fn the_listings_own_order_is_dropped_when_what_it_sorted_by_changes() {
+        let mut grid = ThumbnailGrid::default();
+        let sort = query::SortOrder { key: SortKey::Dimensions, descending: false };
+        grid.set_query(Query { sort: sort.key, ..Query::default() });
+        let sized = |name: &str, pixels: u32| entry(name, 1).with_dimensions(Some((pixels, pixels)));
+        grid.set_listing(Listing::new(vec![sized("a.jpg", 10), sized("b.jpg", 20)], sort), true);
+        grid.refresh_order();
+        assert_eq!(grid.path(0), Some(Path::new("/pictures/a.jpg")), "the engine's order");
+        grid.measured(&[(PathBuf::from("/pictures/a.jpg"), (30, 30))]);
+        grid.refresh_order();
+        assert_eq!(grid.path(0), Some(Path::new("/pictures/b.jpg")), "a is bigger now");
+    }
+
+    #[test]
     fn a_library_thumbnail_of_a_file_no_longer_shown_adds_no_tile() {
         let mut grid = ThumbnailGrid::default();
-        grid.set_entries(vec![entry("a.jpg", 10)], true);
+        grid.set_listing(listing(vec![entry("a.jpg", 10)]), true);
         grid.update(thumbnail("gone.jpg"));
         grid.update(thumbnail("a.jpg"));
         grid.refresh_order();
