@@ -22,7 +22,9 @@ use super::types::{Event, Pixels, Thumbnail};
 use crate::archive::Archive;
 use crate::library::index::{self, FolderIndex};
 use crate::library::query::{self, SortOrder};
-use crate::library::{CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Listing, Lookup, ThumbnailCache, cache};
+use crate::library::{
+    CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Listing, Lookup, ThumbnailCache, ThumbnailPixels, cache,
+};
 
 /// Where the library keeps its things; tests and benchmarks point these at temp dirs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -471,12 +473,12 @@ fn restore_from_system_trash(paths: &[PathBuf]) -> Result<(), TrashError> {
 /// Moves the first-screen jobs of `rest` that the screen now asks for into `wanted`'s, so
 /// each is made once (and still counts as the first screen's).
 fn take_over_first_screen(rest: &mut VecDeque<ThumbJob>, wanted: &mut VecDeque<ThumbJob>) {
-    let first_screen = rest.iter().take_while(|job| job.first_screen).count();
-    if first_screen == 0 {
-        return;
-    }
     let mut at = 0;
-    for _ in 0..first_screen {
+    for _ in 0..rest.len().min(FIRST_SCREEN) {
+        if !rest[at].first_screen {
+            at += 1;
+            continue;
+        }
         match wanted.iter_mut().find(|job| job.path == rest[at].path) {
             Some(job) => {
                 if let Some(taken) = rest.remove(at) {
@@ -571,11 +573,13 @@ fn report(
     wanted: bool,
 ) -> Option<Unstored> {
     let (pixels, dimensions, stat, unstored) = match made {
-        Made::Cached { pixels, dimensions, stat } => (pixels, dimensions, stat, None),
+        Made::Cached { pixels, dimensions, stat } => (pixels.map(shared), dimensions, stat, None),
         Made::New { thumbnail, stat } => {
-            let pixels = wanted.then(|| thumbnail.clone());
-            let dimensions = thumbnail.image_size;
-            (pixels, dimensions, stat, Some(Unstored { path: job.path.clone(), stat, thumbnail }))
+            let image_size = thumbnail.image_size;
+            // Shown and written from the same pixels.
+            let pixels = shared(thumbnail);
+            let unstored = Unstored { path: job.path.clone(), stat, pixels: pixels.clone(), image_size };
+            (wanted.then_some(pixels), image_size, stat, Some(unstored))
         }
         Made::Failed(reason) => {
             if wanted {
@@ -590,7 +594,6 @@ fn report(
     }
     if let Some(pixels) = pixels {
         let (width, height) = dimensions.unwrap_or((pixels.width, pixels.height));
-        let pixels = Arc::new(Pixels { width: pixels.width, height: pixels.height, rgba: pixels.rgba });
         let thumbnail = Thumbnail { path: job.path.clone(), bytes: stat.bytes, width, height, pixels };
         events.send_blocking(Event::Thumbnail { run: super::scan::SCAN_RUN, thumbnail });
     }
@@ -613,16 +616,23 @@ fn done(queue: &Queue, job: &ThumbJob) {
     }
 }
 
+fn shared(thumbnail: CachedThumbnail) -> Arc<Pixels> {
+    Arc::new(Pixels { width: thumbnail.width, height: thumbnail.height, rgba: thumbnail.rgba })
+}
+
 /// A thumbnail made from its image and not yet in the cache.
 struct Unstored {
     path: PathBuf,
     stat: FileStat,
-    thumbnail: CachedThumbnail,
+    pixels: Arc<Pixels>,
+    image_size: Option<(u32, u32)>,
 }
 
 impl Unstored {
     fn store(self, cache: &ThumbnailCache) {
-        if let Err(error) = cache.store(&self.path, self.stat, &self.thumbnail) {
+        let Pixels { width, height, rgba } = &*self.pixels;
+        let pixels = ThumbnailPixels { rgba, width: *width, height: *height, image_size: self.image_size };
+        if let Err(error) = cache.store(&self.path, self.stat, pixels) {
             tracing::warn!("{error}");
         }
     }
@@ -805,7 +815,9 @@ impl Opener {
             measured: file.dimensions.is_some(),
             on_screen: false,
             read_ahead: false,
-            first_screen: matches!(queued, Queued::First { .. }),
+            // A file with a thumbnail already (the index measured it) is read from the
+            // cache when the grid asks: only new ones are made and sent ahead.
+            first_screen: matches!(queued, Queued::First { .. }) && file.dimensions.is_none(),
         });
         let jobs: VecDeque<ThumbJob> = jobs.collect();
         let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
@@ -926,7 +938,10 @@ mod tests {
 
     #[test]
     fn the_screen_takes_over_first_screen_jobs_and_skips_files_being_made() {
-        let mut lanes = Lanes { rest: ["a", "b", "c"].map(first_screen_job).into(), ..Lanes::default() };
+        // x has a thumbnail already, so it is not made ahead of the grid.
+        let x = ThumbJob { first_screen: false, measured: true, ..first_screen_job("x") };
+        let rest = [first_screen_job("a"), first_screen_job("b"), x, first_screen_job("c")];
+        let mut lanes = Lanes { rest: rest.into(), ..Lanes::default() };
         let (taken, _) = lanes.pop(false, true).expect("the first screen is urgent");
         assert_eq!(taken.path, Path::new("/f/a"));
         assert_eq!(lanes.making, [PathBuf::from("/f/a")]);
@@ -934,7 +949,7 @@ mod tests {
         // The grid asks for what it has not got: a (being made), c (queued) and d.
         lanes.want(["a", "c", "d"].map(|name| PathBuf::from("/f").join(name)).to_vec());
         assert_eq!(paths(&lanes.wanted), [PathBuf::from("/f/c"), PathBuf::from("/f/d")], "a is not made twice");
-        assert_eq!(paths(&lanes.rest), [PathBuf::from("/f/b")], "c is made once, as the screen's");
+        assert_eq!(paths(&lanes.rest), [PathBuf::from("/f/b"), PathBuf::from("/f/x")], "c is made once");
         let c = &lanes.wanted[0];
         assert!(c.first_screen && c.on_screen, "c still counts for the first screen");
         assert_eq!(c.stat, Some(FileStat { mtime: 1, bytes: 2 }), "what the listing knew is kept");

@@ -32,7 +32,7 @@ use super::types::{Event, Pixels, RunId, SkipReason, Throttle, Thumbnail};
 use super::whole::{self, NotWhole};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
-use crate::library::{CachedThumbnail, FileStat, ThumbnailCache};
+use crate::library::{FileStat, ThumbnailCache, ThumbnailPixels};
 
 /// Where downloaded bytes go. The seam exists so tests can make a write fail part way
 /// (a disk that fills) without filling a real disk. Writes are blocking: they run on the
@@ -720,13 +720,9 @@ fn cache_thumbnail(cache: &ThumbnailCache, path: &Path, pixels: &Pixels, dimensi
         Some(FileStat { mtime, bytes: metadata.len() })
     });
     let (Some(stat), Ok(path)) = (stat, std::path::absolute(path)) else { return };
-    let thumbnail = CachedThumbnail {
-        rgba: pixels.rgba.clone(),
-        width: pixels.width,
-        height: pixels.height,
-        image_size: dimensions,
-    };
-    if let Err(error) = cache.store(&path, stat, &thumbnail) {
+    let thumbnail =
+        ThumbnailPixels { rgba: &pixels.rgba, width: pixels.width, height: pixels.height, image_size: dimensions };
+    if let Err(error) = cache.store(&path, stat, thumbnail) {
         tracing::warn!("{error}");
     }
 }

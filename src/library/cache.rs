@@ -41,6 +41,24 @@ pub struct CachedThumbnail {
     pub image_size: Option<(u32, u32)>,
 }
 
+impl CachedThumbnail {
+    pub fn as_pixels(&self) -> ThumbnailPixels<'_> {
+        ThumbnailPixels { rgba: &self.rgba, width: self.width, height: self.height, image_size: self.image_size }
+    }
+}
+
+/// A thumbnail's pixels as the cache writes them, borrowed (the window may be showing the
+/// same pixels).
+#[derive(Debug, Clone, Copy)]
+pub struct ThumbnailPixels<'a> {
+    /// Tightly packed RGBA8, `width x height`.
+    pub rgba: &'a [u8],
+    pub width: u32,
+    pub height: u32,
+    /// The full image's dimensions.
+    pub image_size: Option<(u32, u32)>,
+}
+
 /// What the cache holds for a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
@@ -101,7 +119,7 @@ impl ThumbnailCache {
 
     /// Stores the thumbnail of `file` (`mtime` in Unix seconds, `bytes` its size): written
     /// under a temporary name and renamed, so a reader never sees half of it.
-    pub fn store(&self, file: &Path, stat: FileStat, thumbnail: &CachedThumbnail) -> Result<PathBuf, CacheError> {
+    pub fn store(&self, file: &Path, stat: FileStat, thumbnail: ThumbnailPixels<'_>) -> Result<PathBuf, CacheError> {
         let path = self.large_path(file)?;
         let png = encode(file, stat, thumbnail)?;
         write_whole(&path, &png)?;
@@ -112,7 +130,7 @@ impl ThumbnailCache {
     pub fn store_failure(&self, file: &Path, stat: FileStat) -> Result<(), CacheError> {
         let path = self.fail_path(file)?;
         let empty = CachedThumbnail { rgba: vec![0; 4], width: 1, height: 1, image_size: None };
-        write_whole(&path, &encode(file, stat, &empty)?)
+        write_whole(&path, &encode(file, stat, empty.as_pixels())?)
     }
 
     /// Removes the thumbnails (and failure marks) of these files; returns how many went.
@@ -186,7 +204,7 @@ fn to_rgba(pixels: Vec<u8>, color: png::ColorType) -> Option<Vec<u8>> {
 
 /// The PNG of a thumbnail, with the standard's text chunks. Opaque thumbnails are stored
 /// as RGB: a quarter smaller, and quicker to write and read.
-fn encode(file: &Path, stat: FileStat, thumbnail: &CachedThumbnail) -> Result<Vec<u8>, CacheError> {
+fn encode(file: &Path, stat: FileStat, thumbnail: ThumbnailPixels<'_>) -> Result<Vec<u8>, CacheError> {
     let opaque = thumbnail.rgba.chunks_exact(4).all(|pixel| pixel[3] == 255);
     let mut png_bytes = Vec::with_capacity(thumbnail.rgba.len() / 2);
     {
@@ -210,7 +228,7 @@ fn encode(file: &Path, stat: FileStat, thumbnail: &CachedThumbnail) -> Result<Ve
                 let rgb: Vec<u8> = thumbnail.rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
                 writer.write_image_data(&rgb)?;
             }
-            false => writer.write_image_data(&thumbnail.rgba)?,
+            false => writer.write_image_data(thumbnail.rgba)?,
         }
         writer.finish()?;
     }
@@ -293,7 +311,7 @@ mod tests {
         let file = dir.path().join("photo.jpg");
         let stat = FileStat { mtime: 1_700_000_000, bytes: 1234 };
         for opaque in [true, false] {
-            cache.store(&file, stat, &thumbnail(opaque)).unwrap();
+            cache.store(&file, stat, thumbnail(opaque).as_pixels()).unwrap();
             assert_eq!(cache.lookup(&file, stat.mtime), Lookup::Fresh(thumbnail(opaque)));
         }
         assert_eq!(cache.lookup(&file, stat.mtime + 1), Lookup::Missing, "the file changed since");

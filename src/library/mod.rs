@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use crate::archive::ImageMeta;
-pub use cache::{CachedThumbnail, FileStat, Lookup, ThumbnailCache};
+pub use cache::{CachedThumbnail, FileStat, Lookup, ThumbnailCache, ThumbnailPixels};
 pub use index::{FolderIndex, IndexError, Listed};
 pub use listing::Listing;
 pub use query::{Query, SortKey};
