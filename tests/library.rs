@@ -316,6 +316,22 @@ fn a_folder_is_thumbnailed_in_the_grids_order_its_first_screen_first() {
     assert!(last_screen.is_empty(), "made before the first screen was: {last_screen:?}");
 }
 
+/// `dir/pictures`, holding `count` PNGs of `size` pixels, each a little different, named
+/// as [`numbered`] names them.
+fn numbered_pngs(dir: &Path, count: usize, (width, height): (u32, u32)) -> PathBuf {
+    let folder = dir.join("pictures");
+    std::fs::create_dir_all(&folder).expect("folder");
+    for n in 0..count {
+        let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, n as u8]));
+        image.save(numbered(&folder, n)).expect("image");
+    }
+    folder
+}
+
+fn numbered(folder: &Path, n: usize) -> PathBuf {
+    folder.join(format!("img-{n:03}.png"))
+}
+
 /// A folder's first screen reaches the window without the grid asking for it (the grid
 /// takes the listing and asks a frame later), each thumbnail once; the rest of the folder
 /// goes to the cache only.
@@ -323,13 +339,8 @@ fn a_folder_is_thumbnailed_in_the_grids_order_its_first_screen_first() {
 fn a_folders_first_screen_comes_unasked_and_the_rest_only_to_the_cache() {
     const IMAGES: usize = FIRST_SCREEN + 24;
     let dir = tempfile::tempdir().expect("tempdir");
-    let folder = dir.path().join("pictures");
-    std::fs::create_dir_all(&folder).expect("folder");
-    let path = |n: usize| folder.join(format!("img-{n:03}.png"));
-    for n in 0..IMAGES {
-        let image = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, n as u8]));
-        image.save(path(n)).expect("image");
-    }
+    let folder = numbered_pngs(dir.path(), IMAGES, (40, 30));
+    let path = |n: usize| numbered(&folder, n);
     let places = LibraryPlaces::inside(&dir.path().join("library"));
     let (engine, mut events) = Engine::start_with_workers(Arc::new(|| {}), places.clone(), (2, 1)).expect("engine");
     engine.send(Command::OpenFolder {
@@ -357,6 +368,33 @@ fn a_folders_first_screen_comes_unasked_and_the_rest_only_to_the_cache() {
         assert!(Instant::now() < deadline, "{} thumbnails never reached the cache", uncached());
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// A change of sort after the folder opened: the rest of the folder is thumbnailed in the
+/// new order (the first screen, already under way, stays first).
+#[test]
+fn a_change_of_sort_reorders_the_background() {
+    const IMAGES: usize = 300;
+    const SCREEN: usize = 48;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = numbered_pngs(dir.path(), IMAGES, (240, 180));
+    let path = |n: usize| numbered(&folder, n);
+    let places = LibraryPlaces::inside(&dir.path().join("library"));
+    let (engine, _events) = Engine::start_with_workers(Arc::new(|| {}), places.clone(), (2, 1)).expect("engine");
+    let by_name = |descending| SortOrder { key: SortKey::Name, descending };
+    engine.send(Command::OpenFolder { folder: folder.clone(), order: by_name(false) });
+    engine.send(Command::Reorder(by_name(true)));
+
+    let cache = ThumbnailCache::new(&places.thumbnails);
+    let cached = |n: usize| cache.large_path(&path(n)).expect("absolute").exists();
+    let last_screen: Vec<usize> = (IMAGES - SCREEN..IMAGES).collect();
+    let deadline = Instant::now() + WAIT_BOUND;
+    while !last_screen.iter().all(|&n| cached(n)) {
+        assert!(Instant::now() < deadline, "timed out waiting for the last names");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let after_first_screen: Vec<usize> = (FIRST_SCREEN..FIRST_SCREEN + SCREEN).filter(|&n| cached(n)).collect();
+    assert!(after_first_screen.is_empty(), "made in the old order: {after_first_screen:?}");
 }
 
 /// Home, End, Page Up and Page Down move the grid's view, as in a file manager.

@@ -21,7 +21,7 @@ use super::thumbnail;
 use super::types::{Event, Pixels, Thumbnail};
 use crate::archive::Archive;
 use crate::library::index::{self, FolderIndex};
-use crate::library::query::{self, SortOrder};
+use crate::library::query::{self, SortKey, SortOrder};
 use crate::library::{
     CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Listing, Lookup, ThumbnailCache, ThumbnailPixels, cache,
 };
@@ -126,6 +126,8 @@ struct Lanes {
     /// Background progress: made (or found made) and queued in all.
     done: usize,
     total: usize,
+    /// The grid's order, which the background follows.
+    order: SortOrder,
 }
 
 impl Lanes {
@@ -281,7 +283,7 @@ impl Browser {
         let generation = {
             let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
             lanes.generation += 1;
-            *lanes = Lanes { generation: lanes.generation, folder: Some(folder.clone()), ..Lanes::default() };
+            *lanes = Lanes { generation: lanes.generation, folder: Some(folder.clone()), order, ..Lanes::default() };
             lanes.generation
         };
         let opener = Opener {
@@ -295,6 +297,33 @@ impl Browser {
             events: self.events.clone(),
         };
         tokio::task::spawn_blocking(move || opener.open());
+    }
+
+    /// The grid's sort changed: the rest of the open folder is made in its new order (the
+    /// first screen's jobs left queued stay first). Sorts on a blocking thread.
+    pub fn reorder(&self, order: SortOrder) {
+        let queue = self.queue.clone();
+        tokio::task::spawn_blocking(move || {
+            let (generation, mut jobs) = {
+                let mut lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
+                if lanes.order == order {
+                    return;
+                }
+                lanes.order = order;
+                let first_screen = lanes.rest.iter().take_while(|job| job.first_screen).count();
+                (lanes.generation, lanes.rest.split_off(first_screen))
+            };
+            sort_jobs(&mut jobs, order);
+            let mut lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
+            if lanes.generation == generation {
+                // Jobs the opener queued meanwhile (sorted by it in the new order) go after.
+                let first_screen = lanes.rest.iter().take_while(|job| job.first_screen).count();
+                let added = lanes.rest.split_off(first_screen);
+                lanes.rest.extend(jobs);
+                lanes.rest.extend(added);
+                queue.ready.notify_all();
+            }
+        });
     }
 
     /// The files on screen that need their thumbnail: made before anything else. Replaces
@@ -819,8 +848,18 @@ impl Opener {
             // cache when the grid asks: only new ones are made and sent ahead.
             first_screen: matches!(queued, Queued::First { .. }) && file.dimensions.is_none(),
         });
-        let jobs: VecDeque<ThumbJob> = jobs.collect();
-        let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
+        let mut jobs: VecDeque<ThumbJob> = jobs.collect();
+        let mut sorted_for = self.order;
+        let mut lanes = loop {
+            let lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
+            // The grid's sort may have changed since the folder was opened.
+            if lanes.order == sorted_for || matches!(queued, Queued::First { .. }) {
+                break lanes;
+            }
+            sorted_for = lanes.order;
+            drop(lanes);
+            sort_jobs(&mut jobs, sorted_for);
+        };
         if lanes.generation != self.generation {
             return false;
         }
@@ -845,6 +884,49 @@ impl Opener {
         }
         self.queue.ready.notify_all();
         true
+    }
+}
+
+/// Puts `jobs` in the order `sort` shows their files in the grid: by what the listing
+/// knew of each (its date and size; dimensions are not known of a file still to be made,
+/// which the grid sorts first), ties by name as a person reads names.
+fn sort_jobs(jobs: &mut VecDeque<ThumbJob>, sort: SortOrder) {
+    let primary = |job: &ThumbJob| -> u64 {
+        let stat = job.stat.unwrap_or(FileStat { mtime: 0, bytes: 0 });
+        match sort.key {
+            SortKey::DateSaved => (stat.mtime as u64) ^ (1 << 63),
+            SortKey::Size => stat.bytes,
+            SortKey::Name | SortKey::Dimensions => 0,
+        }
+    };
+    let name =
+        |job: &ThumbJob| job.path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    jobs.make_contiguous().sort_by_cached_key(|job| {
+        let (primary, name) = (primary(job), name(job));
+        let key = query::natural_key(&name);
+        match (sort.descending, sort.key == SortKey::Name) {
+            (false, _) => (primary, NameOrder(key, name, false)),
+            (true, false) => (u64::MAX - primary, NameOrder(key, name, false)),
+            (true, true) => (0, NameOrder(key, name, true)),
+        }
+    });
+}
+
+/// A name's place in [`sort_jobs`]: by its natural key, then as written; `reversed` for the
+/// descending name order.
+#[derive(PartialEq, Eq)]
+struct NameOrder(Box<str>, String, bool);
+
+impl PartialOrd for NameOrder {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for NameOrder {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let order = self.0.cmp(&other.0).then_with(|| self.1.cmp(&other.1));
+        if self.2 { order.reverse() } else { order }
     }
 }
 
@@ -929,6 +1011,36 @@ mod tests {
             on_screen: false,
             read_ahead: false,
             first_screen: true,
+        }
+    }
+
+    #[test]
+    fn jobs_are_sorted_as_the_grid_sorts_their_files() {
+        use crate::library::{Listed, Query};
+        let files = [("img10.png", 5, 300), ("img9.png", 5, 100), ("a.png", 7, 200), ("B.png", 1, 200)];
+        let entries: Vec<Entry> = files
+            .iter()
+            .map(|&(name, mtime, bytes)| {
+                Entry::new(Path::new("/f"), Listed { name: name.into(), bytes, mtime, kind: Kind::Png })
+            })
+            .collect();
+        for key in [SortKey::DateSaved, SortKey::Name, SortKey::Size, SortKey::Dimensions] {
+            for descending in [false, true] {
+                let sort = SortOrder { key, descending };
+                let mut jobs: VecDeque<ThumbJob> = entries
+                    .iter()
+                    .map(|entry| ThumbJob {
+                        path: entry.path.clone(),
+                        stat: Some(entry.stat()),
+                        first_screen: false,
+                        ..first_screen_job("")
+                    })
+                    .collect();
+                sort_jobs(&mut jobs, sort);
+                let grid = query::order(&entries, &Query { sort: key, descending, ..Query::default() });
+                let expected: Vec<PathBuf> = grid.into_iter().map(|at| entries[at].path.clone()).collect();
+                assert_eq!(paths(&jobs), expected, "{sort:?}");
+            }
         }
     }
 

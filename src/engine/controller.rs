@@ -126,6 +126,7 @@ async fn control(
             }
             Command::Cancel => current.cancel(),
             Command::OpenFolder { folder, order } => browser.open(folder, order),
+            Command::Reorder(order) => browser.reorder(order),
             Command::Want(paths) => browser.want(paths),
             Command::Trash(paths) => browser.trash(paths),
             Command::Restore(paths) => browser.restore(paths),

@@ -174,6 +174,8 @@ pub enum Command {
     /// made into the cache in the background, in `order` (the grid's, so its first screen
     /// is made first, even before the grid asks).
     OpenFolder { folder: PathBuf, order: SortOrder },
+    /// The grid's sort changed: the open folder's background thumbnailing follows it.
+    Reorder(SortOrder),
     /// The files on screen whose thumbnails the grid lacks: made (or read from the cache)
     /// before anything else, and sent. Replaces the previous request.
     Want(Vec<PathBuf>),

@@ -883,7 +883,15 @@ impl GalleyApp {
 
     fn browse_action(&mut self, ctx: &egui::Context, action: BrowseAction) {
         match action {
-            BrowseAction::Query(query) => self.folder.grid.set_query(query),
+            BrowseAction::Query(query) => {
+                let order = query.sort_order();
+                let reordered = order != self.folder.grid.query().sort_order();
+                self.folder.grid.set_query(query);
+                // The background makes the folder's thumbnails in the order now shown.
+                if reordered && self.folder.shown.is_some() {
+                    self.engine.send(Command::Reorder(order));
+                }
+            }
             BrowseAction::CellSize(cell) => {
                 self.folder.grid.cell = cell.clamp(*grid::CELL_RANGE.start(), *grid::CELL_RANGE.end())
             }
