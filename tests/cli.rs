@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use galley::demo::{DemoConfig, DemoServer};
+use galley::demo::{DemoConfig, DemoKind, DemoServer};
 
 fn galley() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_galley"));
@@ -301,4 +301,39 @@ fn a_low_open_file_limit_cuts_the_downloads_at_once_instead_of_failing_images() 
     assert_eq!(summary["downloaded"], summary["listed"]);
     let concurrency = summary["concurrency"].as_u64().unwrap_or(0);
     assert!((1..256).contains(&concurrency), "cut to fit: {concurrency}");
+}
+
+/// The seed script kept every image/jpeg, image/png and image/gif item, animated GIFs
+/// included; videos and the MP4 renditions are choices of their own.
+#[test]
+fn fetch_saves_animated_gifs_as_gifs_by_default_and_videos_or_mp4s_only_when_asked() {
+    let config = DemoConfig { images: 60, ..DemoConfig::default() };
+    let gallery = galley::demo::demo_gallery(&config);
+    let ids_of = |kind: DemoKind| -> Vec<String> {
+        gallery.media().filter(|image| image.kind == kind).map(|image| image.id.clone()).collect()
+    };
+    let (animated, videos) = (ids_of(DemoKind::AnimatedGif), ids_of(DemoKind::Video));
+    assert!(!animated.is_empty() && !videos.is_empty(), "the demo gallery has both");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fetch = |name: &str, flags: &[&str]| -> (serde_json::Value, Vec<String>) {
+        let out = dir.path().join(name);
+        let output = run(fetch_into(&out).args(["--demo", "--demo-images", "60"]).args(flags));
+        assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+        let names = std::fs::read_dir(&out).expect("out").flatten();
+        (json_summary(&output), names.map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
+    };
+
+    let (summary, saved) = fetch("default", &[]);
+    assert_eq!((summary["listed"].as_u64(), summary["downloaded"].as_u64()), (Some(60), Some(60)));
+    assert!(animated.iter().all(|id| saved.contains(&format!("{id}.gif"))), "{saved:?}");
+    assert!(!saved.iter().any(|name| name.ends_with(".mp4")), "no video, no mp4: {saved:?}");
+
+    let (summary, saved) = fetch("videos", &["--videos"]);
+    assert_eq!(summary["downloaded"].as_u64(), Some(60 + videos.len() as u64));
+    assert!(videos.iter().all(|id| saved.contains(&format!("{id}.mp4"))), "{saved:?}");
+    assert!(animated.iter().all(|id| saved.contains(&format!("{id}.gif"))), "GIFs still as .gif: {saved:?}");
+
+    let (_, saved) = fetch("smaller", &["--gifs-as-mp4"]);
+    assert!(animated.iter().all(|id| saved.contains(&format!("{id}.mp4"))), "{saved:?}");
+    assert!(!videos.iter().any(|id| saved.contains(&format!("{id}.mp4"))), "videos stay opt-in: {saved:?}");
 }

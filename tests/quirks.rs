@@ -54,17 +54,31 @@ async fn an_album_listed_in_part_is_fetched_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_big_gif_is_saved_from_its_original_never_its_thumbnail() {
     let server = serve(60, DemoQuirks { big_gifs: true, ..DemoQuirks::default() }).await;
-    let animated = server.gallery().media().filter(|image| image.kind == DemoKind::AnimatedGif).count();
-    assert!(animated > 0, "the demo has animated GIFs");
+    let animated: Vec<String> = server
+        .gallery()
+        .media()
+        .filter(|image| image.kind == DemoKind::AnimatedGif)
+        .map(|image| image.id.clone())
+        .collect();
+    assert!(!animated.is_empty(), "the demo has animated GIFs");
+
+    // By default: the original GIF, as the seed script saved it.
+    let out = tempfile::tempdir().expect("tempdir");
+    let (report, _) = run(job(&server, out.path())).await;
+    assert_eq!(report.ending, Ending::Done);
+    for id in &animated {
+        let saved = std::fs::read(out.path().join(format!("{id}.gif"))).expect("the original GIF is saved");
+        assert!(saved.starts_with(b"GIF8"), "{id}.gif is a GIF");
+    }
+
+    // Animated GIFs as MP4: the mp4, never the 'h' thumbnail either.
     let out = tempfile::tempdir().expect("tempdir");
     let mut wanted = job(&server, out.path());
-    wanted.include_animated = true;
-
+    wanted.moving.gifs_as_mp4 = true;
     let (report, events) = run(wanted).await;
-
     assert_eq!(report.ending, Ending::Done);
     let videos = events.iter().filter(|event| matches!(event, Event::Video { .. })).count();
-    assert!(videos >= animated, "each big GIF saved as its mp4: {videos} of {animated}");
+    assert!(videos >= animated.len(), "each big GIF saved as its mp4: {videos} of {}", animated.len());
     assert_eq!(server.stats().thumbnail_requests, 0, "no 'h' thumbnail was fetched");
 }
 

@@ -457,34 +457,43 @@ fn a_focused_thumbnail_shows_a_focus_ring() {
 }
 
 #[test]
-fn animated_items_follow_the_checkbox_in_the_bar_and_the_grid() {
+fn animated_gifs_are_saved_as_gifs_by_default_and_the_grid_counts_what_the_bar_counts() {
     let demo = DemoConfig { images: 60, ..DemoConfig::default() };
     let gallery = demo_gallery(&demo);
-    let animated: Vec<String> =
-        gallery.media().filter(|image| image.kind == DemoKind::AnimatedGif).map(|image| image.id.clone()).collect();
-    assert!(!animated.is_empty(), "the demo gallery has animated GIFs to test with");
+    let ids_of = |kind: DemoKind| -> Vec<String> {
+        gallery.media().filter(|image| image.kind == kind).map(|image| image.id.clone()).collect()
+    };
+    let (animated, videos) = (ids_of(DemoKind::AnimatedGif), ids_of(DemoKind::Video));
+    assert!(!animated.is_empty() && !videos.is_empty(), "the demo gallery has animated GIFs and videos");
+    let saved_names = |folder: &Path| -> Vec<String> {
+        let entries = std::fs::read_dir(folder).expect("folder").flatten();
+        entries.map(|entry| entry.file_name().to_string_lossy().into_owned()).collect()
+    };
 
-    // Unchecked: no animated GIF is saved.
-    let mut unchecked = ready_app(demo.clone());
-    unchecked.harness.state_mut().settings.include_animated = false;
-    press_and_wait(&mut unchecked.harness, "Start");
-    let saved: Vec<String> = std::fs::read_dir(&unchecked.folder)
-        .expect("folder")
-        .flatten()
-        .map(|entry| entry.path().file_stem().unwrap_or_default().to_string_lossy().into_owned())
-        .collect();
-    assert!(saved.iter().all(|id| !animated.contains(id)), "no animated item is saved unchecked");
-    assert_eq!(saved.len(), 60, "every still image is");
+    // A new user's settings: every image, each animated GIF as its .gif, no videos.
+    let mut default = ready_app(demo.clone());
+    assert_eq!(default.harness.state().settings.moving_pictures(), galley::engine::MovingPictures::default());
+    press_and_wait(&mut default.harness, "Start");
+    let saved = saved_names(&default.folder);
+    assert_eq!(saved.len(), 60, "every image of the gallery, animated GIFs included");
+    assert!(animated.iter().all(|id| saved.contains(&format!("{id}.gif"))), "each animated GIF as .gif: {saved:?}");
+    assert!(videos.iter().all(|id| !saved.iter().any(|name| name.starts_with(id.as_str()))), "no video");
+    let bar = default.harness.state().progress().map(|progress| progress.tally.saved).unwrap_or(0) as usize;
+    assert_eq!(bar, 60);
+    step_until(&mut default.harness, "a tile for each saved image", |app| app.thumbnails() == bar);
 
-    // Checked: the MP4s are saved, and the grid shows as many tiles as the bar says saved.
-    let mut checked = ready_app(demo);
-    checked.harness.state_mut().settings.include_animated = true;
-    press_and_wait(&mut checked.harness, "Start");
-    let saved = checked.harness.state().progress().map(|progress| progress.tally.saved).unwrap_or(0) as usize;
-    step_until(&mut checked.harness, "every tile", |app| app.thumbnails() == saved);
-    assert!(checked.harness.state().grid().videos() >= animated.len(), "the MP4s are in the grid");
-    checked.harness.step();
-    assert!(checked.harness.query_by_label_contains("videos in").is_some(), "the caption counts the videos");
+    // Both choices ticked: animated GIFs as their MP4, and the videos too.
+    let mut moving = ready_app(demo);
+    moving.harness.state_mut().settings.save_videos = true;
+    moving.harness.state_mut().settings.animated_as_mp4 = true;
+    press_and_wait(&mut moving.harness, "Start");
+    let saved = saved_names(&moving.folder);
+    assert!(animated.iter().chain(&videos).all(|id| saved.contains(&format!("{id}.mp4"))), "{saved:?}");
+    let bar = moving.harness.state().progress().map(|progress| progress.tally.saved).unwrap_or(0) as usize;
+    step_until(&mut moving.harness, "every tile", |app| app.thumbnails() == bar);
+    assert_eq!(moving.harness.state().grid().videos(), animated.len() + videos.len(), "the MP4s are in the grid");
+    moving.harness.step();
+    assert!(moving.harness.query_by_label_contains("videos in").is_some(), "the caption counts the videos");
 }
 
 #[test]

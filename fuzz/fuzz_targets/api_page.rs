@@ -5,8 +5,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|body: &[u8]| {
-    for include_animated in [false, true] {
-        if let Ok(items) = galley::engine::parse_page(body, "/3/gallery/hot/viral/day/0", include_animated) {
+    for (videos, gifs_as_mp4) in [(false, false), (true, true)] {
+        let moving = galley::engine::MovingPictures { videos, gifs_as_mp4 };
+        if let Ok(items) = galley::engine::parse_page(body, "/3/gallery/hot/viral/day/0", moving) {
             for item in items {
                 assert!(!item.id.is_empty());
                 assert!(!item.link.is_empty());

@@ -14,7 +14,8 @@ use super::{EXIT_FAILED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{
-    ClientId, Ending, EventSink, FatalKind, Job, JobInput, RunOrigin, Source, link_lines, read_link_list, run_job,
+    ClientId, Ending, EventSink, FatalKind, Job, JobInput, MovingPictures, RunOrigin, Source, link_lines,
+    read_link_list, run_job,
 };
 use crate::library::ThumbnailCache;
 use crate::signals::StopSignals;
@@ -103,7 +104,8 @@ fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job>
     }
     job.concurrency = args.concurrency;
     job.limit = args.limit;
-    job.include_animated = args.animated;
+    job.moving =
+        MovingPictures { videos: args.videos || args.animated, gifs_as_mp4: args.gifs_as_mp4 || args.animated };
     job.naming = args.filename.clone();
     job.album_folders = args.album_folders;
     job.write_metadata = args.write_metadata;

@@ -128,8 +128,18 @@ pub struct FetchArgs {
     #[arg(long)]
     pub write_metadata: bool,
 
-    /// Save animated items as MP4 (skipped by default).
+    /// Also save videos (video-only items, as MP4). Every JPEG, PNG and GIF is saved by
+    /// default, animated GIFs as .gif.
     #[arg(long)]
+    pub videos: bool,
+
+    /// Save animated GIFs as the MP4 Imgur offers (smaller) instead of the .gif.
+    #[arg(long)]
+    pub gifs_as_mp4: bool,
+
+    /// Both --videos and --gifs-as-mp4 (what --animated meant before GIFs were saved by
+    /// default).
+    #[arg(long, hide = true)]
     pub animated: bool,
 
     /// The SQLite run archive [default: the user's data folder/galley/archive.sqlite].

@@ -53,10 +53,10 @@ impl DemoKind {
         matches!(self, DemoKind::AnimatedGif | DemoKind::Video)
     }
 
-    /// Whether a default fetch saves it: still images only (animated items are saved, as
-    /// MP4, only when asked for).
+    /// Whether a default fetch saves it: every image, animated GIFs included (as .gif);
+    /// videos only when asked for.
     pub fn downloadable(self) -> bool {
-        !self.animated()
+        self != DemoKind::Video
     }
 }
 

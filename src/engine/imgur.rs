@@ -21,7 +21,7 @@ use super::retry;
 use super::sniff::MediaKind;
 use super::source::Source;
 use super::transfer::{self, Pace};
-use super::types::{ClientId, Event, RateLimits, RunId, Throttle};
+use super::types::{ClientId, Event, MovingPictures, RateLimits, RunId, Throttle};
 use crate::archive::ImageMeta;
 
 /// One thing to download.
@@ -157,7 +157,7 @@ pub struct ListRequest<'a> {
     pub pages: Option<u32>,
     /// At most this many images (of this source).
     pub limit: Option<usize>,
-    pub include_animated: bool,
+    pub moving: MovingPictures,
     /// The source's place in the job, given to each item.
     pub index: usize,
     /// Images the run listed before this source, so `Listed` totals count the run's.
@@ -222,13 +222,13 @@ enum Step {
 fn page_slots(
     page: Result<Vec<serde_json::Value>, ApiError>,
     seen_entries: &mut HashSet<String>,
-    include_animated: bool,
+    moving: MovingPictures,
 ) -> Vec<Slot> {
     match page {
         Ok(entries) => entries
             .into_iter()
             .filter(|entry| seen_entries.insert(entry_key(entry)))
-            .map(|entry| entry_slot(entry, include_animated))
+            .map(|entry| entry_slot(entry, moving))
             .chain(std::iter::once(Slot::PageEnd))
             .collect(),
         Err(error) => vec![Slot::PageFailed(error)],
@@ -236,7 +236,7 @@ fn page_slots(
 }
 
 /// What an entry comes to without another request: its images, or the album to ask for.
-fn entry_slot(entry: serde_json::Value, include_animated: bool) -> Slot {
+fn entry_slot(entry: serde_json::Value, moving: MovingPictures) -> Slot {
     // A malformed entry is skipped, not fatal: one bad item must not sink a gallery.
     let Ok(raw) = serde_json::from_value::<RawItem>(entry) else {
         tracing::warn!("skipping a gallery entry of unexpected shape");
@@ -244,7 +244,7 @@ fn entry_slot(entry: serde_json::Value, include_animated: bool) -> Slot {
     };
     if raw.is_album != Some(true) {
         let meta = raw.meta();
-        return Slot::Listed(keep(raw, meta, include_animated).into_iter().collect());
+        return Slot::Listed(keep(raw, meta, moving).into_iter().collect());
     }
     let meta = raw.album_meta();
     // A gallery listing may carry only the first few of an album's images inline
@@ -252,7 +252,7 @@ fn entry_slot(entry: serde_json::Value, include_animated: bool) -> Slot {
     let count = raw.images_count;
     match raw.images {
         Some(images) if count.is_none_or(|count| images.len() as u64 >= count) => {
-            Slot::Listed(album_members(images, &meta, include_animated))
+            Slot::Listed(album_members(images, &meta, moving))
         }
         _ => match raw.id.filter(|id| is_plain_id(id)) {
             Some(id) => Slot::Album { id, meta },
@@ -384,7 +384,7 @@ impl ImgurClient {
     /// the listing; errors that every request would meet (Client-ID refused, offline,
     /// rate-limited past the bound) end it.
     pub async fn list(&self, request: ListRequest<'_>, items: &mpsc::Sender<ImageItem>) -> Result<Listed, ApiError> {
-        let ListRequest { source, pages, limit, include_animated, index, listed_before, ahead } = request;
+        let ListRequest { source, pages, limit, moving, index, listed_before, ahead } = request;
         let mut state = ListingState {
             seen: HashSet::new(),
             listed: Listed::default(),
@@ -453,13 +453,13 @@ impl ImgurClient {
                             continue;
                         };
                         let mut listed_here = Vec::new();
-                        for slot in page_slots(page, &mut seen_entries, include_animated) {
+                        for slot in page_slots(page, &mut seen_entries, moving) {
                             match &slot {
                                 Slot::Listed(images) if state.send_ahead => listed_here.extend(images.iter().cloned()),
                                 Slot::PageFailed(_) => state.send_ahead = false,
                                 _ => {}
                             }
-                            in_order.push_back(self.step(slot, include_animated));
+                            in_order.push_back(self.step(slot, moving));
                         }
                         // After the page's albums are in line to be asked for.
                         if let EntryEnd::Stop = self.send_ahead(listed_here, &mut state).await {
@@ -480,10 +480,10 @@ impl ImgurClient {
     }
 
     /// What one slot of the listing comes to: an entry's images, a page's end or error.
-    async fn step(&self, slot: Slot, include_animated: bool) -> Step {
+    async fn step(&self, slot: Slot, moving: MovingPictures) -> Step {
         match slot {
             Slot::Listed(images) => Step::Images(Ok(images)),
-            Slot::Album { id, meta } => Step::Images(self.album_images(id, &meta, include_animated).await),
+            Slot::Album { id, meta } => Step::Images(self.album_images(id, &meta, moving).await),
             Slot::PageEnd => Step::PageEnd,
             Slot::PageFailed(error) => Step::PageFailed(error),
         }
@@ -577,12 +577,12 @@ impl ImgurClient {
         &self,
         id: String,
         album: &ImageMeta,
-        include_animated: bool,
+        moving: MovingPictures,
     ) -> Result<Vec<ImageItem>, EntryError> {
         let path = format!("/3/album/{id}/images");
         let listed = self.get(&path, &[]).await.and_then(|data| as_list(data, &path));
         let members = listed.map_err(|error| EntryError { entry: id, error })?;
-        Ok(album_members(members, album, include_animated))
+        Ok(album_members(members, album, moving))
     }
 
     /// GET an API path and return its `data`, retrying what is worth retrying. No text of
@@ -835,16 +835,16 @@ impl Drop for OpenRequest<'_> {
 /// Parses one gallery page's body the way a listing does, without the network: the items
 /// to fetch, with albums' inline members expanded (albums without inline images, which
 /// need another request, give nothing here). Used by the fuzzer and tests.
-pub fn parse_page(body: &[u8], endpoint: &str, include_animated: bool) -> Result<Vec<ImageItem>, ApiError> {
+pub fn parse_page(body: &[u8], endpoint: &str, moving: MovingPictures) -> Result<Vec<ImageItem>, ApiError> {
     let entries = as_list(parse_envelope(body, endpoint)?, endpoint)?;
     let raw_items = entries.into_iter().filter_map(|entry| serde_json::from_value::<RawItem>(entry).ok());
     let mut items = Vec::new();
     for raw in raw_items {
         let meta = if raw.is_album == Some(true) { raw.album_meta() } else { raw.meta() };
         match (raw.is_album, raw.images) {
-            (Some(true), Some(members)) => items.extend(album_members(members, &meta, include_animated)),
+            (Some(true), Some(members)) => items.extend(album_members(members, &meta, moving)),
             (Some(true), None) => {}
-            (_, images) => items.extend(keep(RawItem { images, ..raw }, meta, include_animated)),
+            (_, images) => items.extend(keep(RawItem { images, ..raw }, meta, moving)),
         }
     }
     Ok(items)
@@ -863,13 +863,13 @@ fn entry_key(entry: &serde_json::Value) -> String {
 
 /// The members of an album galley can save, in the album's order, with what they inherit
 /// and their place among them.
-fn album_members(members: Vec<serde_json::Value>, album: &ImageMeta, include_animated: bool) -> Vec<ImageItem> {
+fn album_members(members: Vec<serde_json::Value>, album: &ImageMeta, moving: MovingPictures) -> Vec<ImageItem> {
     let mut kept: Vec<ImageItem> = members
         .into_iter()
         .filter_map(|member| serde_json::from_value::<RawItem>(member).ok())
         .filter_map(|member| {
             let meta = member_meta(&member, album);
-            keep(member, meta, include_animated)
+            keep(member, meta, moving)
         })
         .collect();
     let of = kept.len() as u32;
@@ -879,20 +879,20 @@ fn album_members(members: Vec<serde_json::Value>, album: &ImageMeta, include_ani
     kept
 }
 
-/// Keeps an entry galley can save, as the item to fetch. Animated items (GIFs and videos)
-/// are kept only when asked for, and then as their MP4.
-fn keep(raw: RawItem, meta: ImageMeta, include_animated: bool) -> Option<ImageItem> {
+/// Keeps an entry galley can save, as the item to fetch: every JPEG, PNG and GIF (an
+/// animated GIF as its original .gif unless its MP4 is wanted instead), and videos only
+/// when asked for.
+fn keep(raw: RawItem, meta: ImageMeta, moving: MovingPictures) -> Option<ImageItem> {
     let id = raw.id.filter(|id| !id.is_empty())?;
     let mime = raw.mime.as_deref().and_then(MediaKind::from_mime);
     let animated = raw.animated.unwrap_or(false);
-    if animated && !include_animated {
-        return None;
-    }
     let (link, claimed) = match (mime, raw.mp4) {
-        (Some(_) | None, Some(mp4)) if include_animated && animated => (mp4, Some(MediaKind::Mp4)),
+        (Some(MediaKind::Gif), Some(mp4)) if animated && moving.gifs_as_mp4 => (mp4, Some(MediaKind::Mp4)),
         // For an animated GIF over 20 MB, Imgur's `link` is its 'h' thumbnail.
         (Some(kind), _) if kind.is_image() => (original_link(&id, raw.link?), Some(kind)),
-        (Some(MediaKind::Mp4), _) if include_animated => (raw.link?, Some(MediaKind::Mp4)),
+        (Some(MediaKind::Mp4), _) if moving.videos => (raw.link?, Some(MediaKind::Mp4)),
+        // A video whose `type` is missing or unknown: its `mp4` says what it is.
+        (None, Some(mp4)) if animated && moving.videos => (mp4, Some(MediaKind::Mp4)),
         _ => return None,
     };
     Some(ImageItem { id, link, claimed, size: raw.size, meta, source: 0, position: Position::default() })
@@ -1000,6 +1000,9 @@ pub fn rate_limit_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration>
 mod tests {
     use super::*;
 
+    /// What a new user gets.
+    const DEFAULTS: MovingPictures = MovingPictures { videos: false, gifs_as_mp4: false };
+
     fn raw(json: serde_json::Value) -> RawItem {
         serde_json::from_value(json).unwrap()
     }
@@ -1014,32 +1017,42 @@ mod tests {
             ("video/mp4", false),
         ] {
             let item = raw(serde_json::json!({"id":"a","type":mime,"link":"http://h/a"}));
-            assert_eq!(keep(item, ImageMeta::default(), false).is_some(), kept, "{mime}");
+            assert_eq!(keep(item, ImageMeta::default(), DEFAULTS).is_some(), kept, "{mime}");
         }
     }
 
     #[test]
-    fn animated_items_become_mp4_only_when_asked() {
-        let json = serde_json::json!({"id":"a","type":"image/gif","animated":true,"link":"http://h/a.gif","mp4":"http://h/a.mp4"});
-        assert_eq!(
-            keep(raw(json.clone()), ImageMeta::default(), false),
-            None,
-            "unchecked, an animated GIF is not saved"
-        );
-        let as_mp4 = keep(raw(json), ImageMeta::default(), true).unwrap();
+    fn animated_gifs_are_saved_as_gifs_by_default_and_as_mp4_only_when_asked() {
+        let gif = serde_json::json!({"id":"a","type":"image/gif","animated":true,"link":"http://h/a.gif","mp4":"http://h/a.mp4"});
+        let as_gif = keep(raw(gif.clone()), ImageMeta::default(), DEFAULTS).expect("an animated GIF is kept");
+        assert_eq!((as_gif.link.as_str(), as_gif.claimed), ("http://h/a.gif", Some(MediaKind::Gif)));
+        let videos_only = MovingPictures { videos: true, gifs_as_mp4: false };
+        assert_eq!(keep(raw(gif.clone()), ImageMeta::default(), videos_only).unwrap().link, "http://h/a.gif");
+        let smaller = MovingPictures { videos: false, gifs_as_mp4: true };
+        let as_mp4 = keep(raw(gif), ImageMeta::default(), smaller).unwrap();
         assert_eq!((as_mp4.link.as_str(), as_mp4.claimed), ("http://h/a.mp4", Some(MediaKind::Mp4)));
+    }
+
+    #[test]
+    fn videos_are_saved_only_when_asked() {
         let video = serde_json::json!({"id":"v","type":"video/mp4","animated":true,"link":"http://h/v.mp4","mp4":"http://h/v.mp4"});
-        assert!(keep(raw(video.clone()), ImageMeta::default(), false).is_none());
-        assert!(keep(raw(video), ImageMeta::default(), true).is_some());
+        assert!(keep(raw(video.clone()), ImageMeta::default(), DEFAULTS).is_none());
+        let gifs_as_mp4 = MovingPictures { videos: false, gifs_as_mp4: true };
+        assert!(keep(raw(video.clone()), ImageMeta::default(), gifs_as_mp4).is_none(), "a video is not a GIF");
+        let videos = MovingPictures { videos: true, gifs_as_mp4: false };
+        let kept = keep(raw(video), ImageMeta::default(), videos).expect("asked for");
+        assert_eq!(kept.claimed, Some(MediaKind::Mp4));
     }
 
     #[test]
     fn a_thumbnail_link_is_never_what_is_saved() {
-        // An animated GIF over 20 MB, animated items unwanted or without an mp4: the GIF
-        // itself, from the link without the 'h'.
-        let big = serde_json::json!({"id":"AbCdE12","type":"image/gif","link":"https://i.imgur.com/AbCdE12h.gif"});
-        let kept = keep(raw(big), ImageMeta::default(), false).expect("a still GIF is kept");
+        // An animated GIF over 20 MB, by default (or without an mp4): the GIF itself, from
+        // the link without the 'h'.
+        let big = serde_json::json!({"id":"AbCdE12","type":"image/gif","animated":true,"link":"https://i.imgur.com/AbCdE12h.gif"});
+        let kept = keep(raw(big.clone()), ImageMeta::default(), DEFAULTS).expect("a big GIF is kept");
         assert_eq!(kept.link, "https://i.imgur.com/AbCdE12.gif");
+        let as_mp4 = MovingPictures { videos: false, gifs_as_mp4: true };
+        assert_eq!(keep(raw(big), ImageMeta::default(), as_mp4).unwrap().link, "https://i.imgur.com/AbCdE12.gif");
         assert_eq!(original_link("AbCdE", "http://h/i/AbCdEm".into()), "http://h/i/AbCdE");
         for kept in ["http://h/i/AbCdE12.gif", "http://h/i/AbCdE12x.gif", "http://h/i/other.gif", "no-slash"] {
             assert_eq!(original_link("AbCdE12", kept.into()), kept);
@@ -1064,12 +1077,12 @@ mod tests {
     #[test]
     fn items_without_id_or_link_are_skipped() {
         assert!(
-            keep(raw(serde_json::json!({"type":"image/png","link":"http://h/a"})), ImageMeta::default(), false)
+            keep(raw(serde_json::json!({"type":"image/png","link":"http://h/a"})), ImageMeta::default(), DEFAULTS)
                 .is_none()
         );
-        assert!(keep(raw(serde_json::json!({"id":"a","type":"image/png"})), ImageMeta::default(), false).is_none());
+        assert!(keep(raw(serde_json::json!({"id":"a","type":"image/png"})), ImageMeta::default(), DEFAULTS).is_none());
         assert!(
-            keep(raw(serde_json::json!({"id":"","type":"image/png","link":"x"})), ImageMeta::default(), false)
+            keep(raw(serde_json::json!({"id":"","type":"image/png","link":"x"})), ImageMeta::default(), DEFAULTS)
                 .is_none()
         );
         assert!(serde_json::from_value::<RawItem>(serde_json::json!({"id": 5})).is_err());
@@ -1112,10 +1125,10 @@ mod tests {
             {"id": "al", "is_album": true, "images": [{"id": "b2", "type": "image/gif", "link": "http://x/b2.gif"}]},
             {"id": "v", "type": "video/mp4", "link": "http://x/v.mp4"}
         ]}"#;
-        let items = parse_page(body, "/3/gallery/hot/viral/day/0", false).expect("parses");
+        let items = parse_page(body, "/3/gallery/hot/viral/day/0", DEFAULTS).expect("parses");
         let ids: Vec<&str> = items.iter().map(|item| item.id.as_str()).collect();
         assert_eq!(ids, ["a1", "b2"]);
-        assert!(parse_page(b"{", "/3/x", false).is_err());
+        assert!(parse_page(b"{", "/3/x", DEFAULTS).is_err());
     }
 
     #[test]
@@ -1128,7 +1141,7 @@ mod tests {
              "tags": [{"name": "road"}], "nsfw": true,
              "images": [{"id": "b2", "type": "image/png", "link": "http://x/b2.png", "description": "first"}]}
         ]}"#;
-        let items = parse_page(body, "/3/gallery/hot/viral/day/0", false).expect("parses");
+        let items = parse_page(body, "/3/gallery/hot/viral/day/0", DEFAULTS).expect("parses");
         let lone = &items[0].meta;
         assert_eq!((lone.title.as_deref(), lone.views, lone.account.as_deref()), (Some("Lone"), Some(7), Some("ana")));
         assert_eq!(lone.tags, ["Sea", "plain"]);

@@ -449,7 +449,7 @@ impl Lister {
                         source,
                         pages: *pages,
                         limit: left,
-                        include_animated: self.job.include_animated,
+                        moving: self.job.moving,
                         index,
                         listed_before: total.sent,
                         ahead: !self.job.naming.uses_place() && left.is_none(),

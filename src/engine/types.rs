@@ -97,6 +97,18 @@ impl JobInput {
     }
 }
 
+/// Which of Imgur's moving pictures a run saves. The default is the original script's:
+/// every image/jpeg, image/png and image/gif item, an animated GIF as the .gif itself (its
+/// original, also when the API's `link` is only its 'h' thumbnail). Videos and the smaller
+/// MP4 renditions of animated GIFs are each a choice of their own, off by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MovingPictures {
+    /// Save video-only items (`video/mp4`), which are not images.
+    pub videos: bool,
+    /// Save an animated GIF as the MP4 Imgur also offers (smaller) instead of the .gif.
+    pub gifs_as_mp4: bool,
+}
+
 /// One download job: what to fetch, where to put it, how hard to go at it.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -108,8 +120,8 @@ pub struct Job {
     pub concurrency: usize,
     /// At most this many images.
     pub limit: Option<usize>,
-    /// Save animated items as their MP4 instead of skipping the video-only ones.
-    pub include_animated: bool,
+    /// Which moving pictures are saved besides the still images.
+    pub moving: MovingPictures,
     /// Decode each image and send a thumbnail (also proves the file is a valid image).
     pub thumbnails: bool,
     pub max_image_bytes: u64,
@@ -147,7 +159,7 @@ impl Job {
             out_dir,
             concurrency: 16,
             limit: None,
-            include_animated: false,
+            moving: MovingPictures::default(),
             thumbnails: true,
             max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
             archive: None,

@@ -1040,7 +1040,7 @@ impl GalleyApp {
         let mut job = Job::queue(inputs, folder);
         job.concurrency = self.settings.concurrency;
         job.limit = self.settings.limit();
-        job.include_animated = self.settings.include_animated;
+        job.moving = self.settings.moving_pictures();
         job.naming = self.settings.name_template()?;
         job.album_folders = self.settings.album_folders;
         job.archive = self.config.archive.clone();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{CONCURRENCY_RANGE, DEFAULT_TEMPLATE, NameTemplate, Section, Sort, Source, Window};
+use crate::engine::{CONCURRENCY_RANGE, DEFAULT_TEMPLATE, MovingPictures, NameTemplate, Section, Sort, Source, Window};
 
 /// Which kind of gallery the user picked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +33,10 @@ pub struct Settings {
     pub limit: usize,
     pub folder: String,
     pub concurrency: usize,
-    pub include_animated: bool,
+    /// Also save videos (video-only items), as MP4.
+    pub save_videos: bool,
+    /// Save animated GIFs as the smaller MP4 Imgur offers instead of the .gif.
+    pub animated_as_mp4: bool,
     /// The file-name template (`{id}.{ext}`, `{album_title}-{num}.{ext}`...).
     pub file_names: String,
     /// Each album's images in a subfolder named by its title.
@@ -54,7 +57,8 @@ impl Default for Settings {
             limit: 0,
             folder: default_folder().display().to_string(),
             concurrency: 16,
-            include_animated: false,
+            save_videos: false,
+            animated_as_mp4: false,
             file_names: DEFAULT_TEMPLATE.to_owned(),
             album_folders: false,
         }
@@ -141,6 +145,11 @@ impl Settings {
     pub fn limit(&self) -> Option<usize> {
         (self.limit > 0).then_some(self.limit)
     }
+
+    /// The moving pictures a run saves besides the still images.
+    pub fn moving_pictures(&self) -> MovingPictures {
+        MovingPictures { videos: self.save_videos, gifs_as_mp4: self.animated_as_mp4 }
+    }
 }
 
 /// The Client-ID as typed in the panel (kept apart from `Settings`, which is saved in
@@ -213,7 +222,12 @@ pub fn settings_ui(
         ui.add(egui::Slider::new(&mut settings.concurrency, range).logarithmic(true)).labelled_by(label.id);
         ui.end_row();
         ui.label("");
-        ui.checkbox(&mut settings.include_animated, "Include animated (as MP4)");
+        ui.checkbox(&mut settings.save_videos, "Also save videos (MP4)")
+            .on_hover_text("Every JPEG, PNG and GIF is saved, animated GIFs included. Videos are not images: tick this to save them too.");
+        ui.end_row();
+        ui.label("");
+        ui.checkbox(&mut settings.animated_as_mp4, "Animated GIFs as MP4 (smaller)")
+            .on_hover_text("Save each animated GIF as the MP4 Imgur also offers, a fraction of the size, instead of the .gif.");
         ui.end_row();
 
         let label = ui.label("File names");
