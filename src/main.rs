@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Some(CliCommand::Manpages { dir }) => cli::write_manpages(dir).map(|_| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {
-        eprintln!("galley: {error:#}");
+        cli::print_error(&error);
         ExitCode::from(cli::EXIT_FAILED)
     })
 }
@@ -30,7 +30,9 @@ fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // Colours only for a terminal: a log file or a pipe gets plain text.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colours).init();
 }
 
 /// glibc gives each thread that allocates under contention its own heap (up to 8 per

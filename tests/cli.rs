@@ -337,3 +337,92 @@ fn fetch_saves_animated_gifs_as_gifs_by_default_and_videos_or_mp4s_only_when_ask
     assert!(animated.iter().all(|id| saved.contains(&format!("{id}.mp4"))), "{saved:?}");
     assert!(!videos.iter().any(|id| saved.contains(&format!("{id}.mp4"))), "videos stay opt-in: {saved:?}");
 }
+
+/// `--urls -` reads at most the list's cap from stdin, however much is piped in (`yes URL |`).
+#[test]
+fn an_endless_link_list_on_stdin_is_refused_at_the_cap() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = galley()
+        .args(["fetch", "--urls", "-", "--no-archive", "--out"])
+        .arg(dir.path().join("out"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("galley starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let line = b"http://127.0.0.1:9/AbCdE12.jpg\n";
+        // 8 MiB, twice the cap; galley stops reading (a broken pipe here) once past it.
+        for _ in 0..(8 << 20) / line.len() {
+            if stdin.write_all(line).is_err() {
+                break;
+            }
+        }
+    });
+    let output = child.wait_with_output().expect("galley ends");
+    writer.join().expect("writer");
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("more than a list of links"), "{}", text(&output.stderr));
+    assert!(!dir.path().join("out").exists(), "nothing was started");
+}
+
+/// What a hostile server says to a terminal: erase the screen, then retitle the window.
+const TERMINAL_ATTACK: &str = "\u{1b}[2J\u{1b}]0;pwned by the server\u{7}";
+
+/// An API whose album answers 404 and whose image answers 500, both with bodies meant for
+/// a terminal; with `broken_pages` every gallery page answers 500 the same way.
+async fn terminal_attacking_api(broken_pages: bool) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("addr");
+    let app = Router::new().fallback(move |uri: axum::http::Uri| async move {
+        use axum::http::StatusCode;
+        let json = |status, body: serde_json::Value| {
+            (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+        };
+        let error =
+            serde_json::json!({"data": {"error": format!("gone {TERMINAL_ATTACK}")}, "success": false, "status": 404});
+        match uri.path() {
+            "/3/gallery/hot/viral/day/0" if broken_pages => {
+                (StatusCode::INTERNAL_SERVER_ERROR, format!("oops {TERMINAL_ATTACK}")).into_response()
+            }
+            "/3/gallery/hot/viral/day/0" => json(
+                StatusCode::OK,
+                serde_json::json!({"success": true, "status": 200, "data": [
+                    {"id": "AlbumOne", "is_album": true},
+                    {"id": "ImageOne", "type": "image/jpeg", "link": format!("http://{address}/i/ImageOne.jpg")},
+                ]}),
+            ),
+            "/3/album/AlbumOne/images" => json(StatusCode::NOT_FOUND, error),
+            path if path.starts_with("/3/") => json(StatusCode::OK, serde_json::json!({"success": true, "data": []})),
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, format!("broken {TERMINAL_ATTACK}")).into_response(),
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_text_reaches_the_terminal_escaped() {
+    for broken_pages in [false, true] {
+        let address = terminal_attacking_api(broken_pages).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let output = tokio::task::spawn_blocking({
+            let out = dir.path().join("out");
+            move || {
+                run(galley()
+                    .args(["fetch", "--no-archive", "--pages", "1", "--client-id", "x", "--api-base"])
+                    .arg(format!("http://{address}"))
+                    .arg("--out")
+                    .arg(out))
+            }
+        })
+        .await
+        .expect("galley ran");
+        let said = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{said}");
+        assert!(!said.contains(['\u{1b}', '\u{7}']), "a control character reached the terminal: {said:?}");
+        assert!(said.contains("\\u{1b}[2J"), "the server's text is shown, escaped: {said}");
+    }
+}

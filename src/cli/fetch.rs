@@ -1,6 +1,5 @@
 //! `galley fetch`: one run of the engine, reported on the terminal.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,8 +13,8 @@ use super::{EXIT_FAILED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{
-    ClientId, Ending, EventSink, FatalKind, Job, JobInput, MovingPictures, RunOrigin, Source, link_lines,
-    read_link_list, run_job,
+    ClientId, Ending, EventSink, FatalKind, Job, JobInput, MovingPictures, RunOrigin, Source, read_link_list,
+    read_link_text, run_job,
 };
 use crate::library::ThumbnailCache;
 use crate::signals::StopSignals;
@@ -35,7 +34,7 @@ async fn fetch_async(args: &FetchArgs) -> anyhow::Result<ExitCode> {
     let job = match build_job(args, demo.as_ref()) {
         Ok(job) => job,
         Err(error) => {
-            eprintln!("galley: {error:#}");
+            super::print_error(&error);
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
@@ -218,9 +217,7 @@ impl ApiAccess {
 /// comments ignored.
 fn read_links(file: &Path) -> anyhow::Result<Vec<String>> {
     let links = if file == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("cannot read links from stdin")?;
-        link_lines(&text)
+        read_link_text(std::io::stdin().lock(), Path::new("stdin"))?
     } else {
         read_link_list(file)?
     };

@@ -5,6 +5,7 @@
 mod fetch;
 mod install;
 mod report;
+mod terminal;
 
 use std::path::PathBuf;
 
@@ -13,6 +14,7 @@ use url::Url;
 
 pub use fetch::fetch;
 pub use install::{CompletionShell, completion_script, completions, write_manpages};
+pub use terminal::{for_terminal, print_error};
 
 use crate::demo::{DemoConfig, run_until_stopped};
 use crate::engine::{CONCURRENCY_RANGE, DEFAULT_TEMPLATE, IMGUR_API_BASE, NameTemplate};

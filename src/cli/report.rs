@@ -125,8 +125,11 @@ impl Reporter {
         }
     }
 
+    /// `text` without the Client-IDs and with control characters escaped: most of what
+    /// is printed holds text from a server.
     fn redacted(&self, text: &str) -> String {
-        self.client_ids.iter().fold(text.to_owned(), |text, client_id| client_id.redact(&text))
+        let text = self.client_ids.iter().fold(text.to_owned(), |text, client_id| client_id.redact(&text));
+        super::for_terminal(&text).into_owned()
     }
 
     /// A line that matters on a terminal too (printed above the bar).

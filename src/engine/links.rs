@@ -2,6 +2,7 @@
 //! file dropped on the window holds. Reading one is disk work, so the app asks the engine
 //! for it ([`super::Command::ReadLinks`]) and never reads in a frame.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A list of links larger than this is not read: a text file of links is a few KiB, and
@@ -13,8 +14,8 @@ pub const MAX_LINK_LIST_BYTES: u64 = 4 * 1024 * 1024;
 pub enum LinkListError {
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("{} is {bytes} bytes, more than a list of links (at most {MAX_LINK_LIST_BYTES})", path.display())]
-    TooLarge { path: PathBuf, bytes: u64 },
+    #[error("{} holds more than a list of links: galley reads at most {MAX_LINK_LIST_BYTES} bytes of one", path.display())]
+    TooLarge { path: PathBuf },
     #[error("{} is not text (UTF-8)", path.display())]
     NotText { path: PathBuf },
 }
@@ -28,12 +29,23 @@ pub fn link_lines(text: &str) -> Vec<String> {
 /// it off any UI thread.
 pub fn read_link_list(path: &Path) -> Result<Vec<String>, LinkListError> {
     let read = |source| LinkListError::Read { path: path.to_owned(), source };
-    let bytes = std::fs::metadata(path).map_err(read)?.len();
-    if bytes > MAX_LINK_LIST_BYTES {
-        return Err(LinkListError::TooLarge { path: path.to_owned(), bytes });
+    let file = std::fs::File::open(path).map_err(read)?;
+    read_link_text(file, path)
+}
+
+/// The links `reader` holds, reading at most [`MAX_LINK_LIST_BYTES`] (and one byte more to
+/// know there was more): a size on disk proves nothing for stdin, a pipe or `/dev/zero`.
+/// `named` names the source in errors.
+pub fn read_link_text(reader: impl Read, named: &Path) -> Result<Vec<String>, LinkListError> {
+    let mut content = Vec::new();
+    reader
+        .take(MAX_LINK_LIST_BYTES + 1)
+        .read_to_end(&mut content)
+        .map_err(|source| LinkListError::Read { path: named.to_owned(), source })?;
+    if content.len() as u64 > MAX_LINK_LIST_BYTES {
+        return Err(LinkListError::TooLarge { path: named.to_owned() });
     }
-    let content = std::fs::read(path).map_err(read)?;
-    let text = String::from_utf8(content).map_err(|_| LinkListError::NotText { path: path.to_owned() })?;
+    let text = String::from_utf8(content).map_err(|_| LinkListError::NotText { path: named.to_owned() })?;
     Ok(link_lines(&text))
 }
 
@@ -58,5 +70,17 @@ mod tests {
         assert!(matches!(read_link_list(&binary), Err(LinkListError::NotText { .. })));
         let missing = read_link_list(&dir.path().join("gone.txt")).expect_err("absent");
         assert!(missing.to_string().starts_with("cannot read"), "{missing}");
+    }
+
+    #[test]
+    fn an_endless_source_is_read_only_up_to_the_cap() {
+        let endless = std::io::repeat(b'x');
+        let error = read_link_text(endless, Path::new("-")).expect_err("refused");
+        assert!(matches!(error, LinkListError::TooLarge { .. }), "{error}");
+        #[cfg(unix)]
+        {
+            let zero = read_link_list(Path::new("/dev/zero")).expect_err("refused");
+            assert!(matches!(zero, LinkListError::TooLarge { .. }), "{zero}");
+        }
     }
 }

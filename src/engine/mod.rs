@@ -38,7 +38,7 @@ pub use error::EngineError;
 pub use events::EventSink;
 pub use imgur::parse_page;
 pub use limits::raise_open_file_limit;
-pub use links::{LinkListError, MAX_LINK_LIST_BYTES, link_lines, read_link_list};
+pub use links::{LinkListError, MAX_LINK_LIST_BYTES, link_lines, read_link_list, read_link_text};
 pub use naming::{stem_for_id, stem_for_link};
 pub use run::{RunOptions, Timeouts, compare, run_job, run_job_with};
 pub use sniff::MediaKind;
