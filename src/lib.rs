@@ -9,6 +9,7 @@ pub mod archive;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod files;
 pub mod library;
 pub mod signals;
 pub mod ui;

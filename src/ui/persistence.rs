@@ -42,12 +42,22 @@ impl SecretStore {
         Self { path: config_dir.join("client-id") }
     }
 
-    /// The saved Client-ID, or an empty string when there is none (or it is unreadable).
+    /// The saved Client-ID, or an empty string when there is none. Read only from a
+    /// regular file of at most 4 KiB, never through a link: a link planted there must not
+    /// load another file's text into the window.
     pub fn load(&self) -> String {
-        std::fs::read_to_string(&self.path).map(|text| text.trim().to_owned()).unwrap_or_default()
+        match crate::files::read_regular(&self.path, 4096) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(error) => {
+                tracing::warn!("the saved Client-ID in {} is not read: {error}", self.path.display());
+                String::new()
+            }
+        }
     }
 
-    /// Saves `client_id`; an empty id removes the file.
+    /// Saves `client_id` (by a new private file renamed into place); an empty id removes
+    /// the file.
     pub fn save(&self, client_id: &str) -> std::io::Result<()> {
         let client_id = client_id.trim();
         if client_id.is_empty() {
@@ -59,25 +69,8 @@ impl SecretStore {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        write_private(&self.path, client_id.as_bytes())
+        crate::files::write_private(&self.path, client_id.as_bytes())
     }
-}
-
-/// Writes a file that only its owner can read, created with those permissions so that the
-/// secret is never briefly world-readable.
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
-    // A file made before by something else may have wider permissions: narrow them.
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    file.write_all(bytes)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 #[cfg(test)]
@@ -97,6 +90,25 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         store.save("").expect("clear");
         assert_eq!(store.load(), "");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_client_id_file_planted_as_a_link_is_neither_read_nor_written_through() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("notes.txt");
+        std::fs::write(&target, "my private notes").expect("write");
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        std::os::unix::fs::symlink(&target, dir.path().join("client-id")).expect("symlink");
+        let store = SecretStore::new(dir.path());
+
+        assert_eq!(store.load(), "", "the link's target is not loaded into the field");
+        store.save("typed-id").expect("save");
+
+        assert_eq!(std::fs::read_to_string(&target).expect("target"), "my private notes");
+        assert_eq!(std::fs::metadata(&target).expect("target").permissions().mode() & 0o777, 0o644);
+        assert_eq!(store.load(), "typed-id");
     }
 
     #[cfg(unix)]
