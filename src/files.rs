@@ -90,15 +90,31 @@ fn set_blocking(file: &File) -> io::Result<()> {
     Ok(())
 }
 
+/// Planting what an attacker would, for tests.
 #[cfg(all(test, unix))]
-mod tests {
-    use super::*;
+pub(crate) mod planted {
+    use std::path::Path;
 
-    fn fifo(path: &Path) {
+    /// Makes a FIFO at `path`: opening it for reading blocks until a writer comes.
+    pub fn fifo(path: &Path) {
         let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
         // SAFETY: mkfifo with a NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
     }
+
+    /// Runs `work` on a thread of its own and gives its result, or panics if it has not
+    /// returned in 10 s (so a test of something that used to block fails, not hangs).
+    pub fn within_10s<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || sender.send(work()));
+        receiver.recv_timeout(std::time::Duration::from_secs(10)).expect("returned within 10 s, without blocking")
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::planted::fifo;
+    use super::*;
 
     #[test]
     fn a_fifo_a_device_and_a_link_are_refused_at_once() {

@@ -187,7 +187,8 @@ impl Lanes {
 fn read_ahead(path: &Path) {
     use std::os::fd::AsRawFd;
     // A file that cannot be opened now fails properly when its job comes.
-    let Ok(file) = std::fs::File::open(path) else { return };
+    // Never a blocking open: the file may have been swapped for a FIFO since it was listed.
+    let Ok(file) = crate::files::open_regular(path) else { return };
     // SAFETY: `file` is an open descriptor for the duration of the call; WILLNEED only
     // starts reads into the page cache.
     unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_WILLNEED) };

@@ -76,7 +76,9 @@ pub fn thumbnail_file(path: &Path, max_side: u32) -> Result<Decoded, ThumbnailEr
 pub(super) fn read_bounded(path: &Path) -> Result<Vec<u8>, ThumbnailError> {
     use std::io::Read;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    // Only a regular file: an image swapped for a FIFO after the folder was listed would
+    // block this worker (and the files queued behind it) in `open` for good.
+    crate::files::open_regular(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ThumbnailError::Decode(format!("the file is over {} MB", MAX_FILE_BYTES >> 20)));
     }

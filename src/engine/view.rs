@@ -323,4 +323,18 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(received.try_recv().is_err(), "images no longer wanted were not decoded");
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_image_swapped_for_a_fifo_fails_at_once_in_the_viewer_and_the_thumbnailer() {
+        use crate::files::planted::{fifo, within_10s};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("photo.gif");
+        fifo(&path);
+        let (viewed, thumbnailed) = within_10s(move || {
+            (view_file(&path, VIEW_SIDE).map(|_| ()), thumbnail::thumbnail_file(&path, 256).map(|_| ()))
+        });
+        assert!(matches!(viewed, Err(ViewError::Unreadable(_))), "{viewed:?}");
+        assert!(matches!(thumbnailed, Err(thumbnail::ThumbnailError::Read(_))), "{thumbnailed:?}");
+    }
 }

@@ -168,7 +168,9 @@ fn uri_digest(file: &Path) -> Result<String, CacheError> {
 
 /// A thumbnail PNG's pixels, if it is readable and made for `uri` at `mtime`.
 fn read_thumbnail(path: &Path, uri: &str, mtime: i64) -> Option<CachedThumbnail> {
-    let file = File::open(path).ok()?;
+    // Only a regular file, never through a link: a FIFO planted under a file's name would
+    // block the thumbnail workers in `open` for good.
+    let file = crate::files::open_regular(path).ok()?;
     let mut decoder = png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: 4 * 1024 * 1024 });
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().ok()?;
@@ -323,6 +325,25 @@ mod tests {
         assert_eq!(cache.lookup(&file, stat.mtime), Lookup::Missing);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("thumbnails/large")).unwrap().flatten().collect();
         assert!(leftovers.is_empty(), "no temporary file is left: {leftovers:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_planted_in_the_cache_reads_as_missing_and_is_replaced() {
+        use crate::files::planted::{fifo, within_10s};
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ThumbnailCache::new(dir.path().join("thumbnails"));
+        let file = dir.path().join("photo.jpg");
+        let path = cache.large_path(&file).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fifo(&path);
+        let lookup = within_10s({
+            let (cache, file) = (cache.clone(), file.clone());
+            move || cache.lookup(&file, 7)
+        });
+        assert_eq!(lookup, Lookup::Missing);
+        cache.store(&file, FileStat { mtime: 7, bytes: 1 }, thumbnail(true).as_pixels()).unwrap();
+        assert_eq!(cache.lookup(&file, 7), Lookup::Fresh(thumbnail(true)), "the FIFO was replaced");
     }
 
     #[test]
