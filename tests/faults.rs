@@ -322,6 +322,57 @@ async fn redirect_loops_and_scheme_changes_are_refused() {
     assert_eq!(saved_names(out.path()), ["to-ok.jpg"]);
 }
 
+/// An album whose image list redirects to itself fails alone, as a 404 album does: the
+/// entries around it are all listed and saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_album_whose_list_is_a_redirect_loop_fails_alone() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let entry = |id: &str| serde_json::json!({"id": id, "type": "image/jpeg", "link": format!("{base}/img/{id}")});
+    let album = |id: &str| serde_json::json!({"id": id, "is_album": true, "images_count": 2});
+    let page = serde_json::json!({"success": true, "status": 200, "data": [
+        entry("before1"), album("Looping"), entry("after01"), album("GoodOne"), entry("after02"),
+    ]})
+    .to_string();
+    let good = serde_json::json!({"success": true, "status": 200, "data": [entry("member1"), entry("member2")]});
+    let app = Router::new()
+        .route(
+            "/img/{id}",
+            get(|UrlPath(id): UrlPath<String>| async move {
+                let seed =
+                    ["before1", "after01", "after02", "member1", "member2"].iter().position(|known| *known == id);
+                ([(header::CONTENT_TYPE, "image/jpeg")], jpeg(seed.unwrap_or(9) as u8 * 20))
+            }),
+        )
+        .route(
+            "/3/album/Looping/images",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/3/album/Looping/images")]) }),
+        )
+        .route(
+            "/3/album/GoodOne/images",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], good.to_string()) }),
+        )
+        .fallback(move |uri: axum::http::Uri| {
+            let page = page.clone();
+            async move {
+                let body =
+                    if uri.path().ends_with("/0") { page } else { r#"{"data": [], "success": true}"#.to_owned() };
+                ([(header::CONTENT_TYPE, "application/json")], body)
+            }
+        });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let out = tempfile::tempdir().expect("tempdir");
+
+    let (report, events) = run(gallery_job(&base, out.path()), fast_options()).await;
+
+    assert_eq!(report.ending, galley::engine::Ending::Done, "the run goes on: {:?}", report.ending);
+    assert_eq!(report.summary.downloaded, 5, "every entry but the looping album: {:?}", failures(&events));
+    let failed = failures(&events);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, "Looping");
+    assert!(failed[0].1.contains("redirect"), "the reason says why: {}", failed[0].1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_ids_from_the_api_stay_inside_the_folder() {
     let ids =

@@ -18,6 +18,10 @@ pub enum ApiError {
     Offline { endpoint: String, reason: String },
     #[error("{endpoint} answered malformed JSON: {reason}")]
     Malformed { endpoint: String, reason: String },
+    /// Redirects galley will not follow: a loop, too many hops, or to a place it refuses.
+    /// They belong to this endpoint, and asking again would meet them again.
+    #[error("{endpoint} redirects where galley does not follow: {reason}")]
+    Redirected { endpoint: String, reason: String },
     #[error("{endpoint} answered HTTP {status}: {message}")]
     Status { endpoint: String, status: u16, message: String },
     #[error("{endpoint} is rate-limiting us (HTTP 429) and still was after waiting {waited:?}")]
@@ -41,7 +45,7 @@ impl ApiError {
     /// request would meet as well (Client-ID refused, offline, rate-limited past the
     /// bound, cancelled) end the listing.
     pub fn is_entry_failure(&self) -> bool {
-        matches!(self, ApiError::Malformed { .. } | ApiError::Status { .. })
+        matches!(self, ApiError::Malformed { .. } | ApiError::Status { .. } | ApiError::Redirected { .. })
     }
 
     /// The error with the Client-ID taken out of every text in it. A server may echo the
@@ -53,6 +57,9 @@ impl ApiError {
             ApiError::Offline { endpoint, reason } => ApiError::Offline { endpoint, reason: client_id.redact(&reason) },
             ApiError::Malformed { endpoint, reason } => {
                 ApiError::Malformed { endpoint, reason: client_id.redact(&reason) }
+            }
+            ApiError::Redirected { endpoint, reason } => {
+                ApiError::Redirected { endpoint, reason: client_id.redact(&reason) }
             }
             ApiError::Status { endpoint, status, message } => {
                 ApiError::Status { endpoint, status, message: client_id.redact(&message) }
@@ -90,6 +97,11 @@ impl ApiError {
                 FatalKind::Api,
                 "The server's answer could not be read",
                 format!("{endpoint} answered malformed JSON: {reason}"),
+            ),
+            ApiError::Redirected { endpoint, reason } => Fatal::new(
+                FatalKind::Api,
+                "The server sent galley round in redirects (a loop, too many, or to a place galley does not go)",
+                format!("{endpoint}: {reason}"),
             ),
             ApiError::Quota { endpoint, quota, remaining } => Fatal::new(
                 FatalKind::Quota,

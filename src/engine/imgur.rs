@@ -679,7 +679,13 @@ impl ImgurClient {
             let response = transfer::first_response(self.pace, request.send())
                 .await
                 .map_err(|slow| slow.to_string())?
-                .map_err(|error| describe_reqwest(&error))?;
+                .map_err(|error| match error.is_redirect() {
+                    true => BodyError::Redirected(ApiError::Redirected {
+                        endpoint: endpoint.to_owned(),
+                        reason: describe_reqwest(&error),
+                    }),
+                    false => BodyError::Network(describe_reqwest(&error)),
+                })?;
             self.report_rate_limits(response.headers()).await;
             let status = response.status().as_u16();
             let server_wait = rate_limit_wait(response.headers());
@@ -694,7 +700,7 @@ impl ImgurClient {
         match answer {
             Ok(answer) => Ok(Ok(answer)),
             Err(BodyError::Network(reason)) => Ok(Err(reason)),
-            Err(BodyError::TooLarge(error)) => Err(error),
+            Err(BodyError::TooLarge(error) | BodyError::Redirected(error)) => Err(error),
         }
     }
 
@@ -774,6 +780,8 @@ enum BodyError {
     Network(String),
     /// Over [`MAX_API_BODY`]: asking again would bring the same.
     TooLarge(ApiError),
+    /// A redirect loop, or one the redirect policy refuses: asking again would too.
+    Redirected(ApiError),
 }
 
 impl From<String> for BodyError {

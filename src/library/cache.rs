@@ -9,7 +9,6 @@
 //! is made again. A file that cannot be thumbnailed gets an entry under `fail/galley/`, as
 //! the standard asks, so it is not decoded again at every start.
 
-use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
