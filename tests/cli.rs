@@ -426,3 +426,51 @@ async fn server_text_reaches_the_terminal_escaped() {
         assert!(said.contains("\\u{1b}[2J"), "the server's text is shown, escaped: {said}");
     }
 }
+
+#[test]
+fn an_archive_from_a_newer_galley_is_refused_before_anything_is_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = dir.path().join("archive.sqlite");
+    rusqlite::Connection::open(&archive).expect("sqlite").execute_batch("PRAGMA user_version = 99").expect("version");
+    let out = dir.path().join("out");
+    let output = run(galley()
+        .args(["fetch", "--demo", "--demo-images", "5", "--json", "--archive"])
+        .arg(&archive)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("written by a newer galley"), "{}", text(&output.stderr));
+    assert_eq!(json_summary(&output)["downloaded"], 0);
+    assert_eq!(std::fs::read_dir(&out).map(|entries| entries.count()).unwrap_or(0), 0, "nothing saved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_id_can_come_from_a_file_and_is_never_printed() {
+    let server = DemoServer::start(DemoConfig { images: 4, ..DemoConfig::default() }, 0).await.expect("demo server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let api = server.base_url().to_string();
+    let fetch_with = |id_text: &'static str, name: &str| {
+        let (file, out, api) = (dir.path().join(format!("{name}.id")), dir.path().join(name), api.clone());
+        std::fs::write(&file, id_text).expect("write id");
+        move || {
+            run(fetch_into(&out)
+                .args(["--api-base", &api, "--client-id", "ignored"])
+                .arg("--client-id-file")
+                .arg(&file))
+        }
+    };
+
+    let refused = tokio::task::spawn_blocking(fetch_with("bad\n", "refused")).await.expect("ran");
+    assert_eq!(refused.status.code(), Some(2), "the file's id (refused by the demo) won: {}", text(&refused.stderr));
+
+    let secret = "file-secret-9191";
+    let accepted = tokio::task::spawn_blocking(fetch_with("file-secret-9191\nsecond line ignored\n", "ok")).await;
+    let accepted = accepted.expect("ran");
+    assert!(accepted.status.success(), "{}", text(&accepted.stderr));
+    assert_eq!(json_summary(&accepted)["downloaded"], 4);
+    assert!(!text(&accepted.stdout).contains(secret) && !text(&accepted.stderr).contains(secret));
+
+    let missing = run(fetch_into(dir.path()).args(["--client-id-file", "/nonexistent/id"]));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("cannot read the Client-ID from"), "{}", text(&missing.stderr));
+}

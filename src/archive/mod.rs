@@ -22,6 +22,9 @@ pub enum ArchiveError {
     Folder { path: PathBuf, source: std::io::Error },
     #[error("archive {path}: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    /// Written by a newer galley, whose tables this one cannot write correctly.
+    #[error("archive {path} has schema version {version}; this galley knows versions up to {known}")]
+    Newer { path: PathBuf, version: u32, known: u32 },
 }
 
 /// One saved image as the archive remembers it.
@@ -171,6 +174,11 @@ impl Archive {
         // NORMAL sync keeps each insert cheap while staying consistent after a crash.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sqlite)?;
+        if version as usize > MIGRATIONS.len() {
+            // Recording into it would fail row by row (or, worse, half succeed).
+            return Err(ArchiveError::Newer { path: path.to_owned(), version, known: MIGRATIONS.len() as u32 });
+        }
         conn.execute_batch(SCHEMA).map_err(sqlite)?;
         migrate(&conn).map_err(sqlite)?;
         Ok(Archive { conn, path: path.to_owned() })
@@ -573,6 +581,19 @@ mod tests {
         archive.forget_image(Path::new("/p/one.jpg")).unwrap();
         assert_eq!(archive.image_at(Path::new("/p/one.jpg")).unwrap(), None);
         assert!(archive.integrity_ok().unwrap());
+    }
+
+    #[test]
+    fn an_archive_from_a_newer_galley_is_refused_and_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archive.sqlite");
+        let future = MIGRATIONS.len() as u32 + 7;
+        Connection::open(&path).unwrap().execute_batch(&format!("PRAGMA user_version = {future}")).unwrap();
+        let refused = Archive::open(&path).err().expect("refused");
+        assert!(matches!(refused, ArchiveError::Newer { version, .. } if version == future), "{refused}");
+        let version: u32 =
+            Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        assert_eq!(version, future, "untouched");
     }
 
     /// An archive written by galley 0.1.0 (before schema versions): it opens, is upgraded,

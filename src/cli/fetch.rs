@@ -187,8 +187,9 @@ struct ApiAccess {
 
 impl ApiAccess {
     fn new(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Self> {
-        let client_id = match (&args.client_id, demo) {
-            (Some(id), _) if !id.trim().is_empty() => ClientId::new(id.as_str()),
+        let from_file = args.client_id_file.as_deref().map(read_client_id_file).transpose()?;
+        let client_id = match (from_file.as_ref().or(args.client_id.as_ref()), demo) {
+            (Some(id), _) if !id.trim().is_empty() => ClientId::new(id.trim()),
             (_, Some(_)) => ClientId::new(DEMO_CLIENT_ID),
             _ => bail!(
                 "no Client-ID: pass --client-id or set IMGUR_CLIENT_ID (register one at \
@@ -225,6 +226,25 @@ fn read_links(file: &Path) -> anyhow::Result<Vec<String>> {
         bail!("{} lists no links", file.display());
     }
     Ok(links)
+}
+
+/// The Client-ID in `path`: its first line, trimmed. The file may be a pipe
+/// (`<(pass show imgur)`), so its size is known only by reading, at most 4 KiB of it.
+fn read_client_id_file(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    const CAP: u64 = 4096;
+    let cannot = || format!("cannot read the Client-ID from {}", path.display());
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).with_context(cannot)?.take(CAP + 1).read_to_end(&mut bytes).with_context(cannot)?;
+    if bytes.len() as u64 > CAP {
+        bail!("{} is larger than a Client-ID file can be ({CAP} bytes)", path.display());
+    }
+    let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not text", path.display()))?;
+    let id = text.lines().next().unwrap_or("").trim().to_owned();
+    if id.is_empty() {
+        bail!("{} holds no Client-ID", path.display());
+    }
+    Ok(id)
 }
 
 fn out_dir(args: &FetchArgs) -> anyhow::Result<PathBuf> {

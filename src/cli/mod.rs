@@ -63,9 +63,18 @@ pub enum CliCommand {
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// Imgur Client-ID (required unless --demo or --urls). Never printed or logged.
+    /// Imgur Client-ID (required unless --demo or --urls). Never printed or logged. Prefer
+    /// the IMGUR_CLIENT_ID environment variable or --client-id-file: an argument is visible
+    /// to every user of the machine in `ps` and /proc/PID/cmdline, and stays in the
+    /// shell's history.
     #[arg(long, env = "IMGUR_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
+
+    /// Read the Client-ID from FILE (its first line; at most 4 KiB), so it appears in no
+    /// process listing or shell history. Takes precedence over --client-id and
+    /// IMGUR_CLIENT_ID. `--client-id-file <(pass show imgur)` works too.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub client_id_file: Option<PathBuf>,
 
     /// What to download: any Imgur URL (gallery, album, post, user, favorites, tag, image
     /// page, direct link) or a short form (hot/viral/day, r/<subreddit>, album/<id>,

@@ -194,6 +194,11 @@ impl Recorder {
         let failed = |detail: String| Fatal::new(FatalKind::Archive, "The run history could not be opened", detail);
         match opened {
             Ok(Ok((archive, number))) => Ok(Recorder { row: Some((Arc::new(Mutex::new(archive)), number)) }),
+            Ok(Err(error @ ArchiveError::Newer { .. })) => Err(Fatal::new(
+                FatalKind::Archive,
+                "The run history was written by a newer galley, so this one does not record into it. Use that galley, or give this one another history (--archive FILE, or --no-archive)",
+                error.to_string(),
+            )),
             Ok(Err(error)) => Err(failed(error.to_string())),
             Err(error) => Err(failed(error.to_string())),
         }
