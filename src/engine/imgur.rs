@@ -295,6 +295,23 @@ struct RawItem {
     nsfw: Option<bool>,
 }
 
+/// What galley keeps of what Imgur says of an image, at most: generous for real posts
+/// (Imgur's own limits are far lower), and a server that sends a 7 MB title cannot make
+/// every copy, hover card and archive row of it cost megabytes.
+const MAX_TITLE_CHARS: usize = 1_000;
+const MAX_DESCRIPTION_CHARS: usize = 10_000;
+const MAX_TAG_CHARS: usize = 100;
+const MAX_TAGS: usize = 100;
+
+/// `text` cut to `max` characters (with an ellipsis when cut), or `None` when empty.
+fn clipped(text: Option<&str>, max: usize) -> Option<String> {
+    let text = text.filter(|text| !text.is_empty())?;
+    match text.char_indices().nth(max) {
+        Some((end, _)) => Some(format!("{}…", &text[..end])),
+        None => Some(text.to_owned()),
+    }
+}
+
 impl RawItem {
     /// What this entry says of itself, for an image (album fields empty).
     fn meta(&self) -> ImageMeta {
@@ -306,10 +323,10 @@ impl RawItem {
             }
         });
         ImageMeta {
-            title: self.title.clone().filter(|title| !title.is_empty()),
-            description: self.description.clone().filter(|text| !text.is_empty()),
-            tags: tags.filter(|tag| !tag.is_empty()).collect(),
-            account: self.account_url.clone().filter(|name| !name.is_empty()),
+            title: clipped(self.title.as_deref(), MAX_TITLE_CHARS),
+            description: clipped(self.description.as_deref(), MAX_DESCRIPTION_CHARS),
+            tags: tags.filter_map(|tag| clipped(Some(&tag), MAX_TAG_CHARS)).take(MAX_TAGS).collect(),
+            account: clipped(self.account_url.as_deref(), MAX_TAG_CHARS),
             datetime: self.datetime,
             album_id: None,
             album_title: None,
@@ -1065,6 +1082,23 @@ mod tests {
         for kept in ["http://h/i/AbCdE12.gif", "http://h/i/AbCdE12x.gif", "http://h/i/other.gif", "no-slash"] {
             assert_eq!(original_link("AbCdE12", kept.into()), kept);
         }
+    }
+
+    #[test]
+    fn huge_titles_descriptions_and_tags_are_clipped_when_parsed() {
+        let huge = "é".repeat(7_000_000 / 2);
+        let tags: Vec<String> = (0..5000).map(|n| format!("{n}{}", "t".repeat(500))).collect();
+        let json = serde_json::json!({"id":"a","type":"image/png","link":"http://h/a.png",
+            "title": huge, "description": huge, "tags": tags, "account_url": huge});
+        let meta = raw(json).meta();
+        assert_eq!(meta.title.as_deref().map(|t| t.chars().count()), Some(MAX_TITLE_CHARS + 1), "with the ellipsis");
+        assert!(meta.title.as_deref().is_some_and(|t| t.ends_with('…')));
+        assert_eq!(meta.description.map(|d| d.chars().count()), Some(MAX_DESCRIPTION_CHARS + 1));
+        assert_eq!(meta.tags.len(), MAX_TAGS);
+        assert!(meta.tags.iter().all(|tag| tag.chars().count() <= MAX_TAG_CHARS + 1));
+        assert!(meta.account.is_some_and(|account| account.chars().count() <= MAX_TAG_CHARS + 1));
+        assert_eq!(clipped(Some("short"), 10).as_deref(), Some("short"));
+        assert_eq!(clipped(Some(""), 10), None);
     }
 
     #[test]
