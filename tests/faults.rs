@@ -244,6 +244,67 @@ async fn a_server_that_drips_or_never_answers_times_out_and_leaves_nothing() {
     assert_eq!(saved_names(out.path()), Vec::<String>::new(), "no partial file");
 }
 
+/// One image may not hold a download slot for minutes: a huge `Retry-After` is cut short
+/// and the image given up within its budget, and a body that drips is tried twice, not ten
+/// times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limited_or_dripping_image_gives_up_within_its_budget() {
+    let hits = Hits::default();
+    let app = Router::new()
+        .route(
+            "/limited.jpg",
+            get(|State(hits): State<Hits>| async move {
+                hits.bump("limited");
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "100000")]).into_response()
+            }),
+        )
+        .route(
+            "/drip.jpg",
+            get(|State(hits): State<Hits>| async move {
+                hits.bump("drip");
+                dripping(jpeg(3), Duration::from_millis(400))
+            }),
+        )
+        .with_state(hits.clone());
+    let base = serve(app).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut options = fast_options();
+    // A drip of 2.5 bytes a second is under 100 B/s over each 1 s window.
+    options.timeouts.pace =
+        galley::engine::Pace { min_bytes_per_second: 100, window: Duration::from_secs(1), ..Default::default() };
+    options.timeouts.image_budget = Duration::from_secs(20);
+
+    let (report, events) = fetch_links(&base, &["/limited.jpg", "/drip.jpg"], out.path(), options).await;
+
+    assert_eq!(report.summary.failed, 2, "{:?}", failures(&events));
+    let count = |key: &str| hits.0.lock().expect("lock").get(key).copied().unwrap_or(0);
+    // The 429 asks for 28 hours; galley waits at most 30 s a time, which is past the budget.
+    assert_eq!(count("limited"), 1, "no second attempt past the budget");
+    assert_eq!(count("drip"), 2, "a dripping body is worth one more try, not nine");
+    assert_eq!(saved_names(out.path()), Vec::<String>::new(), "no partial file");
+}
+
+/// A link the HTTP layer cannot even send (a 70 KB path) is refused once, not retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_that_cannot_be_sent_fails_at_once() {
+    let hits = Hits::default();
+    let app = Router::new().fallback(|State(hits): State<Hits>| async move {
+        hits.bump("any");
+        StatusCode::NOT_FOUND
+    });
+    let base = serve(app.with_state(hits.clone())).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let long = format!("/{}.jpg", "a".repeat(70_000));
+
+    let (report, events) = fetch_links(&base, &[long.as_str()], out.path(), fast_options()).await;
+
+    assert_eq!(report.summary.failed, 1, "{:?}", failures(&events));
+    let retries = events.iter().filter(|event| matches!(event, Event::Retrying { .. })).count();
+    assert_eq!(retries, 0, "a permanent error is not retried: {:?}", failures(&events));
+    assert_eq!(hits.0.lock().expect("lock").get("any"), None, "it never reached the server");
+    assert!(failures(&events)[0].1.starts_with("refused link"), "{:?}", failures(&events));
+}
+
 // ---- lies are refused ----
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1101,9 +1162,9 @@ async fn a_server_that_drips_faster_than_the_read_timeout_is_given_up_on() {
     let (report, events) = fetch_links(&base, &["/drip.jpg", "/late.jpg"], out.path(), options).await;
 
     assert_eq!(report.summary.failed, 2, "{:?}", failures(&events));
-    assert!(failures(&events).iter().all(|(_, reason)| reason.contains("timed out")), "{:?}", failures(&events));
-    // Ten attempts of at most two windows each, with backoff between them (before: the
-    // drip alone took over three minutes, the silent one an hour).
+    assert!(failures(&events).iter().all(|(_, reason)| reason.contains("too slow")), "{:?}", failures(&events));
+    // Two attempts of at most two windows each (before: ten; before that the drip alone
+    // took over three minutes, the silent one an hour).
     assert!(started.elapsed() < Duration::from_secs(45), "{:?}", started.elapsed());
     assert_eq!(saved_names(out.path()), Vec::<String>::new(), "no partial file");
 }

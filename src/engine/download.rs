@@ -93,6 +93,8 @@ pub struct Downloader {
     pub ids_name_pictures: Vec<bool>,
     /// How fast a body must keep coming (see `transfer`).
     pub pace: Pace,
+    /// What one image's attempts and waits may take in all ([`retry::IMAGE_BUDGET`]).
+    pub image_budget: std::time::Duration,
     /// The library's thumbnail cache: each thumbnail made while saving is stored there too,
     /// so the folder opens later without decoding the images again.
     pub thumbnail_cache: Option<ThumbnailCache>,
@@ -335,6 +337,7 @@ impl Downloader {
             source_label: String::new(),
             ids_name_pictures: Vec::new(),
             pace: Pace::default(),
+            image_budget: retry::IMAGE_BUDGET,
             thumbnail_cache: None,
             naming: NameTemplate::default(),
             album_folders: false,
@@ -465,6 +468,7 @@ impl Downloader {
     }
 
     async fn download_with_retries(&self, id: &str, url: &Url, stem: &str) -> Result<Body, DownloadError> {
+        let started = tokio::time::Instant::now();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -472,10 +476,19 @@ impl Downloader {
                 Ok(body) => return Ok(body),
                 Err(error) => error,
             };
-            if !error.is_transient() || attempt >= retry::MAX_ATTEMPTS {
+            let attempts = match error {
+                DownloadError::TooSlow(_) => retry::SLOW_BODY_ATTEMPTS,
+                _ => retry::MAX_ATTEMPTS,
+            };
+            if !error.is_transient() || attempt >= attempts {
                 return Err(error);
             }
-            let wait = retry::next_wait(attempt, error.retry_after());
+            let server_wait = error.retry_after().map(|wait| wait.min(retry::MAX_IMAGE_SERVER_WAIT));
+            let wait = retry::next_wait(attempt, server_wait);
+            if started.elapsed() + wait > self.image_budget {
+                tracing::debug!("{id}: out of its {:?} budget after {attempt} attempts", self.image_budget);
+                return Err(error);
+            }
             if error.retry_after().is_some() {
                 let why = Throttle::TooManyRequests;
                 self.events.send(Event::RateLimited { run: self.run, wait, why }).await;
@@ -488,7 +501,7 @@ impl Downloader {
 
     /// One attempt: GET, stream to a temporary file, check what arrived.
     async fn download_once(&self, id: &str, url: &Url, stem: &str) -> Result<Body, DownloadError> {
-        let too_slow = |slow: transfer::TooSlow| DownloadError::Timeout(slow.to_string());
+        let too_slow = |slow: transfer::TooSlow| DownloadError::TooSlow(slow.to_string());
         let response = transfer::first_response(self.pace, self.http.get(url.clone()).send())
             .await
             .map_err(too_slow)?

@@ -172,6 +172,12 @@ pub enum DownloadError {
     Network(String),
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The body came slower than the pace galley requires (a drip).
+    #[error("too slow: {0}")]
+    TooSlow(String),
+    /// A redirect loop, too many hops, or one the redirect policy refuses.
+    #[error("redirect refused: {0}")]
+    Redirect(String),
     #[error("larger than the {limit} byte limit")]
     TooLarge { limit: u64 },
     #[error("body was {received} bytes but Content-Length said {expected}")]
@@ -204,6 +210,7 @@ impl DownloadError {
             DownloadError::Status { status, .. } => matches!(status, 408 | 429) || (500..=599).contains(status),
             DownloadError::Network(_)
             | DownloadError::Timeout(_)
+            | DownloadError::TooSlow(_)
             | DownloadError::LengthMismatch { .. }
             | DownloadError::Truncated(_) => true,
             DownloadError::NotAnImage(what) => *what == NonMedia::Html,
@@ -231,7 +238,17 @@ impl DownloadError {
 
     pub fn from_reqwest(error: reqwest::Error) -> DownloadError {
         let text = describe_reqwest(&error);
-        if error.is_timeout() { DownloadError::Timeout(text) } else { DownloadError::Network(text) }
+        if error.is_builder() {
+            // The request could not even be made (a link the HTTP layer refuses): asking
+            // again would refuse the same.
+            DownloadError::BadLink(text)
+        } else if error.is_redirect() {
+            DownloadError::Redirect(text)
+        } else if error.is_timeout() {
+            DownloadError::Timeout(text)
+        } else {
+            DownloadError::Network(text)
+        }
     }
 }
 

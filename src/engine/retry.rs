@@ -5,6 +5,17 @@ use std::time::Duration;
 /// How many times one image is attempted in all. High enough that a server failing 30% of
 /// requests still delivers every image of a 5,000-image gallery (0.3^10 per image).
 pub const MAX_ATTEMPTS: u32 = 10;
+/// How long one image's attempts and the waits between them may take in all: past it no
+/// further attempt starts. Ten attempts at a server asking for a minute's wait each, or
+/// dripping a body for 30 s each, held a download slot for five to nine minutes while the
+/// rest of the gallery queued behind it; two minutes still outlasts any passing outage.
+pub const IMAGE_BUDGET: Duration = Duration::from_secs(120);
+/// An image host's `Retry-After` is honoured up to this long (the API's up to
+/// [`MAX_SERVER_WAIT`]): each image asks on its own, and its slot waits meanwhile.
+pub const MAX_IMAGE_SERVER_WAIT: Duration = Duration::from_secs(30);
+/// Attempts at a body that came too slowly (under the pace for 30 s): a server dripping
+/// once will most likely drip again, so one more try, not ten.
+pub const SLOW_BODY_ATTEMPTS: u32 = 2;
 /// First backoff step.
 pub const BASE_DELAY: Duration = Duration::from_millis(100);
 /// Backoff never grows past this.

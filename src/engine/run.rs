@@ -43,11 +43,19 @@ pub struct Timeouts {
     pub read: Duration,
     /// Least rate and longest time for a body: a server that drips is not silent.
     pub pace: Pace,
+    /// How long one image's attempts and the waits between them may take in all before no
+    /// further attempt is started (see [`super::retry::IMAGE_BUDGET`]).
+    pub image_budget: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self { connect: Duration::from_secs(10), read: Duration::from_secs(30), pace: Pace::default() }
+        Self {
+            connect: Duration::from_secs(10),
+            read: Duration::from_secs(30),
+            pace: Pace::default(),
+            image_budget: super::retry::IMAGE_BUDGET,
+        }
     }
 }
 
@@ -283,6 +291,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     downloader.source_label = job.label.clone();
     downloader.set_existing(existing);
     downloader.pace = options.timeouts.pace;
+    downloader.image_budget = options.timeouts.image_budget;
     downloader.thumbnail_cache = job.thumbnail_cache.as_ref().map(ThumbnailCache::new);
     downloader.naming = job.naming.clone();
     downloader.album_folders = job.album_folders;
