@@ -121,7 +121,7 @@ impl ThumbnailCache {
     pub fn store(&self, file: &Path, stat: FileStat, thumbnail: ThumbnailPixels<'_>) -> Result<PathBuf, CacheError> {
         let path = self.large_path(file)?;
         let png = encode(file, stat, thumbnail)?;
-        write_whole(&path, &png)?;
+        write_whole(&self.root, &path, &png)?;
         Ok(path)
     }
 
@@ -129,7 +129,7 @@ impl ThumbnailCache {
     pub fn store_failure(&self, file: &Path, stat: FileStat) -> Result<(), CacheError> {
         let path = self.fail_path(file)?;
         let empty = CachedThumbnail { rgba: vec![0; 4], width: 1, height: 1, image_size: None };
-        write_whole(&path, &encode(file, stat, empty.as_pixels())?)
+        write_whole(&self.root, &path, &encode(file, stat, empty.as_pixels())?)
     }
 
     /// Removes the thumbnails (and failure marks) of these files; returns how many went.
@@ -238,11 +238,10 @@ fn encode(file: &Path, stat: FileStat, thumbnail: ThumbnailPixels<'_>) -> Result
 
 /// Writes `bytes` to `path` whole or not at all: a new, unpredictably named file beside it
 /// (never following a link), private to the user as the standard asks, renamed into place.
-fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+fn write_whole(root: &Path, path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
     let failed = |source| CacheError::Write { path: path.to_owned(), source };
     let folder = path.parent().ok_or_else(|| failed(std::io::Error::other("no parent folder")))?;
-    std::fs::create_dir_all(folder).map_err(failed)?;
-    set_private(folder);
+    cache_folder(root, folder).map_err(failed)?;
     let temp = folder.join(format!(".galley-{:016x}.png.part", rand::random::<u64>()));
     let written = write_new(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
     if let Err(error) = written {
@@ -268,17 +267,49 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     out.flush()
 }
 
-/// The standard asks for the cache folders to be private (0700).
-fn set_private(folder: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(metadata) = std::fs::metadata(folder)
-            && metadata.permissions().mode() & 0o077 != 0
-            && let Err(error) = std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))
-        {
-            tracing::debug!("cannot make {} private: {error}", folder.display());
+/// Makes `folder` (inside `root`) and the folders between them, each private (0700) as the
+/// standard asks. The root is the user's to place (it may be a link to another disk), but
+/// below it galley follows no link: a `large` planted as a link to another folder would
+/// have galley write thumbnails there and chmod that folder.
+fn cache_folder(root: &Path, folder: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(root)?;
+    let below = folder.strip_prefix(root).map_err(|_| std::io::Error::other("a folder outside the cache"))?;
+    let mut current = root.to_owned();
+    for part in below.components() {
+        current.push(part);
+        match std::fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.is_dir() => {}
+            Ok(_) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!(
+                        "{} is not a folder (a link or a file): galley does not write through it",
+                        current.display()
+                    ),
+                ));
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => make_private_folder(&current)?,
+            Err(error) => return Err(error),
         }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_private_folder(folder: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(0o700).create(folder) {
+        // Another worker made it first.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(not(unix))]
+fn make_private_folder(folder: &Path) -> std::io::Result<()> {
+    match std::fs::create_dir(folder) {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
     }
 }
 
@@ -343,6 +374,31 @@ mod tests {
         assert_eq!(lookup, Lookup::Missing);
         cache.store(&file, FileStat { mtime: 7, bytes: 1 }, thumbnail(true).as_pixels()).unwrap();
         assert_eq!(cache.lookup(&file, 7), Lookup::Fresh(thumbnail(true)), "the FIFO was replaced");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_folder_planted_as_a_link_is_not_written_through_nor_chmodded() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let root = dir.path().join("thumbnails");
+        std::fs::create_dir(&root).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join("large")).unwrap();
+        let cache = ThumbnailCache::new(&root);
+        let file = dir.path().join("photo.jpg");
+
+        let refused = cache.store(&file, FileStat { mtime: 1, bytes: 1 }, thumbnail(true).as_pixels());
+
+        assert!(matches!(refused, Err(CacheError::Write { .. })), "{refused:?}");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing written through the link");
+        assert_eq!(std::fs::metadata(&elsewhere).unwrap().permissions().mode() & 0o777, 0o755, "not chmodded");
+        // Failure marks go to their own folder, which is galley's: they still work.
+        cache.store_failure(&file, FileStat { mtime: 1, bytes: 1 }).unwrap();
+        let mode = std::fs::metadata(root.join("fail/galley")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
     }
 
     #[test]
