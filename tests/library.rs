@@ -431,3 +431,30 @@ fn home_end_and_page_keys_move_the_grid() {
     harness.run_steps(3);
     assert!(shown(&harness, "img-000.png"), "Page Up comes back");
 }
+
+/// The index is a cache: a damaged one is moved aside and started afresh, said once in the
+/// window, and "Clear thumbnails" still works.
+#[test]
+fn a_damaged_index_is_started_afresh_and_said_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("pictures");
+    write_images(&folder);
+    std::fs::create_dir_all(dir.path().join("library")).expect("library folder");
+    std::fs::write(dir.path().join("library/library.sqlite"), vec![0x42; 32 * 1024]).expect("garbage index");
+
+    let mut harness = harness_on(dir.path(), &folder);
+    step_until(&mut harness, "the folder's files", |app| app.thumbnails() == FILES.len());
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("The library's index was damaged").is_some(), "said in the window");
+    let moved: Vec<_> = std::fs::read_dir(dir.path().join("library"))
+        .expect("library")
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().contains(".damaged-"))
+        .collect();
+    assert_eq!(moved.len(), 1, "the damaged index is kept aside, once");
+
+    harness.get_by_label("Clear thumbnails").click();
+    step_until(&mut harness, "the cache cleared", |app| {
+        app.notice().is_some_and(|notice| notice.text.starts_with("Removed"))
+    });
+}

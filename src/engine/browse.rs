@@ -426,7 +426,7 @@ impl Browser {
             (self.index.clone(), self.places.clone(), self.cache.clone(), self.events.clone());
         tokio::task::spawn_blocking(move || {
             let mut slot = lock_or_recover(&index, "the library index");
-            let result = match open_index(&mut slot, &places) {
+            let result = match open_index(&mut slot, &places, &events) {
                 Some(index) => index
                     .all_files()
                     .and_then(|files| index.clear().map(|()| cache.remove(&files)))
@@ -692,7 +692,7 @@ fn write_measurements(
     }
     let mut index = lock_or_recover(index, "the library index");
     for (folder, entries) in by_folder {
-        if let Some(index) = open_index(&mut index, places)
+        if let Some(index) = open_index(&mut index, places, events)
             && let Err(error) = index.save(&folder, entries.iter().map(Entry::row), &[])
         {
             tracing::warn!("cannot update the library index: {error}");
@@ -702,11 +702,21 @@ fn write_measurements(
     }
 }
 
-/// The index, opened on first use; `None` (and a log line) when it cannot be.
-fn open_index<'a>(slot: &'a mut Option<FolderIndex>, places: &LibraryPlaces) -> Option<&'a mut FolderIndex> {
+/// The index, opened on first use (a damaged one moved aside and started afresh, which
+/// the window is told once); `None` (and a log line) when it cannot be opened.
+fn open_index<'a>(
+    slot: &'a mut Option<FolderIndex>,
+    places: &LibraryPlaces,
+    events: &EventSink,
+) -> Option<&'a mut FolderIndex> {
     if slot.is_none() {
-        match FolderIndex::open(&places.index) {
-            Ok(index) => *slot = Some(index),
+        match FolderIndex::open_or_rebuild(&places.index) {
+            Ok(reopened) => {
+                if let Some(moved_to) = reopened.damaged {
+                    events.send_blocking(Event::IndexRebuilt { moved_to });
+                }
+                *slot = Some(reopened.index);
+            }
             Err(error) => tracing::warn!("the library index cannot be opened, so folders are listed afresh: {error}"),
         }
     }
@@ -737,7 +747,7 @@ impl Opener {
         let folder = self.folder.clone();
         let indexed = {
             let mut slot = lock_or_recover(&self.index, "the library index");
-            open_index(&mut slot, &self.places).map(|index| index.load(&folder))
+            open_index(&mut slot, &self.places, &self.events).map(|index| index.load(&folder))
         };
         let indexed = match indexed {
             Some(Ok(entries)) => entries,
@@ -808,7 +818,8 @@ impl Opener {
 
     fn save(&self, kept: &[Kept], gone: &[String]) {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs() as i64);
-        if let Some(index) = open_index(&mut lock_or_recover(&self.index, "the library index"), &self.places)
+        if let Some(index) =
+            open_index(&mut lock_or_recover(&self.index, "the library index"), &self.places, &self.events)
             && let Err(error) = index.touch(&self.folder, now)
         {
             tracing::warn!("cannot update the library index: {error}");
@@ -818,7 +829,7 @@ impl Opener {
             return;
         }
         let mut slot = lock_or_recover(&self.index, "the library index");
-        if let Some(index) = open_index(&mut slot, &self.places) {
+        if let Some(index) = open_index(&mut slot, &self.places, &self.events) {
             if let Err(error) = index.save(&self.folder, changed, gone) {
                 tracing::warn!("cannot update the library index: {error}");
             }

@@ -493,6 +493,8 @@ pub enum Event {
     Restored { paths: Vec<PathBuf>, result: Result<(), String> },
     /// The thumbnail cache was cleared (how many thumbnails went), or why not.
     ThumbnailsCleared(Result<usize, String>),
+    /// The library's index was damaged: it was moved to `moved_to` and started afresh.
+    IndexRebuilt { moved_to: PathBuf },
     /// An image for the viewer, decoded off the UI thread, or why it cannot be shown.
     View { path: PathBuf, result: Result<ViewImage, ViewError> },
     /// One step of a compare series finished.

@@ -67,7 +67,49 @@ pub struct FolderIndex {
     path: PathBuf,
 }
 
+/// An index opened by [`FolderIndex::open_or_rebuild`], and where a damaged one was moved.
+pub struct Reopened {
+    pub index: FolderIndex,
+    /// The damaged file, moved aside, when the index had to be started afresh.
+    pub damaged: Option<PathBuf>,
+}
+
 impl FolderIndex {
+    /// Opens the index, and if the file is not a database or is damaged (garbage, cut
+    /// short), moves it aside as `<name>.damaged-<unix time>` and starts a new one. The
+    /// index is a cache of the folders' listings: nothing is lost but the time to list
+    /// and thumbnail them again, while a damaged one would fail every folder from then on.
+    pub fn open_or_rebuild(path: &Path) -> Result<Reopened, IndexError> {
+        let damaged = match Self::open(path).and_then(|index| index.check().map(|()| index)) {
+            Ok(index) => return Ok(Reopened { index, damaged: None }),
+            Err(IndexError::Sqlite { source, .. }) if is_damage(&source) => source,
+            Err(other) => return Err(other),
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(format!(".damaged-{now}"));
+        let aside = PathBuf::from(aside);
+        tracing::warn!("the library index {} is damaged ({damaged}); moved to {}", path.display(), aside.display());
+        std::fs::rename(path, &aside).map_err(|source| IndexError::Folder { path: path.to_owned(), source })?;
+        for companion in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(companion);
+            let _ = std::fs::remove_file(PathBuf::from(name));
+        }
+        Ok(Reopened { index: Self::open(path)?, damaged: Some(aside) })
+    }
+
+    /// SQLite's quick structural check (pages, free lists, b-trees).
+    fn check(&self) -> Result<(), IndexError> {
+        let verdict: String =
+            self.conn.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(|e| self.err(e))?;
+        if verdict == "ok" {
+            return Ok(());
+        }
+        let corrupt = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT);
+        Err(self.err(rusqlite::Error::SqliteFailure(corrupt, Some(verdict))))
+    }
+
     pub fn open(path: &Path) -> Result<Self, IndexError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| IndexError::Folder { path: parent.to_owned(), source })?;
@@ -269,6 +311,11 @@ fn stat_one((entry, name, kind): (std::fs::DirEntry, String, Kind)) -> Option<Li
     Some(Listed { name, bytes: metadata.len(), mtime: mtime.map_or(0, |t| t.as_secs() as i64), kind })
 }
 
+/// Whether an SQLite error says the file itself is bad (not one query or a busy lock).
+fn is_damage(error: &rusqlite::Error) -> bool {
+    matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
+}
+
 /// What the index keeps of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row<'a> {
@@ -391,5 +438,36 @@ mod tests {
         names.sort();
         assert_eq!(names, ["clip.mp4", "one.jpg", "two.PNG"]);
         assert!(list_folder(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn a_garbage_or_cut_short_index_is_moved_aside_and_started_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("photos");
+        let row = Row { name: "a.jpg", bytes: 3, mtime: 9, kind: Kind::Jpeg, dimensions: Some((4, 5)) };
+        // A real index with rows, then cut to half its size; and one of plain garbage.
+        let cut = dir.path().join("cut.sqlite");
+        {
+            let mut index = FolderIndex::open(&cut).unwrap();
+            let names: Vec<String> = (0..2000).map(|n| format!("{n:05}.jpg")).collect();
+            index.save(&folder, names.iter().map(|name| Row { name, ..row }), &[]).unwrap();
+            index.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        }
+        let length = std::fs::metadata(&cut).unwrap().len();
+        std::fs::OpenOptions::new().write(true).open(&cut).unwrap().set_len(length / 2).unwrap();
+        let garbage = dir.path().join("garbage.sqlite");
+        std::fs::write(&garbage, vec![0x5a; 64 * 1024]).unwrap();
+
+        for path in [cut, garbage] {
+            assert!(FolderIndex::open(&path).and_then(|index| index.check()).is_err(), "{} is damaged", path.display());
+            let reopened = FolderIndex::open_or_rebuild(&path).unwrap();
+            let aside = reopened.damaged.expect("moved aside");
+            assert!(aside.exists() && aside.to_string_lossy().contains(".damaged-"), "{}", aside.display());
+            let mut index = reopened.index;
+            index.save(&folder, [row], &[]).unwrap();
+            assert_eq!(index.load(&folder).unwrap().len(), 1, "the new index works");
+            index.clear().unwrap();
+            assert!(FolderIndex::open_or_rebuild(&path).unwrap().damaged.is_none(), "and stays sound");
+        }
     }
 }

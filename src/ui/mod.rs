@@ -1310,6 +1310,12 @@ impl GalleyApp {
                     Err(reason) => Notice::error("The thumbnail cache could not be cleared.", reason),
                 });
             }
+            Event::IndexRebuilt { moved_to } => {
+                self.notice = Some(Notice::error(
+                    "The library's index was damaged, so galley started a new one: folders are listed and thumbnails made again as you open them.",
+                    format!("the damaged index was moved to {}", moved_to.display()),
+                ));
+            }
             Event::CompareStep { concurrency, seconds, saved } => {
                 self.comparison.steps.push((concurrency, seconds, saved));
             }
