@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use galley::engine::{THUMBNAIL_SIDE, thumbnail_bytes};
+use galley::engine::{THUMBNAIL_SIDE, header_dimensions, thumbnail_bytes};
 
 /// The system allocator, keeping the peak of bytes in use.
 struct Counting;
@@ -48,10 +48,8 @@ fn peak_megabytes<T>(work: impl FnOnce() -> T) -> (T, usize) {
     (result, (PEAK.load(Ordering::Relaxed) - before) >> 20)
 }
 
-#[test]
-fn a_colour_profile_that_inflates_to_256_mb_costs_a_bounded_decode() {
-    let _alone = alone();
-    // A 1 x 1 PNG whose iCCP chunk is a quarter of a megabyte and inflates to 256 MB.
+/// A 1 x 1 PNG whose iCCP chunk is a quarter of a megabyte and inflates to 256 MB.
+fn iccp_bomb() -> Vec<u8> {
     let mut info = png::Info::with_size(1, 1);
     info.color_type = png::ColorType::Rgba;
     info.bit_depth = png::BitDepth::Eight;
@@ -62,6 +60,13 @@ fn a_colour_profile_that_inflates_to_256_mb_costs_a_bounded_decode() {
         writer.write_image_data(&[1, 2, 3, 255]).expect("pixel");
     }
     assert!(bytes.len() < 1 << 20, "{} bytes", bytes.len());
+    bytes
+}
+
+#[test]
+fn a_colour_profile_that_inflates_to_256_mb_costs_a_bounded_decode() {
+    let _alone = alone();
+    let bytes = iccp_bomb();
 
     let (decoded, megabytes) = peak_megabytes(|| thumbnail_bytes(&bytes, THUMBNAIL_SIDE));
 
@@ -69,6 +74,19 @@ fn a_colour_profile_that_inflates_to_256_mb_costs_a_bounded_decode() {
     // The picture itself is fine; the profile past the budget is dropped, not inflated.
     assert_eq!(decoded.map(|decoded| (decoded.width, decoded.height)).ok(), Some((1, 1)));
     assert!(megabytes <= 40, "{megabytes} MB for a 1 x 1 picture");
+}
+
+/// Without thumbnails (`--no-thumbnails`) a download is proved an image by its header:
+/// that read is bounded too (it inflated the whole profile: 536 MB for a 1 MB file).
+#[test]
+fn a_colour_profile_that_inflates_to_256_mb_costs_a_bounded_header_read() {
+    let _alone = alone();
+    let bytes = iccp_bomb();
+
+    let (read, megabytes) = peak_megabytes(|| header_dimensions(std::io::Cursor::new(&bytes)));
+
+    eprintln!("1 x 1 PNG, iCCP inflating to 256 MB: header read {read:?}, {megabytes} MB allocated at the peak");
+    assert!(megabytes <= 40, "{megabytes} MB to read a header");
 }
 
 #[test]

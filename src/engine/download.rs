@@ -1039,17 +1039,16 @@ fn check(body: BodyAt<'_>, kind: MediaKind, thumbnails: bool) -> Result<Checked,
             };
             dimensions.map(|dimensions| (Some(dimensions), None)).map_err(|error| undecodable(&error))
         }
-        (BodyAt::File(path), false) => image::ImageReader::open(path)
-            .and_then(|reader| reader.with_guessed_format())
+        (BodyAt::File(path), false) => std::fs::File::open(path)
             .map_err(image::ImageError::IoError)
-            .and_then(|reader| reader.into_dimensions())
+            .and_then(|file| thumbnail::header_dimensions(io::BufReader::new(file)))
             .map(|dimensions| (Some(dimensions), None))
             .map_err(|error| undecodable(&error)),
     }
 }
 
 fn header_dimensions(bytes: &[u8]) -> image::ImageResult<(u32, u32)> {
-    image::ImageReader::new(io::Cursor::new(bytes)).with_guessed_format()?.into_dimensions()
+    thumbnail::header_dimensions(io::Cursor::new(bytes))
 }
 
 /// Calls `f` with the chunks as one slice: the chunk itself when there is one, else a copy

@@ -45,7 +45,9 @@ pub use sniff::MediaKind;
 pub use source::{Section, Sort, Source, SourceError, Window};
 pub use tally::Tally;
 pub use template::{DEFAULT_TEMPLATE, NameTemplate, TemplateError, civil_from_days};
-pub use thumbnail::{MAX_DECODE_TIME, THUMBNAIL_SIDE, ThumbnailError, thumbnail_bytes, thumbnail_bytes_within};
+pub use thumbnail::{
+    MAX_DECODE_TIME, THUMBNAIL_SIDE, ThumbnailError, header_dimensions, thumbnail_bytes, thumbnail_bytes_within,
+};
 pub use transfer::{Pace, Paced, TooSlow};
 pub use types::*;
 pub use view::{MAX_ANIMATION_BYTES, MAX_FRAMES, VIEW_SIDE, ViewError, ViewFrame, ViewImage, view_bytes};

@@ -255,6 +255,22 @@ fn resize_to_rgba(full: &ImageRef<'_>, width: u32, height: u32) -> Result<Pixels
     Ok(Pixels { width, height, rgba })
 }
 
+/// Memory a header read may take: enough for any header and a colour profile, while a
+/// PNG whose iCCP chunk inflates to hundreds of megabytes is refused at this bound.
+const HEADER_BUDGET: u64 = 16 << 20;
+
+/// An image's dimensions from its header (no pixels decoded), within [`HEADER_BUDGET`]:
+/// how a download is proved an image when no thumbnail is made.
+pub fn header_dimensions(reader: impl std::io::BufRead + std::io::Seek) -> image::ImageResult<(u32, u32)> {
+    let mut reader = ImageReader::new(reader).with_guessed_format()?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DIMENSION);
+    limits.max_image_height = Some(MAX_DIMENSION);
+    limits.max_alloc = Some(HEADER_BUDGET);
+    reader.limits(limits);
+    reader.into_dimensions()
+}
+
 fn decode(bytes: &[u8], budget: u64) -> Result<DynamicImage, ThumbnailError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
