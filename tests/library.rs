@@ -458,3 +458,28 @@ fn a_damaged_index_is_started_afresh_and_said_once() {
         app.notice().is_some_and(|notice| notice.text.starts_with("Removed"))
     });
 }
+
+/// Undo after the name was used again: the new file is kept, and the window says the old
+/// one is still in the trash (it used to say nothing).
+#[test]
+fn undo_after_the_name_was_reused_keeps_the_new_file_and_says_so() {
+    let mut fixture = fixture();
+    let harness = &mut fixture.harness;
+    harness.get_by_label("meadow.jpg").click();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Delete);
+    harness.run_steps(2);
+    harness.get_by_label("Move to trash").click();
+    step_until(harness, "the file to go", |app| app.thumbnails() == FILES.len() - 1);
+    std::fs::write(fixture.folder.join("meadow.jpg"), b"a new file of mine").expect("reuse the name");
+
+    harness.get_by_label("Undo").click();
+    step_until(harness, "the answer", |app| {
+        app.folder_status().is_some_and(|status| status.text.contains("still in the trash"))
+    });
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("meadow.jpg not").is_some(), "the name is said");
+    assert_eq!(std::fs::read(fixture.folder.join("meadow.jpg")).expect("kept"), b"a new file of mine");
+    let trash = fixture.dir.path().join("library").join("trash");
+    assert_eq!(std::fs::read_dir(&trash).expect("the trash").count(), 1, "the old one is still in the trash");
+}

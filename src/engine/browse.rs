@@ -415,8 +415,12 @@ impl Browser {
     pub fn restore(&self, paths: Vec<PathBuf>) {
         let (trash, events) = (self.places.trash.clone(), self.events.clone());
         tokio::task::spawn_blocking(move || {
-            let result = restore_files(&trash, &paths).map_err(|error| error.to_string());
-            events.send_blocking(Event::Restored { paths, result });
+            // A name used again since (a new download, a file of yours) keeps its file: the
+            // old one stays in the trash, and the window says so.
+            let (taken, free): (Vec<PathBuf>, Vec<PathBuf>) =
+                paths.iter().cloned().partition(|path| std::fs::symlink_metadata(path).is_ok());
+            let result = restore_files(&trash, &free).map(|()| taken).map_err(|error| error.to_string());
+            events.send_blocking(Event::Restored { paths: free, result });
         });
     }
 
@@ -467,7 +471,10 @@ fn restore_files(trash: &TrashPlace, paths: &[PathBuf]) -> Result<(), TrashError
         TrashPlace::System => restore_from_system_trash(paths),
         TrashPlace::Folder(folder) => {
             for path in paths {
-                let moved = std::fs::rename(in_trash(folder, path), path);
+                // A link, then the trash's copy removed: never replaces a file that took
+                // the name meanwhile (a rename would).
+                let from = in_trash(folder, path);
+                let moved = std::fs::hard_link(&from, path).and_then(|()| std::fs::remove_file(&from));
                 moved.map_err(|source| TrashError::Move { path: path.clone(), source })?;
             }
             Ok(())

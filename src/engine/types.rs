@@ -490,7 +490,9 @@ pub enum Event {
     /// Files moved to the trash, or why not.
     Trashed { paths: Vec<PathBuf>, result: Result<(), String> },
     /// Files brought back from the trash, or why not.
-    Restored { paths: Vec<PathBuf>, result: Result<(), String> },
+    /// `paths` were brought back; `Ok` holds those left in the trash because a new file
+    /// has taken their name since.
+    Restored { paths: Vec<PathBuf>, result: Result<Vec<PathBuf>, String> },
     /// The thumbnail cache was cleared (how many thumbnails went), or why not.
     ThumbnailsCleared(Result<usize, String>),
     /// The library's index was damaged: it was moved to `moved_to` and started afresh.

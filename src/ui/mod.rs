@@ -228,6 +228,8 @@ struct FolderView {
     trashed: Vec<PathBuf>,
     /// `status` says the folder does not exist (yet).
     missing: bool,
+    /// `status` says the folder could not be listed (so a listing that comes clears it).
+    listing_failed: bool,
 }
 
 impl FolderView {
@@ -1255,9 +1257,9 @@ impl GalleyApp {
             }
             Event::Folder { folder, listing, complete } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.grid.set_listing(listing, complete);
-                // A folder that could not be listed (not made yet) can be now.
-                let unlisted = self.folder.missing || self.folder.status.as_ref().is_some_and(|status| status.error);
-                if unlisted && self.folder.trashed.is_empty() {
+                // A folder that could not be listed (not made yet) can be now. Only that
+                // status goes: what the trash or Undo said stays until the next action.
+                if std::mem::take(&mut self.folder.listing_failed) {
                     self.folder.status = None;
                     self.folder.missing = false;
                 }
@@ -1272,6 +1274,7 @@ impl GalleyApp {
                     ),
                 });
                 self.folder.missing = missing;
+                self.folder.listing_failed = true;
             }
             Event::Measured { folder, sizes } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.grid.measured(&sizes);
@@ -1293,7 +1296,21 @@ impl GalleyApp {
             },
             Event::Restored { paths, result } => {
                 self.folder.status = Some(match result {
-                    Ok(()) => Notice::info(format!("Brought back {}.", files(paths.len()))),
+                    Ok(taken) if taken.is_empty() => Notice::info(format!("Brought back {}.", files(paths.len()))),
+                    Ok(taken) => {
+                        let names: Vec<String> = taken
+                            .iter()
+                            .map(|path| path.file_name().unwrap_or_default().to_string_lossy().into_owned())
+                            .collect();
+                        Notice::error(
+                            format!(
+                                "Brought back {}; {} not: a new file has that name in the folder now, so the old one is still in the trash.",
+                                files(paths.len()),
+                                names.join(", ")
+                            ),
+                            "",
+                        )
+                    }
                     Err(reason) => {
                         Notice::error("Some files could not be brought back: look for them in the trash.", reason)
                     }
