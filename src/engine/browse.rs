@@ -590,6 +590,10 @@ fn make(cache: &ThumbnailCache, job: &ThumbJob, wanted: bool) -> Made {
             };
             Made::New { thumbnail, stat }
         }
+        // Only what the bytes themselves decide is remembered as a failure (until the file
+        // changes): a file that could not be read (no permission yet, not a regular file)
+        // may be readable the next time without its time or size changing.
+        Err(error @ thumbnail::ThumbnailError::Read(_)) => Made::Failed(error.to_string()),
         Err(error) => {
             if let Err(error) = cache.store_failure(&job.path, stat) {
                 tracing::warn!("{error}");
@@ -1085,5 +1089,28 @@ mod tests {
         assert!(c.first_screen && c.on_screen, "c still counts for the first screen");
         assert_eq!(c.stat, Some(FileStat { mtime: 1, bytes: 2 }), "what the listing knew is kept");
         assert!(!lanes.wanted[1].first_screen);
+    }
+
+    /// A file that could not be read (here a FIFO; in life a file not yet readable) is not
+    /// marked failed: once it can be read, with the same time and size, it is made.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_that_could_not_be_read_is_not_marked_failed_and_is_made_once_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ThumbnailCache::new(dir.path().join("thumbnails"));
+        let path = dir.path().join("photo.png");
+        crate::files::planted::fifo(&path);
+        let stat = FileStat { mtime: 5, bytes: 100 };
+        let job = ThumbJob { path: path.clone(), stat: Some(stat), measured: false, ..first_screen_job("x") };
+        assert!(matches!(make(&cache, &job, true), Made::Failed(_)));
+        assert_eq!(cache.lookup(&path, stat.mtime), Lookup::Missing, "no failure mark for a read error");
+
+        std::fs::remove_file(&path).unwrap();
+        image::RgbImage::new(8, 8).save(&path).unwrap();
+        assert!(matches!(make(&cache, &job, true), Made::New { .. }), "made once readable");
+
+        std::fs::write(&path, b"not an image at all").unwrap();
+        assert!(matches!(make(&cache, &job, true), Made::Failed(_)));
+        assert_eq!(cache.lookup(&path, stat.mtime), Lookup::Failed, "a bad image is remembered");
     }
 }
