@@ -483,3 +483,38 @@ fn undo_after_the_name_was_reused_keeps_the_new_file_and_says_so() {
     let trash = fixture.dir.path().join("library").join("trash");
     assert_eq!(std::fs::read_dir(&trash).expect("the trash").count(), 1, "the old one is still in the trash");
 }
+
+/// A file whose name is not UTF-8 is in the grid (shown as `caf\\xE9.png`), after a reopen from
+/// the index too, and can be moved to the trash.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_whose_name_is_not_utf8_is_shown_and_can_be_trashed() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("pictures");
+    write_images(&folder);
+    let odd = folder.join(std::ffi::OsStr::from_bytes(b"caf\xe9.png"));
+    image::RgbImage::from_pixel(30, 20, image::Rgb([200, 10, 10]))
+        .save_with_format(&odd, image::ImageFormat::Png)
+        .expect("odd");
+    let shown = "caf\\xE9.png";
+
+    let harness = harness_on(dir.path(), &folder);
+    let mut harness = harness;
+    step_until(&mut harness, "every file", |app| app.thumbnails() == FILES.len() + 1);
+    step_until(&mut harness, "every thumbnail made", |app| {
+        app.thumbnailing().is_some_and(|(made, total)| made == total)
+    });
+    drop(harness);
+
+    let mut again = harness_on(dir.path(), &folder);
+    step_until(&mut again, "every file, from the index", |app| app.thumbnails() == FILES.len() + 1);
+    again.run_steps(2);
+    again.get_by_label(shown).click();
+    again.run_steps(2);
+    again.key_press(egui::Key::Delete);
+    again.run_steps(2);
+    again.get_by_label("Move to trash").click();
+    step_until(&mut again, "the file to go", |app| app.thumbnails() == FILES.len());
+    assert!(!odd.exists(), "the file itself went to the trash");
+}

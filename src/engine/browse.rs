@@ -681,12 +681,12 @@ impl Unstored {
 
 fn remember_measurement(queue: &Queue, measured: &Pending, path: &Path, stat: FileStat, dimensions: (u32, u32)) {
     let Some(folder) = path.parent() else { return };
-    let Some(name) = path.file_name().and_then(|name| name.to_str()) else { return };
+    let Some(name) = path.file_name().and_then(crate::library::names::name_key) else { return };
     let Some(kind) = path.extension().and_then(|e| e.to_str()).and_then(Kind::from_extension) else { return };
     if let Some(known) = lock_or_recover(&queue.lanes, "the thumbnail queue").known.get_mut(path) {
         known.1 = true;
     }
-    let listed = index::Listed { name: name.to_owned(), bytes: stat.bytes, mtime: stat.mtime, kind };
+    let listed = index::Listed { name: name.into_owned(), bytes: stat.bytes, mtime: stat.mtime, kind };
     let entry = Entry::new(folder, listed).with_dimensions(Some(dimensions));
     lock_or_recover(measured, "the index updates").push((folder.to_owned(), entry));
 }
@@ -852,7 +852,8 @@ impl Opener {
                 Err(error) => tracing::warn!("cannot trim the library index: {error}"),
             }
         }
-        let gone: Vec<PathBuf> = gone.iter().map(|name| self.folder.join(name)).collect();
+        let gone: Vec<PathBuf> =
+            gone.iter().map(|name| self.folder.join(crate::library::names::file_name(name))).collect();
         self.cache.remove(&gone);
     }
 
@@ -971,6 +972,8 @@ fn for_the_grid(entries: &[Entry], meta: &HashMap<PathBuf, Arc<ImageMeta>>) -> V
 /// and the index. Copying this is a fifth of copying an entry, and the grid's listing
 /// waits for it.
 struct Kept {
+    /// The name as the index keeps it.
+    name: String,
     path: PathBuf,
     stat: FileStat,
     kind: Kind,
@@ -981,9 +984,8 @@ struct Kept {
 
 impl Kept {
     fn row(&self) -> Option<index::Row<'_>> {
-        let name = self.path.file_name()?.to_str()?;
         let FileStat { bytes, mtime } = self.stat;
-        Some(index::Row { name, bytes, mtime, kind: self.kind, dimensions: self.dimensions })
+        Some(index::Row { name: &self.name, bytes, mtime, kind: self.kind, dimensions: self.dimensions })
     }
 }
 
@@ -1004,6 +1006,7 @@ fn grid_and_kept(
             let entry = &entries[at];
             Kept {
                 path: entry.path.clone(),
+                name: entry.name.clone(),
                 stat: entry.stat(),
                 kind: entry.kind,
                 dimensions: entry.dimensions,

@@ -257,13 +257,13 @@ pub fn list_folder(folder: &Path) -> Result<Vec<Listed>, IndexError> {
     let entries = std::fs::read_dir(folder).map_err(|source| IndexError::List { path: folder.to_owned(), source })?;
     let mut candidates = Vec::new();
     for entry in entries.flatten() {
-        let Ok(name) = entry.file_name().into_string() else { continue };
-        if name.starts_with('.') {
+        let file_name = entry.file_name();
+        if file_name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
-        let Some(kind) = Path::new(&name).extension().and_then(|e| e.to_str()).and_then(Kind::from_extension) else {
-            continue;
-        };
+        let extension = Path::new(&file_name).extension().and_then(|e| e.to_str());
+        let Some(kind) = extension.and_then(Kind::from_extension) else { continue };
+        let Some(name) = super::names::name_key(&file_name).map(std::borrow::Cow::into_owned) else { continue };
         candidates.push((entry, name, kind));
     }
     // The `stat`s are most of a listing's time (50,000 take ~300 ms on one core).

@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod index;
 pub mod listing;
+pub mod names;
 pub mod query;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +63,8 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub path: PathBuf,
+    /// The file's name as the library keeps it ([`names::name_key`]); shown with
+    /// [`Entry::shown_name`].
     pub name: String,
     pub bytes: u64,
     /// Modification time (when it was saved, for a downloaded image), Unix seconds.
@@ -83,7 +86,7 @@ impl Entry {
         let search = listed.name.to_lowercase();
         let name_key = query::natural_key(&listed.name);
         Entry {
-            path: folder.join(&listed.name),
+            path: folder.join(names::file_name(&listed.name)),
             name: listed.name,
             bytes: listed.bytes,
             mtime: listed.mtime,
@@ -112,6 +115,11 @@ impl Entry {
             None => self.name.to_lowercase(),
         };
         self
+    }
+
+    /// The name as the window shows it (see [`names`]).
+    pub fn shown_name(&self) -> std::borrow::Cow<'_, str> {
+        names::shown_name(&self.name)
     }
 
     pub fn stat(&self) -> FileStat {

@@ -132,9 +132,7 @@ pub fn confirm_trash_ui(ctx: &egui::Context, request: &TrashRequest) -> Option<B
     let modal = egui::Modal::new(egui::Id::unique("confirm-trash")).show(ctx, |ui| {
         let count = request.paths.len();
         let what = match count {
-            1 => {
-                request.paths[0].file_name().map_or("this file".to_owned(), |name| name.to_string_lossy().into_owned())
-            }
+            1 => crate::library::names::shown_file_name(&request.paths[0]),
             _ => format!("these {} files", thousands(count as u64)),
         };
         ui.heading("Move to trash?");

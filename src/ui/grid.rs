@@ -357,7 +357,7 @@ impl ThumbnailGrid {
         if let Some(index) = self.by_path.get(path) {
             return index;
         }
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path.file_name().and_then(crate::library::names::name_key).unwrap_or_default().into_owned();
         let kind = path.extension().and_then(|e| e.to_str()).and_then(Kind::from_extension).unwrap_or(Kind::Jpeg);
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs() as i64);
         let folder = path.parent().unwrap_or(Path::new(""));
@@ -604,7 +604,7 @@ impl ThumbnailGrid {
             None => {
                 painter.rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
                 if entry.kind.is_video() {
-                    let text = format!("MP4 video\n{}", entry.name);
+                    let text = format!("MP4 video\n{}", entry.shown_name());
                     let galley =
                         painter.layout(text, egui::FontId::proportional(13.0), ui.visuals().text_color(), cell - 12.0);
                     painter.galley(rect.center() - galley.size() / 2.0, galley, ui.visuals().text_color());
@@ -627,7 +627,7 @@ impl ThumbnailGrid {
             painter.rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
         }
         let response = response.on_hover_ui(|ui| hover_card(ui, entry));
-        response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &entry.name));
+        response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, entry.shown_name()));
         let modifiers = ui.input(|input| input.modifiers);
         if response.double_clicked() || (response.has_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
             return Some(GridAction::Open(position));
@@ -648,7 +648,7 @@ fn badge(painter: &egui::Painter, rect: egui::Rect, text: &str) {
 /// What the hover card says of a file: name, size, pixels, and what Imgur said.
 fn hover_card(ui: &mut egui::Ui, entry: &Entry) {
     ui.set_max_width(320.0);
-    ui.strong(&entry.name);
+    ui.strong(entry.shown_name());
     let mut facts = vec![format_bytes(entry.bytes), entry.kind.as_str().to_owned()];
     if let Some((width, height)) = entry.dimensions {
         facts.push(format!("{width} x {height} px"));

@@ -838,8 +838,7 @@ impl GalleyApp {
     fn dropped(&mut self, paths: Vec<PathBuf>) {
         for path in paths {
             let is_list = path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("txt"));
-            let name =
-                path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
+            let name = crate::library::names::shown_file_name(&path);
             if is_list {
                 self.queue.say(Notice::info(format!("Reading the links in {name}...")));
                 self.engine.send(Command::ReadLinks(path));
@@ -1298,10 +1297,8 @@ impl GalleyApp {
                 self.folder.status = Some(match result {
                     Ok(taken) if taken.is_empty() => Notice::info(format!("Brought back {}.", files(paths.len()))),
                     Ok(taken) => {
-                        let names: Vec<String> = taken
-                            .iter()
-                            .map(|path| path.file_name().unwrap_or_default().to_string_lossy().into_owned())
-                            .collect();
+                        let names: Vec<String> =
+                            taken.iter().map(|path| crate::library::names::shown_file_name(path)).collect();
                         Notice::error(
                             format!(
                                 "Brought back {}; {} not: a new file has that name in the folder now, so the old one is still in the trash.",
@@ -1353,8 +1350,7 @@ impl GalleyApp {
                 }
             }
             Event::LinkList { path, result } => {
-                let name =
-                    path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
+                let name = crate::library::names::shown_file_name(&path);
                 match result {
                     Ok(links) => self.queue.add_list(&name, links),
                     Err(reason) => {

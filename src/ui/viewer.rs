@@ -271,7 +271,7 @@ impl Viewer {
             }
             ui.label(position_text(self.index, count));
             ui.separator();
-            let name = self.path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = crate::library::names::shown_file_name(&self.path);
             ui.strong(name);
             if let Some(picture) = self.picture() {
                 ui.label(format!("{} x {} px", picture.width, picture.height));
@@ -330,7 +330,7 @@ impl Viewer {
     /// The picture (or why there is none) on the dark backdrop, with its zoom and pan.
     fn canvas_ui(&mut self, ui: &mut egui::Ui) {
         let (viewport, response) = ui.allocate_exact_size(ui.available_size(), egui::Sense::click_and_drag());
-        let name = self.path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = crate::library::names::shown_file_name(&self.path);
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &name));
         ui.painter().rect_filled(viewport, 0.0, BACKDROP);
         let ctx = ui.ctx().clone();
