@@ -518,3 +518,24 @@ fn a_file_whose_name_is_not_utf8_is_shown_and_can_be_trashed() {
     step_until(&mut again, "the file to go", |app| app.thumbnails() == FILES.len());
     assert!(!odd.exists(), "the file itself went to the trash");
 }
+
+/// The open folder is watched: a file another program adds appears, one it removes goes,
+/// and a folder deleted while open is said in the window.
+#[test]
+fn the_grid_follows_changes_made_to_the_folder_by_other_programs() {
+    let Fixture { dir: _dir, folder, mut harness } = fixture();
+
+    // As another `galley fetch` would: a temporary name first, then renamed into place.
+    let image = image::RgbImage::from_pixel(50, 40, image::Rgb([10, 200, 10]));
+    image.save_with_format(folder.join(".incoming.part"), image::ImageFormat::Png).expect("write");
+    std::fs::rename(folder.join(".incoming.part"), folder.join("arrived.png")).expect("rename");
+    step_until(&mut harness, "the new file", |app| app.thumbnails() == FILES.len() + 1);
+
+    std::fs::remove_file(folder.join("meadow.jpg")).expect("remove");
+    step_until(&mut harness, "the removed file to go", |app| app.thumbnails() == FILES.len());
+
+    std::fs::remove_dir_all(&folder).expect("delete the folder");
+    step_until(&mut harness, "the folder to go", |app| {
+        app.thumbnails() == 0 && app.folder_status().is_some_and(|status| status.text.contains("This folder is gone"))
+    });
+}

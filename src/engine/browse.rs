@@ -248,6 +248,8 @@ pub struct Browser {
     index: Arc<Mutex<Option<FolderIndex>>>,
     measured: Pending,
     events: EventSink,
+    /// The watch of the folder open now.
+    watch: Mutex<Option<super::watch::FolderWatch>>,
 }
 
 impl Browser {
@@ -265,6 +267,7 @@ impl Browser {
             index: Arc::new(Mutex::new(None)),
             measured: Arc::default(),
             events,
+            watch: Mutex::new(None),
         };
         let (all, background) = workers;
         for number in 0..all.max(1) {
@@ -281,6 +284,7 @@ impl Browser {
     /// Opens `folder`: sends its entries from the index at once, then as the folder is
     /// now, then queues the thumbnails it lacks. Runs on a blocking thread.
     pub fn open(&self, folder: PathBuf, order: SortOrder) {
+        self.watch(&folder);
         let generation = {
             let mut lanes = lock_or_recover(&self.queue.lanes, "the thumbnail queue");
             lanes.generation += 1;
@@ -298,6 +302,15 @@ impl Browser {
             events: self.events.clone(),
         };
         tokio::task::spawn_blocking(move || opener.open());
+    }
+
+    /// Watches `folder` (and stops watching the one before), unless it is watched already.
+    fn watch(&self, folder: &Path) {
+        let mut watch = lock_or_recover(&self.watch, "the folder watch");
+        if watch.as_ref().is_some_and(|watch| watch.folder() == folder) {
+            return;
+        }
+        *watch = super::watch::FolderWatch::start(folder, self.events.clone());
     }
 
     /// The grid's sort changed: the rest of the open folder is made in its new order (the

@@ -27,6 +27,7 @@ pub(crate) mod thumbnail;
 pub(crate) mod transfer;
 pub(crate) mod types;
 pub(crate) mod view;
+pub(crate) mod watch;
 pub(crate) mod whole;
 pub(crate) mod workers;
 

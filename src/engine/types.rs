@@ -495,6 +495,9 @@ pub enum Event {
     Restored { paths: Vec<PathBuf>, result: Result<Vec<PathBuf>, String> },
     /// The thumbnail cache was cleared (how many thumbnails went), or why not.
     ThumbnailsCleared(Result<usize, String>),
+    /// The open folder changed on disk (another program added, removed or changed files,
+    /// or the folder went): list it again.
+    FolderChanged { folder: PathBuf },
     /// The library's index was damaged: it was moved to `moved_to` and started afresh.
     IndexRebuilt { moved_to: PathBuf },
     /// An image for the viewer, decoded off the UI thread, or why it cannot be shown.

@@ -1264,8 +1264,18 @@ impl GalleyApp {
                 }
             }
             Event::FolderFailed { folder, reason, missing } if self.folder.shown.as_ref() == Some(&folder) => {
-                // A folder not made yet is what a first run expects, not an error.
+                // A folder that was shown and is gone was deleted or moved while open: its
+                // tiles go. One not made yet is what a first run expects, not an error.
+                let gone = missing && self.folder.grid.total() > 0;
+                if gone {
+                    let emptied = self.folder.grid.emptied();
+                    grid::drop_elsewhere(std::mem::replace(&mut self.folder.grid, emptied));
+                }
                 self.folder.status = Some(match missing {
+                    true if gone => Notice::error(
+                        "This folder is gone: it was deleted or moved while galley showed it. Choose another folder, or download into it to make it again.",
+                        reason,
+                    ),
                     true => Notice::info("This folder does not exist yet: it is made when the first image is saved."),
                     false => Notice::error(
                         "This folder cannot be listed: check that it exists and that you may read it.",
@@ -1323,6 +1333,14 @@ impl GalleyApp {
                     }
                     Err(reason) => Notice::error("The thumbnail cache could not be cleared.", reason),
                 });
+            }
+            Event::FolderChanged { folder } if self.folder.shown.as_ref() == Some(&folder) => {
+                // A run saving here shows its files as they land and lists the folder when
+                // it ends; otherwise another program changed it: list it again.
+                let saving_here = self.run_state.is_busy() && !self.run_state.is_comparing();
+                if !saving_here {
+                    self.open_folder(folder);
+                }
             }
             Event::IndexRebuilt { moved_to } => {
                 self.notice = Some(Notice::error(
