@@ -20,6 +20,7 @@ use super::events::EventSink;
 use super::thumbnail;
 use super::types::{Event, Pixels, Thumbnail};
 use crate::archive::Archive;
+use crate::library::failures::FailureMarks;
 use crate::library::index::{self, FolderIndex};
 use crate::library::query::{self, SortKey, SortOrder};
 use crate::library::{
@@ -250,6 +251,8 @@ pub struct Browser {
     events: EventSink,
     /// The watch of the folder open now.
     watch: Mutex<Option<super::watch::FolderWatch>>,
+    /// Files that could not be thumbnailed (until they change).
+    failures: Arc<FailureMarks>,
 }
 
 impl Browser {
@@ -262,6 +265,7 @@ impl Browser {
     ) -> Self {
         let browser = Self {
             cache: ThumbnailCache::new(&places.thumbnails),
+            failures: Arc::new(FailureMarks::new(&places.index)),
             places,
             queue: Arc::new(Queue::default()),
             index: Arc::new(Mutex::new(None)),
@@ -350,6 +354,7 @@ impl Browser {
     fn worker(&self, background: bool, shutdown: CancellationToken) -> impl FnOnce() + Send + 'static {
         let (queue, cache, events, measured) =
             (self.queue.clone(), self.cache.clone(), self.events.clone(), self.measured.clone());
+        let failures = self.failures.clone();
         move || {
             // Thumbnails made for the screen are written to the cache once no job for the
             // screen is left: the screen does not wait for PNG encodes.
@@ -368,7 +373,7 @@ impl Browser {
                     continue;
                 }
                 let wanted = job.urgent() || is_wanted(&queue, &job);
-                let made = make(&cache, &job, wanted);
+                let made = make(&cache, &failures, &job, wanted);
                 let made = report(&queue, &events, &measured, &job, made, wanted);
                 done(&queue, &job);
                 if let Some(thumbnail) = made {
@@ -441,7 +446,9 @@ impl Browser {
     pub fn clear_thumbnails(&self) {
         let (index, places, cache, events) =
             (self.index.clone(), self.places.clone(), self.cache.clone(), self.events.clone());
+        let failures = self.failures.clone();
         tokio::task::spawn_blocking(move || {
+            failures.clear();
             let mut slot = lock_or_recover(&index, "the library index");
             let result = match open_index(&mut slot, &places, &events) {
                 Some(index) => index
@@ -568,7 +575,7 @@ enum Made {
     Nothing,
 }
 
-fn make(cache: &ThumbnailCache, job: &ThumbJob, wanted: bool) -> Made {
+fn make(cache: &ThumbnailCache, failures: &FailureMarks, job: &ThumbJob, wanted: bool) -> Made {
     let stat = match job.stat {
         Some(stat) => stat,
         None => match file_stat(&job.path) {
@@ -590,7 +597,9 @@ fn make(cache: &ThumbnailCache, job: &ThumbJob, wanted: bool) -> Made {
             let dimensions = thumbnail.image_size;
             return Made::Cached { pixels: wanted.then_some(thumbnail), dimensions, stat };
         }
-        Lookup::Failed => return Made::Failed("galley could not read this image before".into()),
+        Lookup::Missing if failures.failed_before(&job.path, stat) => {
+            return Made::Failed("galley could not read this image before".into());
+        }
         Lookup::Missing => {}
     }
     match thumbnail::thumbnail_file(&job.path, cache::LARGE) {
@@ -608,9 +617,7 @@ fn make(cache: &ThumbnailCache, job: &ThumbJob, wanted: bool) -> Made {
         // may be readable the next time without its time or size changing.
         Err(error @ thumbnail::ThumbnailError::Read(_)) => Made::Failed(error.to_string()),
         Err(error) => {
-            if let Err(error) = cache.store_failure(&job.path, stat) {
-                tracing::warn!("{error}");
-            }
+            failures.mark(&job.path, stat);
             Made::Failed(error.to_string())
         }
     }
@@ -1114,19 +1121,21 @@ mod tests {
     fn a_file_that_could_not_be_read_is_not_marked_failed_and_is_made_once_readable() {
         let dir = tempfile::tempdir().unwrap();
         let cache = ThumbnailCache::new(dir.path().join("thumbnails"));
+        let failures = FailureMarks::new(&dir.path().join("library.sqlite"));
         let path = dir.path().join("photo.png");
         crate::files::planted::fifo(&path);
         let stat = FileStat { mtime: 5, bytes: 100 };
         let job = ThumbJob { path: path.clone(), stat: Some(stat), measured: false, ..first_screen_job("x") };
-        assert!(matches!(make(&cache, &job, true), Made::Failed(_)));
-        assert_eq!(cache.lookup(&path, stat.mtime), Lookup::Missing, "no failure mark for a read error");
+        assert!(matches!(make(&cache, &failures, &job, true), Made::Failed(_)));
+        assert!(!failures.failed_before(&path, stat), "no failure mark for a read error");
 
         std::fs::remove_file(&path).unwrap();
         image::RgbImage::new(8, 8).save(&path).unwrap();
-        assert!(matches!(make(&cache, &job, true), Made::New { .. }), "made once readable");
+        assert!(matches!(make(&cache, &failures, &job, true), Made::New { .. }), "made once readable");
 
         std::fs::write(&path, b"not an image at all").unwrap();
-        assert!(matches!(make(&cache, &job, true), Made::Failed(_)));
-        assert_eq!(cache.lookup(&path, stat.mtime), Lookup::Failed, "a bad image is remembered");
+        assert!(matches!(make(&cache, &failures, &job, true), Made::Failed(_)));
+        assert!(failures.failed_before(&path, stat), "a bad image is remembered");
+        assert!(!dir.path().join("thumbnails/fail").exists(), "kept in the index, not as a file");
     }
 }

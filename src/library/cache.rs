@@ -63,8 +63,6 @@ pub struct ThumbnailPixels<'a> {
 pub enum Lookup {
     /// A thumbnail made from the file as it is now.
     Fresh(CachedThumbnail),
-    /// An earlier attempt found the file cannot be thumbnailed (and it has not changed).
-    Failed,
     /// Nothing usable: none, or made from an older version of the file.
     Missing,
 }
@@ -106,13 +104,7 @@ impl ThumbnailCache {
         let large = self.root.join("large").join(format!("{digest}.png"));
         match read_thumbnail(&large, &uri, mtime) {
             Some(thumbnail) => Lookup::Fresh(thumbnail),
-            None => {
-                let failed = self.root.join("fail").join("galley").join(format!("{digest}.png"));
-                match read_thumbnail(&failed, &uri, mtime) {
-                    Some(_) => Lookup::Failed,
-                    None => Lookup::Missing,
-                }
-            }
+            None => Lookup::Missing,
         }
     }
 
@@ -125,14 +117,8 @@ impl ThumbnailCache {
         Ok(path)
     }
 
-    /// Remembers that `file` cannot be thumbnailed (until it changes).
-    pub fn store_failure(&self, file: &Path, stat: FileStat) -> Result<(), CacheError> {
-        let path = self.fail_path(file)?;
-        let empty = CachedThumbnail { rgba: vec![0; 4], width: 1, height: 1, image_size: None };
-        write_whole(&self.root, &path, &encode(file, stat, empty.as_pixels())?)
-    }
-
-    /// Removes the thumbnails (and failure marks) of these files; returns how many went.
+    /// Removes the thumbnails of these files (and the failure marks older galleys wrote
+    /// under `fail/galley/`); returns how many went.
     pub fn remove(&self, files: &[PathBuf]) -> usize {
         let mut removed = 0;
         for file in files {
@@ -348,9 +334,6 @@ mod tests {
         }
         assert_eq!(cache.lookup(&file, stat.mtime + 1), Lookup::Missing, "the file changed since");
         assert_eq!(cache.lookup(&dir.path().join("other.jpg"), stat.mtime), Lookup::Missing);
-        cache.store_failure(&dir.path().join("bad.jpg"), stat).unwrap();
-        assert_eq!(cache.lookup(&dir.path().join("bad.jpg"), stat.mtime), Lookup::Failed);
-        assert_eq!(cache.lookup(&dir.path().join("bad.jpg"), stat.mtime + 5), Lookup::Missing);
         assert_eq!(cache.remove(std::slice::from_ref(&file)), 1);
         assert_eq!(cache.lookup(&file, stat.mtime), Lookup::Missing);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("thumbnails/large")).unwrap().flatten().collect();
@@ -395,10 +378,10 @@ mod tests {
         assert!(matches!(refused, Err(CacheError::Write { .. })), "{refused:?}");
         assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing written through the link");
         assert_eq!(std::fs::metadata(&elsewhere).unwrap().permissions().mode() & 0o777, 0o755, "not chmodded");
-        // Failure marks go to their own folder, which is galley's: they still work.
-        cache.store_failure(&file, FileStat { mtime: 1, bytes: 1 }).unwrap();
-        let mode = std::fs::metadata(root.join("fail/galley")).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700);
+        // A folder galley makes itself is private.
+        std::fs::remove_file(root.join("large")).unwrap();
+        cache.store(&file, FileStat { mtime: 1, bytes: 1 }, thumbnail(true).as_pixels()).unwrap();
+        assert_eq!(std::fs::metadata(root.join("large")).unwrap().permissions().mode() & 0o777, 0o700);
     }
 
     #[test]

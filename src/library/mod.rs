@@ -5,6 +5,7 @@
 //! saves.
 
 pub mod cache;
+pub mod failures;
 pub mod index;
 pub mod listing;
 pub mod names;
