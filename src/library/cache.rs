@@ -156,7 +156,18 @@ fn read_thumbnail(path: &Path, uri: &str, mtime: i64) -> Option<CachedThumbnail>
     // Only a regular file, never through a link: a FIFO planted under a file's name would
     // block the thumbnail workers in `open` for good.
     let file = crate::files::open_regular(path).ok()?;
-    let mut decoder = png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: 4 * 1024 * 1024 });
+    thumbnail_from(BufReader::new(file), uri, mtime)
+}
+
+/// A thumbnail PNG held in memory, read as the cache reads one (for the fuzzer and tests):
+/// its pixels if it is a thumbnail made for `uri` at `mtime`, else `None`; never a panic,
+/// and never more than 4 MiB of memory whatever its chunks claim.
+pub fn parse_thumbnail(bytes: &[u8], uri: &str, mtime: i64) -> Option<CachedThumbnail> {
+    thumbnail_from(std::io::Cursor::new(bytes), uri, mtime)
+}
+
+fn thumbnail_from(reader: impl std::io::BufRead + std::io::Seek, uri: &str, mtime: i64) -> Option<CachedThumbnail> {
+    let mut decoder = png::Decoder::new_with_limits(reader, png::Limits { bytes: 4 * 1024 * 1024 });
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().ok()?;
     let text = |key: &str| {

@@ -136,17 +136,23 @@ impl FolderIndex {
             .map_err(|e| self.err(e))?;
         let rows = statement
             .query_map(params![folder_key(folder)], |row| {
-                let name: String = row.get(0)?;
                 let width: Option<u32> = row.get(4)?;
                 let height: Option<u32> = row.get(5)?;
-                Ok((name, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?, row.get::<_, String>(3)?, width.zip(height)))
+                Ok(StoredRow {
+                    name: row.get(0)?,
+                    bytes: row.get(1)?,
+                    mtime: row.get(2)?,
+                    kind: row.get(3)?,
+                    dimensions: width.zip(height),
+                })
             })
             .map_err(|e| self.err(e))?;
         let mut files = Vec::new();
         for row in rows {
-            let (name, bytes, mtime, kind, dimensions) = row.map_err(|e| self.err(e))?;
-            let Some(kind) = Kind::parse(&kind) else { continue };
-            files.push((Listed { bytes: bytes.max(0) as u64, mtime, kind, name }, dimensions));
+            match row.map_err(|e| self.err(e))?.into_listed() {
+                Some(file) => files.push(file),
+                None => tracing::warn!("a row of the library index is not a file of {}; skipped", folder.display()),
+            }
         }
         // Making the entries' sort and search keys is most of a load after the read.
         Ok(filter_map_on_cores(files, |(listed, dimensions)| {
@@ -311,6 +317,35 @@ fn stat_one((entry, name, kind): (std::fs::DirEntry, String, Kind)) -> Option<Li
     Some(Listed { name, bytes: metadata.len(), mtime: mtime.map_or(0, |t| t.as_secs() as i64), kind })
 }
 
+/// A row of the index as stored. The index is a file anyone with the user's rights can
+/// write, so a row is checked before it names a file: a name with a separator or `..`
+/// would have the grid show (and the trash move) a file outside the folder.
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    pub name: String,
+    pub bytes: i64,
+    pub mtime: i64,
+    pub kind: String,
+    pub dimensions: Option<(u32, u32)>,
+}
+
+impl StoredRow {
+    /// The file this row describes, with its dimensions; `None` for a row that names no
+    /// file directly inside the folder, or holds no kind galley shows.
+    pub fn into_listed(self) -> Option<(Listed, Option<(u32, u32)>)> {
+        let file_name = super::names::file_name(&self.name);
+        let mut parts = Path::new(&file_name).components();
+        let single = matches!((parts.next(), parts.next()), (Some(std::path::Component::Normal(_)), None));
+        if !single || self.name.is_empty() {
+            return None;
+        }
+        let kind = Kind::parse(&self.kind)?;
+        let dimensions = self.dimensions.filter(|&(width, height)| width > 0 && height > 0);
+        let listed = Listed { name: self.name, bytes: self.bytes.max(0) as u64, mtime: self.mtime, kind };
+        Some((listed, dimensions))
+    }
+}
+
 /// Whether an SQLite error says the file itself is bad (not one query or a busy lock).
 fn is_damage(error: &rusqlite::Error) -> bool {
     matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
@@ -438,6 +473,18 @@ mod tests {
         names.sort();
         assert_eq!(names, ["clip.mp4", "one.jpg", "two.PNG"]);
         assert!(list_folder(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn a_row_that_names_a_file_outside_its_folder_is_refused() {
+        let row =
+            |name: &str| StoredRow { name: name.into(), bytes: 1, mtime: 2, kind: "JPEG".into(), dimensions: None };
+        for hostile in ["../../etc/passwd.jpg", "/etc/x.jpg", "a/b.jpg", "..", ".", ""] {
+            assert!(row(hostile).into_listed().is_none(), "{hostile:?}");
+        }
+        let kept = row("fine.jpg").into_listed().expect("a plain name");
+        assert_eq!(kept.0.name, "fine.jpg");
+        assert!(StoredRow { kind: "exe".into(), ..row("x.jpg") }.into_listed().is_none());
     }
 
     #[test]

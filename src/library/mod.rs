@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use crate::archive::ImageMeta;
-pub use cache::{CachedThumbnail, FileStat, Lookup, ThumbnailCache, ThumbnailPixels};
-pub use index::{FolderIndex, IndexError, Listed};
+pub use cache::{CachedThumbnail, FileStat, Lookup, ThumbnailCache, ThumbnailPixels, parse_thumbnail};
+pub use index::{FolderIndex, IndexError, Listed, StoredRow};
 pub use listing::Listing;
 pub use query::{Query, SortKey};
 
