@@ -20,4 +20,8 @@ done
 for size in 32 48 64 128 256 512; do
     rsvg-convert --width "$size" --height "$size" galley.svg --output "galley-$size.png"
 done
-ls -l galley-*.png
+# Windows' icon (galley.exe, the installer, the Start-menu entry): every size up to 256,
+# the largest stored as PNG (icotool from icoutils).
+icotool -c -o galley.ico galley-16.png galley-24.png galley-32.png galley-48.png galley-64.png galley-128.png \
+    -r galley-256.png
+ls -l galley-*.png galley.ico

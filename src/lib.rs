@@ -11,5 +11,6 @@ pub mod demo;
 pub mod engine;
 pub mod files;
 pub mod library;
+pub mod platform;
 pub mod signals;
 pub mod ui;

@@ -1,52 +1,13 @@
-//! `galley`: parses the command line and hands over to the app or the command it names.
+//! `galley`: the desktop app and the command line in one program (see [`galley::cli`]).
+//! On Windows this build is a window program: started from the Start menu or Explorer it
+//! opens no console. Typed in a console, `galley` runs `galley.com` (the console build,
+//! found first by the shell), which prints and returns its exit status as on Linux; this
+//! one, run by its full name, still attaches to the console it was started from.
+#![cfg_attr(windows, windows_subsystem = "windows")]
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use galley::cli::{self, Cli, CliCommand};
-
 fn main() -> ExitCode {
-    limit_malloc_arenas();
-    galley::engine::raise_open_file_limit();
-    let cli = Cli::parse();
-    init_logging();
-    let outcome = match &cli.command {
-        None => {
-            let options = galley::ui::AppOptions { demo: cli.demo, folder: cli.folder.clone() };
-            galley::ui::run(options).map(|()| ExitCode::SUCCESS)
-        }
-        Some(CliCommand::Fetch(args)) => cli::fetch(args),
-        Some(CliCommand::DemoServer(args)) => cli::demo_server(args).map(|()| ExitCode::SUCCESS),
-        Some(CliCommand::Completions { shell }) => cli::completions(*shell).map(|()| ExitCode::SUCCESS),
-        Some(CliCommand::Manpages { dir }) => cli::write_manpages(dir).map(|_| ExitCode::SUCCESS),
-    };
-    outcome.unwrap_or_else(|error| {
-        cli::print_error(&error);
-        ExitCode::from(cli::EXIT_FAILED)
-    })
+    galley::platform::attach_parent_console();
+    galley::cli::main()
 }
-
-/// Logs go to stderr; `RUST_LOG` overrides the default of warnings only.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    // Colours only for a terminal: a log file or a pipe gets plain text.
-    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colours).init();
-}
-
-/// glibc gives each thread that allocates under contention its own heap (up to 8 per
-/// core) and seldom returns their memory: with decodes and file writes hopping across the
-/// blocking pool, a 5,000-image fetch peaked at 205 MB. Two heaps keep it near 70 MB at
-/// the same speed (measured; see the README).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn limit_malloc_arenas() {
-    // SAFETY: mallopt only sets an allocator tunable; it is called first thing in main,
-    // before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn limit_malloc_arenas() {}

@@ -44,11 +44,39 @@ impl StopSignals {
     }
 }
 
+/// On Windows: ctrl-c, ctrl-break, and the console window being closed (which gives a
+/// process a few seconds before it is ended: enough to cancel the run cleanly), reported
+/// as SIGINT, SIGTERM and SIGHUP so exit statuses read as on Linux.
+#[cfg(windows)]
+pub struct StopSignals {
+    interrupt: tokio::signal::windows::CtrlC,
+    brk: tokio::signal::windows::CtrlBreak,
+    close: tokio::signal::windows::CtrlClose,
+}
+
+#[cfg(windows)]
+impl StopSignals {
+    pub fn listen() -> std::io::Result<Self> {
+        use tokio::signal::windows::{ctrl_break, ctrl_c, ctrl_close};
+        Ok(Self { interrupt: ctrl_c()?, brk: ctrl_break()?, close: ctrl_close()? })
+    }
+
+    /// The number of the first stop signal to arrive.
+    pub async fn first(&mut self) -> Option<u8> {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => Some(SIGINT),
+            Some(()) = self.brk.recv() => Some(SIGTERM),
+            Some(()) = self.close.recv() => Some(SIGHUP),
+            else => None,
+        }
+    }
+}
+
 /// Elsewhere only ctrl-c is a stop signal.
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 pub struct StopSignals;
 
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 impl StopSignals {
     pub fn listen() -> std::io::Result<Self> {
         Ok(Self)

@@ -2,6 +2,7 @@
 //! `galley demo-server` and `galley completions SHELL`.
 //! Argument shapes are fixed by DESIGN.md; `main.rs` parses them and calls in here.
 
+mod entry;
 mod fetch;
 mod install;
 mod report;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueHint};
 use url::Url;
 
+pub use entry::main;
 pub use fetch::fetch;
 pub use install::{CompletionShell, completion_script, completions, write_manpages};
 pub use terminal::{for_terminal, print_error};

@@ -194,7 +194,7 @@ pub enum DownloadError {
     /// to tell. Treated like a short body, so it is fetched again.
     #[error("cut short: {0}")]
     Truncated(String),
-    #[error("writing {path}: {source}")]
+    #[error("writing {path}: {}", describe_io(source))]
     Disk { path: PathBuf, source: std::io::Error },
     /// Its link led to Imgur's `removed.png`: the image was deleted.
     #[error("deleted on Imgur")]
@@ -250,6 +250,17 @@ impl DownloadError {
             DownloadError::Network(text)
         }
     }
+}
+
+/// An I/O error in the user's words where the OS's are cryptic: on Windows a file open in
+/// another program (an image viewer) cannot be replaced or removed, and the OS says
+/// "used by another process". The file is left as it was; a later run tries again.
+pub fn describe_io(error: &std::io::Error) -> String {
+    // ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION.
+    if cfg!(windows) && matches!(error.raw_os_error(), Some(32 | 33)) {
+        return format!("the file is open in another program; close it there and run again ({error})");
+    }
+    error.to_string()
 }
 
 /// A reqwest error with its causes, without the URL's query (which could hold a secret).

@@ -10,14 +10,13 @@ const RESERVED: u64 = 48;
 /// Descriptors one download in flight may use: its connection, its temporary file, and the
 /// server's end when the demo gallery runs in the same process.
 const PER_DOWNLOAD: u64 = 3;
-/// The soft limit is raised to at most this (macOS refuses more than 10,240 anyway).
-const WANTED: u64 = 10_240;
-
 /// Raises the soft open-file limit toward the hard one, where allowed. Returns the soft
 /// limit after, if known. Called once, first thing, by the binary.
 #[cfg(unix)]
 #[allow(clippy::unnecessary_cast, reason = "rlim_t is u64 here, not on every Unix")]
 pub fn raise_open_file_limit() -> Option<u64> {
+    /// The soft limit is raised to at most this (macOS refuses more than 10,240 anyway).
+    const WANTED: u64 = 10_240;
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit and setrlimit only read and write the struct passed.
     unsafe {

@@ -189,6 +189,44 @@ mod tests {
         assert_eq!(stem_for_id("aB3dE9x"), "aB3dE9x", "real Imgur ids are kept as they are");
     }
 
+    /// Every name galley makes is valid on NTFS (and so in a folder synced to Windows):
+    /// none of `<>:"/\\|?*`, no trailing dot or space, no device name whatever its case or
+    /// extension, and short enough to leave room for the folder under 255 characters.
+    #[test]
+    fn names_are_valid_on_ntfs() {
+        let hostile = [
+            "name. ",
+            "name...",
+            "trailing ",
+            "Con.jpg",
+            "nul.tar.gz",
+            "lpt9",
+            "CoM1",
+            "AUX.",
+            "a:b",
+            "x|y?z*",
+            "<tag>",
+            "quote\"d",
+            "back\\slash",
+            " lead",
+            "\u{202e}gpj.exe",
+        ];
+        let ntfs_valid = |stem: &str| {
+            let base = stem.split('.').next().unwrap_or(stem).to_ascii_uppercase();
+            !stem.contains(['<', '>', ':', '"', '/', '\\', '|', '?', '*'])
+                && !stem.ends_with(['.', ' '])
+                && !RESERVED.contains(&base.as_str())
+                && stem.len() <= MAX_STEM + 17
+        };
+        for text in hostile {
+            let stem = stem_for_id(text);
+            assert!(ntfs_valid(&stem), "{text:?} gave {stem:?}");
+            let link = url::Url::parse(&format!("http://h/{}", text.replace('?', "%3F"))).expect("url");
+            let (from_link, _) = stem_for_link(&link);
+            assert!(ntfs_valid(&from_link), "{text:?} as a link gave {from_link:?}");
+        }
+    }
+
     #[test]
     fn ids_that_clean_to_the_same_name_stay_apart() {
         assert_ne!(stem_for_id("a/b"), stem_for_id("a\\b"));

@@ -78,9 +78,13 @@ impl ThumbnailCache {
         Self { root: root.into() }
     }
 
-    /// The user's shared cache, `$XDG_CACHE_HOME/thumbnails` (`~/.cache/thumbnails`).
+    /// The user's shared cache, `$XDG_CACHE_HOME/thumbnails` (`~/.cache/thumbnails`). The
+    /// shared folder is a freedesktop convention: elsewhere (Windows, macOS) galley keeps a
+    /// cache of its own, `%LOCALAPPDATA%\galley\thumbnails` or `~/Library/Caches/galley`.
     pub fn for_user() -> Option<Self> {
-        dirs::cache_dir().map(|cache| Self::new(cache.join("thumbnails")))
+        let shared = cfg!(all(unix, not(target_os = "macos")));
+        let cache = dirs::cache_dir()?;
+        Some(Self::new(if shared { cache.join("thumbnails") } else { cache.join("galley").join("thumbnails") }))
     }
 
     pub fn root(&self) -> &Path {

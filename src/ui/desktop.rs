@@ -55,7 +55,7 @@ impl Desktop {
             let what = if target.is_dir() { "folder" } else { "file" };
             // `that_detached` waits a moment for the opener to fail, so a missing or
             // broken `xdg-open` is reported rather than lost.
-            let result = match open::that_detached(&target) {
+            let result = match open_or_select(&path, &target) {
                 Ok(()) => Ok(format!("Opened the {what} {}", target.display())),
                 Err(error) => Err(format!(
                     "Could not open the {what}: no program on this system opened it. Use Copy path and open it by hand. ({error})"
@@ -142,4 +142,18 @@ fn in_path(program: &str) -> bool {
 
 fn is_file(path: &Path) -> bool {
     path.metadata().is_ok_and(|metadata| metadata.is_file())
+}
+
+/// Opens `target`. On Windows, showing a file's folder (`target` its parent) opens
+/// Explorer with the file selected, as "Show in folder" does in other Windows programs.
+fn open_or_select(path: &std::path::Path, target: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(windows)]
+    if path != target && path.is_file() {
+        let mut select = std::ffi::OsString::from("/select,");
+        select.push(path.as_os_str());
+        // Explorer's exit status is 1 even when it worked: only a failure to start counts.
+        return std::process::Command::new("explorer.exe").arg(select).spawn().map(|_| ());
+    }
+    let _ = path;
+    open::that_detached(target)
 }
