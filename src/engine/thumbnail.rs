@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use fast_image_resize::images::ImageRef;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageReader, Limits};
 
 use super::sniff::{self, MediaKind};
@@ -92,6 +93,15 @@ pub fn thumbnail_bytes(bytes: &[u8], max_side: u32) -> Result<Decoded, Thumbnail
 
 /// [`thumbnail_bytes`] with a JPEG decode given up on after `time`.
 pub fn thumbnail_bytes_within(bytes: &[u8], max_side: u32, time: Duration) -> Result<Decoded, ThumbnailError> {
+    let decoded = decode_within(bytes, max_side, time)?;
+    // A phone photo is stored sideways with its EXIF orientation saying how to turn it.
+    Ok(match jpeg_orientation(bytes) {
+        Some(orientation) if orientation != Orientation::NoTransforms => oriented(decoded, orientation),
+        _ => decoded,
+    })
+}
+
+fn decode_within(bytes: &[u8], max_side: u32, time: Duration) -> Result<Decoded, ThumbnailError> {
     let kind = sniff::sniff(bytes)
         .filter(|kind| kind.is_image())
         .ok_or_else(|| ThumbnailError::Decode(format!("not a picture: {}", sniff::non_media(bytes))))?;
@@ -106,6 +116,44 @@ pub fn thumbnail_bytes_within(bytes: &[u8], max_side: u32, time: Duration) -> Re
     let (target_width, target_height) = fit(width, height, max_side);
     let small = downscale(image, target_width, target_height)?;
     Ok(Decoded { width, height, pixels: to_pixels(small) })
+}
+
+/// The EXIF orientation a JPEG carries (its APP1 `Exif` segment), if any. Only the
+/// segments before the first scan are read.
+pub(super) fn jpeg_orientation(bytes: &[u8]) -> Option<Orientation> {
+    let mut at = 2; // after SOI
+    while at + 4 <= bytes.len() {
+        let (marker, kind) = (bytes[at], bytes[at + 1]);
+        if marker != 0xFF || kind == 0xDA || kind == 0xD9 {
+            return None;
+        }
+        let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        let segment = bytes.get(at + 4..at + 2 + length)?;
+        if kind == 0xE1
+            && let Some(exif) = segment.strip_prefix(b"Exif\0\0")
+        {
+            return Orientation::from_exif_chunk(exif);
+        }
+        at += 2 + length;
+    }
+    None
+}
+
+/// `decoded` turned as `orientation` says; the image's dimensions as it is shown.
+fn oriented(decoded: Decoded, orientation: Orientation) -> Decoded {
+    let Decoded { width, height, pixels } = decoded;
+    let Some(image) = image::RgbaImage::from_raw(pixels.width, pixels.height, pixels.rgba) else {
+        // Cannot happen (the pixels fill their size); then nothing is shown turned.
+        return Decoded { width, height, pixels: Pixels { width: 0, height: 0, rgba: Vec::new() } };
+    };
+    let mut image = DynamicImage::ImageRgba8(image);
+    image.apply_orientation(orientation);
+    let turned = matches!(
+        orientation,
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+    );
+    let (width, height) = if turned { (height, width) } else { (width, height) };
+    Decoded { width, height, pixels: to_pixels(image) }
 }
 
 /// The memory a decode of an image of `shape` may use, or why it is not decoded at all.
@@ -316,6 +364,46 @@ pub(super) fn to_pixels(image: DynamicImage) -> Pixels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 4x2 JPEG (wider than tall) carrying EXIF orientation `value`.
+    fn jpeg_with_orientation(value: u16) -> Vec<u8> {
+        let image =
+            image::RgbImage::from_fn(
+                40,
+                20,
+                |x, _| if x < 20 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) },
+            );
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 95).encode_image(&image).unwrap();
+        // A little-endian TIFF holding one IFD entry: Orientation (0x0112), SHORT, 1 value.
+        let mut tiff = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        tiff.extend_from_slice(&value.to_le_bytes());
+        tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut segment = b"Exif\0\0".to_vec();
+        segment.extend_from_slice(&tiff);
+        let mut jpeg = plain[..2].to_vec();
+        jpeg.extend_from_slice(&[0xFF, 0xE1]);
+        jpeg.extend_from_slice(&(segment.len() as u16 + 2).to_be_bytes());
+        jpeg.extend_from_slice(&segment);
+        jpeg.extend_from_slice(&plain[2..]);
+        jpeg
+    }
+
+    #[test]
+    fn a_phone_photo_is_turned_as_its_exif_orientation_says() {
+        let upright = thumbnail_bytes(&jpeg_with_orientation(1), 256).unwrap();
+        assert_eq!((upright.width, upright.height), (40, 20));
+        let phone = jpeg_with_orientation(6);
+        assert_eq!(jpeg_orientation(&phone), Some(Orientation::Rotate90));
+        let turned = thumbnail_bytes(&phone, 256).unwrap();
+        assert_eq!((turned.width, turned.height), (20, 40), "portrait, as the phone held it");
+        assert_eq!((turned.pixels.width, turned.pixels.height), (20, 40));
+        // Turned clockwise: the left half (red) is now on top.
+        let top = &turned.pixels.rgba[..4];
+        assert!(top[0] > 200 && top[2] < 60, "red on top: {top:?}");
+        let viewed = crate::engine::view::view_bytes(&phone, 4096).unwrap();
+        assert_eq!((viewed.width, viewed.height), (20, 40), "the viewer too");
+    }
 
     fn encode(image: &DynamicImage, format: image::ImageFormat) -> Vec<u8> {
         let mut bytes = Cursor::new(Vec::new());

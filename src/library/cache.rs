@@ -18,6 +18,9 @@ use md5::{Digest, Md5};
 pub const LARGE: u32 = 256;
 /// What galley writes as `Software`.
 const SOFTWARE: &str = concat!("galley ", env!("CARGO_PKG_VERSION"));
+/// Marks a thumbnail made turned by the image's EXIF orientation (galley's own key; the
+/// standard lets programs add theirs).
+const ORIENTED_KEY: &str = "X-galley::Oriented";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -181,6 +184,14 @@ fn thumbnail_from(reader: impl std::io::BufRead + std::io::Seek, uri: &str, mtim
     if text("Thumb::URI")? != uri || text("Thumb::MTime")?.trim().parse::<i64>().ok()? != mtime {
         return None;
     }
+    // A JPEG's thumbnail made by a galley that did not yet turn photos by their EXIF
+    // orientation is made again (once); other programs' thumbnails are taken as they are.
+    let by_old_galley =
+        text("Software").is_some_and(|software| software.starts_with("galley")) && text(ORIENTED_KEY).is_none();
+    let lower = uri.to_ascii_lowercase();
+    if by_old_galley && (lower.ends_with(".jpg") || lower.ends_with(".jpeg")) {
+        return None;
+    }
     let dimension = |key: &str| text(key).and_then(|value| value.trim().parse::<u32>().ok());
     let image_size = dimension("Thumb::Image::Width").zip(dimension("Thumb::Image::Height"));
     let mut buffer = vec![0; reader.output_buffer_size()?];
@@ -224,6 +235,7 @@ fn encode(file: &Path, stat: FileStat, thumbnail: ThumbnailPixels<'_>) -> Result
             encoder.add_text_chunk("Thumb::Image::Height".into(), height.to_string())?;
         }
         encoder.add_text_chunk("Software".into(), SOFTWARE.into())?;
+        encoder.add_text_chunk(ORIENTED_KEY.into(), "yes".into())?;
         let mut writer = encoder.write_header()?;
         match opaque {
             true => {
@@ -397,6 +409,32 @@ mod tests {
         std::fs::remove_file(root.join("large")).unwrap();
         cache.store(&file, FileStat { mtime: 1, bytes: 1 }, thumbnail(true).as_pixels()).unwrap();
         assert_eq!(std::fs::metadata(root.join("large")).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+
+    #[test]
+    fn a_jpegs_thumbnail_from_a_galley_that_did_not_turn_photos_is_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ThumbnailCache::new(dir.path());
+        for (name, fresh) in [("/pictures/phone.jpg", false), ("/pictures/drawing.png", true)] {
+            let file = Path::new(name);
+            let path = cache.large_path(file).unwrap();
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let mut png_bytes = Vec::new();
+            {
+                let mut encoder = png::Encoder::new(&mut png_bytes, 1, 1);
+                encoder.set_color(png::ColorType::Rgba);
+                encoder.add_text_chunk("Thumb::URI".into(), format!("file://{name}")).unwrap();
+                encoder.add_text_chunk("Thumb::MTime".into(), "42".into()).unwrap();
+                encoder.add_text_chunk("Software".into(), "galley 0.1.0".into()).unwrap();
+                encoder.write_header().unwrap().write_image_data(&[1, 2, 3, 4]).unwrap();
+            }
+            std::fs::write(&path, png_bytes).unwrap();
+            assert_eq!(matches!(cache.lookup(file, 42), Lookup::Fresh(_)), fresh, "{name}");
+        }
+        // What this galley writes is taken.
+        let file = Path::new("/pictures/new.jpg");
+        cache.store(file, FileStat { mtime: 7, bytes: 1 }, thumbnail(true).as_pixels()).unwrap();
+        assert!(matches!(cache.lookup(file, 7), Lookup::Fresh(_)));
     }
 
     #[test]
