@@ -474,3 +474,45 @@ async fn the_client_id_can_come_from_a_file_and_is_never_printed() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("cannot read the Client-ID from"), "{}", text(&missing.stderr));
 }
+
+/// `fetch --list` says what would be saved (id, link, file name, kind, size) and saves
+/// nothing: no folder is made, no image is requested.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_list_says_what_would_be_saved_and_saves_nothing() {
+    let server = DemoServer::start(DemoConfig { images: 12, ..DemoConfig::default() }, 0).await.expect("demo server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("never-made");
+    let api = server.base_url().to_string();
+    let command = move |json: bool| {
+        let mut command = galley();
+        command.args(["fetch", "--list", "--client-id", "x", "--api-base", &api]).arg("--out").arg(&out);
+        if json {
+            command.arg("--json");
+        }
+        command
+    };
+    let (mut plain, mut json) = (command(false), command(true));
+    let plain = tokio::task::spawn_blocking(move || run(&mut plain)).await.expect("ran");
+    let json = tokio::task::spawn_blocking(move || run(&mut json)).await.expect("ran");
+
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    let lines: Vec<serde_json::Value> =
+        text(&json.stdout).lines().map(|line| serde_json::from_str(line).expect("JSON")).collect();
+    let (items, summary) = lines.split_at(lines.len() - 1);
+    assert_eq!(items.len(), 12, "one object per image");
+    assert_eq!(summary[0]["listed"], 12);
+    assert_eq!(summary[0]["downloaded"], 0);
+    let expected: Vec<String> = server.image_ids();
+    for item in items {
+        let id = item["id"].as_str().expect("id");
+        assert!(expected.contains(&id.to_owned()), "{id}");
+        assert!(item["link"].as_str().is_some_and(|link| link.starts_with("http://127.0.0.1")));
+        let file = item["file"].as_str().expect("file");
+        assert!(file.starts_with(id) && file.contains('.'), "{file}");
+        assert!(item["kind"].is_string() && item["size"].is_u64(), "{item}");
+    }
+    assert!(plain.status.success());
+    assert_eq!(text(&plain.stdout).lines().filter(|line| line.contains("\thttp://")).count(), 12);
+    assert!(!dir.path().join("never-made").exists(), "no folder was made");
+    assert_eq!(server.stats().image_requests, 0, "no image was requested");
+}

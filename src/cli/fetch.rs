@@ -108,9 +108,12 @@ fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job>
     job.naming = args.filename.clone();
     job.album_folders = args.album_folders;
     job.write_metadata = args.write_metadata;
+    job.list_only = args.list;
     job.thumbnails = !args.no_thumbnails;
     job.max_image_bytes = args.max_image_mib.saturating_mul(1024 * 1024);
     job.archive = match (&args.archive, args.no_archive) {
+        // A listing saves nothing, so it is no run of the history.
+        _ if args.list => None,
         (_, true) => None,
         (Some(path), false) => Some(path.clone()),
         (None, false) => archive::default_path(),

@@ -141,6 +141,11 @@ pub struct FetchArgs {
     #[arg(long)]
     pub write_metadata: bool,
 
+    /// Say what would be saved and save nothing: one line per image on stdout (with --json,
+    /// one object per line: id, link, file, kind, size, source), then the summary.
+    #[arg(long)]
+    pub list: bool,
+
     /// Also save videos (video-only items, as MP4). Every JPEG, PNG and GIF is saved by
     /// default, animated GIFs as .gif.
     #[arg(long)]

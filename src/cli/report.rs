@@ -9,7 +9,8 @@ use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 
 use crate::engine::{
-    ClientId, Ending, Event, FatalKind, Job, JobInput, RunReport, SourceReport, SourceStage, Summary, Tally, Throttle,
+    ClientId, Ending, Event, FatalKind, Job, JobInput, PlannedFile, RunReport, SourceReport, SourceStage, Summary,
+    Tally, Throttle,
 };
 
 const MB: f64 = 1_000_000.0;
@@ -118,10 +119,37 @@ impl Reporter {
             )),
             Event::Skipped { path, reason, .. } => self.plain_line(format!("skipped {}: {reason}", path.display())),
             Event::Failed { id, reason, .. } => self.line(format!("failed {id}: {reason}")),
+            Event::WouldSave { file, .. } => self.would_save(&file),
             Event::ThumbnailFailed { path, reason } => {
                 self.line(format!("no thumbnail for {}: {reason}", path.display()))
             }
             _ => {}
+        }
+    }
+
+    /// One image `fetch --list` would save, on stdout: a JSON object with `--json`, else its
+    /// file name and link (both escaped: they come from a server).
+    fn would_save(&self, file: &PlannedFile) {
+        let line = match self.json {
+            true => match serde_json::to_string(file) {
+                Ok(line) => line,
+                Err(error) => {
+                    tracing::warn!("cannot write {} as JSON: {error}", file.id);
+                    return;
+                }
+            },
+            false => {
+                let name = super::for_terminal(&file.file.to_string_lossy()).into_owned();
+                format!("{name}\t{}", super::for_terminal(&file.link))
+            }
+        };
+        // A closed stdout (`| head`) ends nothing: the listing goes on, unprinted.
+        let print = || {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        };
+        match &self.bar {
+            Some(bar) => bar.suspend(print),
+            None => print(),
         }
     }
 

@@ -26,10 +26,11 @@ use super::limits;
 use super::naming;
 use super::per_source::{self, SourceBook};
 use super::redirects;
+use super::sniff::MediaKind;
 use super::transfer::Pace;
 use super::types::{
-    CONCURRENCY_RANGE, ClientId, Ending, Event, Fatal, FatalKind, Job, JobInput, RunId, RunReport, SourceReport,
-    SourceStage, Summary, images_per_second,
+    CONCURRENCY_RANGE, ClientId, Ending, Event, Fatal, FatalKind, Job, JobInput, PlannedFile, RunId, RunReport,
+    SourceReport, SourceStage, Summary, images_per_second,
 };
 use super::workers::Workers;
 use crate::archive::{Archive, ArchiveError, ImageMeta, RunEnding, RunStart};
@@ -245,7 +246,10 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     if job.sources.is_empty() {
         return Err(Fatal::new(FatalKind::Usage, "There is nothing to download: the queue is empty", ""));
     }
-    let existing = prepare_folder(&job.out_dir, job.album_folders).await?;
+    let existing = match job.list_only {
+        true => HashSet::new(),
+        false => prepare_folder(&job.out_dir, job.album_folders).await?,
+    };
     let user_urls = job.sources.iter().flat_map(|source| match source {
         JobInput::Imgur { api_base, .. } => vec![api_base.as_str()],
         JobInput::Urls(links) => links.iter().map(String::as_str).collect(),
@@ -274,6 +278,10 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         sources: sources.clone(),
     };
     let lister = tokio::spawn(lister.list(items_tx));
+    if job.list_only {
+        say_what_would_be_saved(context, items_rx, summary).await;
+        return listing_outcome(lister.await).map(|_| ());
+    }
 
     let mut downloader = Downloader::new(
         http,
@@ -358,6 +366,29 @@ async fn download_all(
         context.sources.change(item.source, |report| report.listed += 1).await;
     }
     disk_full
+}
+
+/// A run that only lists: says, for each image, where it would be saved.
+async fn say_what_would_be_saved(context: &RunContext, mut items: mpsc::Receiver<ImageItem>, summary: &mut Summary) {
+    let job = &context.job;
+    while let Some(item) = tokio::select! {
+        _ = context.cancel.cancelled() => None,
+        item = items.recv() => item,
+    } {
+        summary.listed += 1;
+        context.sources.change(item.source, |report| report.listed += 1).await;
+        let folder = job.album_folders.then(|| super::template::album_folder(&item)).flatten();
+        let kind = item.claimed.unwrap_or(MediaKind::Jpeg);
+        let name = naming::file_path(Path::new(""), &job.naming.stem(&item), kind);
+        let file = match folder {
+            Some(folder) => Path::new(&folder).join(name),
+            None => name,
+        };
+        let source = job.sources.get(item.source).map(JobInput::label).unwrap_or_default();
+        let kind = item.claimed.map(MediaKind::name);
+        let file = PlannedFile { id: item.id, link: item.link, file, kind, size: item.size, source };
+        context.events.send(Event::WouldSave { run: context.run, file }).await;
+    }
 }
 
 /// How the listing task ended: how many of its entries failed on their own, or the error

@@ -13,6 +13,16 @@ pub enum MediaKind {
 impl MediaKind {
     pub const ALL: [MediaKind; 4] = [MediaKind::Jpeg, MediaKind::Png, MediaKind::Gif, MediaKind::Mp4];
 
+    /// Its lower-case name, as `fetch --list --json` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            MediaKind::Jpeg => "jpeg",
+            MediaKind::Png => "png",
+            MediaKind::Gif => "gif",
+            MediaKind::Mp4 => "mp4",
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             MediaKind::Jpeg => "jpg",

@@ -109,6 +109,21 @@ pub struct MovingPictures {
     pub gifs_as_mp4: bool,
 }
 
+/// An image a run would save, as `galley fetch --list` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedFile {
+    pub id: String,
+    pub link: String,
+    /// Where it would be saved, under the run's folder (before a taken name is numbered).
+    pub file: PathBuf,
+    /// What the listing says it is (`jpeg`, `png`, `gif`, `mp4`), if it says.
+    pub kind: Option<&'static str>,
+    /// Its size in bytes, when the listing gives it.
+    pub size: Option<u64>,
+    /// The source that listed it, as given.
+    pub source: String,
+}
+
 /// One download job: what to fetch, where to put it, how hard to go at it.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -140,6 +155,9 @@ pub struct Job {
     pub album_folders: bool,
     /// Write `<file>.json` beside each image: what the API said of it.
     pub write_metadata: bool,
+    /// Only say what would be saved ([`Event::WouldSave`]): nothing is downloaded or
+    /// written, and the folder is not made.
+    pub list_only: bool,
 }
 
 impl Job {
@@ -169,6 +187,7 @@ impl Job {
             naming: NameTemplate::default(),
             album_folders: false,
             write_metadata: false,
+            list_only: false,
         }
     }
 }
@@ -506,6 +525,8 @@ pub enum Event {
     CompareStep { concurrency: usize, seconds: f64, saved: u64 },
     /// A compare series ended (all levels ran, or one was cancelled or failed).
     CompareDone,
+    /// A run that only lists ([`Job::list_only`]): one image it would save.
+    WouldSave { run: RunId, file: PlannedFile },
     /// The run ended: its counts and how.
     Finished { run: RunId, report: RunReport },
     /// The run history, newest first, or why it could not be read (or cleared).
