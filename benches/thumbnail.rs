@@ -43,7 +43,7 @@ fn bench_kind(criterion: &mut Criterion, group: &str, name: &str, files: &[&[u8]
             for bytes in files {
                 decode(black_box(bytes));
             }
-        })
+        });
     });
     group.finish();
 }

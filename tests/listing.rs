@@ -42,7 +42,7 @@ fn api_job(base: &str, out: &std::path::Path, concurrency: usize) -> Job {
     job
 }
 
-fn json_response(value: serde_json::Value) -> Response {
+fn json_response(value: &serde_json::Value) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
 }
 
@@ -101,7 +101,7 @@ struct Albums {
 async fn album_page(State(albums): State<Albums>) -> Response {
     let data: Vec<_> =
         albums.page.iter().map(|(id, _)| json!({"id": id, "is_album": true, "images_count": 2})).collect();
-    json_response(json!({"data": data, "success": true, "status": 200}))
+    json_response(&json!({"data": data, "success": true, "status": 200}))
 }
 
 async fn album_images(State(albums): State<Albums>, UrlPath(id): UrlPath<String>) -> Response {
@@ -121,7 +121,7 @@ async fn album_images(State(albums): State<Albums>, UrlPath(id): UrlPath<String>
     let data: Vec<_> = (1..=2)
         .map(|n| json!({"id": format!("{id}{n}"), "type": "image/png", "link": format!("{base}/i/{id}{n}.png")}))
         .collect();
-    json_response(json!({"data": data, "success": true, "status": 200}))
+    json_response(&json!({"data": data, "success": true, "status": 200}))
 }
 
 async fn picture(UrlPath(name): UrlPath<String>) -> Response {
@@ -213,7 +213,7 @@ async fn pipelined_page(
         .then(|| json!({"id": format!("a{page}"), "is_album": true, "images_count": 2}))
         .into_iter()
         .collect();
-    json_response(json!({"data": data, "success": true, "status": 200}))
+    json_response(&json!({"data": data, "success": true, "status": 200}))
 }
 
 async fn pipelined_album(State(gallery): State<Pipelined>, UrlPath(id): UrlPath<String>) -> Response {
@@ -227,7 +227,7 @@ async fn pipelined_album(State(gallery): State<Pipelined>, UrlPath(id): UrlPath<
     let data: Vec<_> = (1..=2)
         .map(|n| json!({"id": format!("{id}i{n}"), "type": "image/png", "link": format!("{base}/i/{id}i{n}.png")}))
         .collect();
-    json_response(json!({"data": data, "success": true, "status": 200}))
+    json_response(&json!({"data": data, "success": true, "status": 200}))
 }
 
 #[tokio::test]
@@ -290,7 +290,7 @@ async fn held_page(State(held): State<Held>) -> Response {
         .map(|n| json!({"id": format!("lone{n}"), "type": "image/png", "link": format!("{base}/i/lone{n}.png")}));
     let album = json!({"id": "held", "is_album": true, "images_count": 2});
     let data: Vec<_> = std::iter::once(album).chain(lone).collect();
-    json_response(json!({"data": data, "success": true, "status": 200}))
+    json_response(&json!({"data": data, "success": true, "status": 200}))
 }
 
 async fn held_album(State(held): State<Held>) -> Response {
@@ -304,7 +304,7 @@ async fn held_album(State(held): State<Held>) -> Response {
     let data: Vec<_> = ["held1", "held2", "lone2"]
         .map(|id| json!({"id": id, "type": "image/png", "link": format!("{base}/i/{id}.png")}))
         .into();
-    json_response(json!({"data": data, "success": true, "status": 200}))
+    json_response(&json!({"data": data, "success": true, "status": 200}))
 }
 
 async fn held_picture(State(held): State<Held>, UrlPath(name): UrlPath<String>) -> Response {
@@ -374,7 +374,7 @@ async fn throttling(State((hits, throttled)): State<(Arc<AtomicUsize>, usize)>) 
         headers.insert("x-ratelimit-userreset", "1".parse().expect("header"));
         return (StatusCode::TOO_MANY_REQUESTS, headers, "{}").into_response();
     }
-    json_response(json!({"data": [], "success": true, "status": 200}))
+    json_response(&json!({"data": [], "success": true, "status": 200}))
 }
 
 #[tokio::test]
@@ -537,8 +537,8 @@ async fn echoing(UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response
     match path.as_str() {
         "gallery/top/viral/day/0" => error(StatusCode::INTERNAL_SERVER_ERROR),
         "album/echo/images" => error(StatusCode::BAD_REQUEST),
-        "album/fine/images" => json_response(json!({"data": [], "success": true})),
-        _ => json_response(json!({"data": [
+        "album/fine/images" => json_response(&json!({"data": [], "success": true})),
+        _ => json_response(&json!({"data": [
             {"id": "fine", "is_album": true}, {"id": "echo", "is_album": true}
         ], "success": true})),
     }

@@ -17,7 +17,7 @@ pub fn main() -> ExitCode {
     let outcome = match &cli.command {
         None => {
             let options = crate::ui::AppOptions { demo: cli.demo, folder: cli.folder.clone() };
-            crate::ui::run(options).map(|()| ExitCode::SUCCESS)
+            crate::ui::run(&options).map(|()| ExitCode::SUCCESS)
         }
         Some(CliCommand::Fetch(args)) => super::fetch(args),
         Some(CliCommand::DemoServer(args)) => super::demo_server(args).map(|()| ExitCode::SUCCESS),

@@ -90,10 +90,10 @@ impl Reporter {
         let listed_now = report.listing_done && matches!(before, SourceStage::Waiting | SourceStage::Listing);
         match &report.stage {
             SourceStage::Failed(fatal) if before != report.stage => {
-                self.line(format!("could not list {}: {fatal}; going on with the others", report.label))
+                self.line(&format!("could not list {}: {fatal}; going on with the others", report.label));
             }
             SourceStage::Downloading | SourceStage::Done if listed_now => {
-                self.line(format!("listed {} images from {}", report.listed, report.label))
+                self.line(&format!("listed {} images from {}", report.listed, report.label));
             }
             _ => {}
         }
@@ -102,26 +102,28 @@ impl Reporter {
     /// The lines an event is worth (the counts are the tally's).
     fn show(&self, event: Event) {
         match event {
-            Event::ListingDone { total, .. } => self.line(format!("listed {total} images from {}", self.label)),
+            Event::ListingDone { total, .. } => self.line(&format!("listed {total} images from {}", self.label)),
             Event::RateLimited { wait, why: Throttle::TooManyRequests, .. } => {
-                self.line(format!("rate limited: waiting {:.0} s as the server asks", wait.as_secs_f64()))
+                self.line(&format!("rate limited: waiting {:.0} s as the server asks", wait.as_secs_f64()));
             }
-            Event::RateLimited { wait, why: Throttle::OverCapacity, .. } => self
-                .line(format!("Imgur is over capacity (HTTP 403): waiting {:.0} s, then going on", wait.as_secs_f64())),
+            Event::RateLimited { wait, why: Throttle::OverCapacity, .. } => self.line(&format!(
+                "Imgur is over capacity (HTTP 403): waiting {:.0} s, then going on",
+                wait.as_secs_f64()
+            )),
             Event::Retrying { id, attempt, reason, wait, .. } => {
-                self.plain_line(format!("retrying {id} (attempt {attempt}) in {} ms: {reason}", wait.as_millis()))
+                self.plain_line(&format!("retrying {id} (attempt {attempt}) in {} ms: {reason}", wait.as_millis()));
             }
-            Event::Saved { path, bytes, elapsed, .. } => self.plain_line(format!(
+            Event::Saved { path, bytes, elapsed, .. } => self.plain_line(&format!(
                 "saved {} ({:.0} KB, {:.2} s)",
                 path.display(),
                 bytes as f64 / 1000.0,
                 elapsed.as_secs_f64()
             )),
-            Event::Skipped { path, reason, .. } => self.plain_line(format!("skipped {}: {reason}", path.display())),
-            Event::Failed { id, reason, .. } => self.line(format!("failed {id}: {reason}")),
+            Event::Skipped { path, reason, .. } => self.plain_line(&format!("skipped {}: {reason}", path.display())),
+            Event::Failed { id, reason, .. } => self.line(&format!("failed {id}: {reason}")),
             Event::WouldSave { file, .. } => self.would_save(&file),
             Event::ThumbnailFailed { path, reason } => {
-                self.line(format!("no thumbnail for {}: {reason}", path.display()))
+                self.line(&format!("no thumbnail for {}: {reason}", path.display()));
             }
             _ => {}
         }
@@ -161,8 +163,8 @@ impl Reporter {
     }
 
     /// A line that matters on a terminal too (printed above the bar).
-    fn line(&self, text: String) {
-        let text = self.redacted(&text);
+    fn line(&self, text: &str) {
+        let text = self.redacted(text);
         match &self.bar {
             Some(bar) => bar.println(text),
             None => print_line(text),
@@ -170,9 +172,9 @@ impl Reporter {
     }
 
     /// A per-image line, only when there is no bar to show the same.
-    fn plain_line(&self, text: String) {
+    fn plain_line(&self, text: &str) {
         if self.bar.is_none() {
-            print_line(self.redacted(&text));
+            print_line(self.redacted(text));
         }
     }
 

@@ -125,10 +125,10 @@ pub(crate) fn file(image: &DemoImage, rendition: Rendition) -> Result<DemoFile, 
     let stamp = format!("galley demo {}", image.id);
     match (image.kind, rendition) {
         (DemoKind::Video, _) | (_, Rendition::Mp4) => Ok(mp4(&image.id)),
-        (DemoKind::Jpeg, Rendition::Original) => Ok(stamp_jpeg(base(image.kind, image.variant)?, &stamp)),
-        (DemoKind::Png, Rendition::Original) => Ok(stamp_png(base(image.kind, image.variant)?, &stamp)),
+        (DemoKind::Jpeg, Rendition::Original) => Ok(stamp_jpeg(&base(image.kind, image.variant)?, &stamp)),
+        (DemoKind::Png, Rendition::Original) => Ok(stamp_png(&base(image.kind, image.variant)?, &stamp)),
         (DemoKind::Gif | DemoKind::AnimatedGif, Rendition::Original) => {
-            Ok(stamp_gif(base(image.kind, image.variant)?, &stamp))
+            Ok(stamp_gif(&base(image.kind, image.variant)?, &stamp))
         }
     }
 }
@@ -247,7 +247,7 @@ impl DemoFile {
 }
 
 /// Puts a `COM` segment after the JFIF `APP0` segment (or right after `SOI`).
-fn stamp_jpeg(base: Bytes, text: &str) -> DemoFile {
+fn stamp_jpeg(base: &Bytes, text: &str) -> DemoFile {
     let at = match base.get(2..6) {
         Some([0xFF, 0xE0, high, low]) => 4 + u16::from_be_bytes([*high, *low]) as usize,
         _ => 2,
@@ -256,11 +256,11 @@ fn stamp_jpeg(base: Bytes, text: &str) -> DemoFile {
     let mut segment = vec![0xFF, 0xFE];
     segment.extend_from_slice(&(text.len() as u16 + 2).to_be_bytes());
     segment.extend_from_slice(text);
-    DemoFile::spliced(&base, at, segment)
+    DemoFile::spliced(base, at, segment)
 }
 
 /// Puts a `tEXt` chunk (keyword `Comment`) just before the 12-byte `IEND` chunk.
-fn stamp_png(base: Bytes, text: &str) -> DemoFile {
+fn stamp_png(base: &Bytes, text: &str) -> DemoFile {
     let at = base.len().saturating_sub(12);
     let mut data = b"tEXt".to_vec();
     data.extend_from_slice(b"Comment\0");
@@ -268,11 +268,11 @@ fn stamp_png(base: Bytes, text: &str) -> DemoFile {
     let mut chunk = ((data.len() - 4) as u32).to_be_bytes().to_vec();
     chunk.extend_from_slice(&data);
     chunk.extend_from_slice(&crc32(&data).to_be_bytes());
-    DemoFile::spliced(&base, at, chunk)
+    DemoFile::spliced(base, at, chunk)
 }
 
 /// Puts a comment extension (`0x21 0xFE`, then sub-blocks) before the trailer byte.
-fn stamp_gif(base: Bytes, text: &str) -> DemoFile {
+fn stamp_gif(base: &Bytes, text: &str) -> DemoFile {
     let at = base.len().saturating_sub(1);
     let mut extension = vec![0x21, 0xFE];
     for block in text.as_bytes().chunks(255) {
@@ -280,7 +280,7 @@ fn stamp_gif(base: Bytes, text: &str) -> DemoFile {
         extension.extend_from_slice(block);
     }
     extension.push(0);
-    DemoFile::spliced(&base, at, extension)
+    DemoFile::spliced(base, at, extension)
 }
 
 /// CRC-32 as PNG wants it (ISO 3309, reflected, polynomial 0xEDB88320).

@@ -917,7 +917,7 @@ impl Opener {
             Queued::Rest { known } => {
                 lanes.rest.extend(jobs);
                 // Jobs asked for before the folder was listed learn what the index knows now.
-                for job in lanes.wanted.iter_mut() {
+                for job in &mut lanes.wanted {
                     if let Some(&(stat, measured)) = known.get(&job.path) {
                         job.stat = Some(stat);
                         job.measured = measured;

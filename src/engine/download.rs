@@ -505,7 +505,7 @@ impl Downloader {
         let response = transfer::first_response(self.pace, self.http.get(url.clone()).send())
             .await
             .map_err(too_slow)?
-            .map_err(DownloadError::from_reqwest)?;
+            .map_err(|error| DownloadError::from_reqwest(&error))?;
         // A deleted image's link redirects to Imgur's placeholder, a real PNG.
         if response.url().path().ends_with(REMOVED) && !url.path().ends_with(REMOVED) {
             return Err(DownloadError::Removed);
@@ -525,7 +525,7 @@ impl Downloader {
         let (mut received, mut unreported) = (0u64, 0u64);
         let mut stream = transfer::Paced::new(response.bytes_stream(), self.pace);
         while let Some(chunk) = stream.next().await.map_err(too_slow)? {
-            let chunk = chunk.map_err(DownloadError::from_reqwest)?;
+            let chunk = chunk.map_err(|error| DownloadError::from_reqwest(&error))?;
             received += chunk.len() as u64;
             if received > self.max_bytes {
                 return Err(DownloadError::TooLarge { limit: self.max_bytes });

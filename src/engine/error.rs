@@ -236,8 +236,8 @@ impl DownloadError {
         }
     }
 
-    pub fn from_reqwest(error: reqwest::Error) -> DownloadError {
-        let text = describe_reqwest(&error);
+    pub fn from_reqwest(error: &reqwest::Error) -> DownloadError {
+        let text = describe_reqwest(error);
         if error.is_builder() {
             // The request could not even be made (a link the HTTP layer refuses): asking
             // again would refuse the same.

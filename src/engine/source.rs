@@ -262,7 +262,7 @@ impl FromStr for Source {
         let parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
         match parts.as_slice() {
             ["random"] | ["random", "random"] => Ok(Source::Random),
-            ["album", id] | ["a", id] => Ok(Source::Album { id: check_name(id, "album id")? }),
+            ["album" | "a", id] => Ok(Source::Album { id: check_name(id, "album id")? }),
             ["gallery", id] => Ok(Source::Post { id: check_name(id, "gallery id")? }),
             ["image", id] => Ok(Source::Image { id: check_name(id, "image id")? }),
             ["user", name, "favorites"] => Ok(Source::Favorites { name: check_name(name, "user name")? }),

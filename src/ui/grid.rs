@@ -64,7 +64,7 @@ pub(crate) fn drop_elsewhere<T: Send + 'static>(value: T) {
 }
 
 /// What the user did in the grid, applied after drawing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GridAction {
     /// Open the viewer at this position.
     Open(usize),

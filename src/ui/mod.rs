@@ -88,7 +88,7 @@ pub struct AppConfig {
 
 impl AppConfig {
     /// The real locations in the user's config and data folders.
-    pub fn for_user(options: AppOptions) -> anyhow::Result<Self> {
+    pub fn for_user(options: &AppOptions) -> anyhow::Result<Self> {
         let config_dir = dirs::config_dir().context("no config folder is known on this system")?.join("galley");
         let archive = archive::default_path();
         let library = LibraryPlaces::for_user(archive.clone())
@@ -131,7 +131,7 @@ pub fn tune_allocator() {
 }
 
 /// Opens the window and runs until it is closed.
-pub fn run(options: AppOptions) -> anyhow::Result<()> {
+pub fn run(options: &AppOptions) -> anyhow::Result<()> {
     tune_allocator();
     let config = AppConfig::for_user(options)?;
     let mut viewport = egui::ViewportBuilder::default()
@@ -870,7 +870,7 @@ impl GalleyApp {
                     // galley plays no video: the desktop's player does.
                     (Some(path), Some(runtime)) => self.desktop.open(&runtime, ctx, path.clone(), path),
                     (Some(_), None) => {
-                        self.folder.status = Some(Notice::error("The engine has stopped: restart galley.", ""))
+                        self.folder.status = Some(Notice::error("The engine has stopped: restart galley.", ""));
                     }
                     (None, _) => self.open_viewer(ctx, position),
                 }
@@ -894,7 +894,7 @@ impl GalleyApp {
                 }
             }
             BrowseAction::CellSize(cell) => {
-                self.folder.grid.cell = cell.clamp(*grid::CELL_RANGE.start(), *grid::CELL_RANGE.end())
+                self.folder.grid.cell = cell.clamp(*grid::CELL_RANGE.start(), *grid::CELL_RANGE.end());
             }
             BrowseAction::OpenFolder => {
                 if let (Some(folder), Some(runtime)) = (self.folder.shown.clone(), self.engine.runtime().cloned()) {
@@ -967,7 +967,7 @@ impl GalleyApp {
             StartKind::Run => self.queue.runnable(),
             StartKind::Compare => Vec::new(),
         };
-        let job = match self.job(api_base, queued.iter().map(|(_, source)| source.clone()).collect()) {
+        let job = match self.job(&api_base, queued.iter().map(|(_, source)| source.clone()).collect()) {
             Ok(job) => job,
             Err(message) => {
                 self.notice = Some(Notice::error(message, ""));
@@ -1012,7 +1012,7 @@ impl GalleyApp {
     /// The job of the `queued` sources (the settings' gallery when none are queued) with
     /// the settings' folder and limits, or why there is none (in the panel's words). A
     /// query: it saves nothing and sends nothing.
-    fn job(&self, api_base: url::Url, queued: Vec<Source>) -> Result<Job, String> {
+    fn job(&self, api_base: &url::Url, queued: Vec<Source>) -> Result<Job, String> {
         let sources = match queued.is_empty() {
             true => vec![self.settings.source()?],
             false => queued,
@@ -1065,7 +1065,7 @@ impl GalleyApp {
     /// Puts the demo's settings on show, its server "starting"; returns where the server
     /// that [`Self::spawn_demo_server`] starts is to be sent.
     fn show_demo(&mut self) -> DemoServerReady {
-        let demo_settings = Settings::demo(self.config.demo_folder.clone());
+        let demo_settings = Settings::demo(&self.config.demo_folder);
         let user_settings = std::mem::replace(&mut self.settings, demo_settings);
         let user_queue = std::mem::take(&mut self.queue);
         let (ready_tx, ready_rx) = std_mpsc::channel();
@@ -1254,6 +1254,48 @@ impl GalleyApp {
                     self.open_folder(folder);
                 }
             }
+            Event::CompareStep { concurrency, seconds, saved } => {
+                self.comparison.steps.push((concurrency, seconds, saved));
+            }
+            Event::CompareDone => {
+                self.run_state = self.run_state.compare_done();
+                self.after_runs_changed();
+            }
+            Event::Runs(Ok(runs)) => {
+                self.history = History { runs, problem: None };
+            }
+            Event::Runs(Err(reason)) => {
+                let problem = Notice::error("The run history could not be read or cleared.", reason);
+                self.history.problem = Some(problem);
+            }
+            Event::View { path, result } => {
+                if let Some(viewer) = &mut self.folder.viewer {
+                    viewer.loaded(ctx, &path, result);
+                }
+            }
+            Event::LinkList { path, result } => {
+                let name = crate::library::names::shown_file_name(&path);
+                match result {
+                    Ok(links) => self.queue.add_list(&name, links),
+                    Err(reason) => {
+                        let text = format!(
+                            "The links in {name} could not be read: nothing was queued. Check the file and drop it again."
+                        );
+                        self.queue.say(Notice::error(text, reason));
+                    }
+                }
+            }
+            Event::ThumbnailFailed { path, reason } => {
+                tracing::debug!("no thumbnail for {}: {reason}", path.display());
+            }
+            other => self.apply_library_event(other),
+        }
+    }
+
+    /// Folds what the library says of the folder on show (its listing, the trash, the
+    /// cache, changes made by other programs).
+    fn apply_library_event(&mut self, event: Event) {
+        match event {
             Event::Folder { folder, listing, complete } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.grid.set_listing(listing, complete);
                 // A folder that could not be listed (not made yet) can be now. Only that
@@ -1347,40 +1389,6 @@ impl GalleyApp {
                     "The library's index was damaged, so galley started a new one: folders are listed and thumbnails made again as you open them.",
                     format!("the damaged index was moved to {}", moved_to.display()),
                 ));
-            }
-            Event::CompareStep { concurrency, seconds, saved } => {
-                self.comparison.steps.push((concurrency, seconds, saved));
-            }
-            Event::CompareDone => {
-                self.run_state = self.run_state.compare_done();
-                self.after_runs_changed();
-            }
-            Event::Runs(Ok(runs)) => {
-                self.history = History { runs, problem: None };
-            }
-            Event::Runs(Err(reason)) => {
-                let problem = Notice::error("The run history could not be read or cleared.", reason);
-                self.history.problem = Some(problem);
-            }
-            Event::View { path, result } => {
-                if let Some(viewer) = &mut self.folder.viewer {
-                    viewer.loaded(ctx, &path, result);
-                }
-            }
-            Event::LinkList { path, result } => {
-                let name = crate::library::names::shown_file_name(&path);
-                match result {
-                    Ok(links) => self.queue.add_list(&name, links),
-                    Err(reason) => {
-                        let text = format!(
-                            "The links in {name} could not be read: nothing was queued. Check the file and drop it again."
-                        );
-                        self.queue.say(Notice::error(text, reason));
-                    }
-                }
-            }
-            Event::ThumbnailFailed { path, reason } => {
-                tracing::debug!("no thumbnail for {}: {reason}", path.display());
             }
             _ => {}
         }

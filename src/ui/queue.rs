@@ -142,7 +142,7 @@ impl QueueState {
 }
 
 /// What a click in the queue asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueAction {
     /// Queue the lines of the sources box.
     AddTyped,

@@ -83,7 +83,7 @@ fn pictures_dir() -> PathBuf {
 
 impl Settings {
     /// The demo gallery's own settings: its whole gallery into its own folder.
-    pub fn demo(folder: PathBuf) -> Self {
+    pub fn demo(folder: &std::path::Path) -> Self {
         Self { folder: folder.display().to_string(), ..Self::default() }
     }
 
