@@ -468,13 +468,17 @@ pub enum TrashError {
     System(#[from] trash::Error),
     #[error("cannot move {path} ({source})")]
     Move { path: PathBuf, source: std::io::Error },
+    /// Both of Windows' ways to the Recycle Bin failed.
+    #[cfg(windows)]
+    #[error("{source} (before that: {first})")]
+    Recycle { first: String, source: std::io::Error },
     #[error("{0} is not in the trash")]
     NotInTrash(PathBuf),
 }
 
 fn trash_files(trash: &TrashPlace, paths: &[PathBuf]) -> Result<(), TrashError> {
     match trash {
-        TrashPlace::System => Ok(trash::delete_all(paths)?),
+        TrashPlace::System => system_trash(paths),
         TrashPlace::Folder(folder) => {
             for path in paths {
                 let moved =
@@ -483,6 +487,20 @@ fn trash_files(trash: &TrashPlace, paths: &[PathBuf]) -> Result<(), TrashError> 
             }
             Ok(())
         }
+    }
+}
+
+/// The desktop's trash (the freedesktop.org trash, the Recycle Bin, the macOS Trash).
+fn system_trash(paths: &[PathBuf]) -> Result<(), TrashError> {
+    match trash::delete_all(paths) {
+        Ok(()) => Ok(()),
+        #[cfg(windows)]
+        Err(error) => {
+            tracing::info!("the Recycle Bin's IFileOperation failed ({error}); trying SHFileOperation");
+            crate::platform::recycle(paths).map_err(|source| TrashError::Recycle { first: error.to_string(), source })
+        }
+        #[cfg(not(windows))]
+        Err(error) => Err(error.into()),
     }
 }
 
