@@ -3,7 +3,7 @@
 //! listing order whatever order the answers come in, one bad album failing alone, 429s
 //! paced with a growing floor, and API bodies capped as they arrive.
 
-mod common;
+use crate::support as common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

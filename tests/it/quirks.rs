@@ -4,7 +4,7 @@
 //! with a line saying so, a quota near its end stops the run cleanly (and a later run
 //! goes on where it stopped), and a region Imgur refuses is said as such.
 
-mod common;
+use crate::support as common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

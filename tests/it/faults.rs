@@ -2,7 +2,7 @@
 //! 127.0.0.1. Every case asserts that each image is either saved whole or reported failed
 //! with a reason, and that nothing half-written or outside the folder remains.
 
-mod common;
+use crate::support as common;
 
 use std::collections::HashMap;
 use std::path::Path;

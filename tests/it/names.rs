@@ -3,7 +3,7 @@
 //! that would share a name told apart, and a second run with the same template skipping
 //! what the first saved.
 
-mod common;
+use crate::support as common;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

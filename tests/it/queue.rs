@@ -2,7 +2,7 @@
 //! order, downloaded from one shared pool, a source that fails failing alone, and the
 //! command line's SOURCE arguments, repeated `--source` and mixed `--urls` files.
 
-mod common;
+use crate::support as common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
