@@ -7,7 +7,7 @@
 # (ProcessPrng, which Rust's std calls; Windows 10 and later have it), so a stand-in built
 # with mingw goes into the throwaway prefix: for testing only, never shipped.
 # Installs what it needs when missing (the Rust target, mingw-w64, wine).
-# Usage: bash scripts/test-windows.sh [cargo test filters...]   e.g. --test cli
+# Usage: bash scripts/test-windows.sh [cargo test filters...]   e.g. --test it cli::
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

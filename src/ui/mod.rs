@@ -334,8 +334,13 @@ impl GalleyApp {
         if let Some(archive) = &self.config.archive {
             self.engine.send(Command::LoadRuns(archive.clone()));
         }
+        // One folder at a time: the folder on show is where downloads go, so `galley
+        // FOLDER` makes FOLDER the download folder too.
         match self.config.browse.clone() {
-            Some(folder) => self.show_folder(folder),
+            Some(folder) => {
+                self.settings.folder = folder.display().to_string();
+                self.show_folder(folder);
+            }
             None => self.show_folder(PathBuf::from(self.settings.folder.trim())),
         }
         if pending.autostart {
@@ -654,6 +659,9 @@ impl GalleyApp {
             let folder = self.folder.shown.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
             let videos = grid.videos();
             ui.label(browse::count_line(view.shown - videos, videos, view.total, view.selected, &folder));
+            if self.folder.shown.as_deref() == Some(Path::new(self.settings.folder.trim())) {
+                ui.weak("· Start saves here");
+            }
             if let Some((made, total)) = self.folder.thumbnailing.filter(|(made, total)| made < total) {
                 ui.weak(format!(
                     "· making thumbnails {} / {}",

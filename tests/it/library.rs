@@ -539,3 +539,13 @@ fn the_grid_follows_changes_made_to_the_folder_by_other_programs() {
         app.thumbnails() == 0 && app.folder_status().is_some_and(|status| status.text.contains("This folder is gone"))
     });
 }
+
+/// One folder at a time: `galley FOLDER` makes FOLDER where downloads go as well, and the
+/// window says so.
+#[test]
+fn the_folder_browsed_is_where_downloads_go() {
+    let Fixture { dir: _dir, folder, mut harness } = fixture();
+    assert_eq!(Path::new(harness.state().settings.folder.trim()), folder);
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("Start saves here").is_some());
+}
