@@ -13,6 +13,7 @@ mod desktop;
 mod grid;
 mod icon;
 mod persistence;
+mod picker;
 mod progress;
 mod queue;
 mod runs;
@@ -195,6 +196,8 @@ pub enum Action {
     Dropped(Vec<PathBuf>),
     /// Text pasted onto the window (not into a field): links to queue.
     PastedLinks(String),
+    /// A click in galley's own folder picker.
+    Picker(picker::PickerAction),
 }
 
 /// Which button gets the keyboard focus once it can take it.
@@ -272,6 +275,8 @@ pub struct GalleyApp {
     history: History,
     folder: FolderView,
     desktop: Desktop,
+    /// galley's own folder picker, open where no system dialog can be.
+    picker: Option<picker::FolderPicker>,
     /// A problem (or news) that is not a run's: bad settings, no folder dialog, ...
     notice: Option<Notice>,
     /// The sources queued for the next run (the demo's own while runs go to the demo).
@@ -314,6 +319,7 @@ impl GalleyApp {
             history: History::default(),
             folder: FolderView::default(),
             desktop: Desktop::default(),
+            picker: None,
             notice: None,
             queue: Queue::default(),
             actions: Vec::new(),
@@ -463,6 +469,9 @@ impl GalleyApp {
             {
                 self.actions.push(Action::Browse(action));
             }
+            if let Some(action) = self.picker.as_ref().and_then(|picker| picker.ui(&ctx)) {
+                self.actions.push(Action::Picker(action));
+            }
             self.grid_keys_ui(&ctx);
         }
         // A list dropped (or links pasted) while the viewer is open is queued all the same.
@@ -482,7 +491,7 @@ impl GalleyApp {
             self.demo_answered(ctx, answer);
         }
         while let Some(answer) = self.desktop.poll() {
-            self.desktop_answered(answer);
+            self.desktop_answered(ctx, answer);
         }
     }
 
@@ -805,6 +814,7 @@ impl GalleyApp {
                 None => self.notice = Some(Notice::error("The folder dialog cannot open: the engine has stopped.", "")),
             },
             Action::FolderEdited => self.show_folder(PathBuf::from(self.settings.folder.trim())),
+            Action::Picker(action) => self.picker_action(ctx, action),
             Action::ClearHistory => {
                 if let Some(archive) = &self.config.archive {
                     self.engine.send(Command::ClearRuns(archive.clone()));
@@ -1185,8 +1195,36 @@ impl GalleyApp {
         }
     }
 
-    fn desktop_answered(&mut self, answer: DesktopAnswer) {
+    fn picker_action(&mut self, ctx: &egui::Context, action: picker::PickerAction) {
+        match action {
+            picker::PickerAction::Open(folder) => self.open_picker(ctx, folder),
+            picker::PickerAction::Choose(folder) => {
+                self.picker = None;
+                self.desktop_answered(ctx, DesktopAnswer::FolderChosen(folder));
+            }
+            picker::PickerAction::Cancel => self.picker = None,
+        }
+    }
+
+    /// Shows `folder` in galley's own picker and asks for its subfolders.
+    fn open_picker(&mut self, ctx: &egui::Context, folder: PathBuf) {
+        match self.engine.runtime() {
+            Some(runtime) => {
+                self.desktop.list_subfolders(runtime, ctx, folder.clone());
+                self.picker = Some(picker::FolderPicker::new(folder));
+            }
+            None => self.notice = Some(Notice::error("No folder can be chosen: the engine has stopped.", "")),
+        }
+    }
+
+    fn desktop_answered(&mut self, ctx: &egui::Context, answer: DesktopAnswer) {
         match answer {
+            DesktopAnswer::NoDialog { start_in } => self.open_picker(ctx, start_in),
+            DesktopAnswer::Subfolders { folder, result } => {
+                if let Some(picker) = &mut self.picker {
+                    picker.listed(&folder, result);
+                }
+            }
             DesktopAnswer::FolderChosen(folder) => {
                 self.settings.folder = folder.display().to_string();
                 self.notice = None;

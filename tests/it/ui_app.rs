@@ -522,7 +522,7 @@ fn a_bad_album_is_said_in_the_panels_words() {
 }
 
 #[test]
-fn choose_says_so_when_no_folder_dialog_can_open() {
+fn choose_opens_galleys_own_picker_when_no_folder_dialog_can_open() {
     let dialog_possible = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|address| !address.is_empty())
         || std::env::var_os("PATH")
             .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file()));
@@ -530,13 +530,22 @@ fn choose_says_so_when_no_folder_dialog_can_open() {
         eprintln!("skipped: this desktop can show a folder dialog, which would wait for a person");
         return;
     }
-    let (_dir, mut harness) = imgur_app(Settings::default());
+    let (dir, mut harness) = imgur_app(Settings::default());
+    let chosen = dir.path().join("chosen");
+    std::fs::create_dir_all(chosen.join("inner")).expect("folders");
+    harness.state_mut().settings.folder = chosen.display().to_string();
     harness.get_by_label("Choose...").click();
-    step_until(&mut harness, "the answer", |app| app.notice().is_some());
-    harness.step();
-    let notice = harness.state().notice().map(|notice| notice.text.clone()).unwrap_or_default();
-    assert!(notice.contains("No folder dialog is available"), "{notice}");
-    assert!(harness.query_by_label_contains("Type the folder's path").is_some());
+    // No system dialog here: galley's own picker opens on the folder, its subfolders read.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while harness.query_by_label_contains("inner/").is_none() {
+        assert!(Instant::now() < deadline, "the picker did not show the subfolders");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(harness.query_by_label_contains("Choose a folder").is_some());
+    harness.get_by_label("Use this folder").click();
+    harness.run_steps(3);
+    assert_eq!(Path::new(harness.state().settings.folder.trim()), chosen);
 }
 
 #[test]
