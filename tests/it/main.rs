@@ -17,6 +17,7 @@ mod library;
 mod listing;
 mod names;
 mod package;
+mod preview;
 mod queue;
 mod quirks;
 mod ui_app;
