@@ -14,6 +14,10 @@ pub enum DesktopAnswer {
     FolderChosen(PathBuf),
     /// The folder dialog closed without a choice, or could not open: say how to go on.
     NoFolderChosen(String),
+    /// No system dialog can open here: galley's own picker opens, at `start_in`.
+    NoDialog { start_in: PathBuf },
+    /// The subfolders of `folder`, for galley's own picker.
+    Subfolders { folder: PathBuf, result: Result<Vec<String>, String> },
     /// A preview action finished: `Ok` with what was done, or `Err` with why it failed.
     PreviewAction { path: PathBuf, result: Result<String, String> },
 }
@@ -43,6 +47,18 @@ impl Desktop {
         runtime.spawn(async move {
             let answer = pick_folder(start_in).await;
             if answers.send(answer).is_ok() {
+                ctx.request_repaint();
+            }
+        });
+    }
+
+    /// Reads the subfolders of `folder` for galley's own picker; the answer arrives through
+    /// `poll`.
+    pub fn list_subfolders(&self, runtime: &tokio::runtime::Handle, ctx: &egui::Context, folder: PathBuf) {
+        let (answers, ctx) = (self.answers.0.clone(), ctx.clone());
+        runtime.spawn_blocking(move || {
+            let result = super::picker::subfolders(&folder);
+            if answers.send(DesktopAnswer::Subfolders { folder, result }).is_ok() {
                 ctx.request_repaint();
             }
         });
@@ -112,9 +128,9 @@ async fn pick_folder(start_in: PathBuf) -> DesktopAnswer {
         }
     };
     if !available {
-        return DesktopAnswer::NoFolderChosen(format!(
-            "No folder dialog is available on this desktop (it needs xdg-desktop-portal or zenity). {TYPE_IT_IN}"
-        ));
+        let start_in =
+            start_in.or_else(dirs::picture_dir).or_else(dirs::home_dir).unwrap_or_else(|| PathBuf::from("/"));
+        return DesktopAnswer::NoDialog { start_in };
     }
     let mut dialog = rfd::AsyncFileDialog::new().set_title("Folder for the images");
     if let Some(start_in) = start_in {
