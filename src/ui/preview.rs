@@ -245,6 +245,14 @@ impl Preview {
     fn header_ui(&self, ui: &mut egui::Ui) -> Option<PreviewAction> {
         let mut action = None;
         ui.horizontal_wrapped(|ui| {
+            // First on the line, so it never moves as the counts after it grow.
+            if ui
+                .button("Close preview")
+                .on_hover_text("Back to the folder's pictures; nothing is downloaded")
+                .clicked()
+            {
+                action = Some(PreviewAction::Close);
+            }
             ui.strong(format!("Preview of {}", self.label));
             let listed = thousands(self.entries.len() as u64);
             let state = match &self.listing {
@@ -255,9 +263,6 @@ impl Preview {
             if self.present() > 0 {
                 ui.weak(format!("· {} already in the folder", thousands(self.present() as u64)));
             }
-            if ui.button("Close preview").clicked() {
-                action = Some(PreviewAction::Close);
-            }
         });
         if let Listing::Failed(notice) = &self.listing {
             notice.ui(ui);
@@ -266,6 +271,14 @@ impl Preview {
             ui.colored_label(ui.visuals().error_fg_color, format!("Not listed: {note}"));
         }
         ui.horizontal_wrapped(|ui| {
+            // First on the line, so it never moves as kinds turn up in the listing.
+            let selected = self.selected();
+            let download = egui::Button::new(format!("Download selected ({})", thousands(selected as u64)));
+            let hover = "Download the originals of the selected pictures into the folder (click, Ctrl-click, Shift-click to choose)";
+            if ui.add_enabled(selected > 0, download).on_hover_text(hover).clicked() {
+                action = Some(PreviewAction::DownloadSelected);
+            }
+            ui.separator();
             ui.label("Select:");
             for (label, pick) in [
                 ("All", PreviewAction::SelectAll),
@@ -283,13 +296,6 @@ impl Preview {
                         action = Some(PreviewAction::SelectKind(kind));
                     }
                 }
-            }
-            ui.separator();
-            let selected = self.selected();
-            let download = egui::Button::new(format!("Download selected ({})", thousands(selected as u64)));
-            let hover = "Download the originals of the selected pictures into the folder (click, Ctrl-click, Shift-click to choose)";
-            if ui.add_enabled(selected > 0, download).on_hover_text(hover).clicked() {
-                action = Some(PreviewAction::DownloadSelected);
             }
         });
         action

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod app_preview;
 mod app_queue;
 mod cli;
 mod crash;

@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::support::app_config as config_in;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use galley::demo::{DemoConfig, DemoKind, demo_gallery};
-use galley::engine::{Ending, LibraryPlaces, RunEnding, RunOrigin};
+use galley::engine::{Ending, RunEnding, RunOrigin};
 use galley::ui::{AppConfig, FOCUS_RING_WIDTH, GalleyApp, RunState, Settings, Theme};
 
 /// Bound on any wait for the app to reach a state.
@@ -31,19 +32,6 @@ fn app(demo: DemoConfig) -> Fixture {
     // The demo shows its own folder; the tests type theirs into an empty field.
     harness.state_mut().settings.folder.clear();
     Fixture { folder: dir.path().join("pictures"), _dir: dir, harness }
-}
-
-fn config_in(dir: &Path, demo: DemoConfig, demo_mode: bool) -> AppConfig {
-    AppConfig {
-        config_dir: dir.join("config"),
-        archive: Some(dir.join("archive.sqlite")),
-        demo,
-        demo_folder: dir.join("demo-pictures"),
-        demo_mode,
-        autostart: false,
-        library: LibraryPlaces::inside(dir),
-        browse: None,
-    }
 }
 
 fn app_harness(config: AppConfig, settings: Settings) -> Harness<'static, GalleyApp> {
