@@ -58,9 +58,12 @@ pub fn toolbar_ui(ui: &mut egui::Ui, view: &ToolbarView<'_>) -> Option<BrowseAct
             query.descending = !query.descending;
         }
         ui.separator();
-        let label = ui.label("Filter");
-        ui.add(egui::TextEdit::singleline(&mut query.text).hint_text("name, title, tag, album").desired_width(160.0))
-            .labelled_by(label.id);
+        // The label and its field wrap together on a narrow window.
+        ui.horizontal(|ui| {
+            let label = ui.label("Filter");
+            let field = egui::TextEdit::singleline(&mut query.text).hint_text("name, title, tag, album");
+            ui.add(field.desired_width(160.0)).labelled_by(label.id);
+        });
         for kind in Kind::ALL {
             let mut shown = query.shows_kind(kind);
             if ui.checkbox(&mut shown, kind.as_str()).changed() {

@@ -138,7 +138,7 @@ pub fn sources_ui(ui: &mut egui::Ui, typed: &mut String) -> Option<SourcesAction
         }
         // The buttons keep their room on the right at any width; the box takes the rest.
         let buttons = 230.0;
-        let hint = "Paste Imgur links here (one or many): imgur.com/a/..., imgur.com/user/NAME, imgur.com/t/TAG, r/NAME...";
+        let hint = "Paste Imgur links here, one or many";
         let field = egui::TextEdit::multiline(typed)
             .id(id)
             .hint_text(hint)
