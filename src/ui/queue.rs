@@ -675,6 +675,16 @@ mod tests {
     }
 
     #[test]
+    fn a_sources_options_are_its_own_and_kept_in_range() {
+        let mut queue = queue_of(&["r/pics", "album/AAAAA"]);
+        queue.set_options(0, 999, 25);
+        queue.set_options(1, 0, 0);
+        let entries = queue.entries();
+        assert_eq!((entries[0].pages, entries[0].own_limit()), (MAX_PAGES, Some(25)));
+        assert_eq!((entries[1].pages, entries[1].own_limit()), (1, None), "0 pages is 1, a limit of 0 is none");
+    }
+
+    #[test]
     fn the_saved_queue_comes_back_with_what_was_done() {
         let saved = vec![
             SavedSource { text: "album/AAAAA".into(), done: true, pages: 1, limit: 0 },

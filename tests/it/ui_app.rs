@@ -502,6 +502,87 @@ fn a_focused_thumbnail_shows_a_focus_ring() {
 }
 
 #[test]
+fn at_800_by_600_every_control_is_in_sight() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = GalleyApp::new(
+        &egui::Context::default(),
+        config_in(dir.path(), DemoConfig::default(), false),
+        Settings::default(),
+    )
+    .expect("app starts");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(800.0, 600.0))
+        .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
+    harness.state_mut().restore_queue(vec![galley::ui::SavedSource {
+        text: "r/pics".into(),
+        done: false,
+        pages: 1,
+        limit: 0,
+    }]);
+    harness.run_steps(3);
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(800.0, 600.0));
+    let in_sight = |harness: &Harness<'static, GalleyApp>, label: &str| {
+        let mut found = 0;
+        for node in harness.get_all_by_label(label) {
+            let rect = node.rect();
+            assert!(window.contains_rect(rect), "{label} is cut off at 800x600: {rect:?}");
+            found += 1;
+        }
+        assert!(found > 0, "no {label} at 800x600");
+    };
+    for label in [
+        "Add to queue",
+        "Galleries",
+        "Settings",
+        "Start",
+        "Cancel",
+        "Compare 1/4/16/64",
+        "Preview all",
+        "Preview",
+        "Remove",
+        "Choose...",
+        "Recent",
+        "Open folder",
+        "Hide activity",
+    ] {
+        in_sight(&harness, label);
+    }
+    open_settings(&mut harness);
+    for label in ["Client-ID", "Concurrency", "File names", "Theme", "Clear thumbnails", "Close"] {
+        in_sight(&harness, label);
+    }
+}
+
+#[test]
+fn a_hover_card_goes_when_the_pointer_leaves_its_tile_or_the_window() {
+    let mut fixture = app(DemoConfig { images: 3, ..DemoConfig::default() });
+    run_demo_to_the_end(&mut fixture, 3);
+    wait_until_idle(&mut fixture.harness);
+    let name = fixture.harness.state().grid().path(0).and_then(Path::file_name).expect("a tile").to_owned();
+    let card = |harness: &Harness<'static, GalleyApp>| harness.query_by_label_contains(" px").is_some();
+    let hover = |harness: &mut Harness<'static, GalleyApp>| {
+        harness.get_by_label(&name.to_string_lossy()).hover();
+        for _ in 0..60 {
+            harness.step();
+            if card(harness) {
+                return;
+            }
+        }
+        panic!("no hover card over the tile");
+    };
+    hover(&mut fixture.harness);
+    // Onto the activity panel: the card goes.
+    fixture.harness.event(egui::Event::PointerMoved(egui::pos2(1270.0, 890.0)));
+    fixture.harness.run_steps(3);
+    assert!(!card(&fixture.harness), "the card went when the pointer left the tile");
+    // Out of the window: it goes too.
+    hover(&mut fixture.harness);
+    fixture.harness.event(egui::Event::PointerGone);
+    fixture.harness.run_steps(3);
+    assert!(!card(&fixture.harness), "the card went when the pointer left the window");
+}
+
+#[test]
 fn animated_gifs_are_saved_as_gifs_by_default_and_the_grid_counts_what_the_bar_counts() {
     let demo = DemoConfig { images: 60, ..DemoConfig::default() };
     let gallery = demo_gallery(&demo);
