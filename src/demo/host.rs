@@ -72,6 +72,9 @@ enum Ending {
 
 /// Answers `GET /i/{file}`.
 pub(crate) async fn image(State(state): State<Arc<DemoState>>, Path(name): Path<String>) -> Response {
+    if let Some(image) = small_of(&state, &name) {
+        return small(&state, image.clone()).await;
+    }
     let Some((image, rendition)) = state.gallery.file(&name).or_else(|| big_gif_thumbnail(&state, &name)) else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
@@ -104,6 +107,28 @@ fn big_gif_thumbnail<'a>(state: &'a DemoState, name: &str) -> Option<(&'a DemoIm
         state.count_thumbnail_request();
         (image, rendition)
     })
+}
+
+/// The image whose small rendition `{id}m.jpg` names, as i.imgur.com serves one for
+/// every image and video (about 320 px, a JPEG).
+fn small_of<'a>(state: &'a DemoState, name: &str) -> Option<&'a DemoImage> {
+    let id = name.strip_suffix("m.jpg")?;
+    let kinds = [DemoKind::Jpeg, DemoKind::Png, DemoKind::Gif, DemoKind::Video];
+    kinds.iter().find_map(|kind| state.gallery.file(&format!("{id}.{}", kind.extension()))).map(|(image, _)| image)
+}
+
+/// Serves `image`'s small rendition (counted apart from the originals), never faulty:
+/// a preview's pictures are not what the fault injection tests.
+async fn small(state: &DemoState, image: DemoImage) -> Response {
+    state.count_small_request();
+    if state.is_deleted(&image.id) {
+        return (StatusCode::FOUND, [(header::LOCATION, "/removed.png")]).into_response();
+    }
+    match tokio::task::spawn_blocking(move || pictures::small(&image)).await {
+        Ok(Ok(bytes)) => ([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response(),
+        Ok(Err(error)) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
 }
 
 /// Answers `GET /removed.png`: the picture i.imgur.com shows for a deleted image, a real

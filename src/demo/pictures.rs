@@ -11,7 +11,8 @@
 //! of the shared base, so serving one copies nothing and keeps no per-id buffer: a
 //! 5000-image gallery costs the bases' few megabytes, not a gigabyte.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use bytes::Bytes;
 use image::codecs::gif::{GifEncoder, Repeat};
@@ -131,6 +132,42 @@ pub(crate) fn file(image: &DemoImage, rendition: Rendition) -> Result<DemoFile, 
             Ok(stamp_gif(&base(image.kind, image.variant)?, &stamp))
         }
     }
+}
+
+/// Longest side of a small rendition, as Imgur's `m` thumbnails are.
+pub(crate) const SMALL_SIDE: u32 = 320;
+
+/// Small renditions made so far, by (kind, variant): every id of a base looks the same.
+static SMALLS: OnceLock<Mutex<HashMap<(DemoKind, usize), Bytes>>> = OnceLock::new();
+
+/// `image`'s small rendition (Imgur's `m` suffix): a JPEG at most [`SMALL_SIDE`] a side,
+/// a video's a still of its size. Blocking the first time per base picture.
+pub(crate) fn small(image: &DemoImage) -> Result<Bytes, PictureError> {
+    let key = (image.kind, image.variant);
+    let smalls = SMALLS.get_or_init(Mutex::default);
+    let made = smalls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).cloned();
+    if let Some(bytes) = made {
+        return Ok(bytes);
+    }
+    let failed = |reason: String| PictureError { kind: "image/jpeg", reason };
+    let picture = match image.kind {
+        DemoKind::Video => {
+            let (width, height) = dimensions(image.kind, image.variant);
+            let spec = spec(width, height, 0);
+            let rgb = Painter::new(&spec, rng::mix(DemoKind::Video as u64, image.variant as u64), 0).rgb(PNG_BAND);
+            image::RgbImage::from_raw(width, height, rgb).map(image::DynamicImage::ImageRgb8)
+        }
+        kind => Some(image::load_from_memory(&base(kind, image.variant)?).map_err(|e| failed(e.to_string()))?),
+    }
+    .ok_or_else(|| failed("the painted picture has the wrong size".into()))?;
+    let small = picture.thumbnail(SMALL_SIDE, SMALL_SIDE).into_rgb8();
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .write_image(small.as_raw(), small.width(), small.height(), ExtendedColorType::Rgb8)
+        .map_err(|e| failed(e.to_string()))?;
+    let bytes = Bytes::from(out);
+    smalls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, bytes.clone());
+    Ok(bytes)
 }
 
 /// Base picture `variant` of `kind`, painted and encoded on first use.

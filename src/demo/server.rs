@@ -45,6 +45,8 @@ pub struct DemoStats {
     pub api_in_flight_peak: u64,
     /// Requests for the 'h' thumbnails of big GIFs (the big-GIF quirk).
     pub thumbnail_requests: u64,
+    /// Requests for small renditions (`{id}m.jpg`, Imgur's `m` suffix): a preview's.
+    pub small_requests: u64,
 }
 
 /// Everything the handlers share.
@@ -58,6 +60,7 @@ pub(crate) struct DemoState {
     api_in_flight: AtomicU64,
     api_in_flight_peak: AtomicU64,
     thumbnail_requests: AtomicU64,
+    small_requests: AtomicU64,
     /// The ids the deleted quirk deletes.
     deleted: HashSet<String>,
 }
@@ -86,6 +89,7 @@ impl DemoState {
         Self {
             deleted,
             thumbnail_requests: AtomicU64::new(0),
+            small_requests: AtomicU64::new(0),
             gallery,
             config,
             cancel: CancellationToken::new(),
@@ -111,6 +115,10 @@ impl DemoState {
         self.thumbnail_requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn count_small_request(&self) {
+        self.small_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Whether the deleted quirk deleted this image.
     pub(crate) fn is_deleted(&self, id: &str) -> bool {
         self.deleted.contains(id)
@@ -127,6 +135,7 @@ impl DemoState {
             faults_injected: self.faults_injected.load(Ordering::Relaxed),
             api_in_flight_peak: self.api_in_flight_peak.load(Ordering::SeqCst),
             thumbnail_requests: self.thumbnail_requests.load(Ordering::Relaxed),
+            small_requests: self.small_requests.load(Ordering::Relaxed),
         }
     }
 

@@ -15,6 +15,7 @@ use super::error::EngineError;
 pub use super::events::Waker;
 use super::events::{EVENT_QUEUE, EventSink};
 use super::links::read_link_list;
+use super::preview::preview;
 use super::run::{compare, run_job};
 use super::types::{Command, Event, RunId};
 use super::view::Viewing;
@@ -95,6 +96,8 @@ async fn control(
     let mut current = shutdown.child_token();
     let mut current_task: Option<tokio::task::JoinHandle<()>> = None;
     let viewing = Viewing::default();
+    // The preview going has a token of its own: runs and previews never stop each other.
+    let mut previewing = shutdown.child_token();
     loop {
         let command = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -141,9 +144,16 @@ async fn control(
             Command::ReadLinks(path) => {
                 tokio::spawn(send_link_list(path, events.clone()));
             }
+            Command::Preview { preview: id, job } => {
+                previewing.cancel();
+                previewing = shutdown.child_token();
+                tokio::spawn(preview(id, job, events.clone(), previewing.clone()));
+            }
+            Command::CancelPreview => previewing.cancel(),
         }
     }
     current.cancel();
+    previewing.cancel();
 }
 
 async fn wait_for(task: Option<tokio::task::JoinHandle<()>>) {

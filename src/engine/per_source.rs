@@ -73,7 +73,7 @@ impl SourceBook {
 /// Whether the item ids of a source name pictures (Imgur's do; a link's last segment
 /// does not: two lists may both end in `image.jpg`), by source index.
 pub fn ids_name_pictures(job: &Job) -> Vec<bool> {
-    job.sources.iter().map(|source| matches!(source, JobInput::Imgur { .. })).collect()
+    job.sources.iter().map(|source| matches!(source, JobInput::Imgur { .. } | JobInput::Items { .. })).collect()
 }
 
 #[cfg(test)]

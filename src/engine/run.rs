@@ -247,12 +247,13 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         return Err(Fatal::new(FatalKind::Usage, "There is nothing to download: the queue is empty", ""));
     }
     let existing = match job.list_only {
-        true => HashSet::new(),
+        true => files_already_in(&job.out_dir, job.album_folders).await,
         false => prepare_folder(&job.out_dir, job.album_folders).await?,
     };
     let user_urls = job.sources.iter().flat_map(|source| match source {
         JobInput::Imgur { api_base, .. } => vec![api_base.as_str()],
         JobInput::Urls(links) => links.iter().map(String::as_str).collect(),
+        JobInput::Items { items, .. } => items.iter().map(|item| item.link.as_str()).collect(),
     });
     let http = http_client(options.timeouts, *concurrency, user_urls).map_err(|error| {
         Fatal::new(FatalKind::Internal, "galley could not start its HTTP client", error.to_string())
@@ -279,7 +280,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     };
     let lister = tokio::spawn(lister.list(items_tx));
     if job.list_only {
-        say_what_would_be_saved(context, items_rx, summary).await;
+        say_what_would_be_saved(context, items_rx, &existing, summary).await;
         return listing_outcome(lister.await).map(|_| ());
     }
 
@@ -368,8 +369,14 @@ async fn download_all(
     disk_full
 }
 
-/// A run that only lists: says, for each image, where it would be saved.
-async fn say_what_would_be_saved(context: &RunContext, mut items: mpsc::Receiver<ImageItem>, summary: &mut Summary) {
+/// A run that only lists: says, for each image, where it would be saved and whether a
+/// file of that name is there already (`existing`: the folder's files, if it exists).
+async fn say_what_would_be_saved(
+    context: &RunContext,
+    mut items: mpsc::Receiver<ImageItem>,
+    existing: &HashSet<PathBuf>,
+    summary: &mut Summary,
+) {
     let job = &context.job;
     while let Some(item) = tokio::select! {
         _ = context.cancel.cancelled() => None,
@@ -386,8 +393,10 @@ async fn say_what_would_be_saved(context: &RunContext, mut items: mpsc::Receiver
         };
         let source = job.sources.get(item.source).map(JobInput::label).unwrap_or_default();
         let kind = item.claimed.map(MediaKind::name);
-        let file = PlannedFile { id: item.id, link: item.link, file, kind, size: item.size, source };
-        context.events.send(Event::WouldSave { run: context.run, file }).await;
+        let present = existing.contains(&file);
+        let planned =
+            PlannedFile { id: item.id.clone(), link: item.link.clone(), file, kind, size: item.size, source, present };
+        context.events.send(Event::WouldSave { run: context.run, file: planned, item: Box::new(item) }).await;
     }
 }
 
@@ -486,6 +495,12 @@ impl Lister {
             if left == Some(0) || self.cancel.is_cancelled() || items.is_closed() {
                 break;
             }
+            // A source's own cap, within what the job's leaves.
+            let own = self.job.source_limits.get(index).copied().flatten();
+            let left = match (left, own) {
+                (Some(left), Some(own)) => Some(left.min(own)),
+                (left, own) => left.or(own),
+            };
             self.sources.listing(index).await;
             let listed = match input {
                 JobInput::Imgur { api_base, client_id, source, pages } => {
@@ -504,6 +519,9 @@ impl Lister {
                 JobInput::Urls(links) => {
                     let links = LinkList { index, links, limit: left, listed_before: total.sent };
                     Ok(self.list_links(links, &mut link_names, &items).await)
+                }
+                JobInput::Items { items: picked, .. } => {
+                    Ok(self.list_items(index, picked, left, total.sent, &items).await)
                 }
             };
             match listed {
@@ -590,6 +608,31 @@ impl Lister {
     }
 }
 
+impl Lister {
+    /// Sends items an earlier listing found (a preview's picks) as source `index`'s, in
+    /// their order, each keeping its place in its album; returns how many.
+    async fn list_items(
+        &self,
+        index: usize,
+        picked: &[ImageItem],
+        limit: Option<usize>,
+        listed_before: u64,
+        items: &mpsc::Sender<ImageItem>,
+    ) -> Listed {
+        let mut sent = 0;
+        for item in picked.iter().take(limit.unwrap_or(usize::MAX)) {
+            sent += 1;
+            let total = listed_before + sent;
+            self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
+            let item = ImageItem { source: index, ..item.clone() };
+            if items.send(item).await.is_err() {
+                break;
+            }
+        }
+        Listed { sent, failed_entries: 0 }
+    }
+}
+
 /// One source's links, and where in the run's listing they start.
 struct LinkList<'a> {
     index: usize,
@@ -618,24 +661,48 @@ async fn prepare_folder(dir: &Path, album_folders: bool) -> Result<HashSet<PathB
             .and_then(|_| std::fs::remove_file(&probe))
             .map_err(|e| refused(format!("The folder {shown} is not writable"), e))?;
         remove_orphans(&dir);
-        let entries = std::fs::read_dir(&dir).map_err(|e| refused(format!("Cannot list the folder {shown}"), e))?;
-        let mut names = HashSet::new();
-        for entry in entries.flatten() {
-            let name = PathBuf::from(entry.file_name());
-            // A link to a folder is not followed: album folders are galley's own.
-            if album_folders && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                let inside = std::fs::read_dir(entry.path()).into_iter().flatten().flatten();
-                names.extend(inside.map(|file| name.join(file.file_name())));
-            }
-            names.insert(name);
-        }
-        Ok(names)
+        folder_files(&dir, album_folders).map_err(|e| refused(format!("Cannot list the folder {shown}"), e))
     })
     .await;
     checked.unwrap_or_else(|error| {
         tracing::error!("the folder check failed: {error}");
         Err(Fatal::new(FatalKind::Internal, "The folder check stopped unexpectedly", error.to_string()))
     })
+}
+
+/// The files in `dir` as paths inside it (with those of its subfolders when albums get
+/// subfolders). Blocking.
+fn folder_files(dir: &Path, album_folders: bool) -> std::io::Result<HashSet<PathBuf>> {
+    let mut names = HashSet::new();
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = PathBuf::from(entry.file_name());
+        // A link to a folder is not followed: album folders are galley's own.
+        if album_folders && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            let inside = std::fs::read_dir(entry.path()).into_iter().flatten().flatten();
+            names.extend(inside.map(|file| name.join(file.file_name())));
+        }
+        names.insert(name);
+    }
+    Ok(names)
+}
+
+/// The files in `dir`, for a run that only lists: nothing is made, and a folder that
+/// does not exist (or cannot be read) holds nothing.
+async fn files_already_in(dir: &Path, album_folders: bool) -> HashSet<PathBuf> {
+    let dir = dir.to_owned();
+    let listed = tokio::task::spawn_blocking(move || folder_files(&dir, album_folders)).await;
+    match listed {
+        Ok(Ok(names)) => names,
+        Ok(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
+        Ok(Err(error)) => {
+            tracing::warn!("cannot see what the folder holds already: {error}");
+            HashSet::new()
+        }
+        Err(error) => {
+            tracing::error!("the folder listing failed: {error}");
+            HashSet::new()
+        }
+    }
 }
 
 /// Deletes `.galley-*.part` files no process is writing. A galley holds a lock on each of

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 use url::Url;
 
+use super::imgur::ImageItem;
 use super::source::Source;
 use super::template::NameTemplate;
 use super::view::{ViewError, ViewImage};
@@ -77,6 +78,9 @@ pub enum JobInput {
     },
     /// Download these links as they are, with no API.
     Urls(Vec<String>),
+    /// Download exactly these items, as an earlier listing found them (the pictures a
+    /// person picked in a preview); `label` names where they were listed.
+    Items { label: String, items: Vec<ImageItem> },
 }
 
 impl JobInput {
@@ -85,6 +89,10 @@ impl JobInput {
         match self {
             JobInput::Imgur { source, .. } => source.to_string(),
             JobInput::Urls(urls) => format!("{} links", urls.len()),
+            JobInput::Items { label, items } => match items.len() {
+                1 => format!("1 picked from {label}"),
+                n => format!("{n} picked from {label}"),
+            },
         }
     }
 
@@ -92,7 +100,7 @@ impl JobInput {
     pub fn client_id(&self) -> Option<&ClientId> {
         match self {
             JobInput::Imgur { client_id, .. } => Some(client_id),
-            JobInput::Urls(_) => None,
+            JobInput::Urls(_) | JobInput::Items { .. } => None,
         }
     }
 }
@@ -122,6 +130,8 @@ pub struct PlannedFile {
     pub size: Option<u64>,
     /// The source that listed it, as given.
     pub source: String,
+    /// A file of that name is in the folder already (a run would skip it).
+    pub present: bool,
 }
 
 /// One download job: what to fetch, where to put it, how hard to go at it.
@@ -158,6 +168,9 @@ pub struct Job {
     /// Only say what would be saved ([`Event::WouldSave`]): nothing is downloaded or
     /// written, and the folder is not made.
     pub list_only: bool,
+    /// At most this many images of each source, by the source's index (a source past
+    /// the end of the list has no cap of its own); `limit` caps the whole job.
+    pub source_limits: Vec<Option<usize>>,
 }
 
 impl Job {
@@ -188,6 +201,7 @@ impl Job {
             album_folders: false,
             write_metadata: false,
             list_only: false,
+            source_limits: Vec::new(),
         }
     }
 }
@@ -225,7 +239,16 @@ pub enum Command {
     ClearRuns(PathBuf),
     /// Read a text file of links, one a line (`Event::LinkList`): a list dropped on the window.
     ReadLinks(PathBuf),
+    /// List `job` without saving anything and fetch each image's small variant (Imgur's
+    /// `m`, about 320 px): `Event::PreviewListed`, `PreviewThumbnail`, then `PreviewDone`.
+    /// Replaces the preview going; runs are left alone.
+    Preview { preview: PreviewId, job: Job },
+    /// Stop the preview going (its listing and its thumbnails).
+    CancelPreview,
 }
+
+/// Names one preview: its events carry it, so those of a replaced preview are dropped.
+pub type PreviewId = u64;
 
 /// Identifies one run; events from older runs can be told apart and dropped.
 pub type RunId = u64;
@@ -525,8 +548,15 @@ pub enum Event {
     CompareStep { concurrency: usize, seconds: f64, saved: u64 },
     /// A compare series ended (all levels ran, or one was cancelled or failed).
     CompareDone,
-    /// A run that only lists ([`Job::list_only`]): one image it would save.
-    WouldSave { run: RunId, file: PlannedFile },
+    /// A run that only lists ([`Job::list_only`]): one image it would save, and the item
+    /// itself (to download exactly it later, as [`JobInput::Items`]).
+    WouldSave { run: RunId, file: PlannedFile, item: Box<ImageItem> },
+    /// A preview found one more image.
+    PreviewListed { preview: PreviewId, file: PlannedFile, item: Box<ImageItem> },
+    /// A preview's picture of image `id` (its small variant, decoded), or why there is none.
+    PreviewThumbnail { preview: PreviewId, id: String, result: Result<Arc<Pixels>, String> },
+    /// A preview's listing ended: how (its sources' reports say which failed).
+    PreviewDone { preview: PreviewId, report: RunReport },
     /// The run ended: its counts and how.
     Finished { run: RunId, report: RunReport },
     /// The run history, newest first, or why it could not be read (or cleared).

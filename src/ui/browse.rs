@@ -21,7 +21,6 @@ pub enum BrowseAction {
     CancelTrash,
     /// Bring back what the last "Move to trash" moved.
     UndoTrash,
-    ToggleSettings,
 }
 
 /// Files waiting for the user to confirm that they go to the trash.
@@ -37,7 +36,6 @@ pub struct ToolbarView<'a> {
     pub shown: usize,
     pub total: usize,
     pub selected: usize,
-    pub settings_shown: bool,
     pub has_folder: bool,
 }
 
@@ -45,12 +43,6 @@ pub fn toolbar_ui(ui: &mut egui::Ui, view: &ToolbarView<'_>) -> Option<BrowseAct
     let mut action = None;
     let mut query = view.query.clone();
     ui.horizontal_wrapped(|ui| {
-        let settings = if view.settings_shown { "Hide settings" } else { "Show settings" };
-        let hint = if view.settings_shown { "Hide the settings panel" } else { "Show the settings panel" };
-        if ui.button(settings).on_hover_text(hint).clicked() {
-            action = Some(BrowseAction::ToggleSettings);
-        }
-        ui.separator();
         let label = ui.label("Order by");
         egui::ComboBox::from_id_salt("sort-key")
             .selected_text(query.sort.label())
@@ -66,9 +58,12 @@ pub fn toolbar_ui(ui: &mut egui::Ui, view: &ToolbarView<'_>) -> Option<BrowseAct
             query.descending = !query.descending;
         }
         ui.separator();
-        let label = ui.label("Filter");
-        ui.add(egui::TextEdit::singleline(&mut query.text).hint_text("name, title, tag, album").desired_width(160.0))
-            .labelled_by(label.id);
+        // The label and its field wrap together on a narrow window.
+        ui.horizontal(|ui| {
+            let label = ui.label("Filter");
+            let field = egui::TextEdit::singleline(&mut query.text).hint_text("name, title, tag, album");
+            ui.add(field.desired_width(160.0)).labelled_by(label.id);
+        });
         for kind in Kind::ALL {
             let mut shown = query.shows_kind(kind);
             if ui.checkbox(&mut shown, kind.as_str()).changed() {

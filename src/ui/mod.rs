@@ -7,6 +7,11 @@
 //! desktop's answers); draw, collecting every click as an [`Action`]; then apply the
 //! actions. What the app is doing is one [`RunState`], so drawing never acts and an
 //! impossible combination of flags cannot arise.
+//!
+//! The window is laid out around what a person does: the box at the top takes sources
+//! (pasted links, the Galleries menu) into the queue on the left, whose Start downloads
+//! them; the middle shows one of the [`View`]s (the pictures of the download folder, or a
+//! preview to pick from); the activity is at the bottom; settings open from the gear.
 
 mod browse;
 mod desktop;
@@ -14,10 +19,12 @@ mod grid;
 mod icon;
 mod persistence;
 mod picker;
+mod preview;
 mod progress;
 mod queue;
 mod runs;
 mod settings;
+mod sources;
 mod startup;
 mod state;
 mod stop;
@@ -35,22 +42,25 @@ pub use grid::{
     FOCUS_RING_WIDTH, GridAction, GridOutput, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME,
 };
 pub use persistence::{SecretStore, load_queue, load_settings, save_queue, save_settings};
+pub use preview::{Preview, PreviewAction};
 pub use progress::{Notice, RunProgress};
 pub use queue::{EntryId, EntryStatus, Halt, Queue, QueueAction, QueueState, QueuedSource, SavedSource};
 pub use runs::COMPARE_LEVELS;
-pub use settings::{Settings, SourceKind};
+pub use settings::{Settings, Theme};
+pub use sources::{GalleryKind, SOURCES_BOX};
 pub use state::{RunState, StartKind};
 
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{
-    self, ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, LibraryPlaces, RunId, RunOrigin, RunRecord,
-    Source,
+    self, ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, LibraryPlaces, PreviewId, RunId, RunOrigin,
+    RunRecord, Source,
 };
 use browse::TrashRequest;
 use desktop::{Desktop, DesktopAnswer};
 use runs::Comparison;
 use settings::{ClientIdField, SettingsAction};
+use sources::{GalleryForm, SourcesAction};
 use state::{Demo, DemoServerState, Server};
 pub use viewer::{MAX_ZOOM, MIN_ZOOM, Placement, SLIDESHOW_INTERVAL, VIEW_CACHE_ENTRIES, Viewer, ViewerAction};
 
@@ -179,14 +189,25 @@ pub enum Action {
     /// Leave the demo: runs go to Imgur, with the user's own settings back.
     UseImgur,
     ChooseFolder,
-    /// The folder field was edited and left: show what the folder holds.
+    /// The folder field was edited and left: downloads go there, and the grid shows it.
     FolderEdited,
+    /// A folder of the Recent menu: downloads go there, and the grid shows it.
+    UseFolder(PathBuf),
+    /// The box at the top, or the Galleries menu and its form.
+    Sources(SourcesAction),
+    /// Open or close the settings view.
+    ToggleSettings,
+    Settings(SettingsAction),
+    /// Show this view in the middle of the window.
+    ShowView(View),
+    Preview(PreviewAction),
+    /// A click in galley's own folder picker.
+    Picker(picker::PickerAction),
     ClearHistory,
     /// Thumbnails the grid dropped and needs again (scrolled back into view).
     Rethumbnail(Vec<PathBuf>),
     Grid(GridAction),
     Browse(BrowseAction),
-    ClearThumbnails,
     ToggleActivity,
     /// Open the viewer on the grid's tile at this index.
     OpenViewer(usize),
@@ -196,8 +217,17 @@ pub enum Action {
     Dropped(Vec<PathBuf>),
     /// Text pasted onto the window (not into a field): links to queue.
     PastedLinks(String),
-    /// A click in galley's own folder picker.
-    Picker(picker::PickerAction),
+}
+
+/// What the middle of the window shows. Each view is a file of its own (the grid's
+/// [`grid`] and [`browse`], the preview's [`preview`]); a new view is a variant here, a
+/// tab in [`GalleyApp::views_ui`] and its own `*_ui` function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The pictures in the download folder.
+    Pictures,
+    /// A queued source's pictures, to pick from.
+    Preview,
 }
 
 /// Which button gets the keyboard focus once it can take it.
@@ -244,10 +274,18 @@ impl FolderView {
     }
 }
 
-/// Which panels are out of the grid's way.
+/// Which panels and views are open.
 struct Panels {
+    /// The settings view (a window over the main one).
     settings: bool,
     activity: bool,
+    view: View,
+}
+
+/// The preview on show, and the queued source it previews (all of them: `None`).
+struct Previewing {
+    preview: Preview,
+    scope: Option<EntryId>,
 }
 
 /// The run history and whether it could be read.
@@ -281,6 +319,13 @@ pub struct GalleyApp {
     notice: Option<Notice>,
     /// The sources queued for the next run (the demo's own while runs go to the demo).
     queue: Queue,
+    /// The short form the Galleries menu opened.
+    form: Option<GalleryForm>,
+    previewing: Option<Previewing>,
+    /// The last preview asked for: events of older ones are dropped.
+    latest_preview: PreviewId,
+    /// The theme last handed to egui.
+    applied_theme: Option<Theme>,
     actions: Vec<Action>,
     focus: Option<FocusTarget>,
     panels: Panels,
@@ -322,9 +367,13 @@ impl GalleyApp {
             picker: None,
             notice: None,
             queue: Queue::default(),
+            form: None,
+            previewing: None,
+            latest_preview: 0,
+            applied_theme: None,
             actions: Vec::new(),
             focus: None,
-            panels: Panels { settings: true, activity: true },
+            panels: Panels { settings: false, activity: true, view: View::Pictures },
         };
         let pending =
             PendingWork { demo_server: app.config.demo_mode.then(|| app.show_demo()), autostart: app.config.autostart };
@@ -343,10 +392,7 @@ impl GalleyApp {
         // One folder at a time: the folder on show is where downloads go, so `galley
         // FOLDER` makes FOLDER the download folder too.
         match self.config.browse.clone() {
-            Some(folder) => {
-                self.settings.folder = folder.display().to_string();
-                self.show_folder(folder);
-            }
+            Some(folder) => self.change_folder(folder),
             None => self.show_folder(PathBuf::from(self.settings.folder.trim())),
         }
         if pending.autostart {
@@ -429,6 +475,26 @@ impl GalleyApp {
         self.folder.confirm_trash.is_some()
     }
 
+    /// The preview on show, if one was asked for.
+    pub fn preview(&self) -> Option<&Preview> {
+        self.previewing.as_ref().map(|previewing| &previewing.preview)
+    }
+
+    /// What the middle of the window shows.
+    pub fn view(&self) -> View {
+        self.panels.view
+    }
+
+    /// Whether the settings view is open.
+    pub fn settings_open(&self) -> bool {
+        self.panels.settings
+    }
+
+    /// The folder galley's own picker shows, while it is open.
+    pub fn picker_folder(&self) -> Option<&Path> {
+        self.picker.as_ref().map(|picker| picker.folder.as_path())
+    }
+
     // ---- one frame ----
 
     /// The whole window's contents; `eframe::App::ui` calls this, tests call it directly.
@@ -441,37 +507,37 @@ impl GalleyApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
 
+        if self.applied_theme != Some(self.settings.theme) {
+            ctx.set_theme(self.settings.theme.preference());
+            self.applied_theme = Some(self.settings.theme);
+        }
+
         // The viewer covers the whole window: nothing under it is drawn (or takes keys).
         if !self.viewer_ui(ui) {
             // The grid keeps most of the window: the panels are sized to it (at 800x600 the
-            // settings take 300 points and the activity 150).
+            // queue takes 250 points and the activity 150).
             let window = ui.available_size();
-            if self.panels.settings {
-                let width = (window.x * 0.28).clamp(240.0, 360.0);
-                egui::Panel::left("settings-panel")
-                    .resizable(true)
-                    .default_size(width)
-                    .min_size(220.0)
-                    .max_size((window.x * 0.45).max(240.0))
-                    .show(ui, |ui| {
-                        egui::ScrollArea::vertical().show(ui, |ui| self.settings_panel_ui(ui));
-                    });
-            }
+            egui::Panel::top("sources-bar").show(ui, |ui| self.top_bar_ui(ui));
+            egui::Panel::left("queue-panel")
+                .resizable(true)
+                .default_size((window.x * 0.26).clamp(230.0, 340.0))
+                .min_size(210.0)
+                .max_size((window.x * 0.45).max(240.0))
+                .show(ui, |ui| self.queue_panel_ui(ui));
             egui::Panel::bottom("activity-panel")
                 .resizable(self.panels.activity)
-                .default_size((window.y * 0.26).clamp(120.0, 240.0))
-                .max_size((window.y * 0.6).max(120.0))
+                .default_size((window.y * 0.24).clamp(110.0, 240.0))
+                .max_size((window.y * 0.6).max(110.0))
                 .min_size(if self.panels.activity { 90.0 } else { 0.0 })
                 .show(ui, |ui| self.activity_panel_ui(ui));
-            egui::CentralPanel::default().show(ui, |ui| self.main_panel_ui(ui));
-            if let Some(request) = &self.folder.confirm_trash
-                && let Some(action) = browse::confirm_trash_ui(&ctx, request)
-            {
-                self.actions.push(Action::Browse(action));
-            }
-            if let Some(action) = self.picker.as_ref().and_then(|picker| picker.ui(&ctx)) {
-                self.actions.push(Action::Picker(action));
-            }
+            egui::CentralPanel::default().show(ui, |ui| {
+                self.views_ui(ui);
+                match self.panels.view {
+                    View::Preview if self.previewing.is_some() => self.preview_ui(ui),
+                    _ => self.main_panel_ui(ui),
+                }
+            });
+            self.dialogs_ui(&ctx);
             self.grid_keys_ui(&ctx);
         }
         // A list dropped (or links pasted) while the viewer is open is queued all the same.
@@ -497,27 +563,129 @@ impl GalleyApp {
 
     // ---- drawing (collects actions; changes nothing else) ----
 
-    fn settings_panel_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading("galley");
-        ui.label("Download Imgur galleries, many images at once.");
-        ui.separator();
-        let demo = self.server.is_demo();
-        match settings::settings_ui(ui, &mut self.settings, &mut self.credentials.field, demo) {
-            Some(SettingsAction::ChooseFolder) => self.actions.push(Action::ChooseFolder),
-            Some(SettingsAction::FolderEdited) => self.actions.push(Action::FolderEdited),
-            None => {}
+    /// The box at the top: sources in (pasted links, the Galleries menu and its form), the
+    /// gear that opens the settings, and what adding said.
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let gear = ui
+                    .button("Settings")
+                    .on_hover_text("Client-ID, downloads at once, file names, videos, animated GIFs, theme");
+                if gear.clicked() {
+                    self.actions.push(Action::ToggleSettings);
+                }
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    if let Some(action) = sources::sources_ui(ui, &mut self.queue.typed) {
+                        self.actions.push(Action::Sources(action));
+                    }
+                });
+            });
+        });
+        if let Some(action) = self.form.as_mut().and_then(|form| sources::form_ui(ui, form)) {
+            self.actions.push(Action::Sources(action));
         }
-        ui.separator();
-        self.server_ui(ui);
-        ui.add_space(6.0);
-        self.buttons_ui(ui);
+        if let Some(notice) = self.queue.notice() {
+            notice.ui(ui);
+        }
         if let Some(notice) = &self.notice {
             notice.ui(ui);
         }
-        // Under the buttons, so that a long queue or message never pushes Start out of sight.
+        ui.add_space(2.0);
+    }
+
+    /// The queue on the left: Start and its kin, where runs go, then the queued sources.
+    fn queue_panel_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(4.0);
+        ui.heading(format!("Queue ({})", self.queue.entries().len()));
+        self.buttons_ui(ui);
+        self.server_ui(ui);
         ui.separator();
-        if let Some(action) = queue::queue_ui(ui, &mut self.queue, self.run_state.is_busy()) {
+        if let Some(action) = queue::queue_ui(ui, &self.queue, self.run_state.is_busy()) {
             self.actions.push(Action::Queue(action));
+        }
+    }
+
+    /// The tabs of the middle of the window: the folder's pictures, the preview, and room
+    /// for more views.
+    fn views_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let view = self.panels.view;
+            if ui
+                .selectable_label(view == View::Pictures, "Pictures")
+                .on_hover_text("The pictures in the folder downloads go into")
+                .clicked()
+            {
+                self.actions.push(Action::ShowView(View::Pictures));
+            }
+            if let Some(previewing) = &self.previewing {
+                let label = format!("Preview ({})", grid::thousands(previewing.preview.entries.len() as u64));
+                if ui.selectable_label(view == View::Preview, label).clicked() {
+                    self.actions.push(Action::ShowView(View::Preview));
+                }
+            }
+        });
+        ui.separator();
+    }
+
+    fn preview_ui(&mut self, ui: &mut egui::Ui) {
+        self.destination_ui(ui);
+        let Some(previewing) = &mut self.previewing else { return };
+        if let Some(action) = previewing.preview.ui(ui) {
+            self.actions.push(Action::Preview(action));
+        }
+    }
+
+    /// Where downloads go, which is the folder the grid shows: its path (to type one),
+    /// Choose..., and the folders used before.
+    fn destination_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let label = ui.strong("Saving to");
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.add_enabled_ui(!self.settings.recent_folders.is_empty(), |ui| {
+                    ui.menu_button("Recent", |ui| {
+                        for folder in &self.settings.recent_folders {
+                            if ui.button(folder).clicked() {
+                                self.actions.push(Action::UseFolder(PathBuf::from(folder)));
+                                ui.close();
+                            }
+                        }
+                    })
+                    .response
+                    .on_hover_text("Folders used before");
+                });
+                let choose =
+                    ui.button("Choose...").on_hover_text("Pick the folder downloads go into (and the grid shows)");
+                if choose.clicked() {
+                    self.actions.push(Action::ChooseFolder);
+                }
+                let field = egui::TextEdit::singleline(&mut self.settings.folder)
+                    .hint_text("a folder for the images")
+                    .desired_width(ui.available_width());
+                let edit = ui.add(field).labelled_by(label.id);
+                if edit.lost_focus() {
+                    self.actions.push(Action::FolderEdited);
+                }
+            });
+        });
+    }
+
+    /// What floats over the window: the trash confirmation, the folder picker, settings.
+    fn dialogs_ui(&mut self, ctx: &egui::Context) {
+        if let Some(request) = &self.folder.confirm_trash
+            && let Some(action) = browse::confirm_trash_ui(ctx, request)
+        {
+            self.actions.push(Action::Browse(action));
+        }
+        if let Some(action) = self.picker.as_ref().and_then(|picker| picker.ui(ctx)) {
+            self.actions.push(Action::Picker(action));
+        }
+        if self.panels.settings {
+            let demo = self.server.is_demo();
+            let field = &mut self.credentials.field;
+            if let Some(action) = settings::settings_window(ctx, &mut self.settings, field, demo) {
+                self.actions.push(Action::Settings(action));
+            }
         }
     }
 
@@ -551,12 +719,22 @@ impl GalleyApp {
     fn buttons_ui(&mut self, ui: &mut egui::Ui) {
         let busy = self.run_state.is_busy();
         ui.horizontal_wrapped(|ui| {
-            let hint = match self.queue.runnable().len() {
-                0 => "Download the gallery chosen above".to_owned(),
-                1 => "Download the queued source not yet done".to_owned(),
-                n => format!("Download the {n} queued sources not yet done, as one run"),
+            let (hint, can_start) = match (self.queue.runnable().len(), self.queue.entries().len()) {
+                (_, 0) => (
+                    "Queue a source first: paste an Imgur link into the box at the top, or pick one of Galleries"
+                        .to_owned(),
+                    false,
+                ),
+                (0, _) => {
+                    ("Download the queued sources again: what is in the folder already is skipped".to_owned(), true)
+                }
+                (1, _) => ("Download the queued source not yet done".to_owned(), true),
+                (n, _) => (format!("Download the {n} queued sources not yet done, as one run"), true),
             };
-            let start = ui.add_enabled(!busy, egui::Button::new("Start")).on_hover_text(hint);
+            let start = ui
+                .add_enabled(!busy && can_start, egui::Button::new("Start"))
+                .on_disabled_hover_text(&hint)
+                .on_hover_text(&hint);
             if start.clicked() {
                 self.actions.push(Action::Start(StartKind::Run));
             }
@@ -564,14 +742,11 @@ impl GalleyApp {
             if cancel.clicked() {
                 self.actions.push(Action::Cancel);
             }
-            if ui.add_enabled(!busy, egui::Button::new("Compare 1/4/16/64")).clicked() {
-                self.actions.push(Action::Start(StartKind::Compare));
-            }
-            let clear = ui.button("Clear thumbnails").on_hover_text(
-                "Remove the thumbnails galley made of the folders it has shown (they are made again when needed)",
+            let compare = ui.add_enabled(!busy && can_start, egui::Button::new("Compare 1/4/16/64")).on_hover_text(
+                "Time the queue at 1, 4, 16 and 64 downloads at once, into scratch folders (your folder is left alone)",
             );
-            if clear.clicked() {
-                self.actions.push(Action::ClearThumbnails);
+            if compare.clicked() {
+                self.actions.push(Action::Start(StartKind::Compare));
             }
             // Focus moves once the button can take it (it was disabled when asked).
             match self.focus {
@@ -613,7 +788,7 @@ impl GalleyApp {
                     ui.label(progress.summary_line());
                 }
                 (None, _) => {
-                    ui.label("Press Start to download the gallery; thumbnails appear above as images land.");
+                    ui.label("Press Start to download the queue; thumbnails appear above as images land.");
                 }
             }
         });
@@ -650,6 +825,7 @@ impl GalleyApp {
 
     /// The grid and its toolbar: all the room the panels leave.
     fn main_panel_ui(&mut self, ui: &mut egui::Ui) {
+        self.destination_ui(ui);
         self.folder.grid.refresh_order();
         let grid = &self.folder.grid;
         let view = browse::ToolbarView {
@@ -658,7 +834,6 @@ impl GalleyApp {
             shown: grid.len(),
             total: grid.total(),
             selected: grid.selection().len(),
-            settings_shown: self.panels.settings,
             has_folder: self.folder.shown.is_some(),
         };
         if let Some(action) = browse::toolbar_ui(ui, &view) {
@@ -668,9 +843,6 @@ impl GalleyApp {
             let folder = self.folder.shown.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
             let videos = grid.videos();
             ui.label(browse::count_line(view.shown - videos, videos, view.total, view.selected, &folder));
-            if self.folder.shown.as_deref() == Some(Path::new(self.settings.folder.trim())) {
-                ui.weak("· Start saves here");
-            }
             if let Some((made, total)) = self.folder.thumbnailing.filter(|(made, total)| made < total) {
                 ui.weak(format!(
                     "· making thumbnails {} / {}",
@@ -686,7 +858,7 @@ impl GalleyApp {
             }
         }
         if self.folder.shown.is_some() && self.folder.grid.total() == 0 && self.folder.status.is_none() {
-            ui.weak("No images here yet. Press Start to download some.");
+            ui.weak("No images here yet. Queue a source and press Start, or Preview it to pick what to download.");
         }
         let output = self.folder.grid.ui(ui);
         if !output.wanted.is_empty() {
@@ -702,8 +874,11 @@ impl GalleyApp {
     /// Page Up and Page Down move the view.
     fn grid_keys_ui(&mut self, ctx: &egui::Context) {
         // Only a text field keeps these keys: a clicked tile has the keyboard focus too.
-        let busy_elsewhere =
-            self.folder.viewer.is_some() || self.folder.confirm_trash.is_some() || ctx.text_edit_focused();
+        let busy_elsewhere = self.folder.viewer.is_some()
+            || self.folder.confirm_trash.is_some()
+            || self.picker.is_some()
+            || self.panels.view != View::Pictures
+            || ctx.text_edit_focused();
         if busy_elsewhere {
             return;
         }
@@ -813,8 +988,25 @@ impl GalleyApp {
                 }
                 None => self.notice = Some(Notice::error("The folder dialog cannot open: the engine has stopped.", "")),
             },
-            Action::FolderEdited => self.show_folder(PathBuf::from(self.settings.folder.trim())),
+            Action::FolderEdited => {
+                let folder = PathBuf::from(self.settings.folder.trim());
+                if !folder.as_os_str().is_empty() {
+                    self.change_folder(folder);
+                }
+            }
+            Action::UseFolder(folder) => self.change_folder(folder),
             Action::Picker(action) => self.picker_action(ctx, action),
+            Action::Sources(action) => self.sources_action(action),
+            Action::ToggleSettings => self.panels.settings = !self.panels.settings,
+            Action::Settings(SettingsAction::Close) => {
+                self.panels.settings = false;
+                if !self.server.is_demo() {
+                    self.save_client_id_in_background();
+                }
+            }
+            Action::Settings(SettingsAction::ClearThumbnails) => self.engine.send(Command::ClearThumbnails),
+            Action::ShowView(view) => self.panels.view = view,
+            Action::Preview(action) => self.preview_action(ctx, action),
             Action::ClearHistory => {
                 if let Some(archive) = &self.config.archive {
                     self.engine.send(Command::ClearRuns(archive.clone()));
@@ -826,7 +1018,6 @@ impl GalleyApp {
             Action::Grid(action) => self.grid_action(ctx, action),
             Action::Browse(action) => self.browse_action(ctx, action),
             Action::ToggleActivity => self.panels.activity = !self.panels.activity,
-            Action::ClearThumbnails => self.engine.send(Command::ClearThumbnails),
             Action::Queue(action) => self.queue_action(ctx, action),
             Action::Dropped(paths) => self.dropped(paths),
             Action::PastedLinks(text) => {
@@ -848,6 +1039,151 @@ impl GalleyApp {
                 }
             }
             QueueAction::Resume => self.start(ctx, StartKind::Run),
+            QueueAction::SetOptions { id, pages, limit } => self.queue.set_options(id, pages, limit),
+            QueueAction::Preview(id) => self.start_preview(Some(id)),
+            QueueAction::PreviewAll => self.start_preview(None),
+        }
+    }
+
+    fn sources_action(&mut self, action: SourcesAction) {
+        match action {
+            SourcesAction::AddTyped => self.queue.add_typed(),
+            SourcesAction::OpenForm(kind) => self.form = Some(GalleryForm::new(kind)),
+            SourcesAction::CloseForm => self.form = None,
+            SourcesAction::AddForm => {
+                let Some(form) = &mut self.form else { return };
+                match form.short_form() {
+                    Ok(text) => {
+                        self.queue.add_list("the Galleries menu", vec![text]);
+                        self.form = None;
+                    }
+                    Err(problem) => form.problem = Some(problem),
+                }
+            }
+        }
+    }
+
+    /// Lists the queued source `scope` (every queued source: `None`) and shows its
+    /// pictures to pick from; a preview going is replaced.
+    fn start_preview(&mut self, scope: Option<EntryId>) {
+        let api_base = match self.server_url() {
+            Ok(url) => url,
+            Err(NoServer::Starting) => {
+                self.notice =
+                    Some(Notice::info("The demo gallery is still starting: press Preview again in a moment."));
+                return;
+            }
+            Err(NoServer::Failed(notice)) => {
+                self.notice = Some(notice);
+                return;
+            }
+        };
+        let entries: Vec<&QueuedSource> = match scope {
+            Some(id) => self.queue.entry(id).into_iter().collect(),
+            None => self.queue.entries().iter().collect(),
+        };
+        let label = match entries.as_slice() {
+            [] => {
+                self.notice = Some(Notice::error("Nothing is queued to preview: add a source at the top first.", ""));
+                return;
+            }
+            [one] => one.text.clone(),
+            many => format!("{} sources", many.len()),
+        };
+        let job = match self.job(&api_base, &entries) {
+            Ok(job) => job,
+            Err(message) => {
+                self.notice = Some(Notice::error(message, ""));
+                return;
+            }
+        };
+        self.notice = None;
+        self.latest_preview += 1;
+        let preview = Preview::new(self.latest_preview, label);
+        self.previewing = Some(Previewing { preview, scope });
+        self.panels.view = View::Preview;
+        self.engine.send(Command::Preview { preview: self.latest_preview, job });
+    }
+
+    fn preview_action(&mut self, ctx: &egui::Context, action: PreviewAction) {
+        let Some(previewing) = &mut self.previewing else { return };
+        match action {
+            PreviewAction::Close => {
+                self.previewing = None;
+                self.panels.view = View::Pictures;
+                self.engine.send(Command::CancelPreview);
+            }
+            PreviewAction::DownloadSelected => self.download_selected(ctx),
+            other => previewing.preview.apply(&other),
+        }
+    }
+
+    /// Runs the normal engine on exactly the pictures selected in the preview, into the
+    /// folder (the grid shows them land).
+    fn download_selected(&mut self, ctx: &egui::Context) {
+        if self.run_state.is_busy() {
+            self.notice = Some(Notice::error(
+                "A run is going: wait for it to end (or Cancel it), then download the selection.",
+                "",
+            ));
+            return;
+        }
+        let Some(previewing) = &self.previewing else { return };
+        let items = previewing.preview.selected_items();
+        if items.is_empty() {
+            return;
+        }
+        let input = JobInput::Items { label: previewing.preview.label.clone(), items };
+        let job = match self.job_of(vec![input], Vec::new()) {
+            Ok(job) => job,
+            Err(message) => {
+                self.notice = Some(Notice::error(message, ""));
+                return;
+            }
+        };
+        self.notice = None;
+        self.progress = None;
+        self.show_folder(job.out_dir.clone());
+        self.engine.send(Command::Start(job));
+        self.run_state = RunState::Launching(StartKind::Run);
+        self.focus = Some(FocusTarget::Cancel);
+        self.panels.view = View::Pictures;
+        ctx.request_repaint();
+    }
+
+    /// Downloads go to `folder` now, and the grid shows it (one folder at a time); it
+    /// heads the Recent menu. An open preview is listed again, to mark what this folder
+    /// holds.
+    fn change_folder(&mut self, folder: PathBuf) {
+        self.settings.use_folder(&folder);
+        self.notice = None;
+        let changed = self.folder.shown.as_ref() != Some(&folder);
+        self.show_folder(folder);
+        if changed && let Some(scope) = self.previewing.as_ref().map(|previewing| previewing.scope) {
+            self.start_preview(scope);
+        }
+    }
+
+    fn picker_action(&mut self, ctx: &egui::Context, action: picker::PickerAction) {
+        match action {
+            picker::PickerAction::Open(folder) => self.open_picker(ctx, folder),
+            picker::PickerAction::Choose(folder) => {
+                self.picker = None;
+                self.change_folder(folder);
+            }
+            picker::PickerAction::Cancel => self.picker = None,
+        }
+    }
+
+    /// Shows `folder` in galley's own picker and asks for its subfolders (read off the UI
+    /// thread).
+    fn open_picker(&mut self, ctx: &egui::Context, folder: PathBuf) {
+        match self.engine.runtime() {
+            Some(runtime) => {
+                self.desktop.list_subfolders(runtime, ctx, folder.clone());
+                self.picker = Some(picker::FolderPicker::new(folder));
+            }
+            None => self.notice = Some(Notice::error("No folder can be chosen: the engine has stopped.", "")),
         }
     }
 
@@ -939,7 +1275,6 @@ impl GalleyApp {
                     self.engine.send(Command::Restore(paths));
                 }
             }
-            BrowseAction::ToggleSettings => self.panels.settings = !self.panels.settings,
         }
     }
 
@@ -951,41 +1286,56 @@ impl GalleyApp {
         }
     }
 
-    /// Starts a run (or a compare series) from the settings; waits for the demo server
+    /// Where runs go now: the API root, or why there is none yet.
+    fn server_url(&self) -> Result<url::Url, NoServer> {
+        match &self.server {
+            Server::Imgur => url::Url::parse(IMGUR_API_BASE).map_err(|error| {
+                NoServer::Failed(Notice::error("galley's Imgur address is broken (a bug).", error.to_string()))
+            }),
+            Server::Demo(demo) => match &demo.server {
+                DemoServerState::Ready(server) => Ok(server.base_url()),
+                DemoServerState::Failed(reason) => Err(NoServer::Failed(demo_failed(reason))),
+                DemoServerState::Starting(_) => Err(NoServer::Starting),
+            },
+        }
+    }
+
+    /// Starts a run of the queue (or a compare series of it); waits for the demo server
     /// first when it is the one to use and is not up yet.
     fn start(&mut self, ctx: &egui::Context, kind: StartKind) {
         if self.run_state.is_busy() {
             return;
         }
         self.notice = None;
-        let api_base = match &self.server {
-            Server::Imgur => match url::Url::parse(IMGUR_API_BASE) {
-                Ok(url) => url,
-                Err(error) => {
-                    self.notice = Some(Notice::error("galley's Imgur address is broken (a bug).", error.to_string()));
-                    return;
-                }
-            },
-            Server::Demo(demo) => match &demo.server {
-                DemoServerState::Ready(server) => server.base_url(),
-                DemoServerState::Failed(reason) => {
-                    self.notice = Some(demo_failed(reason));
-                    return;
-                }
-                DemoServerState::Starting(_) => {
-                    self.run_state = RunState::WaitingForDemo(kind);
-                    self.focus = Some(FocusTarget::Cancel);
-                    ctx.request_repaint();
-                    return;
-                }
-            },
+        let api_base = match self.server_url() {
+            Ok(url) => url,
+            Err(NoServer::Failed(notice)) => {
+                self.notice = Some(notice);
+                return;
+            }
+            Err(NoServer::Starting) => {
+                self.run_state = RunState::WaitingForDemo(kind);
+                self.focus = Some(FocusTarget::Cancel);
+                ctx.request_repaint();
+                return;
+            }
         };
-        // Start runs the queue when it has sources to run; a compare series, the settings' gallery.
-        let queued = match kind {
-            StartKind::Run => self.queue.runnable(),
-            StartKind::Compare => Vec::new(),
+        // Start runs the sources not yet done (all of them again when every one is done);
+        // a compare series times the whole queue.
+        let runnable = self.queue.runnable();
+        let entries: Vec<&QueuedSource> = match kind {
+            StartKind::Run if !runnable.is_empty() => runnable,
+            StartKind::Run | StartKind::Compare => self.queue.entries().iter().collect(),
         };
-        let job = match self.job(&api_base, queued.iter().map(|(_, source)| source.clone()).collect()) {
+        if entries.is_empty() {
+            self.notice = Some(Notice::error(
+                "Nothing is queued: paste an Imgur link into the box at the top, or pick one of Galleries.",
+                "",
+            ));
+            return;
+        }
+        let ids: Vec<EntryId> = entries.iter().map(|entry| entry.id).collect();
+        let job = match self.job(&api_base, &entries) {
             Ok(job) => job,
             Err(message) => {
                 self.notice = Some(Notice::error(message, ""));
@@ -1000,9 +1350,7 @@ impl GalleyApp {
             StartKind::Run => {
                 self.show_folder(job.out_dir.clone());
                 self.engine.send(Command::Start(job));
-                if !queued.is_empty() {
-                    self.queue.started(queued.into_iter().map(|(id, _)| id).collect());
-                }
+                self.queue.started(ids);
             }
             StartKind::Compare => {
                 self.comparison = Comparison::default();
@@ -1027,43 +1375,47 @@ impl GalleyApp {
         }
     }
 
-    /// The job of the `queued` sources (the settings' gallery when none are queued) with
-    /// the settings' folder and limits, or why there is none (in the panel's words). A
+    /// The job of these queued sources, each with its own pages and limit, with the
+    /// settings' folder and choices, or why there is none (in the window's words). A
     /// query: it saves nothing and sends nothing.
-    fn job(&self, api_base: &url::Url, queued: Vec<Source>) -> Result<Job, String> {
-        let sources = match queued.is_empty() {
-            true => vec![self.settings.source()?],
-            false => queued,
-        };
+    fn job(&self, api_base: &url::Url, entries: &[&QueuedSource]) -> Result<Job, String> {
         let demo = self.server.is_demo();
         let client_id = match self.credentials.field.text.trim() {
             "" if demo => DEMO_CLIENT_ID.to_owned(),
             "" => {
                 return Err(
-                    "Enter a Client-ID (register an application at api.imgur.com/oauth2/addclient), or try the demo gallery.".to_owned()
+                    "Enter a Client-ID in Settings (register an application at api.imgur.com/oauth2/addclient), or try the demo gallery.".to_owned()
                 );
             }
             id => id.to_owned(),
         };
+        let client_id = ClientId::new(client_id);
+        // The demo serves its whole gallery; Imgur is listed page by page as asked.
+        let input = |entry: &&QueuedSource| JobInput::Imgur {
+            api_base: api_base.clone(),
+            client_id: client_id.clone(),
+            source: entry.source.clone(),
+            pages: (!demo).then_some(entry.pages),
+        };
+        let limits = entries.iter().map(|entry| entry.own_limit()).collect();
+        self.job_of(entries.iter().map(input).collect(), limits)
+    }
+
+    /// A job of `inputs` (each capped by its `limits`) into the download folder, with the
+    /// settings' choices.
+    fn job_of(&self, inputs: Vec<JobInput>, limits: Vec<Option<usize>>) -> Result<Job, String> {
         let folder = PathBuf::from(self.settings.folder.trim());
         if folder.as_os_str().is_empty() {
-            return Err("Choose a folder to save the images in.".to_owned());
+            return Err("Choose a folder to save the images in (Saving to, above the pictures).".to_owned());
         }
-        // The demo serves its whole gallery; Imgur is listed page by page as asked.
-        let pages = (!demo).then_some(self.settings.pages);
-        let client_id = ClientId::new(client_id);
-        let inputs = sources
-            .into_iter()
-            .map(|source| JobInput::Imgur { api_base: api_base.clone(), client_id: client_id.clone(), source, pages })
-            .collect();
         let mut job = Job::queue(inputs, folder);
+        job.source_limits = limits;
         job.concurrency = self.settings.concurrency;
-        job.limit = self.settings.limit();
         job.moving = self.settings.moving_pictures();
         job.naming = self.settings.name_template()?;
         job.album_folders = self.settings.album_folders;
         job.archive = self.config.archive.clone();
-        if demo {
+        if self.server.is_demo() {
             job.origin = RunOrigin::Demo;
         }
         Ok(job)
@@ -1083,9 +1435,11 @@ impl GalleyApp {
     /// Puts the demo's settings on show, its server "starting"; returns where the server
     /// that [`Self::spawn_demo_server`] starts is to be sent.
     fn show_demo(&mut self) -> DemoServerReady {
-        let demo_settings = Settings::demo(&self.config.demo_folder);
+        let demo_settings = Settings { theme: self.settings.theme, ..Settings::demo(&self.config.demo_folder) };
         let user_settings = std::mem::replace(&mut self.settings, demo_settings);
+        // The demo's queue holds its gallery, ready to Start or Preview.
         let user_queue = std::mem::take(&mut self.queue);
+        self.queue.add_lines([Source::default().to_string()]);
         let (ready_tx, ready_rx) = std_mpsc::channel();
         let server = DemoServerState::Starting(ready_rx);
         self.server = Server::Demo(Box::new(Demo { server, user_settings, user_queue }));
@@ -1195,40 +1549,15 @@ impl GalleyApp {
         }
     }
 
-    fn picker_action(&mut self, ctx: &egui::Context, action: picker::PickerAction) {
-        match action {
-            picker::PickerAction::Open(folder) => self.open_picker(ctx, folder),
-            picker::PickerAction::Choose(folder) => {
-                self.picker = None;
-                self.desktop_answered(ctx, DesktopAnswer::FolderChosen(folder));
-            }
-            picker::PickerAction::Cancel => self.picker = None,
-        }
-    }
-
-    /// Shows `folder` in galley's own picker and asks for its subfolders.
-    fn open_picker(&mut self, ctx: &egui::Context, folder: PathBuf) {
-        match self.engine.runtime() {
-            Some(runtime) => {
-                self.desktop.list_subfolders(runtime, ctx, folder.clone());
-                self.picker = Some(picker::FolderPicker::new(folder));
-            }
-            None => self.notice = Some(Notice::error("No folder can be chosen: the engine has stopped.", "")),
-        }
-    }
-
     fn desktop_answered(&mut self, ctx: &egui::Context, answer: DesktopAnswer) {
         match answer {
+            DesktopAnswer::FolderChosen(folder) => self.change_folder(folder),
+            // No system dialog here: galley's own picker, which always works.
             DesktopAnswer::NoDialog { start_in } => self.open_picker(ctx, start_in),
             DesktopAnswer::Subfolders { folder, result } => {
                 if let Some(picker) = &mut self.picker {
                     picker.listed(&folder, result);
                 }
-            }
-            DesktopAnswer::FolderChosen(folder) => {
-                self.settings.folder = folder.display().to_string();
-                self.notice = None;
-                self.show_folder(folder);
             }
             DesktopAnswer::NoFolderChosen(message) => self.notice = Some(Notice::error(message, "")),
             DesktopAnswer::PreviewAction { path, result } => match &mut self.folder.viewer {
@@ -1269,6 +1598,10 @@ impl GalleyApp {
             && event.run() == Some(progress.run)
         {
             progress.apply(&event);
+        }
+        // A picture saved is in the folder now: the preview marks it.
+        if let (Event::Saved { id, .. }, Some(previewing)) = (&event, &mut self.previewing) {
+            previewing.preview.saved(id);
         }
         match event {
             // A run's thumbnail may bring a new file; the library's only pictures for files
@@ -1333,6 +1666,21 @@ impl GalleyApp {
             }
             Event::ThumbnailFailed { path, reason } => {
                 tracing::debug!("no thumbnail for {}: {reason}", path.display());
+            }
+            Event::PreviewListed { preview, file, item } => {
+                if let Some(previewing) = self.previewing.as_mut().filter(|shown| shown.preview.id == preview) {
+                    previewing.preview.listed(file, *item);
+                }
+            }
+            Event::PreviewThumbnail { preview, id, result } => {
+                if let Some(previewing) = self.previewing.as_mut().filter(|shown| shown.preview.id == preview) {
+                    previewing.preview.picture(&id, result);
+                }
+            }
+            Event::PreviewDone { preview, report } => {
+                if let Some(previewing) = self.previewing.as_mut().filter(|shown| shown.preview.id == preview) {
+                    previewing.preview.done(&report);
+                }
             }
             other => self.apply_library_event(other),
         }
@@ -1488,6 +1836,13 @@ impl GalleyApp {
             Server::Imgur => &self.queue,
         }
     }
+}
+
+/// Why runs cannot go anywhere yet.
+enum NoServer {
+    /// The demo server is starting.
+    Starting,
+    Failed(Notice),
 }
 
 /// "1 file", "3 files".

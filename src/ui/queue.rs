@@ -1,6 +1,7 @@
-//! The queue: sources the user pasted into the sources box, pasted onto the window or
-//! dropped on it as a `.txt` list, each with its state. Start runs the sources not yet
-//! done as ONE job (the engine lists them in order and downloads them from one pool of
+//! The queue: the only list of what will be downloaded. Sources come in through the box
+//! at the top of the window (pasted links, the Galleries menu), links pasted onto the
+//! window or a `.txt` list dropped on it; each keeps its state and its own options (pages,
+//! limit). Start runs the sources not yet done as ONE job (the engine lists them in order and downloads them from one pool of
 //! connections, so the concurrency is shared, not per source).
 //!
 //! Pause stops that run cleanly (the engine removes its temporary files; what was saved
@@ -28,6 +29,11 @@ pub enum EntryStatus {
     DoneEarlier,
 }
 
+/// Gallery pages a new source lists (a gallery, a user, a tag, a search...).
+pub const DEFAULT_PAGES: u32 = 1;
+/// The most pages one source may list.
+pub const MAX_PAGES: u32 = 50;
+
 /// One source in the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedSource {
@@ -36,9 +42,18 @@ pub struct QueuedSource {
     pub text: String,
     pub source: Source,
     pub status: EntryStatus,
+    /// Gallery pages to list (paged sources only: an album is one page).
+    pub pages: u32,
+    /// At most this many images of it; 0 means all.
+    pub limit: usize,
 }
 
 impl QueuedSource {
+    /// Its own cap on images, if it has one.
+    pub fn own_limit(&self) -> Option<usize> {
+        (self.limit > 0).then_some(self.limit)
+    }
+
     /// Whether every image of it was dealt with (a new run leaves it out).
     pub fn is_done(&self) -> bool {
         match &self.status {
@@ -153,6 +168,16 @@ pub enum QueueAction {
     ClearDone,
     Pause,
     Resume,
+    /// A source's pages or limit were changed.
+    SetOptions {
+        id: EntryId,
+        pages: u32,
+        limit: usize,
+    },
+    /// List a source and show its pictures, to pick some.
+    Preview(EntryId),
+    /// The same for every source queued.
+    PreviewAll,
 }
 
 /// What adding lines did.
@@ -170,6 +195,14 @@ pub struct Addition {
 pub struct SavedSource {
     pub text: String,
     pub done: bool,
+    #[serde(default = "default_pages")]
+    pub pages: u32,
+    #[serde(default)]
+    pub limit: usize,
+}
+
+fn default_pages() -> u32 {
+    DEFAULT_PAGES
 }
 
 /// The queue and its sources box.
@@ -200,8 +233,8 @@ impl Queue {
     }
 
     /// The sources a run would take now, in order: those not done.
-    pub fn runnable(&self) -> Vec<(EntryId, Source)> {
-        self.entries.iter().filter(|entry| !entry.is_done()).map(|entry| (entry.id, entry.source.clone())).collect()
+    pub fn runnable(&self) -> Vec<&QueuedSource> {
+        self.entries.iter().filter(|entry| !entry.is_done()).collect()
     }
 
     /// Whether `id` is in the run going (it cannot be removed until the run ends).
@@ -209,9 +242,20 @@ impl Queue {
         self.state.run().is_some_and(|(_, entries)| entries.contains(&id))
     }
 
+    /// The queued source `id`, if it is queued.
+    pub fn entry(&self, id: EntryId) -> Option<&QueuedSource> {
+        self.entries.iter().find(|entry| entry.id == id)
+    }
+
     /// What to keep for the next session.
     pub fn saved(&self) -> Vec<SavedSource> {
-        self.entries.iter().map(|entry| SavedSource { text: entry.text.clone(), done: entry.is_done() }).collect()
+        let saved = |entry: &QueuedSource| SavedSource {
+            text: entry.text.clone(),
+            done: entry.is_done(),
+            pages: entry.pages,
+            limit: entry.limit,
+        };
+        self.entries.iter().map(saved).collect()
     }
 
     // ---- changes ----
@@ -219,11 +263,12 @@ impl Queue {
     /// The queue a session saved; lines that no longer parse are dropped (and logged).
     pub fn restored(saved: Vec<SavedSource>) -> Self {
         let mut queue = Queue::default();
-        for SavedSource { text, done } in saved {
+        for SavedSource { text, done, pages, limit } in saved {
             match text.parse::<Source>() {
                 Ok(source) => {
                     let status = if done { EntryStatus::DoneEarlier } else { EntryStatus::Waiting };
                     queue.push(text, source, status);
+                    queue.set_options(queue.next_id - 1, pages, limit);
                 }
                 Err(error) => tracing::warn!("a saved queue entry is dropped: {error}"),
             }
@@ -232,8 +277,17 @@ impl Queue {
     }
 
     fn push(&mut self, text: String, source: Source, status: EntryStatus) {
-        self.entries.push(QueuedSource { id: self.next_id, text, source, status });
+        let (pages, limit) = (DEFAULT_PAGES, 0);
+        self.entries.push(QueuedSource { id: self.next_id, text, source, status, pages, limit });
         self.next_id += 1;
+    }
+
+    /// A source's own options: its pages (1..=50) and its limit (0: all).
+    pub fn set_options(&mut self, id: EntryId, pages: u32, limit: usize) {
+        if let Some(entry) = self.entries.iter_mut().find(|entry| entry.id == id) {
+            entry.pages = pages.clamp(1, MAX_PAGES);
+            entry.limit = limit;
+        }
     }
 
     /// Parses each line with the source parser; good lines join the queue (once).
@@ -402,53 +456,30 @@ fn addition_notice(addition: &Addition, fix: &str) -> Notice {
     Notice::error(format!("{said} {lines} ({fix}): {reason}"), "")
 }
 
-/// The sources box and the queue's list. Edits the box's text; every click is returned.
-pub fn queue_ui(ui: &mut egui::Ui, queue: &mut Queue, busy: bool) -> Option<QueueAction> {
+/// The queue's list: Pause/Resume, Clear done and Preview all, then each source with its
+/// options and state. Every click is returned.
+pub fn queue_ui(ui: &mut egui::Ui, queue: &Queue, busy: bool) -> Option<QueueAction> {
     let mut action = None;
-    let label = ui.label("Sources (one per line)");
-    let hint = "imgur.com/a/ID, imgur.com/user/NAME, imgur.com/t/TAG, r/NAME, album/ID, search:WORDS...";
-    let field =
-        egui::TextEdit::multiline(&mut queue.typed).hint_text(hint).desired_rows(3).desired_width(f32::INFINITY);
-    ui.add(field).labelled_by(label.id);
-    ui.horizontal_wrapped(|ui| {
-        let add = ui.add_enabled(!queue.typed.trim().is_empty(), egui::Button::new("Add to queue"));
-        if add
-            .on_hover_text("Each line is an Imgur link or a short form; a .txt list can be dropped on the window")
-            .clicked()
-        {
-            action = Some(QueueAction::AddTyped);
-        }
-    });
-    if let Some(notice) = &queue.notice {
-        notice.ui(ui);
-    }
     if queue.entries.is_empty() {
+        ui.weak("Nothing queued yet. Paste Imgur links into the box at the top, pick a gallery from Galleries, or drop a .txt list of links on the window.");
         return action;
     }
-    ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
-        ui.strong(format!("Queue ({})", queue.entries.len()));
         if let Some(clicked) = queue_buttons_ui(ui, queue, busy) {
             action = Some(clicked);
         }
     });
-    // The list scrolls on its own, so a long queue never pushes Start out of sight.
+    // The list scrolls on its own, so a long queue never pushes the buttons out of sight.
     let last = queue.entries.len() - 1;
-    egui::ScrollArea::vertical().id_salt("queue-list").max_height(QUEUE_LIST_HEIGHT).show(ui, |ui| {
+    egui::ScrollArea::vertical().id_salt("queue-list").auto_shrink([false, true]).show(ui, |ui| {
         for (index, entry) in queue.entries.iter().enumerate() {
             if let Some(clicked) = entry_ui(ui, queue, entry, (index > 0, index < last)) {
                 action = Some(clicked);
             }
         }
     });
-    ui.weak(
-        "Start downloads the sources not yet done as one run; with none queued, it downloads the gallery chosen above.",
-    );
     action
 }
-
-/// The queue's list is at most this high; it scrolls beyond.
-const QUEUE_LIST_HEIGHT: f32 = 260.0;
 
 /// Pause (Resume when paused) and Clear done. Both are always drawn, enabled or not, so
 /// that a button never moves under the pointer when a run ends.
@@ -479,36 +510,67 @@ fn queue_buttons_ui(ui: &mut egui::Ui, queue: &Queue, busy: bool) -> Option<Queu
     if clear.on_hover_text("Remove the sources that are done from the list").clicked() {
         action = Some(QueueAction::ClearDone);
     }
+    let preview = ui.button("Preview all").on_hover_text(
+        "List every queued source and show its pictures (small versions, nothing saved), to pick what to download",
+    );
+    if preview.clicked() {
+        action = Some(QueueAction::PreviewAll);
+    }
     action
 }
 
-/// One queued source: its name, then Up / Down / Remove and its state. `can_move` says
-/// whether it can go up and down.
+/// One queued source: its name, its options (pages, limit), then Preview / Up / Down /
+/// Remove and its state. `can_move` says whether it can go up and down.
 fn entry_ui(ui: &mut egui::Ui, queue: &Queue, entry: &QueuedSource, can_move: (bool, bool)) -> Option<QueueAction> {
     let mut action = None;
     ui.separator();
-    let name = ui.add(egui::Label::new(&entry.text).truncate());
+    let name = ui.add(egui::Label::new(egui::RichText::new(&entry.text).strong()).truncate());
     name.on_hover_text(format!("{} (as galley reads it: {})", entry.text, entry.source));
+    let held = queue.in_run(entry.id);
     ui.horizontal_wrapped(|ui| {
+        let (mut pages, mut limit) = (entry.pages, entry.limit);
+        if entry.source.is_paged() {
+            let label = ui.label("Pages");
+            let field = egui::DragValue::new(&mut pages).range(1..=MAX_PAGES);
+            ui.add_enabled(!held, field)
+                .labelled_by(label.id)
+                .on_hover_text("Gallery pages to list (about 60 posts a page)");
+        }
+        let label = ui.label("Limit");
+        let field = egui::DragValue::new(&mut limit).range(0..=100_000).custom_formatter(|value, _| match value {
+            0.0 => "all".to_owned(),
+            value => format!("{value}"),
+        });
+        ui.add_enabled(!held, field).labelled_by(label.id).on_hover_text("At most this many images of it (0: all)");
+        if (pages, limit) != (entry.pages, entry.limit) {
+            action = Some(QueueAction::SetOptions { id: entry.id, pages, limit });
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        let preview = ui
+            .add(egui::Button::new("Preview").small())
+            .on_hover_text("List it and show its pictures (small versions, nothing saved), to pick what to download");
+        if preview.clicked() {
+            action = Some(QueueAction::Preview(entry.id));
+        }
         if ui.add_enabled(can_move.0, egui::Button::new("Up").small()).clicked() {
             action = Some(QueueAction::MoveUp(entry.id));
         }
         if ui.add_enabled(can_move.1, egui::Button::new("Down").small()).clicked() {
             action = Some(QueueAction::MoveDown(entry.id));
         }
-        let held = queue.in_run(entry.id);
         let remove = ui.add_enabled(!held, egui::Button::new("Remove").small());
         if remove.on_disabled_hover_text("Pause the queue to remove a source of the run going").clicked() {
             action = Some(QueueAction::Remove(entry.id));
         }
-        let state = egui::RichText::new(entry.state_text(queue.halt(entry.id)));
-        let failed = matches!(&entry.status, EntryStatus::Reported(report) if report.error().is_some());
-        let state = ui
-            .add(egui::Label::new(if failed { state.color(ui.visuals().error_fg_color) } else { state.weak() }).wrap());
-        if let Some(detail) = entry.failure_detail().filter(|detail| !detail.is_empty()) {
-            state.on_hover_text(format!("Details: {detail}"));
-        }
     });
+    let state = egui::RichText::new(entry.state_text(queue.halt(entry.id)));
+    let failed = matches!(&entry.status, EntryStatus::Reported(report) if report.error().is_some());
+    let state =
+        ui.add(egui::Label::new(if failed { state.color(ui.visuals().error_fg_color) } else { state.weak() }).wrap());
+    if let Some(detail) = entry.failure_detail().filter(|detail| !detail.is_empty()) {
+        state.on_hover_text(format!("Details: {detail}"));
+    }
     action
 }
 
@@ -549,7 +611,7 @@ mod tests {
     #[test]
     fn a_run_moves_its_entries_on_and_pause_ends_in_paused_with_the_rest_runnable() {
         let mut queue = queue_of(&["album/AAAAA", "album/BBBBB"]);
-        let ids: Vec<EntryId> = queue.runnable().into_iter().map(|(id, _)| id).collect();
+        let ids: Vec<EntryId> = queue.runnable().into_iter().map(|entry| entry.id).collect();
         queue.started(ids.clone());
         queue.run_began(7);
         queue.reported(7, 0, &report(SourceStage::Done, 3, 3));
@@ -613,15 +675,26 @@ mod tests {
     }
 
     #[test]
+    fn a_sources_options_are_its_own_and_kept_in_range() {
+        let mut queue = queue_of(&["r/pics", "album/AAAAA"]);
+        queue.set_options(0, 999, 25);
+        queue.set_options(1, 0, 0);
+        let entries = queue.entries();
+        assert_eq!((entries[0].pages, entries[0].own_limit()), (MAX_PAGES, Some(25)));
+        assert_eq!((entries[1].pages, entries[1].own_limit()), (1, None), "0 pages is 1, a limit of 0 is none");
+    }
+
+    #[test]
     fn the_saved_queue_comes_back_with_what_was_done() {
         let saved = vec![
-            SavedSource { text: "album/AAAAA".into(), done: true },
-            SavedSource { text: "not any more!".into(), done: false },
-            SavedSource { text: "r/pics".into(), done: false },
+            SavedSource { text: "album/AAAAA".into(), done: true, pages: 1, limit: 0 },
+            SavedSource { text: "not any more!".into(), done: false, pages: 1, limit: 0 },
+            SavedSource { text: "r/pics".into(), done: false, pages: 3, limit: 40 },
         ];
         let queue = Queue::restored(saved);
         assert_eq!(queue.entries().len(), 2);
         assert_eq!(queue.runnable().len(), 1);
-        assert_eq!(queue.saved()[0], SavedSource { text: "album/AAAAA".into(), done: true });
+        assert_eq!(queue.saved()[0], SavedSource { text: "album/AAAAA".into(), done: true, pages: 1, limit: 0 });
+        assert_eq!((queue.entries()[1].pages, queue.entries()[1].own_limit()), (3, Some(40)), "its options too");
     }
 }

@@ -15,7 +15,7 @@ use galley::ui::{AppConfig, GalleyApp, QueueState, Settings};
 
 /// Bound on any wait for the app to reach a state.
 const WAIT_BOUND: Duration = Duration::from_secs(120);
-const SOURCES_BOX: &str = "Sources (one per line)";
+use galley::ui::SOURCES_BOX;
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -44,6 +44,10 @@ fn demo_app(demo: DemoConfig, concurrency: usize) -> Fixture {
         .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
     harness.state_mut().settings.concurrency = concurrency;
     step_until(&mut harness, "the demo server", |app| app.demo_server().is_some());
+    // The demo's queue starts with its gallery: these tests queue their own sources.
+    assert_eq!(entry_texts(harness.state()), ["hot/viral/day"]);
+    press(&mut harness, "Remove", 0);
+    assert!(harness.state().queue().entries().is_empty());
     Fixture { dir, folder, harness }
 }
 

@@ -547,5 +547,7 @@ fn the_folder_browsed_is_where_downloads_go() {
     let Fixture { dir: _dir, folder, mut harness } = fixture();
     assert_eq!(Path::new(harness.state().settings.folder.trim()), folder);
     harness.run_steps(2);
-    assert!(harness.query_by_label_contains("Start saves here").is_some());
+    let saving_to = harness.get_by_role_and_label(Role::TextInput, "Saving to").value();
+    assert_eq!(saving_to.as_deref().map(Path::new), Some(folder.as_path()), "the window says where files go");
+    assert_eq!(harness.state().settings.recent_folders.first().map(Path::new), Some(folder.as_path()));
 }

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod app_preview;
 mod app_queue;
 mod cli;
 mod crash;
@@ -17,6 +18,7 @@ mod library;
 mod listing;
 mod names;
 mod package;
+mod preview;
 mod queue;
 mod quirks;
 mod ui_app;

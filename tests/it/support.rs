@@ -26,3 +26,34 @@ pub async fn run_collecting(
         .expect("the run ends in bounded time");
     (report, collector.await.expect("collector"))
 }
+
+/// Bound on any wait for the window to reach a state.
+pub const APP_WAIT: Duration = Duration::from_secs(120);
+
+/// The window's config with everything (settings, archive, library, demo folder) in `dir`.
+pub fn app_config(dir: &std::path::Path, demo: galley::demo::DemoConfig, demo_mode: bool) -> galley::ui::AppConfig {
+    galley::ui::AppConfig {
+        config_dir: dir.join("config"),
+        archive: Some(dir.join("archive.sqlite")),
+        demo,
+        demo_folder: dir.join("demo-pictures"),
+        demo_mode,
+        autostart: false,
+        library: galley::engine::LibraryPlaces::inside(dir),
+        browse: None,
+    }
+}
+
+/// Steps the window's frames until `done` holds, or panics after [`APP_WAIT`].
+pub fn step_until(
+    harness: &mut egui_kittest::Harness<'static, galley::ui::GalleyApp>,
+    what: &str,
+    done: impl Fn(&galley::ui::GalleyApp) -> bool,
+) {
+    let deadline = std::time::Instant::now() + APP_WAIT;
+    while !done(harness.state()) {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

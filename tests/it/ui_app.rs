@@ -1,15 +1,17 @@
 //! The real app driven with egui_kittest (no display, no GPU) against the demo gallery on
-//! 127.0.0.1: type a Client-ID, set the folder, press Start, and see what a user sees.
+//! 127.0.0.1: type a Client-ID in Settings, set the folder, press Start, and see what a
+//! user sees.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::support::app_config as config_in;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use galley::demo::{DemoConfig, DemoKind, demo_gallery};
-use galley::engine::{Ending, LibraryPlaces, RunEnding, RunOrigin};
-use galley::ui::{AppConfig, FOCUS_RING_WIDTH, GalleyApp, RunState, Settings, SourceKind};
+use galley::engine::{Ending, RunEnding, RunOrigin};
+use galley::ui::{AppConfig, FOCUS_RING_WIDTH, GalleyApp, RunState, Settings, Theme};
 
 /// Bound on any wait for the app to reach a state.
 const WAIT_BOUND: Duration = Duration::from_secs(120);
@@ -30,19 +32,6 @@ fn app(demo: DemoConfig) -> Fixture {
     // The demo shows its own folder; the tests type theirs into an empty field.
     harness.state_mut().settings.folder.clear();
     Fixture { folder: dir.path().join("pictures"), _dir: dir, harness }
-}
-
-fn config_in(dir: &Path, demo: DemoConfig, demo_mode: bool) -> AppConfig {
-    AppConfig {
-        config_dir: dir.join("config"),
-        archive: Some(dir.join("archive.sqlite")),
-        demo,
-        demo_folder: dir.join("demo-pictures"),
-        demo_mode,
-        autostart: false,
-        library: LibraryPlaces::inside(dir),
-        browse: None,
-    }
 }
 
 fn app_harness(config: AppConfig, settings: Settings) -> Harness<'static, GalleyApp> {
@@ -101,10 +90,35 @@ fn type_into(harness: &mut Harness<'static, GalleyApp>, label: &str, text: &str)
     harness.step();
 }
 
+/// Opens the settings view from the gear button (it stays open until Close).
+fn open_settings(harness: &mut Harness<'static, GalleyApp>) {
+    if !harness.state().settings_open() {
+        harness.get_by_label("Settings").click();
+        harness.run_steps(2);
+    }
+    assert!(harness.state().settings_open(), "the gear opens the settings");
+    // A new window is measured in its first frame and drawn from the next.
+    harness.run_steps(3);
+    assert!(harness.query_by_label("Clear thumbnails").is_some(), "the settings view shows its fields");
+}
+
+fn close_settings(harness: &mut Harness<'static, GalleyApp>) {
+    harness.get_by_label("Close").click();
+    harness.run_steps(2);
+    assert!(!harness.state().settings_open(), "Close closes them");
+}
+
+/// Types `text` into the settings' field `label`, as a person would: gear, field, Close.
+fn set_in_settings(harness: &mut Harness<'static, GalleyApp>, label: &str, text: &str) {
+    open_settings(harness);
+    type_into(harness, label, text);
+    close_settings(harness);
+}
+
 fn fill_in(fixture: &mut Fixture, client_id: &str) {
     let folder = fixture.folder.display().to_string();
-    type_into(&mut fixture.harness, "Client-ID", client_id);
-    type_into(&mut fixture.harness, "Folder", &folder);
+    set_in_settings(&mut fixture.harness, "Client-ID", client_id);
+    type_into(&mut fixture.harness, "Saving to", &folder);
 }
 
 fn temporary_files(folder: &Path) -> Vec<String> {
@@ -131,7 +145,8 @@ fn start_fills_the_grid_and_adds_a_row_to_the_runs_table() {
     assert_eq!(std::fs::read_dir(&fixture.folder).expect("folder").count(), 40);
     // The row is on screen: its source and its saved count.
     fixture.harness.step();
-    assert!(fixture.harness.query_by_label("hot/viral/day").is_some(), "the runs table shows the run");
+    let named = fixture.harness.query_all_by_label("hot/viral/day").count();
+    assert_eq!(named, 2, "the queue and the runs table name the demo's gallery");
     assert!(fixture.harness.query_by_label("done").is_some(), "and how it ended");
     assert!(fixture.harness.query_by_label_contains("40 saved of 40 listed").is_some());
 }
@@ -199,7 +214,7 @@ fn opening_a_folder_of_images_shows_them_without_downloading() {
     step_until(&mut second.harness, "the demo server", |app| app.demo_server().is_some());
     let requests_before = second.harness.state().demo_server().map(|server| server.stats().image_requests);
     let folder = fixture.folder.display().to_string();
-    type_into(&mut second.harness, "Folder", &folder);
+    type_into(&mut second.harness, "Saving to", &folder);
     step_until(&mut second.harness, "the folder's thumbnails", |app| app.thumbnails() == 10);
 
     let requests_after = second.harness.state().demo_server().map(|server| server.stats().image_requests);
@@ -273,7 +288,7 @@ fn an_unwritable_folder_is_said_in_plain_words() {
     // A folder inside a regular file can be neither created nor written, even by root.
     let blocker = fixture.folder.with_file_name("a-file");
     std::fs::write(&blocker, "not a folder").expect("write");
-    type_into(&mut fixture.harness, "Folder", &blocker.join("pictures").display().to_string());
+    type_into(&mut fixture.harness, "Saving to", &blocker.join("pictures").display().to_string());
 
     fixture.harness.get_by_label("Start").click();
     step_until(&mut fixture.harness, "the run to stop", |app| {
@@ -321,10 +336,19 @@ fn settings_persist_and_the_client_id_only_in_a_private_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = Settings { folder: String::new(), ..Settings::default() };
     let mut first = app_harness(config_in(dir.path(), DemoConfig::default(), false), settings);
+    // The settings view opens from the gear, edits in place, and is kept.
+    open_settings(&mut first);
     type_into(&mut first, "Client-ID", "secret-id-123");
-    type_into(&mut first, "Folder", "/somewhere/pictures");
     first.state_mut().settings.concurrency = 48;
-    let field = first.get_by_role_and_label(Role::MultilineTextInput, "Sources (one per line)");
+    first.get_by_label("Theme").click();
+    first.run_steps(2);
+    first.get_by_label("Dark").click();
+    first.run_steps(2);
+    assert_eq!(first.state().settings.theme, Theme::Dark);
+    assert_eq!(first.ctx.theme(), egui::Theme::Dark, "the window turns dark at once");
+    close_settings(&mut first);
+    type_into(&mut first, "Saving to", "/somewhere/pictures");
+    let field = first.get_by_role_and_label(Role::MultilineTextInput, galley::ui::SOURCES_BOX);
     field.focus();
     field.type_text("imgur.com/a/AbC12\nr/pics");
     first.run_steps(2);
@@ -348,8 +372,13 @@ fn settings_persist_and_the_client_id_only_in_a_private_file() {
     // A restart: the settings come back from the storage, the Client-ID from its file.
     let restored = galley::ui::load_settings(Some(&storage)).expect("saved settings");
     assert_eq!((restored.folder.as_str(), restored.concurrency), ("/somewhere/pictures", 48));
+    assert_eq!(
+        (restored.theme, restored.recent_folders.as_slice()),
+        (Theme::Dark, ["/somewhere/pictures".to_owned()].as_slice())
+    );
     let mut reopened = app_harness(config_in(dir.path(), DemoConfig::default(), false), restored);
     reopened.step();
+    open_settings(&mut reopened);
     let masked = reopened.get_by_role_and_label(Role::PasswordInput, "Client-ID").value();
     assert_eq!(masked.as_deref(), Some("•".repeat(13).as_str()), "the Client-ID is masked");
     reopened.get_by_label("Show").click();
@@ -362,6 +391,20 @@ fn settings_persist_and_the_client_id_only_in_a_private_file() {
     reopened.state_mut().restore_queue(galley::ui::load_queue(Some(&storage)));
     let queued: Vec<String> = reopened.state().queue().entries().iter().map(|entry| entry.text.clone()).collect();
     assert_eq!(queued, ["imgur.com/a/AbC12", "r/pics"]);
+}
+
+#[test]
+fn settings_and_a_queue_of_an_older_galley_still_load() {
+    let mut storage = MemoryStorage::default();
+    // Written by a galley that had the gallery form: its fields are ignored.
+    let old = r#"(kind: Album, section: Hot, sort: Viral, window: Day, subreddit: "aww", album: "AbC12", search: "", pages: 3, limit: 0, folder: "/pics", concurrency: 32)"#;
+    eframe::Storage::set_string(&mut storage, "galley-settings", old.to_owned());
+    eframe::Storage::set_string(&mut storage, "galley-queue", r#"[(text: "r/pics", done: false)]"#.to_owned());
+    let settings = galley::ui::load_settings(Some(&storage)).expect("the old settings load");
+    assert_eq!((settings.folder.as_str(), settings.concurrency), ("/pics", 32));
+    assert_eq!(settings.theme, Theme::System);
+    let queue = galley::ui::load_queue(Some(&storage));
+    assert_eq!((queue[0].text.as_str(), queue[0].pages, queue[0].limit), ("r/pics", 1, 0));
 }
 
 /// The app on Imgur (not the demo) with these settings, in a fresh temp dir.
@@ -386,20 +429,21 @@ fn wait_until_idle(harness: &mut Harness<'static, GalleyApp>) {
 fn the_demo_button_runs_the_demo_gallery_into_its_own_folder_whatever_the_settings() {
     let user_folder = tempfile::tempdir().expect("tempdir");
     let mine = user_folder.path().join("mine");
-    let settings = Settings {
-        kind: SourceKind::Album,
-        album: "AbCdE12".into(),
-        folder: mine.display().to_string(),
-        ..Settings::default()
-    };
+    let settings = Settings { folder: mine.display().to_string(), ..Settings::default() };
     let (dir, mut harness) = imgur_app(settings);
+    harness.state_mut().restore_queue(vec![galley::ui::SavedSource {
+        text: "album/AbCdE12".into(),
+        done: false,
+        pages: 1,
+        limit: 0,
+    }]);
     harness.get_by_label("Try the demo gallery").click();
     harness.step();
     wait_until_idle(&mut harness);
 
     let app = harness.state();
     let report = app.progress().and_then(|progress| progress.tally.report()).expect("a report");
-    assert_eq!(report.ending, Ending::Done, "the demo's own gallery, not the album in the settings");
+    assert_eq!(report.ending, Ending::Done, "the demo's own gallery, not the album in the user's queue");
     assert_eq!(files_in(&dir.path().join("demo-pictures")), 12, "into the demo's own folder");
     assert_eq!(files_in(&mine), 0, "the user's folder is left alone");
     step_until(&mut harness, "the runs table row", |app| !app.runs().is_empty());
@@ -408,9 +452,10 @@ fn the_demo_button_runs_the_demo_gallery_into_its_own_folder_whatever_the_settin
     // Back to Imgur: the user's settings come back, and the Client-ID is asked for again.
     harness.get_by_label("Use Imgur instead").click();
     harness.run_steps(2);
-    let settings = &harness.state().settings;
-    assert_eq!((settings.kind, settings.album.as_str()), (SourceKind::Album, "AbCdE12"));
+    let queued: Vec<String> = harness.state().queue().entries().iter().map(|entry| entry.text.clone()).collect();
+    assert_eq!(queued, ["album/AbCdE12"], "the user's queue comes back");
     assert_eq!(harness.state().shown_folder(), Some(mine.as_path()));
+    open_settings(&mut harness);
     let field = harness.get_by_role_and_label(Role::PasswordInput, "Client-ID");
     let hint = field.accesskit_node().placeholder().unwrap_or_default().to_owned();
     assert!(!hint.contains("not needed"), "the hint no longer says the Client-ID is not needed: {hint}");
@@ -454,6 +499,87 @@ fn a_focused_thumbnail_shows_a_focus_ring() {
     fixture.harness.get_by_label(&name.to_string_lossy()).focus();
     fixture.harness.run_steps(2);
     assert!(ring(&fixture.harness), "the focused thumbnail has a ring");
+}
+
+#[test]
+fn at_800_by_600_every_control_is_in_sight() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = GalleyApp::new(
+        &egui::Context::default(),
+        config_in(dir.path(), DemoConfig::default(), false),
+        Settings::default(),
+    )
+    .expect("app starts");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(800.0, 600.0))
+        .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
+    harness.state_mut().restore_queue(vec![galley::ui::SavedSource {
+        text: "r/pics".into(),
+        done: false,
+        pages: 1,
+        limit: 0,
+    }]);
+    harness.run_steps(3);
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(800.0, 600.0));
+    let in_sight = |harness: &Harness<'static, GalleyApp>, label: &str| {
+        let mut found = 0;
+        for node in harness.get_all_by_label(label) {
+            let rect = node.rect();
+            assert!(window.contains_rect(rect), "{label} is cut off at 800x600: {rect:?}");
+            found += 1;
+        }
+        assert!(found > 0, "no {label} at 800x600");
+    };
+    for label in [
+        "Add to queue",
+        "Galleries",
+        "Settings",
+        "Start",
+        "Cancel",
+        "Compare 1/4/16/64",
+        "Preview all",
+        "Preview",
+        "Remove",
+        "Choose...",
+        "Recent",
+        "Open folder",
+        "Hide activity",
+    ] {
+        in_sight(&harness, label);
+    }
+    open_settings(&mut harness);
+    for label in ["Client-ID", "Concurrency", "File names", "Theme", "Clear thumbnails", "Close"] {
+        in_sight(&harness, label);
+    }
+}
+
+#[test]
+fn a_hover_card_goes_when_the_pointer_leaves_its_tile_or_the_window() {
+    let mut fixture = app(DemoConfig { images: 3, ..DemoConfig::default() });
+    run_demo_to_the_end(&mut fixture, 3);
+    wait_until_idle(&mut fixture.harness);
+    let name = fixture.harness.state().grid().path(0).and_then(Path::file_name).expect("a tile").to_owned();
+    let card = |harness: &Harness<'static, GalleyApp>| harness.query_by_label_contains(" px").is_some();
+    let hover = |harness: &mut Harness<'static, GalleyApp>| {
+        harness.get_by_label(&name.to_string_lossy()).hover();
+        for _ in 0..60 {
+            harness.step();
+            if card(harness) {
+                return;
+            }
+        }
+        panic!("no hover card over the tile");
+    };
+    hover(&mut fixture.harness);
+    // Onto the activity panel: the card goes.
+    fixture.harness.event(egui::Event::PointerMoved(egui::pos2(1270.0, 890.0)));
+    fixture.harness.run_steps(3);
+    assert!(!card(&fixture.harness), "the card went when the pointer left the tile");
+    // Out of the window: it goes too.
+    hover(&mut fixture.harness);
+    fixture.harness.event(egui::Event::PointerGone);
+    fixture.harness.run_steps(3);
+    assert!(!card(&fixture.harness), "the card went when the pointer left the window");
 }
 
 #[test]
@@ -509,20 +635,39 @@ fn the_history_says_how_each_run_ended_and_can_be_cleared() {
 }
 
 #[test]
-fn a_bad_album_is_said_in_the_panels_words() {
-    let settings = Settings { kind: SourceKind::Album, album: "not an album!".into(), ..Settings::default() };
-    let (_dir, mut harness) = imgur_app(settings);
-    type_into(&mut harness, "Client-ID", "some-id");
+fn a_gallery_from_the_menu_is_queued_and_a_bad_name_is_said_plainly() {
+    let (_dir, mut harness) = imgur_app(Settings::default());
+    harness.get_by_label("Galleries").click();
+    harness.run_steps(2);
+    harness.get_by_label("A subreddit...").click();
+    harness.run_steps(2);
+    type_into(&mut harness, "Subreddit", "no spaces please");
+    harness.get_by_label("Queue it").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("is not a subreddit: use letters, digits and _ only").is_some());
+    assert!(harness.state().queue().entries().is_empty(), "nothing was queued");
+
+    let field = harness.get_by_role_and_label(Role::TextInput, "Subreddit");
+    field.focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    field.type_text("aww");
+    harness.step();
+    harness.get_by_label("Queue it").click();
+    harness.run_steps(2);
+    let queued: Vec<String> = harness.state().queue().entries().iter().map(|entry| entry.text.clone()).collect();
+    assert_eq!(queued, ["r/aww/time/day"]);
+    assert!(harness.query_by_label_contains("1 source queued").is_some());
+    assert!(harness.query_by_label("Queue it").is_none(), "the form closes once its gallery is queued");
+
+    // Start without a Client-ID says where to put one.
     harness.get_by_label("Start").click();
     harness.run_steps(2);
     let notice = harness.state().notice().map(|notice| notice.text.clone()).unwrap_or_default();
-    assert!(notice.contains("is not an album id or an Imgur link"), "{notice}");
-    assert!(!notice.contains("album/<id>") && !notice.contains("search:"), "{notice}");
-    assert!(harness.query_by_label_contains("is not an album id").is_some());
+    assert!(notice.starts_with("Enter a Client-ID in Settings"), "{notice}");
 }
 
 #[test]
-fn choose_opens_galleys_own_picker_when_no_folder_dialog_can_open() {
+fn choose_opens_galleys_own_picker_where_no_dialog_can_and_it_picks_a_folder() {
     let dialog_possible = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|address| !address.is_empty())
         || std::env::var_os("PATH")
             .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file()));
@@ -530,37 +675,54 @@ fn choose_opens_galleys_own_picker_when_no_folder_dialog_can_open() {
         eprintln!("skipped: this desktop can show a folder dialog, which would wait for a person");
         return;
     }
-    let (dir, mut harness) = imgur_app(Settings::default());
-    let chosen = dir.path().join("chosen");
-    std::fs::create_dir_all(chosen.join("inner")).expect("folders");
-    harness.state_mut().settings.folder = chosen.display().to_string();
-    harness.get_by_label("Choose...").click();
-    // No system dialog here: galley's own picker opens on the folder, its subfolders read.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while harness.query_by_label_contains("inner/").is_none() {
-        assert!(Instant::now() < deadline, "the picker did not show the subfolders");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
+    let pictures = tempfile::tempdir().expect("tempdir");
+    for name in ["holiday", "work", ".hidden"] {
+        std::fs::create_dir(pictures.path().join(name)).expect("mkdir");
     }
-    assert!(harness.query_by_label_contains("Choose a folder").is_some());
+    let settings = Settings { folder: pictures.path().display().to_string(), ..Settings::default() };
+    let (_dir, mut harness) = imgur_app(settings);
+    harness.get_by_label("Choose...").click();
+    step_until(&mut harness, "the picker", |app| app.picker_folder() == Some(pictures.path()));
+    let deadline = Instant::now() + WAIT_BOUND;
+    while harness.query_by_label("holiday/").is_none() {
+        assert!(Instant::now() < deadline, "timed out waiting for the subfolders");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A click lands on what the last frame drew: let the list be drawn once more.
+    harness.run_steps(2);
+    assert!(harness.query_by_label("holiday/").is_some() && harness.query_by_label("work/").is_some());
+    assert!(harness.query_by_label(".hidden/").is_none(), "hidden folders are left out");
+
+    harness.get_by_label("holiday/").click();
+    let holiday = pictures.path().join("holiday");
+    step_until(&mut harness, "the picker in holiday", |app| app.picker_folder() == Some(holiday.as_path()));
+    harness.run_steps(2);
     harness.get_by_label("Use this folder").click();
-    harness.run_steps(3);
-    assert_eq!(Path::new(harness.state().settings.folder.trim()), chosen);
+    harness.run_steps(2);
+
+    let app = harness.state();
+    assert_eq!(app.picker_folder(), None, "the picker closed");
+    assert_eq!(app.shown_folder(), Some(holiday.as_path()), "the grid shows the folder picked");
+    assert_eq!(app.settings.folder, holiday.display().to_string(), "and downloads go there");
+    assert_eq!(app.settings.recent_folders.first(), Some(&holiday.display().to_string()));
 }
 
 #[test]
 fn file_names_and_album_folders_come_from_the_settings_panel() {
     let mut fixture = ready_app(DemoConfig { images: 12, ..DemoConfig::default() });
     fixture.harness.state_mut().settings.file_names.clear();
-    type_into(&mut fixture.harness, "File names", "{nope}");
+    set_in_settings(&mut fixture.harness, "File names", "{nope}");
     fixture.harness.get_by_label("Start").click();
     fixture.harness.run_steps(2);
     let notice = fixture.harness.state().notice().map(|notice| notice.text.clone()).unwrap_or_default();
     assert!(notice.contains("The file names \"{nope}\" cannot be used"), "{notice}");
 
     fixture.harness.state_mut().settings.file_names.clear();
+    open_settings(&mut fixture.harness);
     type_into(&mut fixture.harness, "File names", "{album_title}-{num}.{ext}");
     fixture.harness.get_by_label("A folder per album, named by its title").click();
+    close_settings(&mut fixture.harness);
     press_and_wait(&mut fixture.harness, "Start");
     let folders =
         std::fs::read_dir(&fixture.folder).expect("folder").flatten().filter(|entry| entry.path().is_dir()).count();
