@@ -141,6 +141,7 @@ async fn control(
             Command::ReadLinks(path) => {
                 tokio::spawn(send_link_list(path, events.clone()));
             }
+            Command::FindReposts { folder, threshold } => browser.find_reposts(folder, threshold, &shutdown),
         }
     }
     current.cancel();

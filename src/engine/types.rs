@@ -225,6 +225,9 @@ pub enum Command {
     ClearRuns(PathBuf),
     /// Read a text file of links, one a line (`Event::LinkList`): a list dropped on the window.
     ReadLinks(PathBuf),
+    /// Find the reposts in a folder (`Event::RepostsProgress`, then `Event::Reposts`):
+    /// pictures within `threshold` bits of each other's perceptual hash, grouped.
+    FindReposts { folder: PathBuf, threshold: u32 },
 }
 
 /// Identifies one run; events from older runs can be told apart and dropped.
@@ -533,6 +536,10 @@ pub enum Event {
     Runs(Result<Vec<RunRecord>, String>),
     /// The links of a file asked for by `Command::ReadLinks`, or why it could not be read.
     LinkList { path: PathBuf, result: Result<Vec<String>, String> },
+    /// A search for reposts hashed `done` of the `total` pictures that lacked a hash.
+    RepostsProgress { folder: PathBuf, done: usize, total: usize },
+    /// The reposts found in a folder, or why the search failed.
+    Reposts { folder: PathBuf, result: Result<super::dupes::RepostReport, String> },
 }
 
 impl Event {

@@ -15,6 +15,7 @@ mod icon;
 mod persistence;
 mod progress;
 mod queue;
+mod reposts;
 mod runs;
 mod settings;
 mod startup;
@@ -195,6 +196,7 @@ pub enum Action {
     Dropped(Vec<PathBuf>),
     /// Text pasted onto the window (not into a field): links to queue.
     PastedLinks(String),
+    Reposts(reposts::RepostsAction),
 }
 
 /// Which button gets the keyboard focus once it can take it.
@@ -230,6 +232,8 @@ struct FolderView {
     missing: bool,
     /// `status` says the folder could not be listed (so a listing that comes clears it).
     listing_failed: bool,
+    /// The search for reposts in it, and its groups view.
+    reposts: reposts::Reposts,
 }
 
 impl FolderView {
@@ -655,6 +659,9 @@ impl GalleyApp {
         if let Some(action) = browse::toolbar_ui(ui, &view) {
             self.actions.push(Action::Browse(action));
         }
+        if let Some(action) = self.folder.reposts.bar_ui(ui, self.folder.shown.is_some()) {
+            self.actions.push(Action::Reposts(action));
+        }
         ui.horizontal_wrapped(|ui| {
             let folder = self.folder.shown.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
             let videos = grid.videos();
@@ -679,6 +686,9 @@ impl GalleyApp {
         if self.folder.shown.is_some() && self.folder.grid.total() == 0 && self.folder.status.is_none() {
             ui.weak("No images here yet. Press Start to download some.");
         }
+        if self.reposts_view_ui(ui) {
+            return;
+        }
         let output = self.folder.grid.ui(ui);
         if !output.wanted.is_empty() {
             self.actions.push(Action::Rethumbnail(output.wanted));
@@ -695,6 +705,7 @@ impl GalleyApp {
         // Only a text field keeps these keys: a clicked tile has the keyboard focus too.
         let busy_elsewhere =
             self.folder.viewer.is_some() || self.folder.confirm_trash.is_some() || ctx.text_edit_focused();
+        let busy_elsewhere = busy_elsewhere || self.folder.reposts.is_showing();
         if busy_elsewhere {
             return;
         }
@@ -822,6 +833,7 @@ impl GalleyApp {
             Action::PastedLinks(text) => {
                 self.queue.add_list("the pasted text", engine::link_lines(&text));
             }
+            Action::Reposts(action) => self.reposts_action(action),
         }
     }
 
@@ -1232,6 +1244,9 @@ impl GalleyApp {
         {
             progress.apply(&event);
         }
+        if let Event::Thumbnail { thumbnail, .. } = &event {
+            self.reposts_thumbnail(thumbnail);
+        }
         match event {
             // A run's thumbnail may bring a new file; the library's only pictures for files
             // the grid has (one that came late for a file moved to the trash is dropped).
@@ -1344,6 +1359,7 @@ impl GalleyApp {
             Event::Trashed { paths, result } => match result {
                 Ok(()) => {
                     self.folder.grid.remove(&paths);
+                    self.reposts_trashed(&paths);
                     self.folder.status = Some(Notice::info(format!("Moved {} to the trash.", files(paths.len()))));
                     self.folder.trashed = paths;
                 }
@@ -1375,6 +1391,7 @@ impl GalleyApp {
                 if let Some(folder) = self.folder.shown.clone() {
                     self.open_folder(folder);
                 }
+                self.reposts_restored();
             }
             Event::ThumbnailsCleared(result) => {
                 self.notice = Some(match result {
@@ -1398,6 +1415,7 @@ impl GalleyApp {
                     format!("the damaged index was moved to {}", moved_to.display()),
                 ));
             }
+            event @ (Event::RepostsProgress { .. } | Event::Reposts { .. }) => self.reposts_event(event),
             _ => {}
         }
     }
