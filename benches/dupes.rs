@@ -303,7 +303,7 @@ fn grouping() {
     println!("## Grouping {GROUPED} hashes (45,000 random + 5,000 copies 0-6 bits away; median of 5)");
     println!("| threshold | read from the index | grouped | groups | planted copies found |");
     println!("|---:|---:|---:|---:|---:|");
-    for threshold in [DEFAULT_THRESHOLD, 12, 16] {
+    for threshold in [8, DEFAULT_THRESHOLD, 16] {
         let (mut reads, mut groupings) = (Vec::new(), Vec::new());
         let mut found = Vec::new();
         for _ in 0..5 {

@@ -61,12 +61,16 @@ impl HashStore {
         Self { index: index.to_owned(), state: Mutex::new(State::default()) }
     }
 
-    /// The hashes stored for `folder`'s files (whatever their files are like now); they
-    /// are also what [`HashStore::has`] knows from now on, in place of another folder's.
+    /// The hashes stored (or recorded) for `folder`'s files, whatever their files are like
+    /// now; they are also what [`HashStore::has`] knows from now on, in place of another
+    /// folder's.
     pub fn load_folder(&self, folder: &Path) -> Result<FolderHashes, HashStoreError> {
         let mut state = self.lock();
+        let pending = std::mem::take(&mut state.pending);
         let stored = {
             let conn = self.connection(&mut state)?;
+            // What was recorded and not yet written is part of what is stored.
+            write(conn, &pending).map_err(|source| self.error(source))?;
             read_folder(conn, folder).map_err(|source| self.error(source))?
         };
         state.known = stored.iter().map(|(name, &known)| (path_key(&folder.join(file_name(name))), known)).collect();

@@ -79,38 +79,38 @@ fn dct_cosines() -> [[f32; DCT_SIDE]; DCT_KEPT] {
 
 /// The image as `columns x rows` grey values (luma, 0..=255), each the mean of the
 /// pixels its cell covers: a box filter, so every source pixel counts (a thumbnail is at
-/// most 256 px a side, so this is one pass over at most 65,536 pixels).
+/// most 256 px a side, so this is one pass over at most 65,536 pixels, in integers).
 fn grey_box(rgba: &[u8], width: u32, height: u32, columns: usize, rows: usize) -> Option<Vec<f32>> {
     let (width, height) = (width as usize, height as usize);
     if width == 0 || height == 0 || rgba.len() != width.checked_mul(height)?.checked_mul(4)? {
         return None;
     }
-    // Each source column's cell, and the cells' bounds: a cell covers at least one pixel
-    // (a picture narrower than `columns` repeats its pixels).
+    // A cell's bounds along one side: at least one pixel (a picture narrower than
+    // `columns` repeats its pixels).
     let span = |cells: usize, side: usize, cell: usize| {
         let start = cell * side / cells;
         (start, ((cell + 1) * side / cells).max(start + 1).min(side))
     };
-    let mut sums = vec![0f32; columns * rows];
-    let mut row_sums = vec![0f32; width];
+    let mut means = vec![0f32; columns * rows];
+    // Each column's luma summed over the rows of the cell row being made: Rec. 601 luma
+    // times 1000, so a sum of up to 16,000 pixels fits in 32 bits.
+    let mut column_sums = vec![0u32; width];
     for cell_y in 0..rows {
         let (top, bottom) = span(rows, height, cell_y);
-        row_sums.iter_mut().for_each(|sum| *sum = 0.0);
-        for y in top..bottom {
-            let line = &rgba[y * width * 4..(y + 1) * width * 4];
-            for (sum, pixel) in row_sums.iter_mut().zip(line.chunks_exact(4)) {
-                // Rec. 601 luma, in integers (exact for 8-bit input).
-                let luma = 299 * u32::from(pixel[0]) + 587 * u32::from(pixel[1]) + 114 * u32::from(pixel[2]);
-                *sum += luma as f32 / 1000.0;
+        column_sums.fill(0);
+        for line in rgba[top * width * 4..bottom * width * 4].chunks_exact(width * 4) {
+            for (sum, pixel) in column_sums.iter_mut().zip(line.chunks_exact(4)) {
+                *sum += 299 * u32::from(pixel[0]) + 587 * u32::from(pixel[1]) + 114 * u32::from(pixel[2]);
             }
         }
         for cell_x in 0..columns {
             let (left, right) = span(columns, width, cell_x);
-            let total: f32 = row_sums[left..right].iter().sum();
-            sums[cell_y * columns + cell_x] = total / ((right - left) * (bottom - top)) as f32;
+            let total: u64 = column_sums[left..right].iter().map(|&sum| u64::from(sum)).sum();
+            let pixels = ((right - left) * (bottom - top)) as f64;
+            means[cell_y * columns + cell_x] = (total as f64 / 1000.0 / pixels) as f32;
         }
     }
-    Some(sums)
+    Some(means)
 }
 
 #[cfg(test)]

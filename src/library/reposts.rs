@@ -3,17 +3,19 @@
 //!
 //! Comparing every pair of 50,000 hashes is 1.25 billion comparisons. Instead the hashes
 //! are indexed by multi-index hashing (Norouzi, Punjani and Fleet, CVPR 2012): each
-//! 64-bit hash is cut into four 16-bit parts, and each part has a table of the hashes
-//! holding each of its 65,536 values. Two hashes within distance `d` differ by at most
-//! `d / 4` bits in at least one part (if every part differed by more, the whole would
-//! differ by more than `d`), so a hash's neighbours are found by looking up, in each
-//! table, its own part and every value within `d / 4` bits of it, and checking only the
-//! hashes found there. At the default threshold (8: two bits a part, 137 lookups a table)
-//! 50,000 hashes are grouped in tens of milliseconds (`cargo bench --bench dupes`).
+//! 64-bit hash is cut into `m` parts, and each part has a table of the hashes holding
+//! each of its values. Two hashes within distance `d` differ by at most `d / m` bits in
+//! at least one part (if every part differed by more, the whole would differ by more than
+//! `d`), so a hash's neighbours are found by looking up, in each table, its own part and
+//! every value within `d / m` bits of it, and checking only the hashes found there. `m`
+//! is chosen for the threshold and the number of hashes by a cost model (lookups against
+//! hashes checked): 5 parts of 13 and 12 bits at the default threshold. 50,000 hashes are
+//! grouped in well under a second on this 2-core machine (`cargo bench --bench dupes`).
 //!
-//! A group is a connected component of the "within the threshold" relation (union-find
-//! over every such pair): a copy of a copy is in its original's group even when the two
-//! ends differ by more than the threshold.
+//! The lookups are shared among the cores, each with a union-find of its own (memory
+//! stays one small array per core however many pairs match), merged at the end. A group
+//! is a connected component of the "within the threshold" relation: a copy of a copy is
+//! in its original's group even when the two ends differ by more than the threshold.
 
 use std::cmp::Ordering;
 
@@ -21,60 +23,116 @@ use super::phash::distance;
 use super::{Entry, Kind};
 
 /// The distance (bits of 64) at or under which two pictures count as the same, unless
-/// told otherwise: chosen by measurement (docs/DUPES.md). Every repost case measured was
-/// within 6; different pictures of one style were 13 and more apart.
-pub const DEFAULT_THRESHOLD: u32 = 8;
+/// told otherwise: chosen by measurement (docs/DUPES.md). The five repost cases measured
+/// were at most 10 apart; different pictures of one style were 16 and more.
+pub const DEFAULT_THRESHOLD: u32 = 12;
 /// The largest threshold accepted: past 16 of 64 bits different pictures start to meet,
-/// and the lookups per hash grow past 10,000.
+/// and the lookups per hash grow fast.
 pub const MAX_THRESHOLD: u32 = 16;
 
-/// Bits in each part of a hash, and parts in a hash.
-const PART_BITS: u32 = 16;
-const PARTS: u32 = 64 / PART_BITS;
+/// Below this many hashes the grouping runs on one thread.
+const PARALLEL_FROM: usize = 8_192;
 
 /// Groups of near-identical hashes: each group lists the positions in `hashes` of two or
 /// more hashes, in ascending order; groups are in the order of their first position.
 pub fn group(hashes: &[u64], threshold: u32) -> Vec<Vec<usize>> {
     let threshold = threshold.min(MAX_THRESHOLD);
-    let mut sets = DisjointSets::new(hashes.len());
-    let tables: Vec<PartTable> = (0..PARTS).map(|part| PartTable::new(hashes, part)).collect();
-    let flips = flips_within(threshold / PARTS);
-    for (at, &hash) in hashes.iter().enumerate() {
-        for table in &tables {
-            let value = table.part_of(hash);
-            for &flip in &flips {
-                for &other in table.holding(value ^ flip) {
-                    let other = other as usize;
-                    if other > at && distance(hash, hashes[other]) <= threshold {
-                        sets.join(at, other);
+    let parts = parts_for(threshold, hashes.len());
+    let radius = threshold / parts;
+    let tables: Vec<PartTable> = part_widths(parts)
+        .scan(0, |shift, width| {
+            let table = PartTable::new(hashes, *shift, width, radius);
+            *shift += width;
+            Some(table)
+        })
+        .collect();
+    let threads = match hashes.len() < PARALLEL_FROM {
+        true => 1,
+        false => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let search = |first: usize| {
+        let mut sets = DisjointSets::new(hashes.len());
+        for at in (first..hashes.len()).step_by(threads) {
+            let hash = hashes[at];
+            for table in &tables {
+                let value = table.part_of(hash);
+                for &flip in &table.flips {
+                    for &other in table.holding(value ^ flip) {
+                        let other = other as usize;
+                        if other > at && distance(hash, hashes[other]) <= threshold {
+                            sets.join(at, other);
+                        }
                     }
                 }
+            }
+        }
+        sets
+    };
+    let mut found: Vec<DisjointSets> = match threads {
+        1 => vec![search(0)],
+        _ => std::thread::scope(|scope| {
+            let running: Vec<_> = (0..threads).map(|first| scope.spawn(move || search(first))).collect();
+            running
+                .into_iter()
+                .map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        }),
+    };
+    let mut sets = found.pop().unwrap_or_else(|| DisjointSets::new(hashes.len()));
+    for mut other in found {
+        for at in 0..hashes.len() {
+            let root = other.root(at);
+            if root != at {
+                sets.join(at, root);
             }
         }
     }
     sets.groups()
 }
 
-/// Every 16-bit value with at most `bits` bits set (the parts to XOR a value with to
-/// reach every value within `bits` of it).
-fn flips_within(bits: u32) -> Vec<u16> {
-    (0..=u16::MAX).filter(|flip| flip.count_ones() <= bits).collect()
+/// How many parts to cut hashes into for `threshold` over `count` hashes: the fewest
+/// expected operations, a lookup (a random read) counted as three hashes checked.
+fn parts_for(threshold: u32, count: usize) -> u32 {
+    (4..=8u32)
+        .min_by_key(|&parts| {
+            let radius = threshold / parts;
+            part_widths(parts)
+                .map(|width| {
+                    let flips = (0..=radius).map(|bits| binomial(width, bits)).sum::<u64>();
+                    let per_value = count as u64 >> width;
+                    flips * (3 + per_value)
+                })
+                .sum::<u64>()
+        })
+        .unwrap_or(4)
+}
+
+/// The widths of `parts` parts of 64 bits, as even as can be (at most 16 bits each for 4
+/// parts or more).
+fn part_widths(parts: u32) -> impl Iterator<Item = u32> {
+    (0..parts).map(move |part| 64 / parts + u32::from(part < 64 % parts))
+}
+
+fn binomial(n: u32, k: u32) -> u64 {
+    (0..k).fold(1u64, |value, i| value * u64::from(n - i) / u64::from(i + 1))
 }
 
 /// The hashes by the value of one of their parts, as one sorted array and where each
-/// value's run starts in it.
+/// value's run starts in it; and the values within the search radius of zero.
 struct PartTable {
     shift: u32,
+    mask: u64,
     starts: Vec<u32>,
     positions: Vec<u32>,
+    flips: Vec<u32>,
 }
 
 impl PartTable {
-    fn new(hashes: &[u64], part: u32) -> Self {
-        let shift = part * PART_BITS;
-        let mut starts = vec![0u32; (1 << PART_BITS) + 1];
+    fn new(hashes: &[u64], shift: u32, width: u32, radius: u32) -> Self {
+        let mask = (1u64 << width) - 1;
+        let mut starts = vec![0u32; (1 << width) + 1];
         for &hash in hashes {
-            starts[((hash >> shift) & 0xFFFF) as usize + 1] += 1;
+            starts[((hash >> shift) & mask) as usize + 1] += 1;
         }
         for value in 1..starts.len() {
             starts[value] += starts[value - 1];
@@ -82,18 +140,19 @@ impl PartTable {
         let mut next = starts.clone();
         let mut positions = vec![0u32; hashes.len()];
         for (at, &hash) in hashes.iter().enumerate() {
-            let slot = &mut next[((hash >> shift) & 0xFFFF) as usize];
+            let slot = &mut next[((hash >> shift) & mask) as usize];
             positions[*slot as usize] = at as u32;
             *slot += 1;
         }
-        Self { shift, starts, positions }
+        let flips = (0..1u32 << width).filter(|flip| flip.count_ones() <= radius).collect();
+        Self { shift, mask, starts, positions, flips }
     }
 
-    fn part_of(&self, hash: u64) -> u16 {
-        (hash >> self.shift) as u16
+    fn part_of(&self, hash: u64) -> u32 {
+        ((hash >> self.shift) & self.mask) as u32
     }
 
-    fn holding(&self, value: u16) -> &[u32] {
+    fn holding(&self, value: u32) -> &[u32] {
         let value = value as usize;
         &self.positions[self.starts[value] as usize..self.starts[value + 1] as usize]
     }
@@ -240,6 +299,24 @@ mod tests {
         for threshold in [0, 3, 4, 8, 10, 12, 16] {
             assert_eq!(group(&hashes, threshold), brute_force(&hashes, threshold), "threshold {threshold}");
         }
+        // Past PARALLEL_FROM the lookups are shared among threads: the same groups.
+        let many: Vec<u64> = hashes
+            .iter()
+            .cycle()
+            .take(PARALLEL_FROM + 100)
+            .enumerate()
+            .map(|(at, &hash)| hash ^ (at as u64 / 3600) << 60)
+            .collect();
+        assert_eq!(group(&many, 8), brute_force(&many, 8));
+    }
+
+    #[test]
+    fn the_parts_cover_64_bits_and_suit_the_threshold() {
+        for parts in 4..=8 {
+            assert_eq!(part_widths(parts).sum::<u32>(), 64);
+        }
+        assert_eq!(parts_for(DEFAULT_THRESHOLD, 50_000), 5);
+        assert_eq!(binomial(13, 2), 78);
     }
 
     #[test]

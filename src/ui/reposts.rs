@@ -128,7 +128,6 @@ impl Reposts {
             match &self.search {
                 Search::NotRun => {}
                 Search::Running { done, total } => {
-                    ui.spinner();
                     ui.label(match total {
                         0 => "Finding reposts...".to_owned(),
                         _ => format!("Finding reposts: {} of {} pictures hashed", thousands(*done as u64), thousands(*total as u64)),
