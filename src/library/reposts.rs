@@ -57,10 +57,13 @@ pub fn group(hashes: &[u64], threshold: u32) -> Vec<Vec<usize>> {
             for table in &tables {
                 let value = table.part_of(hash);
                 for &flip in &table.flips {
-                    for &other in table.holding(value ^ flip) {
-                        let other = other as usize;
-                        if other > at && distance(hash, hashes[other]) <= threshold {
-                            sets.join(at, other);
+                    // Each pair once: only the hashes after this one (a value's positions
+                    // are in ascending order).
+                    let holding = table.holding(value ^ flip);
+                    let after = holding.partition_point(|&other| other as usize <= at);
+                    for &other in &holding[after..] {
+                        if distance(hash, hashes[other as usize]) <= threshold {
+                            sets.join(at, other as usize);
                         }
                     }
                 }
