@@ -2,6 +2,7 @@
 //! `galley demo-server` and `galley completions SHELL`.
 //! Argument shapes are fixed by DESIGN.md; `main.rs` parses them and calls in here.
 
+mod dupes;
 mod entry;
 mod fetch;
 mod install;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueHint};
 use url::Url;
 
+pub use dupes::{DupesArgs, dupes};
 pub use entry::main;
 pub use fetch::fetch;
 pub use install::{CompletionShell, completion_script, completions, write_manpages};
@@ -50,6 +52,8 @@ pub enum CliCommand {
     Fetch(Box<FetchArgs>),
     /// Serve a fake Imgur API and its images on 127.0.0.1.
     DemoServer(DemoServerArgs),
+    /// Group near-duplicate pictures (reposts) in a folder, the copy to keep first.
+    Dupes(DupesArgs),
     /// Print shell completions: `galley completions bash > ~/.local/share/bash-completion/completions/galley`.
     Completions {
         /// The shell to complete for.

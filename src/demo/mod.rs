@@ -31,6 +31,14 @@ pub use gallery::{DemoAlbum, DemoEntry, DemoGallery, DemoImage, DemoKind, demo_g
 pub use pictures::PictureError;
 pub use server::{DemoServer, DemoStats, router, run_until_stopped};
 
+/// A picture in the demo gallery's style (plasma through a cosine palette, a few discs,
+/// light noise); `style` picks which. Different styles are different pictures that look
+/// alike: what a test or benchmark of repost finding needs many of.
+pub fn painting(width: u32, height: u32, style: u64) -> image::RgbImage {
+    let rgb = paint::Painter::new(&paint::spec(width, height, 2), style, 0).rgb(1);
+    image::RgbImage::from_raw(width, height, rgb).unwrap_or_else(|| image::RgbImage::new(width, height))
+}
+
 /// A Client-ID the demo accepts (any non-empty id except [`REFUSED_CLIENT_ID`] is).
 pub const DEMO_CLIENT_ID: &str = "demo";
 /// The Client-ID the demo refuses with 403, like Imgur refusing a bad id.

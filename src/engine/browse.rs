@@ -21,7 +21,9 @@ use super::thumbnail;
 use super::types::{Event, Pixels, Thumbnail};
 use crate::archive::Archive;
 use crate::library::failures::FailureMarks;
+use crate::library::hashes::HashStore;
 use crate::library::index::{self, FolderIndex};
+use crate::library::phash;
 use crate::library::query::{self, SortKey, SortOrder};
 use crate::library::{
     CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Listing, Lookup, ThumbnailCache, ThumbnailPixels, cache,
@@ -253,6 +255,8 @@ pub struct Browser {
     watch: Mutex<Option<super::watch::FolderWatch>>,
     /// Files that could not be thumbnailed (until they change).
     failures: Arc<FailureMarks>,
+    /// Each image's perceptual hash, made from its thumbnail's pixels (reposts).
+    hashes: Arc<HashStore>,
 }
 
 impl Browser {
@@ -266,6 +270,7 @@ impl Browser {
         let browser = Self {
             cache: ThumbnailCache::new(&places.thumbnails),
             failures: Arc::new(FailureMarks::new(&places.index)),
+            hashes: Arc::new(HashStore::new(&places.index)),
             places,
             queue: Arc::new(Queue::default()),
             index: Arc::new(Mutex::new(None)),
@@ -304,6 +309,7 @@ impl Browser {
             queue: self.queue.clone(),
             index: self.index.clone(),
             events: self.events.clone(),
+            hashes: self.hashes.clone(),
         };
         tokio::task::spawn_blocking(move || opener.open());
     }
@@ -354,7 +360,7 @@ impl Browser {
     fn worker(&self, background: bool, shutdown: CancellationToken) -> impl FnOnce() + Send + 'static {
         let (queue, cache, events, measured) =
             (self.queue.clone(), self.cache.clone(), self.events.clone(), self.measured.clone());
-        let failures = self.failures.clone();
+        let (failures, hashes) = (self.failures.clone(), self.hashes.clone());
         move || {
             // Thumbnails made for the screen are written to the cache once no job for the
             // screen is left: the screen does not wait for PNG encodes.
@@ -373,7 +379,7 @@ impl Browser {
                     continue;
                 }
                 let wanted = job.urgent() || is_wanted(&queue, &job);
-                let made = make(&cache, &failures, &job, wanted);
+                let made = make(&cache, &failures, &hashes, &job, wanted);
                 let made = report(&queue, &events, &measured, &job, made, wanted);
                 done(&queue, &job);
                 if let Some(thumbnail) = made {
@@ -391,6 +397,7 @@ impl Browser {
     fn spawn_index_writer(&self, shutdown: CancellationToken) {
         let (index, measured, places, events, queue) =
             (self.index.clone(), self.measured.clone(), self.places.clone(), self.events.clone(), self.queue.clone());
+        let hashes = self.hashes.clone();
         let writer = move || {
             let mut last_sent = (0, 0);
             while !shutdown.is_cancelled() {
@@ -398,6 +405,10 @@ impl Browser {
                 let batch = std::mem::take(&mut *lock_or_recover(&measured, "the index updates"));
                 if !batch.is_empty() {
                     write_measurements(&index, &places, &events, batch);
+                }
+                // After the rows they belong beside.
+                if let Err(error) = hashes.flush() {
+                    tracing::warn!("cannot keep the pictures' hashes: {error}");
                 }
                 let (done, total, folder) = {
                     let lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
@@ -442,13 +453,45 @@ impl Browser {
         });
     }
 
+    /// Finds the reposts in `folder` (a blocking thread, hashing on every core but the
+    /// window's), saying how far it got at most every 100 ms, then what it found.
+    pub fn find_reposts(&self, folder: PathBuf, threshold: u32, shutdown: &CancellationToken) {
+        let stores = super::dupes::LibraryStores {
+            cache: self.cache.clone(),
+            failures: self.failures.clone(),
+            hashes: self.hashes.clone(),
+        };
+        let (places, events, cancel) = (self.places.clone(), self.events.clone(), shutdown.child_token());
+        let workers = worker_counts().1;
+        tokio::task::spawn_blocking(move || {
+            let last_sent = Mutex::new(std::time::Instant::now());
+            let progress = |done: usize, total: usize| {
+                let mut last = lock_or_recover(&last_sent, "the search's progress");
+                if done == total || last.elapsed() >= Duration::from_millis(100) {
+                    *last = std::time::Instant::now();
+                    drop(last);
+                    events.send_blocking(Event::RepostsProgress { folder: folder.clone(), done, total });
+                }
+            };
+            let options = super::dupes::FindOptions { threshold, workers };
+            let found = super::dupes::find_reposts(&places, &stores, &folder, options, &cancel, &progress);
+            if let Err(error) = &found {
+                tracing::warn!("the search for reposts in {} failed: {error}", folder.display());
+            }
+            events.send_blocking(Event::Reposts { folder, result: found.map_err(|error| error.to_string()) });
+        });
+    }
+
     /// Removes every thumbnail galley's index knows of, and the index itself.
     pub fn clear_thumbnails(&self) {
         let (index, places, cache, events) =
             (self.index.clone(), self.places.clone(), self.cache.clone(), self.events.clone());
-        let failures = self.failures.clone();
+        let (failures, hashes) = (self.failures.clone(), self.hashes.clone());
         tokio::task::spawn_blocking(move || {
             failures.clear();
+            if let Err(error) = hashes.clear() {
+                tracing::warn!("cannot forget the pictures' hashes: {error}");
+            }
             let mut slot = lock_or_recover(&index, "the library index");
             let result = match open_index(&mut slot, &places, &events) {
                 Some(index) => index
@@ -593,7 +636,7 @@ enum Made {
     Nothing,
 }
 
-fn make(cache: &ThumbnailCache, failures: &FailureMarks, job: &ThumbJob, wanted: bool) -> Made {
+fn make(cache: &ThumbnailCache, failures: &FailureMarks, hashes: &HashStore, job: &ThumbJob, wanted: bool) -> Made {
     let stat = match job.stat {
         Some(stat) => stat,
         None => match file_stat(&job.path) {
@@ -607,11 +650,14 @@ fn make(cache: &ThumbnailCache, failures: &FailureMarks, job: &ThumbJob, wanted:
     }
     // In the background, a thumbnail on disk for a file the index has not seen change is
     // taken as made: checking costs a `stat`, not a PNG decode.
-    if !wanted && job.measured && cache.large_path(&job.path).is_ok_and(|path| path.exists()) {
+    // (A file hashed before this galley hashed pictures has its thumbnail read once more.)
+    let done = job.measured && hashes.has(&job.path, stat);
+    if !wanted && done && cache.large_path(&job.path).is_ok_and(|path| path.exists()) {
         return Made::AlreadyCached;
     }
     match cache.lookup(&job.path, stat.mtime) {
         Lookup::Fresh(thumbnail) => {
+            remember_hash(hashes, &job.path, stat, &thumbnail);
             let dimensions = thumbnail.image_size;
             return Made::Cached { pixels: wanted.then_some(thumbnail), dimensions, stat };
         }
@@ -628,6 +674,7 @@ fn make(cache: &ThumbnailCache, failures: &FailureMarks, job: &ThumbJob, wanted:
                 rgba: decoded.pixels.rgba,
                 image_size: Some((decoded.width, decoded.height)),
             };
+            remember_hash(hashes, &job.path, stat, &thumbnail);
             Made::New { thumbnail, stat }
         }
         // Only what the bytes themselves decide is remembered as a failure (until the file
@@ -638,6 +685,13 @@ fn make(cache: &ThumbnailCache, failures: &FailureMarks, job: &ThumbJob, wanted:
             failures.mark(&job.path, stat);
             Made::Failed(error.to_string())
         }
+    }
+}
+
+/// The picture's perceptual hash, made from the thumbnail's pixels at hand (reposts).
+fn remember_hash(hashes: &HashStore, path: &Path, stat: FileStat, thumbnail: &CachedThumbnail) {
+    if let Some(hash) = phash::repost_hash(&thumbnail.rgba, thumbnail.width, thumbnail.height) {
+        hashes.record(path, stat, hash);
     }
 }
 
@@ -789,6 +843,7 @@ struct Opener {
     queue: Arc<Queue>,
     index: Arc<Mutex<Option<FolderIndex>>>,
     events: EventSink,
+    hashes: Arc<HashStore>,
 }
 
 impl Opener {
@@ -832,6 +887,10 @@ impl Opener {
         // Queueing the rest and writing the index take a core for tens and hundreds of
         // milliseconds: on a 2-core machine the first screen would wait behind them.
         self.wait_for_first_screen();
+        // Which files have their hash, so the background makes only the missing ones.
+        if let Err(error) = self.hashes.load_folder(&self.folder) {
+            tracing::warn!("cannot read the pictures' hashes; they are made again: {error}");
+        }
         if first {
             let known = kept.iter().map(|file| (file.path.clone(), (file.stat, file.dimensions.is_some()))).collect();
             self.enqueue(&kept, rest, Queued::Rest { known });
@@ -841,15 +900,7 @@ impl Opener {
 
     /// What the archive knows of the folder's images, by path.
     fn metadata(&self) -> HashMap<PathBuf, Arc<ImageMeta>> {
-        let Some(archive) = &self.places.archive else { return HashMap::new() };
-        let known = Archive::open(archive).and_then(|archive| archive.images_in_folder(&self.folder));
-        match known {
-            Ok(images) => images.into_iter().map(|image| (image.path, Arc::new(image.meta))).collect(),
-            Err(error) => {
-                tracing::warn!("the archive cannot be read, so the folder shows no titles or tags: {error}");
-                HashMap::new()
-            }
-        }
+        folder_metadata(self.places.archive.as_deref(), &self.folder)
     }
 
     /// Waits (up to `FIRST_SCREEN_WAIT`) until the first screen of the background order and
@@ -946,6 +997,19 @@ impl Opener {
         }
         self.queue.ready.notify_all();
         true
+    }
+}
+
+/// What the archive knows of `folder`'s images, by path.
+pub(super) fn folder_metadata(archive: Option<&Path>, folder: &Path) -> HashMap<PathBuf, Arc<ImageMeta>> {
+    let Some(archive) = archive else { return HashMap::new() };
+    let known = Archive::open(archive).and_then(|archive| archive.images_in_folder(folder));
+    match known {
+        Ok(images) => images.into_iter().map(|image| (image.path, Arc::new(image.meta))).collect(),
+        Err(error) => {
+            tracing::warn!("the archive cannot be read, so the folder shows no titles or tags: {error}");
+            HashMap::new()
+        }
     }
 }
 
@@ -1140,19 +1204,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = ThumbnailCache::new(dir.path().join("thumbnails"));
         let failures = FailureMarks::new(&dir.path().join("library.sqlite"));
+        let hashes = HashStore::new(&dir.path().join("library.sqlite"));
         let path = dir.path().join("photo.png");
         crate::files::planted::fifo(&path);
         let stat = FileStat { mtime: 5, bytes: 100 };
         let job = ThumbJob { path: path.clone(), stat: Some(stat), measured: false, ..first_screen_job("x") };
-        assert!(matches!(make(&cache, &failures, &job, true), Made::Failed(_)));
+        assert!(matches!(make(&cache, &failures, &hashes, &job, true), Made::Failed(_)));
         assert!(!failures.failed_before(&path, stat), "no failure mark for a read error");
 
         std::fs::remove_file(&path).unwrap();
         image::RgbImage::new(8, 8).save(&path).unwrap();
-        assert!(matches!(make(&cache, &failures, &job, true), Made::New { .. }), "made once readable");
+        assert!(matches!(make(&cache, &failures, &hashes, &job, true), Made::New { .. }), "made once readable");
+        assert!(hashes.has(&path, stat), "its hash is made from the thumbnail's pixels");
 
         std::fs::write(&path, b"not an image at all").unwrap();
-        assert!(matches!(make(&cache, &failures, &job, true), Made::Failed(_)));
+        assert!(matches!(make(&cache, &failures, &hashes, &job, true), Made::Failed(_)));
         assert!(failures.failed_before(&path, stat), "a bad image is remembered");
         assert!(!dir.path().join("thumbnails/fail").exists(), "kept in the index, not as a file");
     }

@@ -150,6 +150,7 @@ async fn control(
                 tokio::spawn(preview(id, job, events.clone(), previewing.clone()));
             }
             Command::CancelPreview => previewing.cancel(),
+            Command::FindReposts { folder, threshold } => browser.find_reposts(folder, threshold, &shutdown),
         }
     }
     current.cancel();

@@ -8,6 +8,7 @@
 pub(crate) mod browse;
 pub(crate) mod controller;
 pub(crate) mod download;
+pub(crate) mod dupes;
 pub(crate) mod error;
 pub(crate) mod events;
 pub(crate) mod imgur;
@@ -36,6 +37,7 @@ pub use crate::archive::{RunCounts, RunEnding, RunOrigin, RunRecord};
 pub use browse::{FIRST_SCREEN, LibraryPlaces, TrashPlace, worker_counts};
 pub use controller::{Engine, Waker};
 pub use download::Disk;
+pub use dupes::{DupesError, FindOptions, LibraryStores, RepostReport, find_reposts};
 pub use error::EngineError;
 pub use events::EventSink;
 pub use imgur::{ImageItem, Position, parse_page};

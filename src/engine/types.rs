@@ -245,6 +245,9 @@ pub enum Command {
     Preview { preview: PreviewId, job: Job },
     /// Stop the preview going (its listing and its thumbnails).
     CancelPreview,
+    /// Find the reposts in a folder (`Event::RepostsProgress`, then `Event::Reposts`):
+    /// pictures within `threshold` bits of each other's perceptual hash, grouped.
+    FindReposts { folder: PathBuf, threshold: u32 },
 }
 
 /// Names one preview: its events carry it, so those of a replaced preview are dropped.
@@ -563,6 +566,10 @@ pub enum Event {
     Runs(Result<Vec<RunRecord>, String>),
     /// The links of a file asked for by `Command::ReadLinks`, or why it could not be read.
     LinkList { path: PathBuf, result: Result<Vec<String>, String> },
+    /// A search for reposts hashed `done` of the `total` pictures that lacked a hash.
+    RepostsProgress { folder: PathBuf, done: usize, total: usize },
+    /// The reposts found in a folder, or why the search failed.
+    Reposts { folder: PathBuf, result: Result<super::dupes::RepostReport, String> },
 }
 
 impl Event {

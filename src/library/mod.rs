@@ -6,10 +6,13 @@
 
 pub mod cache;
 pub mod failures;
+pub mod hashes;
 pub mod index;
 pub mod listing;
 pub mod names;
+pub mod phash;
 pub mod query;
+pub mod reposts;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -130,6 +130,8 @@ pub struct ThumbnailGrid {
     uploads: VecDeque<usize>,
     textures: usize,
     frame: u64,
+    /// Only these files are shown ("Reposts only"), when set.
+    only: Option<HashSet<PathBuf>>,
 }
 
 impl Default for ThumbnailGrid {
@@ -153,6 +155,7 @@ impl Default for ThumbnailGrid {
             uploads: VecDeque::new(),
             textures: 0,
             frame: 0,
+            only: None,
         }
     }
 }
@@ -457,6 +460,12 @@ impl ThumbnailGrid {
         self.highlighted()
     }
 
+    /// Shows only these files (as well as the query allows), or every file again.
+    pub fn show_only(&mut self, paths: Option<HashSet<PathBuf>>) {
+        self.only = paths;
+        self.stale_order = true;
+    }
+
     /// Recomputes the shown order if the tiles or the query changed (once a frame, before
     /// anything counts or draws the tiles).
     pub fn refresh_order(&mut self) {
@@ -473,12 +482,15 @@ impl ThumbnailGrid {
             self.order.clear();
             self.order.extend_from_slice(&sorted.order);
             query::narrow(&self.prepared, &mut self.order, &self.query);
-            return;
+        } else {
+            if self.prepared.len() != tiles {
+                self.prepared = query::Prepared::new(&self.entries);
+            }
+            self.order = query::order_prepared(&self.entries, &self.prepared, &self.query);
         }
-        if self.prepared.len() != tiles {
-            self.prepared = query::Prepared::new(&self.entries);
+        if let Some(only) = &self.only {
+            self.order.retain(|&tile| only.contains(&self.entries[tile].path));
         }
-        self.order = query::order_prepared(&self.entries, &self.prepared, &self.query);
     }
 
     /// Uploads a bounded number of waiting thumbnails as textures.

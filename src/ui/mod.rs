@@ -22,6 +22,7 @@ mod picker;
 mod preview;
 mod progress;
 mod queue;
+mod reposts;
 mod runs;
 mod settings;
 mod sources;
@@ -217,6 +218,7 @@ pub enum Action {
     Dropped(Vec<PathBuf>),
     /// Text pasted onto the window (not into a field): links to queue.
     PastedLinks(String),
+    Reposts(reposts::RepostsAction),
 }
 
 /// What the middle of the window shows. Each view is a file of its own (the grid's
@@ -263,6 +265,8 @@ struct FolderView {
     missing: bool,
     /// `status` says the folder could not be listed (so a listing that comes clears it).
     listing_failed: bool,
+    /// The search for reposts in it, and its groups view.
+    reposts: reposts::Reposts,
 }
 
 impl FolderView {
@@ -839,6 +843,9 @@ impl GalleyApp {
         if let Some(action) = browse::toolbar_ui(ui, &view) {
             self.actions.push(Action::Browse(action));
         }
+        if let Some(action) = self.folder.reposts.bar_ui(ui, self.folder.shown.is_some()) {
+            self.actions.push(Action::Reposts(action));
+        }
         ui.horizontal_wrapped(|ui| {
             let folder = self.folder.shown.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
             let videos = grid.videos();
@@ -860,6 +867,9 @@ impl GalleyApp {
         if self.folder.shown.is_some() && self.folder.grid.total() == 0 && self.folder.status.is_none() {
             ui.weak("No images here yet. Queue a source and press Start, or Preview it to pick what to download.");
         }
+        if self.reposts_view_ui(ui) {
+            return;
+        }
         let output = self.folder.grid.ui(ui);
         if !output.wanted.is_empty() {
             self.actions.push(Action::Rethumbnail(output.wanted));
@@ -878,6 +888,7 @@ impl GalleyApp {
             || self.folder.confirm_trash.is_some()
             || self.picker.is_some()
             || self.panels.view != View::Pictures
+            || self.folder.reposts.is_showing()
             || ctx.text_edit_focused();
         if busy_elsewhere {
             return;
@@ -1023,6 +1034,7 @@ impl GalleyApp {
             Action::PastedLinks(text) => {
                 self.queue.add_list("the pasted text", engine::link_lines(&text));
             }
+            Action::Reposts(action) => self.reposts_action(action),
         }
     }
 
@@ -1603,6 +1615,9 @@ impl GalleyApp {
         if let (Event::Saved { id, .. }, Some(previewing)) = (&event, &mut self.previewing) {
             previewing.preview.saved(id);
         }
+        if let Event::Thumbnail { thumbnail, .. } = &event {
+            self.reposts_thumbnail(thumbnail);
+        }
         match event {
             // A run's thumbnail may bring a new file; the library's only pictures for files
             // the grid has (one that came late for a file moved to the trash is dropped).
@@ -1730,6 +1745,7 @@ impl GalleyApp {
             Event::Trashed { paths, result } => match result {
                 Ok(()) => {
                     self.folder.grid.remove(&paths);
+                    self.reposts_trashed(&paths);
                     self.folder.status = Some(Notice::info(format!("Moved {} to the trash.", files(paths.len()))));
                     self.folder.trashed = paths;
                 }
@@ -1761,6 +1777,7 @@ impl GalleyApp {
                 if let Some(folder) = self.folder.shown.clone() {
                     self.open_folder(folder);
                 }
+                self.reposts_restored();
             }
             Event::ThumbnailsCleared(result) => {
                 self.notice = Some(match result {
@@ -1784,6 +1801,7 @@ impl GalleyApp {
                     format!("the damaged index was moved to {}", moved_to.display()),
                 ));
             }
+            event @ (Event::RepostsProgress { .. } | Event::Reposts { .. }) => self.reposts_event(event),
             _ => {}
         }
     }

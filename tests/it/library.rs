@@ -40,7 +40,7 @@ fn write_images(folder: &Path) {
     }
 }
 
-fn harness_on(dir: &Path, folder: &Path) -> Harness<'static, GalleyApp> {
+pub(crate) fn harness_on(dir: &Path, folder: &Path) -> Harness<'static, GalleyApp> {
     let config = AppConfig {
         config_dir: dir.join("config"),
         archive: None,
@@ -66,7 +66,7 @@ fn fixture() -> Fixture {
     Fixture { dir, folder, harness }
 }
 
-fn step_until(harness: &mut Harness<'static, GalleyApp>, what: &str, done: impl Fn(&GalleyApp) -> bool) {
+pub(crate) fn step_until(harness: &mut Harness<'static, GalleyApp>, what: &str, done: impl Fn(&GalleyApp) -> bool) {
     let deadline = Instant::now() + WAIT_BOUND;
     while !done(harness.state()) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
