@@ -453,6 +453,8 @@ fn a_damaged_index_is_started_afresh_and_said_once() {
         .collect();
     assert_eq!(moved.len(), 1, "the damaged index is kept aside, once");
 
+    harness.get_by_label("Settings").click();
+    harness.run_steps(3);
     harness.get_by_label("Clear thumbnails").click();
     step_until(&mut harness, "the cache cleared", |app| {
         app.notice().is_some_and(|notice| notice.text.starts_with("Removed"))

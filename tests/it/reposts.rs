@@ -80,7 +80,8 @@ fn keep_best_asks_moves_the_rest_to_the_trash_and_undo_brings_them_back() {
     let mut fixture = found();
     let harness = &mut fixture.harness;
     harness.get_all_by_label("Keep best, move the rest to the trash").next().expect("group 1's button").click();
-    harness.run_steps(2);
+    // The click lands on the second frame and the confirmation is drawn on the next.
+    harness.run_steps(3);
     assert!(harness.state().confirming_trash(), "the grid's own confirmation asks first");
     assert!(fixture.folder.join("p1.jpg").exists(), "nothing moves before the answer");
     harness.get_by_label("Move to trash").click();
@@ -105,7 +106,7 @@ fn keep_best_everywhere_leaves_one_copy_of_each_picture() {
     let mut fixture = found();
     let harness = &mut fixture.harness;
     harness.get_by_label_contains("Keep the best of every group: move 3 copies").click();
-    harness.run_steps(2);
+    harness.run_steps(3);
     harness.get_by_label("Move to trash").click();
     step_until(harness, "the copies to go", |app| app.thumbnails() == 3);
     let mut left: Vec<String> = std::fs::read_dir(&fixture.folder)
