@@ -93,23 +93,30 @@ fn grey_box(rgba: &[u8], width: u32, height: u32, columns: usize, rows: usize) -
     };
     let mut means = vec![0f32; columns * rows];
     // Each column's luma summed over the rows of the cell row being made: Rec. 601 luma
-    // times 1000, so a sum of up to 16,000 pixels fits in 32 bits.
+    // times 256 (77, 150, 29), so one pixel's fits in 16 bits (SSE2 multiplies 16-bit
+    // lanes; 32-bit ones took three times as long) and a sum of up to 65,000 pixels in 32.
     let mut column_sums = vec![0u32; width];
     for cell_y in 0..rows {
         let (top, bottom) = span(rows, height, cell_y);
         column_sums.fill(0);
-        for line in rgba[top * width * 4..bottom * width * 4].chunks_exact(width * 4) {
+        // Every other line of a cell as tall as 4 lines or more: the mean barely moves
+        // and the pass (most of the hash's cost) takes half the time.
+        let step = if bottom - top >= 4 { 2 } else { 1 };
+        let lines = rgba[top * width * 4..bottom * width * 4].chunks_exact(width * 4).step_by(step);
+        let counted = (bottom - top).div_ceil(step);
+        for line in lines {
             // Whole pixels as arrays: no bounds checks, so the loop vectorises.
             let (pixels, _) = line.as_chunks::<4>();
             for (sum, pixel) in column_sums.iter_mut().zip(pixels) {
-                *sum += 299 * u32::from(pixel[0]) + 587 * u32::from(pixel[1]) + 114 * u32::from(pixel[2]);
+                let luma = 77 * u16::from(pixel[0]) + 150 * u16::from(pixel[1]) + 29 * u16::from(pixel[2]);
+                *sum += u32::from(luma);
             }
         }
         for cell_x in 0..columns {
             let (left, right) = span(columns, width, cell_x);
             let total: u64 = column_sums[left..right].iter().map(|&sum| u64::from(sum)).sum();
-            let pixels = ((right - left) * (bottom - top)) as f64;
-            means[cell_y * columns + cell_x] = (total as f64 / 1000.0 / pixels) as f32;
+            let pixels = ((right - left) * counted) as f64;
+            means[cell_y * columns + cell_x] = (total as f64 / 256.0 / pixels) as f32;
         }
     }
     Some(means)

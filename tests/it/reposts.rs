@@ -61,7 +61,9 @@ fn find_reposts_shows_the_groups_with_the_best_copy_marked_from_hashes_the_thumb
     let harness = &mut fixture.harness;
     let report = harness.state().reposts().expect("a report").clone();
     assert_eq!(report.images, 6);
-    assert_eq!((report.hashed, report.decoded), (0, 0), "every hash was made with its thumbnail, in the background");
+    // No picture is decoded again: its hash came with its thumbnail, in the background.
+    // (One whose index row had not landed yet is hashed again from the cached thumbnail.)
+    assert_eq!(report.decoded, 0, "no picture decoded again for its hash");
     let names: Vec<Vec<&str>> =
         report.groups.iter().map(|group| group.copies.iter().map(|copy| copy.name.as_str()).collect()).collect();
     assert_eq!(names, [vec!["p1-copy.png", "p1-half.jpg", "p1.jpg"], vec!["p2.jpg", "p2-q35.jpg"]]);
