@@ -309,3 +309,24 @@ pub enum EngineError {
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
 }
+
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use std::os::windows::fs::OpenOptionsExt as _;
+
+    #[test]
+    fn a_file_open_in_another_program_is_said_in_plain_words_and_left_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (held, incoming) = (dir.path().join("cat.jpg"), dir.path().join(".cat.jpg.part"));
+        std::fs::write(&held, b"old").expect("write");
+        std::fs::write(&incoming, b"new").expect("write");
+        // An image viewer holding the file without sharing it, as some do.
+        let viewer = std::fs::OpenOptions::new().read(true).share_mode(0).open(&held).expect("open");
+        // What saving does last: the whole temporary file renamed over the name.
+        let error = std::fs::rename(&incoming, &held).expect_err("a held file cannot be replaced");
+        let said = super::describe_io(&error);
+        assert!(said.starts_with("the file is open in another program; close it there and run again"), "{said}");
+        drop(viewer);
+        assert_eq!(std::fs::read(&held).expect("read"), b"old", "the file is left as it was");
+    }
+}

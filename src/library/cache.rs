@@ -336,6 +336,21 @@ mod tests {
         CachedThumbnail { rgba, width: 6, height: 4, image_size: Some((600, 400)) }
     }
 
+    /// An absolute path to a (never created) picture on this platform.
+    fn picture(name: &str) -> PathBuf {
+        let root = if cfg!(windows) { r"C:\pictures" } else { "/pictures" };
+        Path::new(root).join(name)
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn a_windows_path_has_a_file_uri_with_its_drive() {
+        let uri = file_uri(Path::new(r"C:\Users\me\a b#1.png")).unwrap();
+        assert_eq!(uri, "file:///C:/Users/me/a%20b%231.png");
+    }
+
+    // The freedesktop standard's own example, a Unix path.
+    #[cfg(unix)]
     #[test]
     fn the_path_is_the_md5_of_the_file_uri_as_the_standard_says() {
         // The standard's own example: file:///home/jens/photos/me.png.
@@ -415,15 +430,15 @@ mod tests {
     fn a_jpegs_thumbnail_from_a_galley_that_did_not_turn_photos_is_made_again() {
         let dir = tempfile::tempdir().unwrap();
         let cache = ThumbnailCache::new(dir.path());
-        for (name, fresh) in [("/pictures/phone.jpg", false), ("/pictures/drawing.png", true)] {
-            let file = Path::new(name);
+        for (name, fresh) in [("phone.jpg", false), ("drawing.png", true)] {
+            let file = &picture(name);
             let path = cache.large_path(file).unwrap();
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             let mut png_bytes = Vec::new();
             {
                 let mut encoder = png::Encoder::new(&mut png_bytes, 1, 1);
                 encoder.set_color(png::ColorType::Rgba);
-                encoder.add_text_chunk("Thumb::URI".into(), format!("file://{name}")).unwrap();
+                encoder.add_text_chunk("Thumb::URI".into(), file_uri(file).unwrap()).unwrap();
                 encoder.add_text_chunk("Thumb::MTime".into(), "42".into()).unwrap();
                 encoder.add_text_chunk("Software".into(), "galley 0.1.0".into()).unwrap();
                 encoder.write_header().unwrap().write_image_data(&[1, 2, 3, 4]).unwrap();
@@ -432,7 +447,7 @@ mod tests {
             assert_eq!(matches!(cache.lookup(file, 42), Lookup::Fresh(_)), fresh, "{name}");
         }
         // What this galley writes is taken.
-        let file = Path::new("/pictures/new.jpg");
+        let file = &picture("new.jpg");
         cache.store(file, FileStat { mtime: 7, bytes: 1 }, thumbnail(true).as_pixels()).unwrap();
         assert!(matches!(cache.lookup(file, 7), Lookup::Fresh(_)));
     }
@@ -442,14 +457,14 @@ mod tests {
         // As a file manager writes it: RGBA, the two required keys, nothing else.
         let dir = tempfile::tempdir().unwrap();
         let cache = ThumbnailCache::new(dir.path());
-        let file = Path::new("/pictures/cat.png");
+        let file = &picture("cat.png");
         let path = cache.large_path(file).unwrap();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let mut png_bytes = Vec::new();
         {
             let mut encoder = png::Encoder::new(&mut png_bytes, 2, 1);
             encoder.set_color(png::ColorType::Rgba);
-            encoder.add_text_chunk("Thumb::URI".into(), "file:///pictures/cat.png".into()).unwrap();
+            encoder.add_text_chunk("Thumb::URI".into(), file_uri(file).unwrap()).unwrap();
             encoder.add_text_chunk("Thumb::MTime".into(), "42".into()).unwrap();
             encoder.write_header().unwrap().write_image_data(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         }

@@ -116,7 +116,7 @@ mod tests {
         let expected = query::order(listing.entries(), &Query::default());
         assert_eq!(listing.sorted(), Some(&Sorted { sort, order: expected }));
         let parts = listing.into_parts();
-        assert_eq!(parts.places.get(Path::new("/f/b10.png")), Some(2));
+        assert_eq!(parts.places.get(&Path::new("/f").join("b10.png")), Some(2));
         assert_eq!(parts.prepared.len(), 3);
     }
 }
