@@ -28,10 +28,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use galley::demo::painting;
-use galley::engine::{FindOptions, LibraryPlaces, LibraryStores, THUMBNAIL_SIDE, find_reposts, thumbnail_bytes};
+use galley::engine::{FindOptions, LibraryPlaces, LibraryStores, find_reposts};
 use galley::library::hashes::HashStore;
 use galley::library::reposts::{self, DEFAULT_THRESHOLD};
 use galley::library::{FileStat, ThumbnailCache, ThumbnailPixels, phash};
+use galley::media::{THUMBNAIL_SIDE, thumbnail_bytes};
 use image::{DynamicImage, ImageFormat, RgbImage};
 
 const ORIGINALS: usize = 160;
@@ -253,8 +254,7 @@ fn cold_folder(files: &[&Vec<u8>]) {
     let thumbnail_pass = |cache: &ThumbnailCache, hashes: Option<&HashStore>| {
         let clock = Instant::now();
         for path in &paths {
-            let decoded =
-                galley::engine::thumbnail_bytes(&std::fs::read(path).expect("read"), THUMBNAIL_SIDE).expect("decodes");
+            let decoded = thumbnail_bytes(&std::fs::read(path).expect("read"), THUMBNAIL_SIDE).expect("decodes");
             let pixels = &decoded.pixels;
             let stored = ThumbnailPixels {
                 rgba: &pixels.rgba,

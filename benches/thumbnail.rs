@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use galley::demo::{DemoConfig, DemoKind, demo_gallery};
-use galley::engine::{THUMBNAIL_SIDE, VIEW_SIDE, thumbnail_bytes, view_bytes};
+use galley::media::{THUMBNAIL_SIDE, VIEW_SIDE, thumbnail_bytes, view_bytes};
 
 /// Enough images that every base picture of every kind appears, in the demo's usual mix.
 const IMAGES: usize = 200;

@@ -16,8 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use galley::demo::DemoConfig;
-use galley::engine::{LibraryPlaces, Pixels, Thumbnail};
-use galley::library::{Entry, Kind, Listed, Listing, Query, SortKey};
+use galley::engine::{LibraryPlaces, Thumbnail};
+use galley::library::{Entry, Listed, Listing, Query, SortKey};
+use galley::media::MediaKind;
+use galley::media::Pixels;
 use galley::ui::{AppConfig, GalleyApp, Settings, UPLOADS_PER_FRAME};
 
 const THUMBNAILS: usize = 5_000;
@@ -87,14 +89,14 @@ fn main() -> anyhow::Result<()> {
 /// after each change of sort and each keystroke in the filter box (the order is
 /// recomputed in that frame).
 fn library(ctx: &egui::Context, app: &mut GalleyApp, clock: &mut f64, folder: &std::path::Path) {
-    let kinds = [Kind::Jpeg, Kind::Jpeg, Kind::Png, Kind::Gif];
+    let kinds = [MediaKind::Jpeg, MediaKind::Jpeg, MediaKind::Png, MediaKind::Gif];
     let entries: Vec<Entry> = (0..LIBRARY)
         .map(|n| {
             let kind = kinds[n % kinds.len()];
             // Names in no particular order, as a listing gives them; times and sizes
             // scattered, with ties.
             let id = n * 7919 % LIBRARY;
-            let name = format!("image{id}.{}", kind.as_str().to_lowercase());
+            let name = format!("image{id}.{}", kind.label().to_lowercase());
             let bytes = 100_000 + (n as u64 * 7919) % 400_000;
             let listed = Listed { name, bytes, mtime: 1_700_000_000 + (n as i64 * 31) % 86_400, kind };
             Entry::new(folder, listed).with_dimensions(Some((800 + (n % 800) as u32, 600)))

@@ -1,8 +1,8 @@
 //! galley: download Imgur galleries concurrently and browse them as thumbnails.
 //!
-//! The library holds everything: the download [`engine`], the run [`archive`], the
-//! [`demo`] gallery server, the command line ([`cli`]), the desktop app ([`ui`]) and the
-//! stop [`signals`] they share.
+//! The library holds everything: the download [`engine`], decoding ([`media`]), the
+//! folder [`library`], the run [`archive`], the [`demo`] gallery server, the command line
+//! ([`cli`]), the desktop app ([`ui`]) and the stop [`signals`] they share.
 //! `main.rs` only parses arguments and dispatches.
 
 pub mod archive;
@@ -11,6 +11,7 @@ pub mod demo;
 pub mod engine;
 pub mod files;
 pub mod library;
+pub mod media;
 pub mod platform;
 pub mod signals;
 pub mod ui;

@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use galley::engine::{THUMBNAIL_SIDE, header_dimensions, thumbnail_bytes};
+use galley::media::{THUMBNAIL_SIDE, header_dimensions, thumbnail_bytes};
 
 /// The system allocator, keeping the peak of bytes in use.
 struct Counting;

@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use galley::engine::{MediaKind, check_whole, thumbnail_bytes};
+use galley::media::{MediaKind, check_whole, thumbnail_bytes};
 
 fuzz_target!(|bytes: &[u8]| {
     for kind in MediaKind::ALL {

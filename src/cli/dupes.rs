@@ -125,7 +125,7 @@ fn print_groups(out: &mut impl std::io::Write, report: &RepostReport, groups: &[
         for (at, (copy, path)) in group.copies.iter().zip(paths).enumerate() {
             let mark = if at == 0 { "keep" } else { "    " };
             let dimensions = copy.dimensions.map_or("?".to_owned(), |(width, height)| format!("{width}x{height}"));
-            let mut line = format!("  {mark} {path}  {dimensions} {} {}", copy.kind.as_str(), bytes_text(copy.bytes));
+            let mut line = format!("  {mark} {path}  {dimensions} {} {}", copy.kind.label(), bytes_text(copy.bytes));
             if let Some(title) =
                 copy.meta.as_ref().and_then(|meta| meta.title.as_deref().or(meta.album_title.as_deref()))
             {

@@ -17,8 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::download::lock_or_recover;
 use super::events::EventSink;
-use super::thumbnail;
-use super::types::{Event, Pixels, Thumbnail};
+use super::types::{Event, Thumbnail};
 use crate::archive::Archive;
 use crate::library::failures::FailureMarks;
 use crate::library::hashes::HashStore;
@@ -26,8 +25,10 @@ use crate::library::index::{self, FolderIndex};
 use crate::library::phash;
 use crate::library::query::{self, SortKey, SortOrder};
 use crate::library::{
-    CachedThumbnail, Entry, FileStat, ImageMeta, Kind, Listing, Lookup, ThumbnailCache, ThumbnailPixels, cache,
+    CachedThumbnail, Entry, FileStat, ImageMeta, Listing, Lookup, ThumbnailCache, ThumbnailPixels, cache,
 };
+use crate::media::thumbnail;
+use crate::media::{MediaKind, Pixels};
 
 /// Where the library keeps its things; tests and benchmarks point these at temp dirs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -644,7 +645,8 @@ fn make(cache: &ThumbnailCache, failures: &FailureMarks, hashes: &HashStore, job
             None => return Made::Nothing,
         },
     };
-    let is_video = job.path.extension().and_then(|e| e.to_str()).and_then(Kind::from_extension) == Some(Kind::Mp4);
+    let is_video =
+        job.path.extension().and_then(|e| e.to_str()).and_then(MediaKind::from_extension) == Some(MediaKind::Mp4);
     if is_video {
         return Made::Nothing;
     }
@@ -774,7 +776,7 @@ impl Unstored {
 fn remember_measurement(queue: &Queue, measured: &Pending, path: &Path, stat: FileStat, dimensions: (u32, u32)) {
     let Some(folder) = path.parent() else { return };
     let Some(name) = path.file_name().and_then(crate::library::names::name_key) else { return };
-    let Some(kind) = path.extension().and_then(|e| e.to_str()).and_then(Kind::from_extension) else { return };
+    let Some(kind) = path.extension().and_then(|e| e.to_str()).and_then(MediaKind::from_extension) else { return };
     if let Some(known) = lock_or_recover(&queue.lanes, "the thumbnail queue").known.get_mut(path) {
         known.1 = true;
     }
@@ -1078,7 +1080,7 @@ struct Kept {
     name: String,
     path: PathBuf,
     stat: FileStat,
-    kind: Kind,
+    kind: MediaKind,
     dimensions: Option<(u32, u32)>,
     /// New or changed since the index last saw it.
     changed: bool,
@@ -1149,7 +1151,7 @@ mod tests {
         let entries: Vec<Entry> = files
             .iter()
             .map(|&(name, mtime, bytes)| {
-                Entry::new(Path::new("/f"), Listed { name: name.into(), bytes, mtime, kind: Kind::Png })
+                Entry::new(Path::new("/f"), Listed { name: name.into(), bytes, mtime, kind: MediaKind::Png })
             })
             .collect();
         for key in [SortKey::DateSaved, SortKey::Name, SortKey::Size, SortKey::Dimensions] {

@@ -18,7 +18,7 @@ use super::links::read_link_list;
 use super::preview::preview;
 use super::run::{compare, run_job};
 use super::types::{Command, Event, RunId};
-use super::view::Viewing;
+use super::viewing::Viewing;
 use crate::archive::Archive;
 
 /// A running engine. Dropping it cancels all work and stops its threads.

@@ -24,15 +24,16 @@ use super::events::EventSink;
 use super::imgur::ImageItem;
 use super::naming;
 use super::retry;
-use super::sniff::{self, MediaKind, SNIFF_LEN};
 use super::template::{self, NameTemplate};
-use super::thumbnail::{self, THUMBNAIL_SIDE};
 use super::transfer::{self, Pace};
-use super::types::{Event, Pixels, RunId, SkipReason, Throttle, Thumbnail};
-use super::whole::{self, NotWhole};
+use super::types::{Event, RunId, SkipReason, Throttle, Thumbnail};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
 use crate::library::{FileStat, ThumbnailCache, ThumbnailPixels};
+use crate::media::Pixels;
+use crate::media::sniff::{self, MediaKind, SNIFF_LEN};
+use crate::media::thumbnail::{self, THUMBNAIL_SIDE};
+use crate::media::whole::{self, NotWhole};
 
 /// Where downloaded bytes go. The seam exists so tests can make a write fail part way
 /// (a disk that fills) without filling a real disk. Writes are blocking: they run on the

@@ -20,12 +20,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio_util::sync::CancellationToken;
 
 use super::browse::{LibraryPlaces, folder_metadata};
-use super::thumbnail::{self, ThumbnailError};
 use crate::library::failures::FailureMarks;
 use crate::library::hashes::{HashStore, HashStoreError};
 use crate::library::index::{self, FolderIndex, IndexError};
 use crate::library::reposts::{self, RepostGroup};
 use crate::library::{Entry, FileStat, Lookup, ThumbnailCache, ThumbnailPixels, cache, phash};
+use crate::media::thumbnail::{self, ThumbnailError};
 
 /// What a search for reposts found.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::sniff::NonMedia;
 use super::types::{ClientId, Fatal, FatalKind};
+use crate::media::sniff::NonMedia;
 
 /// Errors from talking to the Imgur API (or the demo server).
 #[derive(Debug, thiserror::Error)]
@@ -260,6 +260,13 @@ pub fn describe_io(error: &std::io::Error) -> String {
     if cfg!(windows) && matches!(error.raw_os_error(), Some(32 | 33)) {
         return format!("the file is open in another program; close it there and run again ({error})");
     }
+    // ERROR_ACCESS_DENIED: what replacing a file held open without sharing its deletion
+    // gives (an image viewer's), and also what a read-only file gives.
+    if cfg!(windows) && error.raw_os_error() == Some(5) {
+        return format!(
+            "the file is open in another program or read-only; close it there (or make it writable) and run again ({error})"
+        );
+    }
     error.to_string()
 }
 
@@ -325,7 +332,9 @@ mod windows_tests {
         // What saving does last: the whole temporary file renamed over the name.
         let error = std::fs::rename(&incoming, &held).expect_err("a held file cannot be replaced");
         let said = super::describe_io(&error);
-        assert!(said.starts_with("the file is open in another program; close it there and run again"), "{said}");
+        // Windows says "sharing violation" or "access denied" by the call and the holder.
+        assert!(said.starts_with("the file is open in another program"), "{said}");
+        assert!(said.contains("close it there"), "{said}");
         drop(viewer);
         assert_eq!(std::fs::read(&held).expect("read"), b"old", "the file is left as it was");
     }

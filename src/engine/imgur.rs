@@ -18,11 +18,11 @@ use url::Url;
 use super::error::{ApiError, Quota, describe_reqwest};
 use super::events::EventSink;
 use super::retry;
-use super::sniff::MediaKind;
 use super::source::Source;
 use super::transfer::{self, Pace};
 use super::types::{ClientId, Event, MovingPictures, RateLimits, RunId, Throttle};
 use crate::archive::ImageMeta;
+use crate::media::sniff::MediaKind;
 
 /// One thing to download.
 #[derive(Debug, Clone, PartialEq, Eq)]

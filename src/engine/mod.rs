@@ -21,16 +21,13 @@ pub(crate) mod redirects;
 pub(crate) mod retry;
 pub(crate) mod run;
 pub(crate) mod scan;
-pub(crate) mod sniff;
 pub(crate) mod source;
 pub(crate) mod tally;
 pub(crate) mod template;
-pub(crate) mod thumbnail;
 pub(crate) mod transfer;
 pub(crate) mod types;
-pub(crate) mod view;
+pub(crate) mod viewing;
 pub(crate) mod watch;
-pub(crate) mod whole;
 pub(crate) mod workers;
 
 pub use crate::archive::{RunCounts, RunEnding, RunOrigin, RunRecord};
@@ -46,14 +43,8 @@ pub use links::{LinkListError, MAX_LINK_LIST_BYTES, link_lines, read_link_list, 
 pub use naming::{stem_for_id, stem_for_link};
 pub use preview::{PREVIEW_FETCHES, PREVIEW_SIDE, PreviewError, preview, small_variant};
 pub use run::{RunOptions, Timeouts, compare, run_job, run_job_with};
-pub use sniff::MediaKind;
 pub use source::{Section, Sort, Source, SourceError, Window};
 pub use tally::Tally;
 pub use template::{DEFAULT_TEMPLATE, NameTemplate, TemplateError, civil_from_days};
-pub use thumbnail::{
-    MAX_DECODE_TIME, THUMBNAIL_SIDE, ThumbnailError, header_dimensions, thumbnail_bytes, thumbnail_bytes_within,
-};
 pub use transfer::{Pace, Paced, TooSlow};
 pub use types::*;
-pub use view::{MAX_ANIMATION_BYTES, MAX_FRAMES, VIEW_SIDE, ViewError, ViewFrame, ViewImage, view_bytes};
-pub use whole::{NotWhole, Shape, check as check_whole};

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::sniff::MediaKind;
+use crate::media::sniff::MediaKind;
 
 /// Longest stem kept (bytes); file systems allow 255 for the whole name.
 pub const MAX_STEM: usize = 120;

@@ -21,9 +21,10 @@ use tokio_util::sync::CancellationToken;
 use super::events::EventSink;
 use super::run::{Timeouts, http_client, run_job};
 use super::source::direct_link_id;
-use super::thumbnail::{ThumbnailError, thumbnail_bytes};
 use super::transfer::{self, Pace};
-use super::types::{Event, Job, JobInput, Pixels, PreviewId};
+use super::types::{Event, Job, JobInput, PreviewId};
+use crate::media::Pixels;
+use crate::media::thumbnail::{ThumbnailError, thumbnail_bytes};
 
 /// Pictures fetched at once for one preview.
 pub const PREVIEW_FETCHES: usize = 8;

@@ -26,7 +26,6 @@ use super::limits;
 use super::naming;
 use super::per_source::{self, SourceBook};
 use super::redirects;
-use super::sniff::MediaKind;
 use super::transfer::Pace;
 use super::types::{
     CONCURRENCY_RANGE, ClientId, Ending, Event, Fatal, FatalKind, Job, JobInput, PlannedFile, RunId, RunReport,
@@ -35,6 +34,7 @@ use super::types::{
 use super::workers::Workers;
 use crate::archive::{Archive, ArchiveError, ImageMeta, RunEnding, RunStart};
 use crate::library::ThumbnailCache;
+use crate::media::sniff::MediaKind;
 
 /// Connection and read timeouts of the HTTP client, and the pace a body must keep.
 #[derive(Debug, Clone, Copy)]

@@ -12,10 +12,10 @@ use url::Url;
 use super::imgur::ImageItem;
 use super::source::Source;
 use super::template::NameTemplate;
-use super::view::{ViewError, ViewImage};
 use crate::archive::{RunOrigin, RunRecord};
 use crate::library::Listing;
 use crate::library::query::SortOrder;
+use crate::media::{Pixels, ViewError, ViewImage};
 
 /// Default cap on one image's size: a body larger than this is refused.
 pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
@@ -255,20 +255,6 @@ pub type PreviewId = u64;
 
 /// Identifies one run; events from older runs can be told apart and dropped.
 pub type RunId = u64;
-
-/// Pixels of a decoded, downscaled image: tightly packed RGBA8.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Pixels {
-    pub width: u32,
-    pub height: u32,
-    pub rgba: Vec<u8>,
-}
-
-impl fmt::Debug for Pixels {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pixels({}x{})", self.width, self.height)
-    }
-}
 
 /// A thumbnail of a saved (or already present) image.
 #[derive(Debug, Clone)]

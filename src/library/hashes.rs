@@ -196,8 +196,8 @@ fn path_key(path: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::library::Kind;
     use crate::library::index::{FolderIndex, Row};
+    use crate::media::MediaKind;
 
     #[test]
     fn hashes_are_kept_per_file_until_it_changes_and_pruned_with_its_row() {
@@ -206,7 +206,7 @@ mod tests {
         let folder = Path::new("/pictures");
         let stat = FileStat { mtime: 10, bytes: 20 };
         let mut index = FolderIndex::open(&index_path).unwrap();
-        let row = |name| Row { name, bytes: 20, mtime: 10, kind: Kind::Jpeg, dimensions: Some((4, 3)) };
+        let row = |name| Row { name, bytes: 20, mtime: 10, kind: MediaKind::Jpeg, dimensions: Some((4, 3)) };
         index.save(folder, [row("a.jpg"), row("b.jpg")], &[]).unwrap();
 
         let store = HashStore::new(&index_path);

@@ -12,7 +12,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use rusqlite::{Connection, params};
 
-use super::{Entry, Kind};
+use super::Entry;
+use crate::media::MediaKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -31,7 +32,7 @@ pub struct Listed {
     pub bytes: u64,
     /// Modification time, Unix seconds.
     pub mtime: i64,
-    pub kind: Kind,
+    pub kind: MediaKind,
 }
 
 /// Where the index lives unless told otherwise.
@@ -181,7 +182,7 @@ impl FolderIndex {
             for row in rows {
                 let (width, height) = row.dimensions.unzip();
                 insert
-                    .execute(params![key, row.name, row.bytes as i64, row.mtime, row.kind.as_str(), width, height])
+                    .execute(params![key, row.name, row.bytes as i64, row.mtime, row.kind.label(), width, height])
                     .map_err(|e| IndexError::Sqlite { path: self.path.clone(), source: e })?;
             }
             let mut delete = transaction
@@ -268,7 +269,7 @@ pub fn list_folder(folder: &Path) -> Result<Vec<Listed>, IndexError> {
             continue;
         }
         let extension = Path::new(&file_name).extension().and_then(|e| e.to_str());
-        let Some(kind) = extension.and_then(Kind::from_extension) else { continue };
+        let Some(kind) = extension.and_then(MediaKind::from_extension) else { continue };
         let Some(name) = super::names::name_key(&file_name).map(std::borrow::Cow::into_owned) else { continue };
         candidates.push((entry, name, kind));
     }
@@ -308,7 +309,7 @@ fn filter_map_on_cores<T: Send, U: Send>(mut items: Vec<T>, f: impl Fn(T) -> Opt
     })
 }
 
-fn stat_one((entry, name, kind): (std::fs::DirEntry, String, Kind)) -> Option<Listed> {
+fn stat_one((entry, name, kind): (std::fs::DirEntry, String, MediaKind)) -> Option<Listed> {
     let metadata = entry.metadata().ok()?;
     if !metadata.is_file() {
         return None;
@@ -339,7 +340,7 @@ impl StoredRow {
         if !single || self.name.is_empty() {
             return None;
         }
-        let kind = Kind::parse(&self.kind)?;
+        let kind = MediaKind::from_label(&self.kind)?;
         let dimensions = self.dimensions.filter(|&(width, height)| width > 0 && height > 0);
         let listed = Listed { name: self.name, bytes: self.bytes.max(0) as u64, mtime: self.mtime, kind };
         Some((listed, dimensions))
@@ -357,7 +358,7 @@ pub struct Row<'a> {
     pub name: &'a str,
     pub bytes: u64,
     pub mtime: i64,
-    pub kind: Kind,
+    pub kind: MediaKind,
     pub dimensions: Option<(u32, u32)>,
 }
 
@@ -410,7 +411,7 @@ mod tests {
     use super::*;
 
     fn listed(name: &str, bytes: u64, mtime: i64) -> Listed {
-        Listed { name: name.into(), bytes, mtime, kind: Kind::Jpeg }
+        Listed { name: name.into(), bytes, mtime, kind: MediaKind::Jpeg }
     }
 
     #[test]
@@ -491,7 +492,7 @@ mod tests {
     fn a_garbage_or_cut_short_index_is_moved_aside_and_started_afresh() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("photos");
-        let row = Row { name: "a.jpg", bytes: 3, mtime: 9, kind: Kind::Jpeg, dimensions: Some((4, 5)) };
+        let row = Row { name: "a.jpg", bytes: 3, mtime: 9, kind: MediaKind::Jpeg, dimensions: Some((4, 5)) };
         // A real index with rows, then cut to half its size; and one of plain garbage.
         let cut = dir.path().join("cut.sqlite");
         {

@@ -100,10 +100,11 @@ impl Listing {
 mod tests {
     use super::*;
     use crate::library::query::Query;
-    use crate::library::{Kind, Listed, SortKey};
+    use crate::library::{Listed, SortKey};
+    use crate::media::MediaKind;
 
     fn entry(name: &str, mtime: i64) -> Entry {
-        Entry::new(Path::new("/f"), Listed { name: name.into(), bytes: 1, mtime, kind: Kind::Png })
+        Entry::new(Path::new("/f"), Listed { name: name.into(), bytes: 1, mtime, kind: MediaKind::Png })
     }
 
     #[test]

@@ -17,51 +17,13 @@ pub mod reposts;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::media::MediaKind;
+
 pub use crate::archive::ImageMeta;
 pub use cache::{CachedThumbnail, FileStat, Lookup, ThumbnailCache, ThumbnailPixels, parse_thumbnail};
 pub use index::{FolderIndex, IndexError, Listed, StoredRow};
 pub use listing::Listing;
 pub use query::{Query, SortKey};
-
-/// What kind of file an entry is, by its extension (the bytes were checked when saved).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub enum Kind {
-    Jpeg,
-    Png,
-    Gif,
-    Mp4,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Jpeg, Kind::Png, Kind::Gif, Kind::Mp4];
-
-    pub fn from_extension(extension: &str) -> Option<Kind> {
-        match extension.to_ascii_lowercase().as_str() {
-            "jpg" | "jpeg" | "jpe" => Some(Kind::Jpeg),
-            "png" => Some(Kind::Png),
-            "gif" => Some(Kind::Gif),
-            "mp4" => Some(Kind::Mp4),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Jpeg => "JPEG",
-            Kind::Png => "PNG",
-            Kind::Gif => "GIF",
-            Kind::Mp4 => "MP4",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.as_str() == text)
-    }
-
-    pub fn is_video(self) -> bool {
-        self == Kind::Mp4
-    }
-}
 
 /// One file of a folder, as the grid shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +35,7 @@ pub struct Entry {
     pub bytes: u64,
     /// Modification time (when it was saved, for a downloaded image), Unix seconds.
     pub mtime: i64,
-    pub kind: Kind,
+    pub kind: MediaKind,
     /// The image's size in pixels, once it has been measured.
     pub dimensions: Option<(u32, u32)>,
     /// What Imgur said of it, when galley downloaded it through the API.

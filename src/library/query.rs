@@ -3,7 +3,8 @@
 
 use std::borrow::Borrow;
 
-use super::{Entry, Kind};
+use super::Entry;
+use crate::media::MediaKind;
 
 /// What the grid is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -38,12 +39,12 @@ pub struct Query {
     /// Words that must all appear in the name, title, description, tags, album or account.
     pub text: String,
     /// Kinds shown; a kind not in here is hidden.
-    pub kinds: Vec<Kind>,
+    pub kinds: Vec<MediaKind>,
 }
 
 impl Default for Query {
     fn default() -> Self {
-        Self { sort: SortKey::DateSaved, descending: false, text: String::new(), kinds: Kind::ALL.to_vec() }
+        Self { sort: SortKey::DateSaved, descending: false, text: String::new(), kinds: MediaKind::ALL.to_vec() }
     }
 }
 
@@ -60,7 +61,7 @@ impl Query {
         SortOrder { key: self.sort, descending: self.descending }
     }
 
-    pub fn shows_kind(&self, kind: Kind) -> bool {
+    pub fn shows_kind(&self, kind: MediaKind) -> bool {
         self.kinds.contains(&kind)
     }
 
@@ -73,7 +74,7 @@ impl Query {
 /// A query's filter made ready to test many entries: each word of the text becomes a
 /// SIMD substring finder, built once, not once an entry.
 struct Filter<'q> {
-    kinds: &'q [Kind],
+    kinds: &'q [MediaKind],
     words: Vec<memchr::memmem::Finder<'static>>,
 }
 
@@ -87,7 +88,7 @@ impl<'q> Filter<'q> {
     }
 
     /// Its kind is shown and every word is in `text` (its name and metadata, lower-cased).
-    fn admits(&self, kind: Kind, text: &[u8]) -> bool {
+    fn admits(&self, kind: MediaKind, text: &[u8]) -> bool {
         self.kinds.contains(&kind) && self.words.iter().all(|word| word.find(text).is_some())
     }
 }
@@ -105,7 +106,7 @@ pub fn order<E: Borrow<Entry>>(entries: &[E], query: &Query) -> Vec<usize> {
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {
     ranks: Vec<u32>,
-    kinds: Vec<Kind>,
+    kinds: Vec<MediaKind>,
     /// Every entry's lower-cased name and metadata, one after another; entry i's is
     /// `text[ends[i - 1]..ends[i]]`.
     text: String,
@@ -294,7 +295,7 @@ mod tests {
     use super::*;
     use crate::library::{ImageMeta, Listed};
 
-    fn entry(name: &str, bytes: u64, mtime: i64, kind: Kind, dimensions: (u32, u32)) -> Entry {
+    fn entry(name: &str, bytes: u64, mtime: i64, kind: MediaKind, dimensions: (u32, u32)) -> Entry {
         let listed = Listed { name: name.into(), bytes, mtime, kind };
         Entry::new(Path::new("/f"), listed).with_dimensions(Some(dimensions))
     }
@@ -306,10 +307,10 @@ mod tests {
     fn entries() -> Vec<Entry> {
         let sunset = ImageMeta { title: Some("Sunset".into()), tags: vec!["beach".into()], ..Default::default() };
         vec![
-            entry("img10.jpg", 300, 3, Kind::Jpeg, (100, 100)),
-            entry("img2.png", 100, 1, Kind::Png, (400, 300)),
-            entry("Anim.gif", 200, 2, Kind::Gif, (50, 50)).with_meta(Some(Arc::new(sunset))),
-            entry("clip.mp4", 900, 2, Kind::Mp4, (0, 0)),
+            entry("img10.jpg", 300, 3, MediaKind::Jpeg, (100, 100)),
+            entry("img2.png", 100, 1, MediaKind::Png, (400, 300)),
+            entry("Anim.gif", 200, 2, MediaKind::Gif, (50, 50)).with_meta(Some(Arc::new(sunset))),
+            entry("clip.mp4", 900, 2, MediaKind::Mp4, (0, 0)),
         ]
     }
 
@@ -352,7 +353,7 @@ mod tests {
         assert_eq!(names(&entries, &text("sunset")), ["Anim.gif"], "a title matches");
         assert_eq!(names(&entries, &text("beach anim")), ["Anim.gif"], "every word must match");
         assert!(names(&entries, &text("beach img")).is_empty());
-        let only_still = Query { kinds: vec![Kind::Jpeg, Kind::Png], ..Query::default() };
+        let only_still = Query { kinds: vec![MediaKind::Jpeg, MediaKind::Png], ..Query::default() };
         assert_eq!(names(&entries, &only_still), ["img2.png", "img10.jpg"]);
     }
 
@@ -402,7 +403,7 @@ mod tests {
             "9.jpg",
             "0009.jpg",
         ];
-        let entries: Vec<Entry> = names.iter().map(|name| entry(name, 1, 1, Kind::Jpeg, (1, 1))).collect();
+        let entries: Vec<Entry> = names.iter().map(|name| entry(name, 1, 1, MediaKind::Jpeg, (1, 1))).collect();
         let mut expected: Vec<usize> = (0..entries.len()).collect();
         expected.sort_by(|&a, &b| name_order(&entries[a], &entries[b]).then(a.cmp(&b)));
         assert_eq!(name_places(&entries), expected);

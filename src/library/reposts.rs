@@ -19,8 +19,9 @@
 
 use std::cmp::Ordering;
 
+use super::Entry;
 use super::phash::distance;
-use super::{Entry, Kind};
+use crate::media::MediaKind;
 
 /// The distance (bits of 64) at or under which two pictures count as the same, unless
 /// told otherwise: chosen by measurement (docs/DUPES.md). The five repost cases measured
@@ -253,12 +254,12 @@ fn better(a: &Entry, b: &Entry) -> Ordering {
 }
 
 /// Lower is better at equal pixels.
-fn format_rank(kind: Kind) -> u8 {
+fn format_rank(kind: MediaKind) -> u8 {
     match kind {
-        Kind::Png => 0,
-        Kind::Jpeg => 1,
-        Kind::Gif => 2,
-        Kind::Mp4 => 3,
+        MediaKind::Png => 0,
+        MediaKind::Jpeg => 1,
+        MediaKind::Gif => 2,
+        MediaKind::Mp4 => 3,
     }
 }
 
@@ -331,26 +332,26 @@ mod tests {
         assert!(group(&[], 8).is_empty());
     }
 
-    fn entry(name: &str, kind: Kind, bytes: u64, dimensions: (u32, u32), mtime: i64) -> Entry {
+    fn entry(name: &str, kind: MediaKind, bytes: u64, dimensions: (u32, u32), mtime: i64) -> Entry {
         Entry::new(Path::new("/f"), Listed { name: name.into(), bytes, mtime, kind }).with_dimensions(Some(dimensions))
     }
 
     #[test]
     fn the_best_copy_has_the_most_pixels_then_the_better_format_then_the_bigger_file() {
         let group = RepostGroup::new(vec![
-            entry("small.png", Kind::Png, 900, (400, 300), 1),
-            entry("big.jpg", Kind::Jpeg, 500, (800, 600), 5),
-            entry("big-b.jpg", Kind::Jpeg, 400, (800, 600), 1),
-            entry("big.png", Kind::Png, 100, (800, 600), 9),
-            entry("big.gif", Kind::Gif, 900, (800, 600), 1),
+            entry("small.png", MediaKind::Png, 900, (400, 300), 1),
+            entry("big.jpg", MediaKind::Jpeg, 500, (800, 600), 5),
+            entry("big-b.jpg", MediaKind::Jpeg, 400, (800, 600), 1),
+            entry("big.png", MediaKind::Png, 100, (800, 600), 9),
+            entry("big.gif", MediaKind::Gif, 900, (800, 600), 1),
         ]);
         let names: Vec<&str> = group.copies.iter().map(|copy| copy.name.as_str()).collect();
         assert_eq!(names, ["big.png", "big-b.jpg", "big.gif", "big.jpg", "small.png"]);
         assert_eq!(group.rest().len(), 4);
 
         let jpegs = RepostGroup::new(vec![
-            entry("q35.jpg", Kind::Jpeg, 100, (800, 600), 1),
-            entry("q90.jpg", Kind::Jpeg, 300, (800, 600), 2),
+            entry("q35.jpg", MediaKind::Jpeg, 100, (800, 600), 1),
+            entry("q90.jpg", MediaKind::Jpeg, 300, (800, 600), 2),
         ]);
         assert_eq!(jpegs.best().map(|copy| copy.name.as_str()), Some("q90.jpg"), "less compressed");
     }

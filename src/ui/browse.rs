@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use super::grid::{CELL_RANGE, thousands};
 use super::progress::Notice;
-use crate::library::{Kind, Query, SortKey};
+use crate::library::{Query, SortKey};
+use crate::media::MediaKind;
 
 /// What the toolbar and its dialogs ask for.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,9 +65,9 @@ pub fn toolbar_ui(ui: &mut egui::Ui, view: &ToolbarView<'_>) -> Option<BrowseAct
             let field = egui::TextEdit::singleline(&mut query.text).hint_text("name, title, tag, album");
             ui.add(field.desired_width(160.0)).labelled_by(label.id);
         });
-        for kind in Kind::ALL {
+        for kind in MediaKind::ALL {
             let mut shown = query.shows_kind(kind);
-            if ui.checkbox(&mut shown, kind.as_str()).changed() {
+            if ui.checkbox(&mut shown, kind.label()).changed() {
                 match shown {
                     true => query.kinds.push(kind),
                     false => query.kinds.retain(|k| *k != kind),

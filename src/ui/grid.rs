@@ -11,10 +11,12 @@ use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::engine::{Pixels, Thumbnail};
+use crate::engine::Thumbnail;
 use crate::library::listing::{ListingParts, Places, Sorted};
 use crate::library::query::{self, Query, SortKey};
-use crate::library::{Entry, Kind, Listed, Listing};
+use crate::library::{Entry, Listed, Listing};
+use crate::media::MediaKind;
+use crate::media::Pixels;
 
 pub const UPLOADS_PER_FRAME: usize = 24;
 pub const TEXTURE_BUDGET: usize = 600;
@@ -361,7 +363,8 @@ impl ThumbnailGrid {
             return index;
         }
         let name = path.file_name().and_then(crate::library::names::name_key).unwrap_or_default().into_owned();
-        let kind = path.extension().and_then(|e| e.to_str()).and_then(Kind::from_extension).unwrap_or(Kind::Jpeg);
+        let kind =
+            path.extension().and_then(|e| e.to_str()).and_then(MediaKind::from_extension).unwrap_or(MediaKind::Jpeg);
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs() as i64);
         let folder = path.parent().unwrap_or(Path::new(""));
         let entry = Entry::new(folder, Listed { name, bytes: 0, mtime: now, kind });
@@ -376,7 +379,7 @@ impl ThumbnailGrid {
     pub fn insert_video(&mut self, path: &Path, bytes: u64) {
         let index = self.tile_for(path);
         let entry = &mut self.entries[index];
-        entry.kind = Kind::Mp4;
+        entry.kind = MediaKind::Mp4;
         entry.bytes = bytes;
         // The kind is part of what the filter looks at.
         self.prepared = query::Prepared::default();
@@ -626,8 +629,8 @@ impl ThumbnailGrid {
                 }
             }
         }
-        if entry.kind == Kind::Mp4 || entry.kind == Kind::Gif {
-            badge(painter, rect, entry.kind.as_str());
+        if entry.kind == MediaKind::Mp4 || entry.kind == MediaKind::Gif {
+            badge(painter, rect, entry.kind.label());
         }
         if highlighted {
             let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, egui::Color32::from_rgb(255, 196, 0));
@@ -661,7 +664,7 @@ fn badge(painter: &egui::Painter, rect: egui::Rect, text: &str) {
 fn hover_card(ui: &mut egui::Ui, entry: &Entry) {
     ui.set_max_width(320.0);
     ui.strong(entry.shown_name());
-    let mut facts = vec![format_bytes(entry.bytes), entry.kind.as_str().to_owned()];
+    let mut facts = vec![format_bytes(entry.bytes), entry.kind.label().to_owned()];
     if let Some((width, height)) = entry.dimensions {
         facts.push(format!("{width} x {height} px"));
     }
@@ -734,7 +737,7 @@ mod tests {
     }
 
     fn entry(name: &str, bytes: u64) -> Entry {
-        Entry::new(Path::new("/pictures"), Listed { name: name.into(), bytes, mtime: 5, kind: Kind::Jpeg })
+        Entry::new(Path::new("/pictures"), Listed { name: name.into(), bytes, mtime: 5, kind: MediaKind::Jpeg })
     }
 
     #[test]

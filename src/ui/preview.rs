@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use super::grid::{UPLOADS_PER_FRAME, format_bytes, thousands};
 use super::progress::Notice;
-use crate::engine::{Ending, ImageItem, Pixels, PlannedFile, PreviewId, RunReport};
+use crate::engine::{Ending, ImageItem, PlannedFile, PreviewId, RunReport};
+use crate::media::Pixels;
 
 /// A preview tile's side, in points.
 const CELL: f32 = 150.0;

@@ -15,9 +15,10 @@ use super::browse::TrashRequest;
 use super::grid::{format_bytes, thousands};
 use super::progress::Notice;
 use super::{Action, GalleyApp};
-use crate::engine::{Command, Event, Pixels, RepostReport, Thumbnail};
+use crate::engine::{Command, Event, RepostReport, Thumbnail};
 use crate::library::Entry;
 use crate::library::reposts::{DEFAULT_THRESHOLD, RepostGroup};
+use crate::media::Pixels;
 
 /// Thumbnails turned into textures per frame.
 const UPLOADS_PER_FRAME: usize = 8;
@@ -281,7 +282,7 @@ fn card_ui(ui: &mut egui::Ui, copy: &Entry, best: bool, texture: Option<&egui::T
             ui.add(egui::Label::new(egui::RichText::new(name.as_ref()).strong()).truncate());
             let dimensions =
                 copy.dimensions.map_or("size unknown".to_owned(), |(width, height)| format!("{width} x {height} px"));
-            ui.label(format!("{dimensions} · {} · {}", copy.kind.as_str(), format_bytes(copy.bytes)));
+            ui.label(format!("{dimensions} · {} · {}", copy.kind.label(), format_bytes(copy.bytes)));
             ui.label(format!("Saved {}", super::runs::local_time(copy.mtime)));
             if let Some(meta) = &copy.meta {
                 if let Some(title) = &meta.title {

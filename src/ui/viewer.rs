@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use super::grid::{ThumbnailGrid, format_bytes, thousands};
 use super::progress::Notice;
-use crate::engine::{MAX_ANIMATION_BYTES, MAX_FRAMES, VIEW_SIDE, ViewError, ViewImage};
 use crate::library::ImageMeta;
+use crate::media::{MAX_ANIMATION_BYTES, MAX_FRAMES, VIEW_SIDE, ViewError, ViewImage};
 pub use cache::VIEW_CACHE_ENTRIES;
 use cache::{Entry, ViewCache};
 pub use zoom::{MAX_ZOOM, MIN_ZOOM, Placement, ZOOM_STEP};

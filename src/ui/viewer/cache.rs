@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::{Pixels, ViewError, ViewImage};
+use crate::media::{Pixels, ViewError, ViewImage};
 
 /// Pictures kept at most: the one on show, its two neighbours, and two recent ones.
 pub const VIEW_CACHE_ENTRIES: usize = 5;
@@ -198,7 +198,7 @@ impl ViewCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ViewFrame;
+    use crate::media::ViewFrame;
 
     fn animation(delays_ms: &[u64]) -> ViewImage {
         let frame = |delay: &u64| ViewFrame {

@@ -28,8 +28,8 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageReader, Limits};
 
+use super::Pixels;
 use super::sniff::{self, MediaKind};
-use super::types::Pixels;
 use super::whole::{self, Shape};
 
 /// The grid's thumbnails fit in this square.
@@ -401,7 +401,7 @@ mod tests {
         // Turned clockwise: the left half (red) is now on top.
         let top = &turned.pixels.rgba[..4];
         assert!(top[0] > 200 && top[2] < 60, "red on top: {top:?}");
-        let viewed = crate::engine::view::view_bytes(&phone, 4096).unwrap();
+        let viewed = crate::media::view::view_bytes(&phone, 4096).unwrap();
         assert_eq!((viewed.width, viewed.height), (20, 40), "the viewer too");
     }
 

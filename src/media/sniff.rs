@@ -1,8 +1,9 @@
 //! What a file really is, from its first bytes. A server's Content-Type is a claim; the
 //! magic bytes are the evidence, and they decide the extension a file is saved under.
 
-/// The kinds of file galley saves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The kinds of file galley saves, downloads, decodes and shows: the one media-kind enum
+/// of the crate (the engine names files by it, the library sorts and filters by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum MediaKind {
     Jpeg,
     Png,
@@ -57,6 +58,26 @@ impl MediaKind {
 
     pub fn is_image(self) -> bool {
         self != MediaKind::Mp4
+    }
+
+    pub fn is_video(self) -> bool {
+        self == MediaKind::Mp4
+    }
+
+    /// Its upper-case label, as the grid's badges and filters show it (and the folder's
+    /// index stores it).
+    pub fn label(self) -> &'static str {
+        match self {
+            MediaKind::Jpeg => "JPEG",
+            MediaKind::Png => "PNG",
+            MediaKind::Gif => "GIF",
+            MediaKind::Mp4 => "MP4",
+        }
+    }
+
+    /// The kind a [`MediaKind::label`] names.
+    pub fn from_label(text: &str) -> Option<MediaKind> {
+        MediaKind::ALL.into_iter().find(|kind| kind.label() == text)
     }
 }
 
