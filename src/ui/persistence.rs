@@ -77,6 +77,17 @@ impl SecretStore {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_client_id_round_trips_trimmed_and_clears() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SecretStore::new(&dir.path().join("galley"));
+        assert_eq!(store.load(), "");
+        store.save(" abc123 ").expect("save");
+        assert_eq!(store.load(), "abc123");
+        store.save("").expect("clear");
+        assert_eq!(store.load(), "");
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_client_id_file_is_private_and_round_trips() {

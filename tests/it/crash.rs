@@ -169,6 +169,7 @@ fn demo_server_stops_cleanly_on_sigterm_and_sighup() {
     }
 }
 
+#[cfg(unix)]
 fn wait_at_most(child: &mut Child, bound: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + bound;
     while Instant::now() < deadline {
@@ -181,8 +182,10 @@ fn wait_at_most(child: &mut Child, bound: Duration) -> Option<std::process::Exit
 }
 
 /// An X server of its own for the app, or `None` where Xvfb is not installed.
+#[cfg(unix)]
 struct Xvfb(Child, String);
 
+#[cfg(unix)]
 impl Xvfb {
     fn start() -> Option<Xvfb> {
         // Xvfb picks a free display and writes its number on fd 1.
@@ -198,6 +201,7 @@ impl Xvfb {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Xvfb {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -248,4 +252,38 @@ fn the_app_cancels_its_run_and_exits_cleanly_on_sigterm() {
     assert_eq!(runs.len(), 1, "the run's row is finished");
     assert_eq!(runs[0].ending, galley::archive::RunEnding::Cancelled);
     assert_eq!(runs[0].counts.downloaded, images_in(&out).len() as u64, "every file on disk is in the archive");
+}
+
+/// Ctrl-Break (what a console sends a process group; closing the console is handled the
+/// same way) stops a fetch on Windows as SIGTERM does on Linux: a clean exit, whole files,
+/// a finished archive row.
+#[cfg(windows)]
+#[test]
+fn ctrl_break_stops_a_fetch_cleanly_on_windows() {
+    use std::os::windows::process::CommandExt as _;
+    use windows_sys::Win32::System::Console::{CTRL_BREAK_EVENT, GenerateConsoleCtrlEvent};
+    // winbase.h: the child leads a process group of its own, so the event reaches it alone.
+    const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+
+    let server = demo_server(80, 300);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, archive) = (dir.path().join("out"), dir.path().join("archive.sqlite"));
+    let run = fetch(&server.1, &out, &archive, 8).creation_flags(CREATE_NEW_PROCESS_GROUP).spawn().expect("starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while images_in(&out).iter().filter(|name| !name.starts_with('.')).count() < 3 {
+        assert!(Instant::now() < deadline, "the run saved nothing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: sends ctrl-break to the process group of the child started above.
+    assert_ne!(unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, run.id()) }, 0, "the event is sent");
+    let output = run.wait_with_output().expect("the run ends");
+
+    assert_eq!(output.status.code(), Some(128 + 15), "a clean exit, as for SIGTERM");
+    assert_whole_and_no_temporaries(&out);
+    let summary = summary(&output);
+    assert_eq!(summary["cancelled"], true);
+    let saved = images_in(&out).len() as u64;
+    assert_eq!(summary["downloaded"].as_u64(), Some(saved), "every file on disk is in the report");
+    let runs = Archive::open(&archive).expect("archive opens").runs(10).expect("runs");
+    assert_eq!(runs[0].ending, galley::archive::RunEnding::Cancelled);
 }
