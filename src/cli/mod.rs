@@ -1,10 +1,11 @@
 //! The command line: `galley`, `galley FOLDER`, `galley --demo`, `galley --version`, `galley fetch`,
-//! `galley demo-server` and `galley completions SHELL`.
+//! `galley follow ...`, `galley demo-server` and `galley completions SHELL`.
 //! Argument shapes are fixed by DESIGN.md; `main.rs` parses them and calls in here.
 
 mod dupes;
 mod entry;
 mod fetch;
+mod follow;
 mod install;
 mod report;
 mod terminal;
@@ -17,6 +18,7 @@ use url::Url;
 pub use dupes::{DupesArgs, dupes};
 pub use entry::main;
 pub use fetch::fetch;
+pub use follow::{FollowArgs, FollowCommand, follow};
 pub use install::{CompletionShell, completion_script, completions, write_manpages};
 pub use terminal::{for_terminal, print_error};
 
@@ -54,6 +56,8 @@ pub enum CliCommand {
     DemoServer(DemoServerArgs),
     /// Group near-duplicate pictures (reposts) in a folder, the copy to keep first.
     Dupes(DupesArgs),
+    /// Follow sources and download only what is new in them: add, list, remove, check.
+    Follow(FollowArgs),
     /// Print shell completions: `galley completions bash > ~/.local/share/bash-completion/completions/galley`.
     Completions {
         /// The shell to complete for.

@@ -171,6 +171,9 @@ pub struct Job {
     /// At most this many images of each source, by the source's index (a source past
     /// the end of the list has no cap of its own); `limit` caps the whole job.
     pub source_limits: Vec<Option<usize>>,
+    /// A follow check: each source's own folder and what it already has (see
+    /// [`super::follow`]); `None` for every other run.
+    pub follow: Option<Arc<super::follow::FollowPlan>>,
 }
 
 impl Job {
@@ -202,6 +205,7 @@ impl Job {
             write_metadata: false,
             list_only: false,
             source_limits: Vec::new(),
+            follow: None,
         }
     }
 }
