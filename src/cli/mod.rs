@@ -313,6 +313,35 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_follow_lines_parse() {
+        let follow = |args: &[&str]| match parse(args).expect("parses").command {
+            Some(CliCommand::Follow(follow)) => follow,
+            other => panic!("not follow: {other:?}"),
+        };
+        let add = follow(&["follow", "add", "user/ana", "t/cats", "--out", "/tmp/f", "--archive", "/tmp/a.sqlite"]);
+        assert_eq!(add.archive.as_deref(), Some(std::path::Path::new("/tmp/a.sqlite")));
+        assert!(matches!(add.command, FollowCommand::Add { ref sources, ref out }
+            if sources.len() == 2 && out.as_deref() == Some(std::path::Path::new("/tmp/f"))));
+        assert!(matches!(follow(&["follow", "list", "--json"]).command, FollowCommand::List { json: true }));
+        assert!(matches!(follow(&["follow", "remove", "user/ana"]).command, FollowCommand::Remove { .. }));
+        let check = follow(&[
+            "follow",
+            "check",
+            "--json",
+            "--api-base",
+            "http://127.0.0.1:1/",
+            "--client-id",
+            "x",
+            "--concurrency",
+            "8",
+        ]);
+        let FollowCommand::Check(check) = check.command else { panic!("not check") };
+        assert!(check.json && check.concurrency == 8 && check.client_id.as_deref() == Some("x"));
+        assert!(parse(&["follow", "add"]).is_err(), "a source is needed");
+        assert!(parse(&["follow", "check", "--concurrency", "0"]).is_err());
+    }
+
+    #[test]
     fn concurrency_outside_1_to_256_is_refused() {
         assert!(parse(&["fetch", "--concurrency", "0"]).is_err());
         assert!(parse(&["fetch", "--concurrency", "257"]).is_err());
