@@ -108,6 +108,61 @@ pub fn follow_all(
     sources.iter().map(|source| Ok((source.to_string(), archive.follow(&source.to_string(), &folder, now)?))).collect()
 }
 
+/// One followed source as the window lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowRow {
+    pub record: FollowRecord,
+    /// Its files saved since its new images were last looked at, newest first.
+    pub new_files: Vec<PathBuf>,
+}
+
+/// Every follow, with its new files.
+pub fn rows(archive: &Archive) -> Result<Vec<FollowRow>, FollowError> {
+    let follows = archive.follows()?;
+    follows
+        .into_iter()
+        .map(|record| Ok(FollowRow { new_files: archive.follow_new_files(&record.source)?, record }))
+        .collect()
+}
+
+/// Makes `change` to the archive (on a blocking thread), then sends the follows as they
+/// are (`Event::Follows`), or why they could not be changed or read.
+pub async fn change_then_send(
+    archive: PathBuf,
+    events: EventSink,
+    change: impl FnOnce(&Archive) -> Result<(), FollowError> + Send + 'static,
+) {
+    let listed = with_archive(&archive, |archive| {
+        change(archive)?;
+        rows(archive)
+    })
+    .await
+    .map_err(|error| error.to_string());
+    if let Err(error) = &listed {
+        tracing::warn!("cannot read or change the followed sources: {error}");
+    }
+    events.send(Event::Follows(listed)).await;
+}
+
+/// A check as the engine runs it for the window: the check, then what it left and the
+/// follows as they are after it.
+pub async fn check_for_window(run: RunId, request: CheckRequest, events: EventSink, cancel: CancellationToken) {
+    let archive = request.archive.clone();
+    let checked = check(run, request, events.clone(), cancel, RunOptions::default()).await;
+    let ended = match checked {
+        Ok(checked) => {
+            let error = checked.run.as_ref().and_then(RunReport::fatal).map(ToString::to_string);
+            Event::FollowsChecked { not_checked: checked.not_checked, resume: checked.resume, error }
+        }
+        Err(error) => {
+            tracing::warn!("the follow check could not run: {error}");
+            Event::FollowsChecked { not_checked: Vec::new(), resume: None, error: Some(error.to_string()) }
+        }
+    };
+    events.send(ended).await;
+    change_then_send(archive, events, |_| Ok(())).await;
+}
+
 /// What one followed source of a check is, by the job's source index.
 #[derive(Debug, Clone)]
 pub struct FollowTarget {

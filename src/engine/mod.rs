@@ -41,7 +41,9 @@ pub use download::Disk;
 pub use dupes::{DupesError, FindOptions, LibraryStores, RepostReport, find_reposts};
 pub use error::EngineError;
 pub use events::EventSink;
-pub use follow::{CheckReport, CheckRequest, FollowError, FollowPlan, FollowTarget, followable, unix_now};
+pub use follow::{
+    CheckReport, CheckRequest, FollowError, FollowPlan, FollowRow, FollowTarget, ago, followable, unix_now,
+};
 pub use imgur::{ImageItem, Position, parse_page};
 pub use limits::raise_open_file_limit;
 pub use links::{LinkListError, MAX_LINK_LIST_BYTES, link_lines, read_link_list, read_link_text};

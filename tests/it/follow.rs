@@ -262,3 +262,105 @@ async fn a_check_stops_before_the_quota_is_spent_and_the_next_waits_saying_when(
     assert!(summary["resume"].as_str().is_some_and(|resume| resume.contains("resets at")), "{summary}");
     server.shutdown().await;
 }
+
+/// The window's Following view, driven with egui_kittest on the demo gallery: a queued
+/// source followed with its Follow button, checked with Check now, listed with its folder
+/// and what the check brought; after new posts, the next check's pictures are marked new
+/// in the grid ("3 new").
+mod window {
+    use std::time::{Duration, Instant};
+
+    use egui::accesskit::Role;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use galley::demo::DemoConfig;
+    use galley::ui::{GalleyApp, SOURCES_BOX, Settings, View};
+
+    fn step_until(harness: &mut Harness<'static, GalleyApp>, what: &str, done: impl Fn(&GalleyApp) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !done(harness.state()) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            harness.step();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn press(harness: &mut Harness<'static, GalleyApp>, label: &str, nth: usize) {
+        harness.get_all_by_label(label).nth(nth).unwrap_or_else(|| panic!("no button {label} #{nth}")).click();
+        harness.step();
+        harness.step();
+    }
+
+    fn checked(app: &GalleyApp) -> bool {
+        !app.following().is_checking() && !app.run_state().is_busy()
+    }
+
+    #[test]
+    fn the_following_list_shows_each_follow_and_marks_what_a_check_brought_as_new() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let demo = DemoConfig { images: 12, ..DemoConfig::default() };
+        let config = crate::support::app_config(dir.path(), demo, true);
+        let folder = config.demo_folder.clone();
+        let app = GalleyApp::new(&egui::Context::default(), config, Settings::default()).expect("app starts");
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1400.0, 1200.0))
+            .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
+        step_until(&mut harness, "the demo server", |app| app.demo_server().is_some());
+        assert_eq!(harness.state().settings.follow_check_hours, 0, "the demo checks only when asked");
+
+        // Queue a user and follow it with the queued source's Follow button.
+        press(&mut harness, "Remove", 0);
+        let field = harness.get_by_role_and_label(Role::MultilineTextInput, SOURCES_BOX);
+        field.focus();
+        field.type_text("user/ana");
+        harness.step();
+        harness.step();
+        press(&mut harness, "Add to queue", 0);
+        press(&mut harness, "Follow", 0);
+        step_until(&mut harness, "the follow", |app| app.following().rows().len() == 1);
+        press(&mut harness, "Following (1)", 0);
+        assert_eq!(harness.state().view(), View::Following);
+        assert_eq!(harness.query_all_by_label("user/ana").count(), 2, "the source, queued and followed");
+        assert!(harness.query_by_label(&folder.display().to_string()).is_some(), "with its folder");
+        assert!(harness.query_all_by_label("never").next().is_some(), "never checked yet");
+
+        press(&mut harness, "Check now", 0);
+        step_until(&mut harness, "the first check", |app| {
+            checked(app) && app.following().rows().first().is_some_and(|row| row.record.checked_at.is_some())
+        });
+        let row = harness.state().following().rows()[0].clone();
+        assert_eq!((row.record.new_at_check, row.record.error.as_deref()), (12, None));
+        assert!(harness.query_all_by_label("just now").next().is_some(), "last checked");
+        assert!(harness.query_all_by_label("12").next().is_some(), "new at last check");
+        assert!(harness.query_all_by_label("none").next().is_some(), "nothing failed");
+
+        // The pictures it brought are new until looked at: Show marks them in the grid.
+        assert_eq!(harness.state().following().rows()[0].new_files.len(), 12);
+        press(&mut harness, "Show 12 new", 0);
+        step_until(&mut harness, "the grid with 12 marked", |app| {
+            app.view() == View::Pictures && app.grid().new_shown() == 12
+        });
+        step_until(&mut harness, "looked at", |app| app.following().rows()[0].new_files.is_empty());
+
+        // Three new posts; the next check brings them, and only they are new now.
+        let posted = harness.state().demo_server().expect("up").post("user/ana", 3).expect("a user");
+        press(&mut harness, "Following (1)", 0);
+        press(&mut harness, "Check now", 0);
+        step_until(&mut harness, "the second check", |app| {
+            checked(app) && app.following().rows().first().is_some_and(|row| row.record.new_at_check == 3)
+        });
+        assert!(harness.query_all_by_label("3").next().is_some(), "new at last check");
+        press(&mut harness, "Show 3 new", 0);
+        step_until(&mut harness, "the grid with the new pictures marked", |app| {
+            app.view() == View::Pictures && app.grid().new_shown() == 3 && app.grid().len() == 15
+        });
+        for id in &posted {
+            let marked =
+                (0..harness.state().grid().len()).filter_map(|at| harness.state().grid().path(at)).any(|path| {
+                    path.file_stem().is_some_and(|stem| stem == id.as_str()) && harness.state().grid().is_new(path)
+                });
+            assert!(marked, "{id} is marked new");
+        }
+        assert!(harness.query_all_by_label("3 new").next().is_some(), "the grid says how many are new");
+    }
+}
