@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS follows (
     failed_at_check INTEGER NOT NULL DEFAULT 0,
     error           TEXT,
     caught_up       INTEGER NOT NULL DEFAULT 0,
-    looked_at       INTEGER NOT NULL DEFAULT 0
+    looked_upto     INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS follow_items (
     source   TEXT NOT NULL,
@@ -61,8 +61,10 @@ pub struct FollowRecord {
     /// Its listing has once reached the end, or the items it already had, with nothing
     /// left failed: from then on a check stops at the first page holding a known item.
     pub caught_up: bool,
-    /// When its new images were last looked at (unix seconds).
-    pub looked_at: i64,
+    /// The newest of its items (a `follow_items` row number) already looked at: items
+    /// after it are new. A row number, not a time, so an item saved in the very second of
+    /// a look is told apart.
+    pub looked_upto: i64,
 }
 
 /// What `follow` did.
@@ -152,7 +154,7 @@ impl Archive {
             .conn
             .prepare_cached(
                 "SELECT source, out_dir, added_at, checked_at, new_at_check, failed_at_check, error, caught_up,
-                        looked_at
+                        looked_upto
                  FROM follows ORDER BY added_at, source",
             )
             .map_err(|e| self.err(e))?;
@@ -167,7 +169,7 @@ impl Archive {
                     failed_at_check: row.get::<_, i64>(5)?.max(0) as u64,
                     error: row.get(6)?,
                     caught_up: row.get(7)?,
-                    looked_at: row.get(8)?,
+                    looked_upto: row.get(8)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -221,8 +223,8 @@ impl Archive {
             .conn
             .prepare_cached(
                 "SELECT i.path FROM follow_items i JOIN follows f ON f.source = i.source
-                 WHERE i.source=?1 AND i.path IS NOT NULL AND i.added_at > f.looked_at
-                 ORDER BY i.added_at DESC, i.path",
+                 WHERE i.source=?1 AND i.path IS NOT NULL AND i.rowid > f.looked_upto
+                 ORDER BY i.rowid DESC",
             )
             .map_err(|e| self.err(e))?;
         let rows = statement.query_map(params![source], |row| row.get::<_, String>(0)).map_err(|e| self.err(e))?;
@@ -230,10 +232,14 @@ impl Archive {
         Ok(paths.into_iter().map(PathBuf::from).collect())
     }
 
-    /// Says the new images of `source` were looked at, at `now`.
-    pub fn follow_looked(&self, source: &str, now: i64) -> Result<(), ArchiveError> {
+    /// Says the new images of `source` were looked at: every item it has so far.
+    pub fn follow_looked(&self, source: &str) -> Result<(), ArchiveError> {
         self.conn
-            .execute("UPDATE follows SET looked_at=?2 WHERE source=?1", params![source, now])
+            .execute(
+                "UPDATE follows SET looked_upto=(SELECT COALESCE(MAX(rowid), 0) FROM follow_items WHERE source=?1)
+                 WHERE source=?1",
+                params![source],
+            )
             .map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -324,8 +330,12 @@ mod tests {
         assert_eq!((follow.checked_at, follow.new_at_check, follow.failed_at_check), (Some(10), 2, 1));
         assert!(follow.caught_up);
         assert_eq!(archive.follow_new_files("user/ana").unwrap().len(), 2);
-        archive.follow_looked("user/ana", 10).unwrap();
+        archive.follow_looked("user/ana").unwrap();
         assert!(archive.follow_new_files("user/ana").unwrap().is_empty());
+        // An item saved in the very second of the look is new all the same.
+        let later = FollowCheck { items: vec![("c".into(), Some("/p/c.jpg".into()))], ..check.clone() };
+        archive.record_follow_check("user/ana", &later).unwrap();
+        assert_eq!(archive.follow_new_files("user/ana").unwrap(), [PathBuf::from("/p/c.jpg")]);
         // Not followed: nothing is recorded.
         archive.record_follow_check("user/bo", &check).unwrap();
         assert!(archive.follow_known("user/bo").unwrap().is_empty());

@@ -162,8 +162,7 @@ async fn control(
             }
             Command::FollowsLooked { archive, sources } => {
                 let change = move |archive: &Archive| {
-                    let now = follow::unix_now();
-                    sources.iter().try_for_each(|source| archive.follow_looked(source, now)).map_err(Into::into)
+                    sources.iter().try_for_each(|source| archive.follow_looked(source)).map_err(Into::into)
                 };
                 tokio::spawn(follow::change_then_send(archive, events.clone(), change));
             }

@@ -309,12 +309,13 @@ pub async fn check(
     let plan = Arc::new(FollowPlan::new(targets));
     let job = check_job(&request, plan.clone());
     let (inner, mut heard) = EventSink::channel();
-    // Every event goes on to the caller; the quota headers are kept for the next plan.
+    // Every event goes on to the caller; the least of each quota header is kept for the
+    // next plan (answers arrive out of order, so the last one seen need not be the least).
     let forward = async move {
         let mut limits = RateLimits::default();
         while let Some(event) = heard.recv().await {
             if let Event::RateLimit { limits: seen, .. } = &event {
-                limits = seen.clone();
+                limits = least(&limits, seen);
             }
             events.send(event).await;
         }
@@ -326,6 +327,19 @@ pub async fn check(
     }
     let follows = record(&request.archive, &plan, &report, limits).await?;
     Ok(CheckReport { run: Some(report), not_checked, resume, follows })
+}
+
+/// Each quota at the least either says is left (the later reset with it).
+fn least(a: &RateLimits, b: &RateLimits) -> RateLimits {
+    let min = |a: Option<u64>, b: Option<u64>| match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    RateLimits {
+        client_remaining: min(a.client_remaining, b.client_remaining),
+        user_remaining: min(a.user_remaining, b.user_remaining),
+        user_reset: a.user_reset.max(b.user_reset),
+    }
 }
 
 /// The job of a check: one source per follow, each listed until what it already has.
@@ -408,6 +422,15 @@ mod tests {
         assert_eq!(followable("album/AbCdE").unwrap().to_string(), "album/AbCdE");
         assert!(matches!(followable("random"), Err(FollowError::Unfollowable(_))));
         assert!(matches!(followable("nonsense//"), Err(FollowError::Source(_))));
+    }
+
+    #[test]
+    fn the_least_quota_seen_is_kept_whatever_order_the_answers_came_in() {
+        let limits =
+            |client, user, reset| RateLimits { client_remaining: client, user_remaining: user, user_reset: reset };
+        let kept = least(&limits(Some(50), Some(14), Some(7)), &limits(Some(40), Some(16), Some(8)));
+        assert_eq!(kept, limits(Some(40), Some(14), Some(8)));
+        assert_eq!(least(&RateLimits::default(), &limits(None, Some(3), None)), limits(None, Some(3), None));
     }
 
     #[test]

@@ -338,7 +338,7 @@ mod tests {
                 failed_at_check: 0,
                 error: None,
                 caught_up: false,
-                looked_at: 0,
+                looked_upto: 0,
             },
             new_files: new.iter().map(PathBuf::from).collect(),
         }
