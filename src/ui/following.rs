@@ -18,6 +18,10 @@ use super::{Action, GalleyApp, View};
 use crate::demo::DEMO_CLIENT_ID;
 use crate::engine::{ClientId, Command, Event, FollowRow, RunOrigin, Source, ago, followable, unix_now};
 
+/// The folder column's width, least and most, in points: a long path is cut short (the
+/// whole of it on hover), a short one leaves the others their room.
+const FOLDER_WIDTH: (f32, f32) = (180.0, 360.0);
+
 /// What the Following view and the Follow buttons ask for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FollowingAction {
@@ -56,6 +60,11 @@ impl Following {
 
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref()
+    }
+
+    /// When the next automatic check is due, if one is planned.
+    pub fn next_check(&self) -> Option<Instant> {
+        self.next_check
     }
 
     /// The files new since they were last looked at, of every follow saving into `folder`.
@@ -120,11 +129,21 @@ fn row_ui(ui: &mut egui::Ui, row: &FollowRow, now: i64) -> Option<FollowingActio
     let mut action = None;
     let follow = &row.record;
     ui.label(&follow.source);
-    ui.add(egui::Label::new(follow.out_dir.display().to_string()).truncate())
-        .on_hover_text(follow.out_dir.display().to_string());
+    let folder = follow.out_dir.display().to_string();
+    ui.scope(|ui| {
+        ui.set_min_width(FOLDER_WIDTH.0);
+        ui.set_max_width(FOLDER_WIDTH.1);
+        ui.add(egui::Label::new(&folder).truncate()).on_hover_text(&folder);
+    });
     ui.label(follow.checked_at.map_or_else(|| "never".to_owned(), |at| ago(at, now)));
-    ui.label(thousands(follow.new_at_check));
+    if follow.checked_at.is_none() {
+        ui.label("-");
+        ui.label("-");
+    } else {
+        ui.label(thousands(follow.new_at_check));
+    }
     match (&follow.error, follow.failed_at_check) {
+        _ if follow.checked_at.is_none() => {}
         (Some(error), _) => {
             let text = egui::RichText::new(format!("could not be listed: {error}")).color(ui.visuals().error_fg_color);
             ui.add(egui::Label::new(text).wrap());

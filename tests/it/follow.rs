@@ -363,4 +363,36 @@ mod window {
         }
         assert!(harness.query_all_by_label("3 new").next().is_some(), "the grid says how many are new");
     }
+
+    #[test]
+    fn with_the_setting_on_a_check_starts_by_itself_and_the_next_is_planned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let demo = DemoConfig { images: 6, ..DemoConfig::default() };
+        let config = crate::support::app_config(dir.path(), demo, true);
+        let archive = config.archive.clone().expect("an archive");
+        let followed = galley::archive::Archive::open(&archive).expect("archive");
+        followed.follow("t/cats/time/week", &dir.path().join("cats"), 1).expect("followed");
+        drop(followed);
+        let app = GalleyApp::new(&egui::Context::default(), config, Settings::default()).expect("app starts");
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1200.0, 900.0))
+            .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
+        step_until(&mut harness, "the demo server and the follows", |app| {
+            app.demo_server().is_some() && app.following().rows().len() == 1
+        });
+        for _ in 0..20 {
+            harness.step();
+        }
+        assert!(harness.state().following().rows()[0].record.checked_at.is_none(), "off: no check by itself");
+
+        harness.state_mut().settings.follow_check_hours = 2;
+        step_until(&mut harness, "the check the setting starts", |app| {
+            checked(app) && app.following().rows()[0].record.checked_at.is_some()
+        });
+        assert_eq!(harness.state().following().rows()[0].record.new_at_check, 6);
+        assert_eq!(std::fs::read_dir(dir.path().join("cats")).expect("saved").count(), 6);
+        let next = harness.state().following().next_check().expect("the next one is planned");
+        let hours = next.saturating_duration_since(Instant::now()).as_secs_f64() / 3600.0;
+        assert!((1.9..=2.0).contains(&hours), "in two hours: {hours:.2}");
+    }
 }
