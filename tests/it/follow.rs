@@ -163,6 +163,9 @@ async fn a_source_that_fails_does_not_stop_the_others_and_the_list_says_why() {
     let archive = dir.path().join("archive.sqlite");
     follow(&archive, "album/NoSuch1", &dir.path().join("gone")).await;
     follow(&archive, "user/ana", &dir.path().join("ana")).await;
+    // A folder that cannot be made (a file is in its way) fails its source alone too.
+    std::fs::write(dir.path().join("blocked"), b"a file").expect("written");
+    follow(&archive, "t/cats", &dir.path().join("blocked")).await;
 
     let checked = check(&archive, &server).await;
     assert_eq!(checked.status.code(), Some(1), "a failed source exits 1; stderr: {}", text(&checked.stderr));
@@ -171,6 +174,9 @@ async fn a_source_that_fails_does_not_stop_the_others_and_the_list_says_why() {
     let failed = source(&summary, "album/NoSuch1");
     assert!(failed["error"].as_str().is_some_and(|error| !error.is_empty()), "{summary}");
     assert_eq!(files_in(&dir.path().join("ana")), 20);
+    let blocked = source(&summary, "t/cats/time/week");
+    assert!(blocked["error"].as_str().is_some_and(|error| error.contains("folder")), "{summary}");
+    assert_eq!(blocked["listed"], 0, "a source with nowhere to save is not listed: {summary}");
 
     let mut list = galley(&archive);
     list.args(["list", "--json"]);
@@ -187,7 +193,7 @@ async fn a_source_that_fails_does_not_stop_the_others_and_the_list_says_why() {
     assert!(run(remove).await.status.success());
     let mut list = galley(&archive);
     list.args(["list", "--json"]);
-    assert_eq!(last_json(&run(list).await)["follows"].as_array().map(Vec::len), Some(1));
+    assert_eq!(last_json(&run(list).await)["follows"].as_array().map(Vec::len), Some(2));
     server.shutdown().await;
 }
 
@@ -394,5 +400,30 @@ mod window {
         let next = harness.state().following().next_check().expect("the next one is planned");
         let hours = next.saturating_duration_since(Instant::now()).as_secs_f64() / 3600.0;
         assert!((1.9..=2.0).contains(&hours), "in two hours: {hours:.2}");
+    }
+
+    #[test]
+    fn the_galleries_form_follows_a_tag_newest_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = crate::support::app_config(dir.path(), DemoConfig::default(), true);
+        let app = GalleyApp::new(&egui::Context::default(), config, Settings::default()).expect("app starts");
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1200.0, 900.0))
+            .build_ui_state(|ui, app: &mut GalleyApp| app.ui_contents(ui), app);
+        step_until(&mut harness, "the follows read", |app| app.demo_server().is_some());
+        harness.get_by_label("Galleries").click();
+        harness.run_steps(2);
+        harness.get_by_label("A tag...").click();
+        harness.run_steps(2);
+        let field = harness.get_by_role_and_label(Role::TextInput, "Tag");
+        field.focus();
+        field.type_text("cats");
+        harness.step();
+        // The form's Follow (the queued demo gallery has one too: the form's comes first).
+        press(&mut harness, "Follow", 0);
+        step_until(&mut harness, "the follow", |app| app.following().rows().len() == 1);
+        assert_eq!(harness.state().following().rows()[0].record.source, "t/cats/time/week");
+        assert_eq!(harness.state().queue().entries().len(), 1, "followed, not queued");
+        assert!(harness.query_all_by_label("Queue it").next().is_none(), "the form closes");
     }
 }
