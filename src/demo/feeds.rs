@@ -138,9 +138,13 @@ impl Feeds {
         let size = gallery.page_size();
         let pages = total.div_ceil(size).max(1);
         let page = usize::try_from(page).ok().filter(|&page| page < pages).unwrap_or(0);
+        // Only the page's own entries are cloned: a benchmark's gallery has thousands.
+        let (start, end) = (page * size, (page * size + size).min(total));
         let newest_first = posts.iter().rev().map(|image| DemoEntry::Image(image.clone()));
-        let gallery = gallery.entries().iter().map(|entry| self.now(entry, &grown));
-        newest_first.chain(gallery).skip(page * size).take(size).collect()
+        let from_posts = newest_first.skip(start).take(end.saturating_sub(start));
+        let (first, last) = (start.saturating_sub(posts.len()), end.saturating_sub(posts.len()));
+        let entries = gallery.entries().get(first..last).unwrap_or_default();
+        from_posts.chain(entries.iter().map(|entry| self.now(entry, &grown))).collect()
     }
 
     /// A post made since the demo started, by id.
