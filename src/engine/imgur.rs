@@ -1155,6 +1155,18 @@ mod tests {
     }
 
     #[test]
+    fn a_followed_page_holds_a_known_item_by_its_id_or_an_album_image() {
+        let known: HashSet<String> = ["old1".to_owned(), "inalbum".to_owned()].into();
+        let follow = FollowListing { known: &known, stop_at_known: true };
+        let page = |entries: serde_json::Value| entries.as_array().cloned().unwrap_or_default();
+        assert!(follow.holds_known(&page(serde_json::json!([{"id": "new1"}, {"id": "old1"}]))));
+        let album = serde_json::json!([{"id": "al", "is_album": true, "images": [{"id": "x"}, {"id": "inalbum"}]}]);
+        assert!(follow.holds_known(&page(album)), "an album that grew is on the page that holds it");
+        assert!(!follow.holds_known(&page(serde_json::json!([{"id": "new1"}, {"id": 5}, {}]))));
+        assert!(follow.is_known("old1") && !follow.is_known("new1"));
+    }
+
+    #[test]
     fn pages_in_hand_follow_the_concurrency_within_bounds() {
         let in_hand: Vec<usize> = [1, 16, 63, 64, 128, 256, 1000].into_iter().map(pages_in_hand).collect();
         assert_eq!(in_hand, [3, 3, 3, 4, 8, 16, 16]);
