@@ -20,7 +20,9 @@ use crate::engine::{ClientId, Command, Event, FollowRow, RunOrigin, Source, ago,
 
 /// The folder column's width, least and most, in points: a long path is cut short (the
 /// whole of it on hover), a short one leaves the others their room.
-const FOLDER_WIDTH: (f32, f32) = (180.0, 360.0);
+const FOLDER_WIDTH: (f32, f32) = (160.0, 300.0);
+/// The Failed column's width, least and most: a reason wraps within it.
+const FAILED_WIDTH: (f32, f32) = (200.0, 360.0);
 
 /// What the Following view and the Follow buttons ask for.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +49,8 @@ pub struct Following {
     next_check: Option<Instant>,
     /// A check sent to the engine and not ended yet.
     checking: bool,
+    /// The check ended whole: the follows read next say how it went.
+    summarize: bool,
 }
 
 impl Following {
@@ -106,9 +110,9 @@ impl Following {
         }
         ui.add_space(4.0);
         let now = unix_now();
-        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-            egui::Grid::new("following-list").striped(true).num_columns(6).spacing([12.0, 6.0]).show(ui, |ui| {
-                for heading in ["Source", "Folder", "Last checked", "New at last check", "Failed", ""] {
+        egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
+            egui::Grid::new("following-list").striped(true).num_columns(5).spacing([12.0, 6.0]).show(ui, |ui| {
+                for heading in ["Source", "Folder", "Last checked", "New at last check", "Failed"] {
                     ui.strong(heading);
                 }
                 ui.end_row();
@@ -128,7 +132,24 @@ impl Following {
 fn row_ui(ui: &mut egui::Ui, row: &FollowRow, now: i64) -> Option<FollowingAction> {
     let mut action = None;
     let follow = &row.record;
-    ui.label(&follow.source);
+    // The source with its buttons under it: the list keeps to the width of a small window.
+    ui.vertical(|ui| {
+        ui.label(&follow.source);
+        ui.horizontal(|ui| {
+            let label = match row.new_files.len() {
+                0 => "Show".to_owned(),
+                new => format!("Show {} new", thousands(new as u64)),
+            };
+            let show = ui.add(egui::Button::new(label).small());
+            if show.on_hover_text("Show its folder's pictures, the new ones marked").clicked() {
+                action = Some(FollowingAction::ShowFolder(follow.out_dir.clone()));
+            }
+            let stop = ui.add(egui::Button::new("Unfollow").small());
+            if stop.on_hover_text("Stop following it; its pictures stay in the folder").clicked() {
+                action = Some(FollowingAction::Unfollow(follow.source.clone()));
+            }
+        });
+    });
     let folder = follow.out_dir.display().to_string();
     ui.scope(|ui| {
         ui.set_min_width(FOLDER_WIDTH.0);
@@ -136,41 +157,38 @@ fn row_ui(ui: &mut egui::Ui, row: &FollowRow, now: i64) -> Option<FollowingActio
         ui.add(egui::Label::new(&folder).truncate()).on_hover_text(&folder);
     });
     ui.label(follow.checked_at.map_or_else(|| "never".to_owned(), |at| ago(at, now)));
-    if follow.checked_at.is_none() {
-        ui.label("-");
-        ui.label("-");
-    } else {
-        ui.label(thousands(follow.new_at_check));
-    }
+    match follow.checked_at {
+        None => ui.label("-"),
+        Some(_) => ui.label(thousands(follow.new_at_check)),
+    };
+    ui.scope(|ui| {
+        ui.set_min_width(FAILED_WIDTH.0);
+        ui.set_max_width(FAILED_WIDTH.1);
+        failed_ui(ui, follow);
+    });
+    action
+}
+
+/// What failed at the source's last check: nothing, pictures that could not be saved, or
+/// why it could not be listed (wrapped in its column, the whole reason on hover).
+fn failed_ui(ui: &mut egui::Ui, follow: &crate::archive::FollowRecord) {
+    let red = ui.visuals().error_fg_color;
     match (&follow.error, follow.failed_at_check) {
-        _ if follow.checked_at.is_none() => {}
+        _ if follow.checked_at.is_none() => {
+            ui.label("-");
+        }
         (Some(error), _) => {
-            let text = egui::RichText::new(format!("could not be listed: {error}")).color(ui.visuals().error_fg_color);
-            ui.add(egui::Label::new(text).wrap());
+            let text = egui::RichText::new(format!("could not be listed: {error}")).color(red);
+            ui.add(egui::Label::new(text).wrap()).on_hover_text(error);
         }
         (None, 0) => {
             ui.label("none");
         }
         (None, failed) => {
-            let text = format!("{} could not be saved (they are tried again next check)", thousands(failed));
-            ui.colored_label(ui.visuals().error_fg_color, text);
+            let text = format!("{} could not be saved (tried again next check)", thousands(failed));
+            ui.add(egui::Label::new(egui::RichText::new(text).color(red)).wrap());
         }
     }
-    ui.horizontal(|ui| {
-        let label = match row.new_files.len() {
-            0 => "Show".to_owned(),
-            new => format!("Show {} new", thousands(new as u64)),
-        };
-        let show = ui.button(label).on_hover_text("Show its folder's pictures, the new ones marked");
-        if show.clicked() {
-            action = Some(FollowingAction::ShowFolder(follow.out_dir.clone()));
-        }
-        let stop = ui.button("Unfollow").on_hover_text("Stop following it; its pictures stay in the folder");
-        if stop.clicked() {
-            action = Some(FollowingAction::Unfollow(follow.source.clone()));
-        }
-    });
-    action
 }
 
 impl GalleyApp {
@@ -208,11 +226,14 @@ impl GalleyApp {
                     return;
                 }
                 let names: Vec<String> = sources.iter().map(ToString::to_string).collect();
-                self.following.notice = Some(Notice::info(format!(
+                let said = Notice::info(format!(
                     "Following {} into {}: Check now (in Following) downloads what is new.",
                     names.join(", "),
                     out_dir.display()
-                )));
+                ));
+                // Said where the Follow button was pressed, and in the Following view.
+                self.notice = Some(said.clone());
+                self.following.notice = Some(said);
                 self.engine.send(Command::Follow { archive, sources, out_dir });
             }
         }
@@ -222,9 +243,7 @@ impl GalleyApp {
     pub(super) fn follow_text(&mut self, text: &str) {
         match followable(text) {
             Ok(source) => self.actions.push(Action::Following(FollowingAction::Follow(vec![source]))),
-            Err(error) => {
-                self.following.notice = Some(Notice::error(format!("{text} cannot be followed."), error.to_string()));
-            }
+            Err(error) => self.notice = Some(Notice::error(format!("{text} cannot be followed."), error.to_string())),
         }
     }
 
@@ -293,6 +312,9 @@ impl GalleyApp {
     pub(super) fn following_event(&mut self, event: Event) {
         match event {
             Event::Follows(Ok(rows)) => {
+                if std::mem::take(&mut self.following.summarize) {
+                    self.following.notice = Some(check_summary(&rows));
+                }
                 self.following.rows = rows;
                 self.following.loaded = true;
                 self.mark_new_pictures();
@@ -313,7 +335,10 @@ impl GalleyApp {
                         error,
                     ),
                     (None, Some(resume)) => Notice::error(resume, not_checked.join(", ")),
-                    (None, None) => Notice::info("Checked every followed source."),
+                    (None, None) => {
+                        self.following.summarize = true;
+                        Notice::info("Checked every followed source.")
+                    }
                 });
             }
             _ => {}
@@ -341,6 +366,23 @@ impl GalleyApp {
     }
 }
 
+/// How a whole check went, from the follows as it left them.
+fn check_summary(rows: &[FollowRow]) -> Notice {
+    let new: u64 = rows.iter().map(|row| row.record.new_at_check).sum();
+    let unlisted = rows.iter().filter(|row| row.record.error.is_some()).count();
+    let failed: u64 = rows.iter().map(|row| row.record.failed_at_check).sum();
+    let mut text = format!("Checked every followed source: {} new pictures", thousands(new));
+    if failed > 0 {
+        text.push_str(&format!(", {} could not be saved", thousands(failed)));
+    }
+    match unlisted {
+        0 if failed == 0 => Notice::info(format!("{text}.")),
+        0 => Notice::error(format!("{text} (tried again next check)."), ""),
+        1 => Notice::error(format!("{text}; 1 source could not be listed (see Failed)."), ""),
+        n => Notice::error(format!("{text}; {n} sources could not be listed (see Failed)."), ""),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +403,16 @@ mod tests {
             },
             new_files: new.iter().map(PathBuf::from).collect(),
         }
+    }
+
+    #[test]
+    fn a_check_is_summed_up_with_what_could_not_be_listed() {
+        let mut rows = vec![row("user/a", "/p", &[]), row("t/b", "/p", &[])];
+        rows[0].record.new_at_check = 5;
+        assert_eq!(check_summary(&rows), Notice::info("Checked every followed source: 5 new pictures."));
+        rows[1].record.error = Some("There is no such album".into());
+        let said = check_summary(&rows);
+        assert!(said.error && said.text.ends_with("1 source could not be listed (see Failed)."), "{said:?}");
     }
 
     #[test]
