@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+mod follows;
 mod meta;
+pub use follows::{FollowCheck, FollowRecord, Followed, QuotaSeen};
 pub use meta::ImageMeta;
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +182,7 @@ impl Archive {
             return Err(ArchiveError::Newer { path: path.to_owned(), version, known: MIGRATIONS.len() as u32 });
         }
         conn.execute_batch(SCHEMA).map_err(sqlite)?;
+        conn.execute_batch(follows::FOLLOW_SCHEMA).map_err(sqlite)?;
         migrate(&conn).map_err(sqlite)?;
         Ok(Archive { conn, path: path.to_owned() })
     }

@@ -22,6 +22,7 @@ pub fn main() -> ExitCode {
         Some(CliCommand::Fetch(args)) => super::fetch(args),
         Some(CliCommand::DemoServer(args)) => super::demo_server(args).map(|()| ExitCode::SUCCESS),
         Some(CliCommand::Dupes(args)) => super::dupes(args),
+        Some(CliCommand::Follow(args)) => super::follow(args),
         Some(CliCommand::Completions { shell }) => super::completions(*shell).map(|()| ExitCode::SUCCESS),
         Some(CliCommand::Manpages { dir }) => super::write_manpages(dir).map(|_| ExitCode::SUCCESS),
     };

@@ -66,7 +66,7 @@ async fn fetch_async(args: &FetchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// DESIGN.md: usage, authentication and destination errors exit 2.
-fn is_usage_error(kind: FatalKind) -> bool {
+pub(super) fn is_usage_error(kind: FatalKind) -> bool {
     matches!(kind, FatalKind::Auth | FatalKind::Destination | FatalKind::Usage | FatalKind::Archive)
 }
 
@@ -74,7 +74,7 @@ fn is_usage_error(kind: FatalKind) -> bool {
 /// send) or SIGHUP (the terminal closed): downloads in flight stop, their temporary files
 /// go, files that landed are recorded, and the archive's row of the run is finished. The
 /// exit status is then 128 plus the signal's number, as shells expect.
-async fn cancel_on_signal(mut signals: StopSignals, cancel: CancellationToken, stopped_by: Arc<AtomicU8>) {
+pub(super) async fn cancel_on_signal(mut signals: StopSignals, cancel: CancellationToken, stopped_by: Arc<AtomicU8>) {
     if let Some(signal) = signals.first().await {
         stopped_by.store(signal, Ordering::SeqCst);
         cancel.cancel();
@@ -253,11 +253,16 @@ fn read_client_id_file(path: &Path) -> anyhow::Result<String> {
 fn out_dir(args: &FetchArgs) -> anyhow::Result<PathBuf> {
     match &args.out {
         Some(dir) => Ok(dir.clone()),
-        None => dirs::picture_dir()
-            .or_else(|| dirs::home_dir().map(|home| home.join("Pictures")))
-            .map(|pictures| pictures.join("galley"))
-            .context("no Pictures folder is known here; pass --out DIR"),
+        None => default_out_dir(),
     }
+}
+
+/// The user's Pictures/galley: where images go unless told otherwise.
+pub(super) fn default_out_dir() -> anyhow::Result<PathBuf> {
+    dirs::picture_dir()
+        .or_else(|| dirs::home_dir().map(|home| home.join("Pictures")))
+        .map(|pictures| pictures.join("galley"))
+        .context("no Pictures folder is known here; pass --out DIR")
 }
 
 #[cfg(test)]

@@ -90,10 +90,19 @@ mod tests {
         let pages = write_manpages(dir.path()).expect("pages written");
         let names: Vec<_> =
             pages.iter().filter_map(|page| page.file_name()).map(|name| name.to_string_lossy().into_owned()).collect();
-        assert_eq!(
-            names,
-            ["galley-completions.1", "galley-demo-server.1", "galley-dupes.1", "galley-fetch.1", "galley.1"]
-        );
+        let expected = [
+            "galley-completions.1",
+            "galley-demo-server.1",
+            "galley-dupes.1",
+            "galley-fetch.1",
+            "galley-follow-add.1",
+            "galley-follow-check.1",
+            "galley-follow-list.1",
+            "galley-follow-remove.1",
+            "galley-follow.1",
+            "galley.1",
+        ];
+        assert_eq!(names, expected);
         let fetch = std::fs::read_to_string(dir.path().join("galley-fetch.1")).expect("readable");
         assert!(fetch.starts_with(".ie") || fetch.contains(".TH galley\\-fetch 1"), "not a roff page: {fetch:.80}");
         assert!(fetch.contains("concurrency"));

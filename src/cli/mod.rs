@@ -1,10 +1,11 @@
 //! The command line: `galley`, `galley FOLDER`, `galley --demo`, `galley --version`, `galley fetch`,
-//! `galley demo-server` and `galley completions SHELL`.
+//! `galley follow ...`, `galley demo-server` and `galley completions SHELL`.
 //! Argument shapes are fixed by DESIGN.md; `main.rs` parses them and calls in here.
 
 mod dupes;
 mod entry;
 mod fetch;
+mod follow;
 mod install;
 mod report;
 mod terminal;
@@ -17,6 +18,7 @@ use url::Url;
 pub use dupes::{DupesArgs, dupes};
 pub use entry::main;
 pub use fetch::fetch;
+pub use follow::{FollowArgs, FollowCommand, follow};
 pub use install::{CompletionShell, completion_script, completions, write_manpages};
 pub use terminal::{for_terminal, print_error};
 
@@ -54,6 +56,8 @@ pub enum CliCommand {
     DemoServer(DemoServerArgs),
     /// Group near-duplicate pictures (reposts) in a folder, the copy to keep first.
     Dupes(DupesArgs),
+    /// Follow sources and download only what is new in them: add, list, remove, check.
+    Follow(FollowArgs),
     /// Print shell completions: `galley completions bash > ~/.local/share/bash-completion/completions/galley`.
     Completions {
         /// The shell to complete for.
@@ -306,6 +310,35 @@ mod tests {
         assert_eq!(args.pages, Some(3));
         assert_eq!(args.concurrency, 32);
         assert!(args.json);
+    }
+
+    #[test]
+    fn the_documented_follow_lines_parse() {
+        let follow = |args: &[&str]| match parse(args).expect("parses").command {
+            Some(CliCommand::Follow(follow)) => follow,
+            other => panic!("not follow: {other:?}"),
+        };
+        let add = follow(&["follow", "add", "user/ana", "t/cats", "--out", "/tmp/f", "--archive", "/tmp/a.sqlite"]);
+        assert_eq!(add.archive.as_deref(), Some(std::path::Path::new("/tmp/a.sqlite")));
+        assert!(matches!(add.command, FollowCommand::Add { ref sources, ref out }
+            if sources.len() == 2 && out.as_deref() == Some(std::path::Path::new("/tmp/f"))));
+        assert!(matches!(follow(&["follow", "list", "--json"]).command, FollowCommand::List { json: true }));
+        assert!(matches!(follow(&["follow", "remove", "user/ana"]).command, FollowCommand::Remove { .. }));
+        let check = follow(&[
+            "follow",
+            "check",
+            "--json",
+            "--api-base",
+            "http://127.0.0.1:1/",
+            "--client-id",
+            "x",
+            "--concurrency",
+            "8",
+        ]);
+        let FollowCommand::Check(check) = check.command else { panic!("not check") };
+        assert!(check.json && check.concurrency == 8 && check.client_id.as_deref() == Some("x"));
+        assert!(parse(&["follow", "add"]).is_err(), "a source is needed");
+        assert!(parse(&["follow", "check", "--concurrency", "0"]).is_err());
     }
 
     #[test]

@@ -35,16 +35,16 @@ fn print_line(mut text: String) {
 
 impl Reporter {
     pub fn new(json: bool, job: &Job) -> Self {
+        let client_ids = job.sources.iter().filter_map(JobInput::client_id).cloned().collect();
+        Self::with_parts(json, job.label.clone(), job.sources.len(), client_ids)
+    }
+
+    /// A reporter for a run of `sources` sources named `label`, sending these Client-IDs.
+    pub fn with_parts(json: bool, label: String, sources: usize, client_ids: Vec<ClientId>) -> Self {
         let bar = std::io::stderr().is_terminal().then(progress_bar);
         // The demo's Client-ID is public (and the word "demo" is in many a folder name).
-        let client_ids = job
-            .sources
-            .iter()
-            .filter_map(JobInput::client_id)
-            .filter(|id| id.expose() != crate::demo::DEMO_CLIENT_ID)
-            .cloned()
-            .collect();
-        Self { json, bar, label: job.label.clone(), sources: job.sources.len(), client_ids }
+        let client_ids = client_ids.into_iter().filter(|id| id.expose() != crate::demo::DEMO_CLIENT_ID).collect();
+        Self { json, bar, label, sources, client_ids }
     }
 
     /// Reports events until the run's `Finished` (or the channel closes).
@@ -180,6 +180,18 @@ impl Reporter {
 
     /// Prints the end of the run: the error if one stopped it, then the summary.
     pub fn summary(&self, report: &RunReport) -> anyhow::Result<()> {
+        self.check_summary(report, &[], None)
+    }
+
+    /// [`Reporter::summary`] of a follow check: with the sources the quota left for later
+    /// (`not_checked`) and when it can go on (`resume`), which `--json` adds as
+    /// `not_checked` and `resume` when there are any.
+    pub fn check_summary(
+        &self,
+        report: &RunReport,
+        not_checked: &[String],
+        resume: Option<&str>,
+    ) -> anyhow::Result<()> {
         match &report.ending {
             Ending::Failed(fatal) => {
                 let message = self.redacted(&fatal.to_string());
@@ -201,6 +213,8 @@ impl Reporter {
                 error: error.as_deref(),
                 deleted: report.sources.iter().map(|source| source.deleted).sum(),
                 sources,
+                not_checked: (!not_checked.is_empty()).then_some(not_checked),
+                resume: resume.map(|resume| self.redacted(resume)),
             };
             let text = serde_json::to_string(&line).context("cannot write the JSON summary")?;
             writeln!(stdout, "{text}").context("cannot write to stdout")?;
@@ -269,6 +283,12 @@ struct JsonSummary<'a> {
     /// Of `skipped`: deleted on Imgur (their links lead to `removed.png`).
     deleted: u64,
     sources: Vec<JsonSource<'a>>,
+    /// A follow check: the followed sources the quota left for later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_checked: Option<&'a [String]>,
+    /// A follow check: why some sources were left, and when it can go on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resume: Option<String>,
 }
 
 /// One source in the `--json` line; `error` says why it could not be listed.
@@ -314,7 +334,15 @@ mod tests {
     #[test]
     fn json_summary_has_the_fixed_keys() {
         let summary = Summary { listed: 3, downloaded: 2, skipped: 1, concurrency: 16, ..Summary::default() };
-        let line = JsonSummary { summary: &summary, cancelled: false, error: None, deleted: 0, sources: Vec::new() };
+        let line = JsonSummary {
+            summary: &summary,
+            cancelled: false,
+            error: None,
+            deleted: 0,
+            sources: Vec::new(),
+            not_checked: None,
+            resume: None,
+        };
         let value: serde_json::Value = serde_json::to_value(&line).expect("serialises");
         for key in ["listed", "downloaded", "skipped", "failed", "bytes", "seconds", "images_per_second", "concurrency"]
         {

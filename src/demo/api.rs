@@ -31,6 +31,7 @@ const WINDOWS: [&str; 5] = ["day", "week", "month", "year", "all"];
 pub(crate) async fn api(State(state): State<Arc<DemoState>>, uri: Uri, headers: HeaderMap) -> Response {
     let count = state.count_api_request();
     let path = uri.path();
+    state.feeds.count(path);
     let quirks = &state.config.quirks;
     let answered = match quirk_answer(quirks, count) {
         Some(refusal) => Err(refusal),
@@ -42,7 +43,12 @@ pub(crate) async fn api(State(state): State<Arc<DemoState>>, uri: Uri, headers: 
     };
     let json = DemoFile::whole(Bytes::from(body.to_string()));
     let mut response = host::send(&state, status, "application/json", &json);
-    add_rate_limits(response.headers_mut(), count, quirks.user_quota);
+    let (client_set, user_set) = state.feeds.quota_left(count);
+    let left = Left {
+        client: client_set.unwrap_or(CLIENT_LIMIT.saturating_sub(count)),
+        user: user_set.unwrap_or(quirks.user_quota.saturating_sub(count)),
+    };
+    add_rate_limits(response.headers_mut(), left, quirks.user_quota);
     response
 }
 
@@ -123,9 +129,10 @@ async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Va
     let host = request_host(headers).ok_or_else(|| ApiError::bad_request("Missing or invalid Host header"))?;
     let at = At { host, quirks: &state.config.quirks };
     let gallery = &state.gallery;
+    let feed = feed_of(path);
     match route {
         Route::Gallery { page } => {
-            let entries = gallery.page(page);
+            let entries = state.feeds.page(gallery, feed.as_deref(), page);
             prepare(entries.iter().flat_map(DemoEntry::images)).await?;
             let items = entries.iter().map(|entry| entry_json(entry, &at)).collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(items))
@@ -133,38 +140,58 @@ async fn answer(state: &DemoState, path: &str, headers: &HeaderMap) -> Result<Va
         Route::Post { id } => {
             let not_found =
                 || ApiError::new(StatusCode::NOT_FOUND, format!("Unable to find a gallery post with the id, {id}"));
-            let entry = gallery.entry(&id).ok_or_else(not_found)?;
+            let entry = match gallery.entry(&id) {
+                Some(DemoEntry::Album(album)) => {
+                    DemoEntry::Album(state.feeds.album(gallery, &album.id).ok_or_else(not_found)?)
+                }
+                Some(entry) => entry.clone(),
+                None => DemoEntry::Image(state.feeds.posted(&id).ok_or_else(not_found)?),
+            };
             prepare(entry.images().iter()).await?;
-            Ok(match entry {
+            Ok(match &entry {
                 DemoEntry::Image(image) => image_json(image, &at)?,
                 DemoEntry::Album(album) => album_json(album, &at, ALL)?,
             })
         }
         Route::Album { id } => {
-            let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
+            let album = state.feeds.album(gallery, &id).ok_or_else(|| unknown_album(&id))?;
             prepare(album.images.iter()).await?;
-            Ok(album_json(album, &at, ALL)?)
+            Ok(album_json(&album, &at, ALL)?)
         }
         Route::Tag { name, page } => {
-            let entries = gallery.page(page);
+            let entries = state.feeds.page(gallery, feed.as_deref(), page);
             prepare(entries.iter().flat_map(DemoEntry::images)).await?;
             let items = entries.iter().map(|entry| entry_json(entry, &at)).collect::<Result<Vec<_>, _>>()?;
             Ok(json!({"name": name, "display_name": name, "total_items": gallery.entries().len(), "items": items}))
         }
         Route::Image { id } => {
-            let image = gallery.media().find(|image| image.id == id).ok_or_else(|| {
+            let image = gallery.media().find(|image| image.id == id).cloned().or_else(|| state.feeds.posted(&id));
+            let image = image.ok_or_else(|| {
                 ApiError::new(StatusCode::NOT_FOUND, format!("Unable to find an image with the id, {id}"))
             })?;
-            prepare(std::iter::once(image)).await?;
-            Ok(image_json(image, &at)?)
+            prepare(std::iter::once(&image)).await?;
+            Ok(image_json(&image, &at)?)
         }
         Route::AlbumImages { id } => {
-            let album = gallery.album(&id).ok_or_else(|| unknown_album(&id))?;
+            let album = state.feeds.album(gallery, &id).ok_or_else(|| unknown_album(&id))?;
             prepare(album.images.iter()).await?;
             let items = album.images.iter().map(|image| image_json(image, &at)).collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(items))
         }
     }
+}
+
+/// The feed a listing path names (a user's posts or favorites, a tag, a subreddit), which
+/// may have grown: see `feeds`.
+fn feed_of(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.trim_start_matches("/3/").split('/').collect();
+    let source = match segments.as_slice() {
+        ["account", user, "submissions", ..] => format!("user/{user}"),
+        ["account", user, "gallery_favorites", ..] => format!("user/{user}/favorites"),
+        ["gallery", kind @ ("t" | "r"), name, ..] => format!("{kind}/{name}"),
+        _ => return None,
+    };
+    super::feeds::feed_key(&source)
 }
 
 fn unknown_album(id: &str) -> ApiError {
@@ -400,15 +427,22 @@ fn album_json(album: &DemoAlbum, at: &At, inline: Option<usize>) -> Result<Value
     Ok(item)
 }
 
-/// Imgur's rate-limit headers, after `count` API requests, with `user_quota` requests an
-/// hour for this address.
-fn add_rate_limits(headers: &mut HeaderMap, count: u64, user_quota: u64) {
+/// Imgur's rate-limit headers: what is `left`, of `user_quota` requests an hour for this
+/// address.
+/// The requests each quota has left.
+#[derive(Clone, Copy)]
+struct Left {
+    client: u64,
+    user: u64,
+}
+
+fn add_rate_limits(headers: &mut HeaderMap, left: Left, user_quota: u64) {
     let reset = SystemTime::now().duration_since(UNIX_EPOCH).map(|now| now.as_secs()).unwrap_or(0) + 3600;
     let values = [
         ("x-ratelimit-clientlimit", CLIENT_LIMIT),
-        ("x-ratelimit-clientremaining", CLIENT_LIMIT.saturating_sub(count)),
+        ("x-ratelimit-clientremaining", left.client),
         ("x-ratelimit-userlimit", user_quota),
-        ("x-ratelimit-userremaining", user_quota.saturating_sub(count)),
+        ("x-ratelimit-userremaining", left.user),
         ("x-ratelimit-userreset", reset),
     ];
     for (name, value) in values {

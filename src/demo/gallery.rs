@@ -235,6 +235,30 @@ impl DemoGallery {
     }
 }
 
+/// Makes new still images for sources that grow while the demo runs (posts to a user or
+/// a tag, images added to an album), with ids that no picture of the gallery has.
+pub(crate) struct Poster {
+    layout: Layout,
+}
+
+impl Poster {
+    pub(crate) fn new(gallery: &DemoGallery, seed: u64) -> Self {
+        let mut layout = Layout::new(seed ^ POSTER_STREAM);
+        layout.ids.used.extend(gallery.media().map(|image| image.id.clone()));
+        layout.ids.used.extend(gallery.albums().map(|album| album.id.clone()));
+        Self { layout }
+    }
+
+    /// A new JPEG or PNG (never a video: every post is one image a fetch saves).
+    pub(crate) fn image(&mut self, album: Option<String>) -> DemoImage {
+        let kind = if self.layout.rng.below(4) == 0 { DemoKind::Png } else { DemoKind::Jpeg };
+        self.layout.media(kind, album)
+    }
+}
+
+/// Decorrelates the poster's ids and pictures from the gallery's under the same seed.
+const POSTER_STREAM: u64 = 0x9057_ED00;
+
 /// Every 10th top-level entry is an album (when at least two images are left).
 const ALBUM_EVERY: usize = 10;
 /// Every 20th top-level entry, offset so it never lands on an album, is a video.

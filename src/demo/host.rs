@@ -73,9 +73,9 @@ enum Ending {
 /// Answers `GET /i/{file}`.
 pub(crate) async fn image(State(state): State<Arc<DemoState>>, Path(name): Path<String>) -> Response {
     if let Some(image) = small_of(&state, &name) {
-        return small(&state, image.clone()).await;
+        return small(&state, image).await;
     }
-    let Some((image, rendition)) = state.gallery.file(&name).or_else(|| big_gif_thumbnail(&state, &name)) else {
+    let Some((image, rendition)) = state.file(&name).or_else(|| big_gif_thumbnail(&state, &name)) else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
     if state.is_deleted(&image.id) {
@@ -100,21 +100,21 @@ pub(crate) async fn image(State(state): State<Arc<DemoState>>, Path(name): Path<
 /// With the big-GIF quirk on, `{id}h.gif` names the 'h' thumbnail of an animated GIF: it
 /// is served (its original's bytes will do) and counted, so a test can prove galley never
 /// asks for it.
-fn big_gif_thumbnail<'a>(state: &'a DemoState, name: &str) -> Option<(&'a DemoImage, Rendition)> {
+fn big_gif_thumbnail(state: &DemoState, name: &str) -> Option<(DemoImage, Rendition)> {
     let id = name.strip_suffix("h.gif").filter(|_| state.config.quirks.big_gifs)?;
     let (image, rendition) = state.gallery.file(&format!("{id}.gif"))?;
     (image.kind == DemoKind::AnimatedGif).then(|| {
         state.count_thumbnail_request();
-        (image, rendition)
+        (image.clone(), rendition)
     })
 }
 
 /// The image whose small rendition `{id}m.jpg` names, as i.imgur.com serves one for
 /// every image and video (about 320 px, a JPEG).
-fn small_of<'a>(state: &'a DemoState, name: &str) -> Option<&'a DemoImage> {
+fn small_of(state: &DemoState, name: &str) -> Option<DemoImage> {
     let id = name.strip_suffix("m.jpg")?;
     let kinds = [DemoKind::Jpeg, DemoKind::Png, DemoKind::Gif, DemoKind::Video];
-    kinds.iter().find_map(|kind| state.gallery.file(&format!("{id}.{}", kind.extension()))).map(|(image, _)| image)
+    kinds.iter().find_map(|kind| state.file(&format!("{id}.{}", kind.extension()))).map(|(image, _)| image)
 }
 
 /// Serves `image`'s small rendition (counted apart from the originals), never faulty:

@@ -16,6 +16,7 @@
 //! ties them into an axum router and a server that can be started and stopped.
 
 mod api;
+mod feeds;
 mod gallery;
 mod host;
 mod paint;

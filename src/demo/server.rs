@@ -18,7 +18,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -26,7 +26,8 @@ use url::Url;
 
 use crate::signals::StopSignals;
 
-use super::gallery::{DemoGallery, Rendition, demo_gallery};
+use super::feeds::{self, Feeds};
+use super::gallery::{DemoGallery, DemoImage, Rendition, demo_gallery};
 use super::{DemoConfig, api, host, pictures};
 
 /// How long [`DemoServer::shutdown`] lets open connections finish before cutting them.
@@ -63,6 +64,8 @@ pub(crate) struct DemoState {
     small_requests: AtomicU64,
     /// The ids the deleted quirk deletes.
     deleted: HashSet<String>,
+    /// Posts and album images added while running, requests by path, quota set low.
+    pub(crate) feeds: Feeds,
 }
 
 /// Counts one open API request from arrival to answer; dropping it counts it closed.
@@ -86,8 +89,10 @@ impl DemoState {
     fn new(config: DemoConfig) -> Self {
         let gallery = demo_gallery(&config);
         let deleted = gallery.images().take(config.quirks.deleted).map(|image| image.id.clone()).collect();
+        let feeds = Feeds::new(&gallery, config.seed);
         Self {
             deleted,
+            feeds,
             thumbnail_requests: AtomicU64::new(0),
             small_requests: AtomicU64::new(0),
             gallery,
@@ -107,6 +112,17 @@ impl DemoState {
     }
 
     /// Counts an image request; returns its 0-based number (which decides its fault).
+    /// API requests so far.
+    pub(crate) fn stats_api_requests(&self) -> u64 {
+        self.api_requests.load(Ordering::Relaxed)
+    }
+
+    /// The image host's file `name`: the gallery's, or one added while running.
+    pub(crate) fn file(&self, name: &str) -> Option<(DemoImage, Rendition)> {
+        let file = self.gallery.file(name).map(|(image, rendition)| (image.clone(), rendition));
+        file.or_else(|| self.feeds.file(name))
+    }
+
     pub(crate) fn count_image_request(&self) -> u64 {
         self.image_requests.fetch_add(1, Ordering::Relaxed)
     }
@@ -172,6 +188,10 @@ fn app(state: Arc<DemoState>) -> Router {
         .route("/i/{file}", get(host::image))
         .route("/removed.png", get(host::removed))
         .route("/3/{*path}", get(api::api))
+        .route("/demo/post", post(feeds::post))
+        .route("/demo/grow", post(feeds::grow))
+        .route("/demo/quota", post(feeds::quota))
+        .route("/demo/requests", get(feeds::requests))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), add_latency))
         .with_state(state)
@@ -230,6 +250,29 @@ impl DemoServer {
 
     pub fn stats(&self) -> DemoStats {
         self.state.stats()
+    }
+
+    /// Posts `count` new images to a user (`user/NAME`, `user/NAME/favorites`), a tag
+    /// (`t/TAG`) or a subreddit (`r/NAME`): they are listed first there from now on.
+    /// Returns their ids, newest last; `None` for a source that is none of these.
+    pub fn post(&self, to: &str, count: usize) -> Option<Vec<String>> {
+        Some(self.state.feeds.post(&feeds::feed_key(to)?, count))
+    }
+
+    /// Adds `count` new images to album `id` of the gallery; `None` if there is no such album.
+    pub fn grow_album(&self, id: &str, count: usize) -> Option<Vec<String>> {
+        self.state.feeds.grow_album(&self.state.gallery, id, count)
+    }
+
+    /// From now on the quota headers say `client` and `user` requests are left, counting
+    /// down with each request (`None`: that one as before).
+    pub fn set_quota(&self, client: Option<u64>, user: Option<u64>) {
+        self.state.feeds.set_quota(client, user, self.state.stats_api_requests());
+    }
+
+    /// API requests so far, by path (`/3/account/ana/submissions/0`).
+    pub fn api_requests_by_path(&self) -> std::collections::BTreeMap<String, u64> {
+        self.state.feeds.requests()
     }
 
     /// Stops accepting, lets open requests finish for a few seconds, then cuts them.

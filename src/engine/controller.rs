@@ -14,6 +14,7 @@ use super::browse::{self, Browser, LibraryPlaces};
 use super::error::EngineError;
 pub use super::events::Waker;
 use super::events::{EVENT_QUEUE, EventSink};
+use super::follow;
 use super::links::read_link_list;
 use super::preview::preview;
 use super::run::{compare, run_job};
@@ -108,24 +109,17 @@ async fn control(
         };
         match command {
             Command::Start(job) => {
-                current.cancel();
-                wait_for(current_task.take()).await;
-                current = shutdown.child_token();
-                let run = next_run;
-                next_run += 1;
-                let (events, cancel) = (events.clone(), current.clone());
+                let (run, cancel) = replace_run(&mut current, &mut current_task, &shutdown, &mut next_run, 1).await;
+                let events = events.clone();
                 current_task = Some(tokio::spawn(async move {
                     let _ = run_job(run, job, events, cancel).await;
                 }));
             }
             Command::Compare { job, levels } => {
-                current.cancel();
-                wait_for(current_task.take()).await;
-                current = shutdown.child_token();
-                let first = next_run;
-                next_run += levels.len() as RunId;
-                let (events, cancel) = (events.clone(), current.clone());
-                current_task = Some(tokio::spawn(compare(first, job, levels, events, cancel)));
+                let runs = levels.len() as RunId;
+                let (first, cancel) =
+                    replace_run(&mut current, &mut current_task, &shutdown, &mut next_run, runs).await;
+                current_task = Some(tokio::spawn(compare(first, job, levels, events.clone(), cancel)));
             }
             Command::Cancel => current.cancel(),
             Command::OpenFolder { folder, order } => browser.open(folder, order),
@@ -151,10 +145,48 @@ async fn control(
             }
             Command::CancelPreview => previewing.cancel(),
             Command::FindReposts { folder, threshold } => browser.find_reposts(folder, threshold, &shutdown),
+            Command::CheckFollows(request) => {
+                let (run, cancel) = replace_run(&mut current, &mut current_task, &shutdown, &mut next_run, 1).await;
+                current_task = Some(tokio::spawn(follow::check_for_window(run, request, events.clone(), cancel)));
+            }
+            Command::Follow { archive, sources, out_dir } => {
+                let change = move |archive: &Archive| follow::follow_all(archive, &sources, &out_dir).map(drop);
+                tokio::spawn(follow::change_then_send(archive, events.clone(), change));
+            }
+            Command::Unfollow { archive, source } => {
+                let change = move |archive: &Archive| archive.unfollow(&source).map(drop).map_err(Into::into);
+                tokio::spawn(follow::change_then_send(archive, events.clone(), change));
+            }
+            Command::LoadFollows(archive) => {
+                tokio::spawn(follow::change_then_send(archive, events.clone(), |_| Ok(())));
+            }
+            Command::FollowsLooked { archive, sources } => {
+                let change = move |archive: &Archive| {
+                    sources.iter().try_for_each(|source| archive.follow_looked(source)).map_err(Into::into)
+                };
+                tokio::spawn(follow::change_then_send(archive, events.clone(), change));
+            }
         }
     }
     current.cancel();
     previewing.cancel();
+}
+
+/// Stops the run going (and waits for it), then hands out `runs` run numbers and the
+/// token of what starts next: (its first run number, its token).
+async fn replace_run(
+    current: &mut CancellationToken,
+    task: &mut Option<tokio::task::JoinHandle<()>>,
+    shutdown: &CancellationToken,
+    next_run: &mut RunId,
+    runs: RunId,
+) -> (RunId, CancellationToken) {
+    current.cancel();
+    wait_for(task.take()).await;
+    *current = shutdown.child_token();
+    let first = *next_run;
+    *next_run += runs;
+    (first, current.clone())
 }
 
 async fn wait_for(task: Option<tokio::task::JoinHandle<()>>) {

@@ -65,6 +65,8 @@ impl Disk for LocalDisk {
 pub enum Outcome {
     Saved {
         bytes: u64,
+        /// Where it was saved.
+        path: PathBuf,
     },
     Skipped,
     /// Imgur deleted it (its link leads to `removed.png`): skipped, and counted apart.
@@ -595,10 +597,10 @@ impl Downloader {
             self.events.send(Event::Video { run: self.run, path: path.clone(), bytes }).await;
         }
         if let (Some(pixels), Some((width, height))) = (pixels, dimensions) {
-            let thumbnail = Thumbnail { path, bytes, width, height, pixels: Arc::new(pixels) };
+            let thumbnail = Thumbnail { path: path.clone(), bytes, width, height, pixels: Arc::new(pixels) };
             self.events.send(Event::Thumbnail { run: self.run, thumbnail }).await;
         }
-        Outcome::Saved { bytes }
+        Outcome::Saved { bytes, path }
     }
 
     /// The slot of this run's bodies with `fingerprint`.

@@ -169,6 +169,40 @@ pub struct ListRequest<'a> {
     /// limit). Its place in the listing is still kept: counted when the albums before it
     /// have answered, and an album holding the same image later leaves it out as seen.
     pub ahead: bool,
+    /// A followed source: what was dealt with for it already, and whether to stop at it.
+    pub follow: Option<FollowListing<'a>>,
+}
+
+/// How a followed source is listed: newest first, the items already dealt with for it
+/// are not handed over again, and (once the source has been listed to its end) the
+/// listing stops after the first page that holds one of them.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowListing<'a> {
+    /// Ids of images (and albums) already saved for it, or deleted on Imgur.
+    pub known: &'a HashSet<String>,
+    /// Stop after the first page holding a known id (pages are then asked for one at a
+    /// time, so no page past it is requested).
+    pub stop_at_known: bool,
+}
+
+impl FollowListing<'_> {
+    /// Whether a page's entries (or an album's inline images) name a known id.
+    fn holds_known(&self, entries: &[serde_json::Value]) -> bool {
+        let known = |value: &serde_json::Value| {
+            value.get("id").and_then(serde_json::Value::as_str).is_some_and(|id| self.known.contains(id))
+        };
+        entries.iter().any(|entry| {
+            known(entry)
+                || entry
+                    .get("images")
+                    .and_then(serde_json::Value::as_array)
+                    .is_some_and(|images| images.iter().any(known))
+        })
+    }
+
+    fn is_known(&self, id: &str) -> bool {
+        self.known.contains(id)
+    }
 }
 
 /// Where a listing stands, carried from page to page.
@@ -187,6 +221,9 @@ struct ListingState<'a> {
     index: usize,
     listed_before: u64,
     items: &'a mpsc::Sender<ImageItem>,
+    follow: Option<FollowListing<'a>>,
+    /// The page being taken holds a known id: the listing ends with it.
+    last_page: bool,
 }
 
 /// Whether to go on after an entry.
@@ -401,7 +438,7 @@ impl ImgurClient {
     /// the listing; errors that every request would meet (Client-ID refused, offline,
     /// rate-limited past the bound) end it.
     pub async fn list(&self, request: ListRequest<'_>, items: &mpsc::Sender<ImageItem>) -> Result<Listed, ApiError> {
-        let ListRequest { source, pages, limit, moving, index, listed_before, ahead } = request;
+        let ListRequest { source, pages, limit, moving, index, listed_before, ahead, follow } = request;
         let mut state = ListingState {
             seen: HashSet::new(),
             listed: Listed::default(),
@@ -412,9 +449,16 @@ impl ImgurClient {
             index,
             listed_before,
             items,
+            follow,
+            last_page: false,
         };
         let last_page = if source.is_paged() { pages.unwrap_or(MAX_PAGES).min(MAX_PAGES) } else { 1 };
-        let pages_in_hand = pages_in_hand(self.requests_at_once);
+        // A followed source that stops at its known items is asked for a page at a time:
+        // a page asked for ahead would cost a request a check with nothing new must not make.
+        let pages_in_hand = match follow {
+            Some(follow) if follow.stop_at_known => 1,
+            _ => pages_in_hand(self.requests_at_once),
+        };
         // Pages are asked for ahead, in the background of this future, and taken in order.
         // `window` holds one permit per page asked for whose entries are not all sent yet,
         // so at most `pages_in_hand` pages are in hand at once.
@@ -452,6 +496,9 @@ impl ImgurClient {
                     Some(step) = in_order.next(), if !in_order.is_empty() => match step {
                         Step::PageFailed(error) => return Err(error),
                         Step::PageEnd => {
+                            if state.last_page {
+                                break;
+                            }
                             window.add_permits(1);
                             // Past the last page Imgur repeats earlier pages (or sends nothing).
                             if std::mem::take(&mut state.new_on_page) == 0 {
@@ -469,6 +516,9 @@ impl ImgurClient {
                             pages_over = true;
                             continue;
                         };
+                        if let (Some(follow), Ok(entries)) = (&state.follow, &page) {
+                            state.last_page |= follow.stop_at_known && follow.holds_known(entries);
+                        }
                         let mut listed_here = Vec::new();
                         for slot in page_slots(page, &mut seen_entries, moving) {
                             match &slot {
@@ -510,7 +560,8 @@ impl ImgurClient {
     /// place ([`ListRequest::ahead`]); their place is counted later, in `emit_entry`.
     async fn send_ahead(&self, images: Vec<ImageItem>, state: &mut ListingState<'_>) -> EntryEnd {
         for item in images {
-            if state.seen.contains(&item.id) || !state.ahead.insert(item.id.clone()) {
+            let known = state.follow.is_some_and(|follow| follow.is_known(&item.id));
+            if known || state.seen.contains(&item.id) || !state.ahead.insert(item.id.clone()) {
                 continue;
             }
             if let EntryEnd::Stop = self.hand_over(item, state).await {
@@ -558,7 +609,9 @@ impl ImgurClient {
                 continue;
             }
             state.new_on_page += 1;
-            if sent_already {
+            // Already dealt with for a followed source: new to this listing (so a listing
+            // that is catching up goes on past it), but not fetched again.
+            if sent_already || state.follow.is_some_and(|follow| follow.is_known(&item.id)) {
                 continue;
             }
             if state.limit.is_some_and(|limit| state.listed.sent >= limit as u64) {
@@ -1099,6 +1152,18 @@ mod tests {
         assert!(meta.account.is_some_and(|account| account.chars().count() <= MAX_TAG_CHARS + 1));
         assert_eq!(clipped(Some("short"), 10).as_deref(), Some("short"));
         assert_eq!(clipped(Some(""), 10), None);
+    }
+
+    #[test]
+    fn a_followed_page_holds_a_known_item_by_its_id_or_an_album_image() {
+        let known: HashSet<String> = ["old1".to_owned(), "inalbum".to_owned()].into();
+        let follow = FollowListing { known: &known, stop_at_known: true };
+        let page = |entries: serde_json::Value| entries.as_array().cloned().unwrap_or_default();
+        assert!(follow.holds_known(&page(serde_json::json!([{"id": "new1"}, {"id": "old1"}]))));
+        let album = serde_json::json!([{"id": "al", "is_album": true, "images": [{"id": "x"}, {"id": "inalbum"}]}]);
+        assert!(follow.holds_known(&page(album)), "an album that grew is on the page that holds it");
+        assert!(!follow.holds_known(&page(serde_json::json!([{"id": "new1"}, {"id": 5}, {}]))));
+        assert!(follow.is_known("old1") && !follow.is_known("new1"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub(crate) mod download;
 pub(crate) mod dupes;
 pub(crate) mod error;
 pub(crate) mod events;
+pub(crate) mod follow;
 pub(crate) mod imgur;
 pub(crate) mod limits;
 pub(crate) mod links;
@@ -37,6 +38,9 @@ pub use download::Disk;
 pub use dupes::{DupesError, FindOptions, LibraryStores, RepostReport, find_reposts};
 pub use error::EngineError;
 pub use events::EventSink;
+pub use follow::{
+    CheckReport, CheckRequest, FollowError, FollowPlan, FollowRow, FollowTarget, ago, followable, unix_now,
+};
 pub use imgur::{ImageItem, Position, parse_page};
 pub use limits::raise_open_file_limit;
 pub use links::{LinkListError, MAX_LINK_LIST_BYTES, link_lines, read_link_list, read_link_text};

@@ -57,6 +57,12 @@ impl SourceBook {
         .await;
     }
 
+    /// Whether source `index` has failed already (a follow whose folder is unusable).
+    pub fn has_failed(&self, index: usize) -> bool {
+        let sources = lock_or_recover(&self.sources, "the run's sources");
+        sources.get(index).is_some_and(|report| report.error().is_some())
+    }
+
     /// Every source as it stands when the run ends. A run stopped by `fatal` stopped the
     /// source that was being listed, for that reason.
     pub fn finish(&self, fatal: Option<&Fatal>) -> Vec<SourceReport> {

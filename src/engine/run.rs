@@ -21,7 +21,7 @@ use url::Url;
 use super::download::{Disk, Downloader, LocalDisk, Outcome, lock_or_recover};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
-use super::imgur::{ImageItem, ImgurClient, ListRequest, Listed, Position};
+use super::imgur::{FollowListing, ImageItem, ImgurClient, ListRequest, Listed, Position};
 use super::limits;
 use super::naming;
 use super::per_source::{self, SourceBook};
@@ -246,9 +246,12 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     if job.sources.is_empty() {
         return Err(Fatal::new(FatalKind::Usage, "There is nothing to download: the queue is empty", ""));
     }
-    let existing = match job.list_only {
-        true => files_already_in(&job.out_dir, job.album_folders).await,
-        false => prepare_folder(&job.out_dir, job.album_folders).await?,
+    let mut existing = match (job.list_only, &job.follow) {
+        (true, _) => files_already_in(&job.out_dir, job.album_folders).await,
+        // A check's folders are each follow's own, made ready below: one that cannot be
+        // fails its source alone.
+        (false, Some(_)) => HashSet::new(),
+        (false, None) => prepare_folder(&job.out_dir, job.album_folders).await?,
     };
     let user_urls = job.sources.iter().flat_map(|source| match source {
         JobInput::Imgur { api_base, .. } => vec![api_base.as_str()],
@@ -268,6 +271,15 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     let budget = Arc::new(Semaphore::new(*concurrency));
     let api_requests = Arc::new(Semaphore::new(*concurrency));
     let (items_tx, items_rx) = mpsc::channel::<ImageItem>(1024);
+    // Made before the listing starts, so a follow whose folder is unusable is not listed.
+    let downloaders = match (&job.follow, job.list_only) {
+        (_, true) => Downloaders { each: Vec::new(), by_source: Vec::new() },
+        (None, false) => {
+            let existing = std::mem::take(&mut existing);
+            Downloaders::one(downloader_into(context, recorder, &http, &workers, job.out_dir.clone(), existing))
+        }
+        (Some(plan), false) => follow_downloaders(context, recorder, &http, &workers, plan).await,
+    };
     let lister = Lister {
         run: *run,
         job: job.clone(),
@@ -284,15 +296,55 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
         return listing_outcome(lister.await).map(|_| ());
     }
 
+    let disk_full = download_all(context, &downloaders, budget, items_rx, summary).await;
+    let listing = listing_outcome(lister.await);
+    if let Ok(failed_entries) = &listing {
+        summary.failed += failed_entries;
+    }
+    tracing::debug!("run {run}: {} listed in {:?}", summary.listed, started.elapsed());
+    if let Some(detail) = disk_full {
+        let message = format!("The disk holding {} is full", job.out_dir.display());
+        return Err(Fatal::new(FatalKind::Destination, message, detail));
+    }
+    listing.map(|_| ())
+}
+
+/// The run's downloaders: one per folder, and which one each source's images go to.
+struct Downloaders {
+    each: Vec<Arc<Downloader>>,
+    /// By source index; a source past the end uses the first.
+    by_source: Vec<usize>,
+}
+
+impl Downloaders {
+    fn one(downloader: Downloader) -> Self {
+        Self { each: vec![Arc::new(downloader)], by_source: Vec::new() }
+    }
+
+    fn for_source(&self, source: usize) -> Option<&Arc<Downloader>> {
+        self.each.get(self.by_source.get(source).copied().unwrap_or(0))
+    }
+}
+
+/// A downloader of this run into `folder`, which held `existing` when the run began.
+fn downloader_into(
+    context: &RunContext,
+    recorder: &Recorder,
+    http: &reqwest::Client,
+    workers: &Workers,
+    folder: PathBuf,
+    existing: HashSet<PathBuf>,
+) -> Downloader {
+    let RunContext { run, job, events, options, .. } = context;
     let mut downloader = Downloader::new(
-        http,
-        job.out_dir.clone(),
+        http.clone(),
+        folder,
         job.max_image_bytes,
         job.thumbnails,
         *run,
         events.clone(),
         options.disk.clone(),
-        workers,
+        workers.clone(),
     );
     let archive = recorder.archive();
     downloader.archive = archive.as_ref().map(|(archive, _)| archive.clone());
@@ -306,18 +358,47 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
     downloader.album_folders = job.album_folders;
     downloader.write_metadata = job.write_metadata;
     downloader.ids_name_pictures = per_source::ids_name_pictures(job);
+    downloader
+}
 
-    let disk_full = download_all(context, Arc::new(downloader), budget, items_rx, summary).await;
-    let listing = listing_outcome(lister.await);
-    if let Ok(failed_entries) = &listing {
-        summary.failed += failed_entries;
+/// A follow check's downloaders: one per distinct folder of its follows. A folder that
+/// cannot be made ready fails the sources that save into it, and the others go on.
+async fn follow_downloaders(
+    context: &RunContext,
+    recorder: &Recorder,
+    http: &reqwest::Client,
+    workers: &Workers,
+    plan: &super::follow::FollowPlan,
+) -> Downloaders {
+    let mut folders: Vec<(PathBuf, Result<usize, Fatal>)> = Vec::new();
+    let mut downloaders = Downloaders { each: Vec::new(), by_source: Vec::new() };
+    for (index, target) in plan.targets().iter().enumerate() {
+        let known = folders.iter().position(|(folder, _)| *folder == target.folder);
+        let at = match known {
+            Some(at) => at,
+            None => {
+                let ready = match prepare_folder(&target.folder, context.job.album_folders).await {
+                    Ok(existing) => {
+                        let downloader =
+                            downloader_into(context, recorder, http, workers, target.folder.clone(), existing);
+                        downloaders.each.push(Arc::new(downloader));
+                        Ok(downloaders.each.len() - 1)
+                    }
+                    Err(fatal) => Err(fatal),
+                };
+                folders.push((target.folder.clone(), ready));
+                folders.len() - 1
+            }
+        };
+        match &folders[at].1 {
+            Ok(downloader) => downloaders.by_source.push(*downloader),
+            Err(fatal) => {
+                downloaders.by_source.push(usize::MAX);
+                context.sources.failed(index, fatal.clone()).await;
+            }
+        }
     }
-    tracing::debug!("run {run}: {} listed in {:?}", summary.listed, started.elapsed());
-    if let Some(detail) = disk_full {
-        let message = format!("The disk holding {} is full", job.out_dir.display());
-        return Err(Fatal::new(FatalKind::Destination, message, detail));
-    }
-    listing.map(|_| ())
+    downloaders
 }
 
 /// Hands out items while listing goes on and collects finished downloads as they come.
@@ -325,7 +406,7 @@ async fn execute(context: &RunContext, recorder: &Recorder, summary: &mut Summar
 /// Returns the reason when the disk filled up (which cancels the run).
 async fn download_all(
     context: &RunContext,
-    downloader: Arc<Downloader>,
+    downloaders: &Downloaders,
     budget: Arc<Semaphore>,
     mut items: mpsc::Receiver<ImageItem>,
     summary: &mut Summary,
@@ -339,25 +420,32 @@ async fn download_all(
         tokio::select! {
             _ = cancel.cancelled() => break,
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                count_outcome(done, summary, &mut disk_full, cancel, &context.sources).await;
+                count_outcome(done, summary, &mut disk_full, context).await;
             }
             item = items.recv() => {
                 let Some(item) = item else { break };
                 summary.listed += 1;
                 let source = item.source;
                 context.sources.change(source, |report| report.listed += 1).await;
+                let Some(downloader) = downloaders.for_source(source) else {
+                    tracing::error!("no folder for source {source}: its image {} is not saved", item.id);
+                    summary.failed += 1;
+                    context.sources.change(source, |report| report.failed += 1).await;
+                    continue;
+                };
                 let permit = tokio::select! {
                     _ = cancel.cancelled() => break,
                     permit = permits.clone().acquire_owned() => permit,
                 };
                 let Ok(permit) = permit else { break };
                 let (downloader, cancel, checks) = (downloader.clone(), cancel.clone(), checks.clone());
-                tasks.spawn(async move { (source, downloader.fetch(item, permit, &checks, &cancel).await) });
+                let ended = Ended { source, id: item.id.clone(), album: item.meta.album_id.clone() };
+                tasks.spawn(async move { (ended, downloader.fetch(item, permit, &checks, &cancel).await) });
             }
         }
     }
     while let Some(done) = tasks.join_next().await {
-        count_outcome(done, summary, &mut disk_full, cancel, &context.sources).await;
+        count_outcome(done, summary, &mut disk_full, context).await;
     }
     // A cancelled run still counts what the listing handed over (and announced as
     // `Listed`) but no download took: the summary agrees with what the user saw listed.
@@ -414,15 +502,23 @@ fn listing_outcome(joined: Result<Result<Listed, ApiError>, tokio::task::JoinErr
     }
 }
 
-/// Counts how one download ended, in the run's summary and its source's.
+/// Which item a download task fetched: its source, its id and its album's.
+struct Ended {
+    source: usize,
+    id: String,
+    album: Option<String>,
+}
+
+/// Counts how one download ended, in the run's summary and its source's; in a follow
+/// check, an item saved, already there or deleted on Imgur is noted as dealt with.
 async fn count_outcome(
-    done: Result<(usize, Option<Outcome>), tokio::task::JoinError>,
+    done: Result<(Ended, Option<Outcome>), tokio::task::JoinError>,
     summary: &mut Summary,
     disk_full: &mut Option<String>,
-    cancel: &CancellationToken,
-    sources: &SourceBook,
+    context: &RunContext,
 ) {
-    let (source, outcome) = match done {
+    let (cancel, sources) = (&context.cancel, &context.sources);
+    let (Ended { source, id, album }, outcome) = match done {
         Ok(done) => done,
         Err(error) => {
             // The task's source is lost with it; the run's count still has the failure.
@@ -431,8 +527,15 @@ async fn count_outcome(
             return;
         }
     };
+    if let Some(plan) = &context.job.follow {
+        match &outcome {
+            Some(Outcome::Saved { path, .. }) => plan.ended(source, id, album, Some(path.clone())),
+            Some(Outcome::Skipped | Outcome::Deleted) => plan.ended(source, id, album, None),
+            _ => {}
+        }
+    }
     match outcome {
-        Some(Outcome::Saved { bytes }) => {
+        Some(Outcome::Saved { bytes, .. }) => {
             summary.downloaded += 1;
             summary.bytes += bytes;
             sources.change(source, |report| report.downloaded += 1).await;
@@ -501,7 +604,17 @@ impl Lister {
                 (Some(left), Some(own)) => Some(left.min(own)),
                 (left, own) => left.or(own),
             };
+            // A follow whose folder could not be made ready has failed already.
+            if self.sources.has_failed(index) {
+                continue;
+            }
             self.sources.listing(index).await;
+            let follow = self
+                .job
+                .follow
+                .as_ref()
+                .and_then(|plan| plan.target(index))
+                .map(|target| FollowListing { known: &target.known, stop_at_known: target.caught_up });
             let listed = match input {
                 JobInput::Imgur { api_base, client_id, source, pages } => {
                     let client = self.client_for(&mut clients, api_base, client_id);
@@ -513,6 +626,7 @@ impl Lister {
                         index,
                         listed_before: total.sent,
                         ahead: !self.job.naming.uses_place() && left.is_none(),
+                        follow,
                     };
                     client.list(request, &items).await
                 }

@@ -171,6 +171,9 @@ pub struct Job {
     /// At most this many images of each source, by the source's index (a source past
     /// the end of the list has no cap of its own); `limit` caps the whole job.
     pub source_limits: Vec<Option<usize>>,
+    /// A follow check: each source's own folder and what it already has (see
+    /// [`super::follow`]); `None` for every other run.
+    pub follow: Option<Arc<super::follow::FollowPlan>>,
 }
 
 impl Job {
@@ -202,6 +205,7 @@ impl Job {
             write_metadata: false,
             list_only: false,
             source_limits: Vec::new(),
+            follow: None,
         }
     }
 }
@@ -248,6 +252,17 @@ pub enum Command {
     /// Find the reposts in a folder (`Event::RepostsProgress`, then `Event::Reposts`):
     /// pictures within `threshold` bits of each other's perceptual hash, grouped.
     FindReposts { folder: PathBuf, threshold: u32 },
+    /// Follow these sources into `out_dir`, in the run archive (`Event::Follows` after).
+    Follow { archive: PathBuf, sources: Vec<Source>, out_dir: PathBuf },
+    /// Stop following a source, named in its followed form (`Event::Follows` after).
+    Unfollow { archive: PathBuf, source: String },
+    /// Send the followed sources (`Event::Follows`).
+    LoadFollows(PathBuf),
+    /// The new images of these followed sources were looked at (`Event::Follows` after).
+    FollowsLooked { archive: PathBuf, sources: Vec<String> },
+    /// Check every followed source as one run (a run already going is cancelled first):
+    /// the run's events as any run's, then `Event::FollowsChecked` and `Event::Follows`.
+    CheckFollows(super::follow::CheckRequest),
 }
 
 /// Names one preview: its events carry it, so those of a replaced preview are dropped.
@@ -556,6 +571,12 @@ pub enum Event {
     RepostsProgress { folder: PathBuf, done: usize, total: usize },
     /// The reposts found in a folder, or why the search failed.
     Reposts { folder: PathBuf, result: Result<super::dupes::RepostReport, String> },
+    /// The followed sources, each with its files new since they were last looked at, or
+    /// why they could not be read or changed.
+    Follows(Result<Vec<super::follow::FollowRow>, String>),
+    /// A follow check ended: the sources the quota left for later and when it can go on,
+    /// or why it could not check at all.
+    FollowsChecked { not_checked: Vec<String>, resume: Option<String>, error: Option<String> },
 }
 
 impl Event {

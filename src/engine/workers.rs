@@ -14,7 +14,8 @@ use tokio::sync::oneshot;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// A fixed set of worker threads. The threads end when this is dropped and the queue is
-/// empty.
+/// empty. A clone shares the same threads and queue.
+#[derive(Clone)]
 pub struct Workers {
     queue: crossbeam_channel::Sender<Job>,
 }

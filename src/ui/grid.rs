@@ -134,6 +134,9 @@ pub struct ThumbnailGrid {
     frame: u64,
     /// Only these files are shown ("Reposts only"), when set.
     only: Option<HashSet<PathBuf>>,
+    /// Files a check of the followed sources brought since they were last looked at:
+    /// marked "NEW" on their tiles.
+    new: HashSet<PathBuf>,
 }
 
 impl Default for ThumbnailGrid {
@@ -158,6 +161,7 @@ impl Default for ThumbnailGrid {
             textures: 0,
             frame: 0,
             only: None,
+            new: HashSet::new(),
         }
     }
 }
@@ -463,6 +467,22 @@ impl ThumbnailGrid {
         self.highlighted()
     }
 
+    /// Marks these files "NEW" (pictures a check of the followed sources brought since
+    /// they were last looked at), in place of those marked before.
+    pub fn mark_new(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
+        self.new = paths.into_iter().collect();
+    }
+
+    /// How many of the files marked "NEW" the grid shows.
+    pub fn new_shown(&self) -> usize {
+        self.new.iter().filter(|path| self.by_path.get(path.as_path()).is_some()).count()
+    }
+
+    /// Whether the file is marked "NEW".
+    pub fn is_new(&self, path: &Path) -> bool {
+        self.new.contains(path)
+    }
+
     /// Shows only these files (as well as the query allows), or every file again.
     pub fn show_only(&mut self, paths: Option<HashSet<PathBuf>>) {
         self.only = paths;
@@ -632,6 +652,9 @@ impl ThumbnailGrid {
         if entry.kind == MediaKind::Mp4 || entry.kind == MediaKind::Gif {
             badge(painter, rect, entry.kind.label());
         }
+        if self.new.contains(&entry.path) {
+            new_badge(painter, rect, ui.visuals().selection.bg_fill);
+        }
         if highlighted {
             let stroke = egui::Stroke::new(FOCUS_RING_WIDTH, egui::Color32::from_rgb(255, 196, 0));
             painter.rect_stroke(rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
@@ -657,6 +680,16 @@ fn badge(painter: &egui::Painter, rect: egui::Rect, text: &str) {
     let at = rect.left_bottom() + egui::vec2(4.0, -4.0 - galley.size().y);
     let back = egui::Rect::from_min_size(at, galley.size()).expand(2.0);
     painter.rect_filled(back, 3.0, egui::Color32::from_black_alpha(180));
+    painter.galley(at, galley, egui::Color32::WHITE);
+}
+
+/// "NEW" in the tile's top corner, on the accent colour: a picture a check of the
+/// followed sources brought since they were last looked at.
+fn new_badge(painter: &egui::Painter, rect: egui::Rect, accent: egui::Color32) {
+    let galley = painter.layout_no_wrap("NEW".to_owned(), egui::FontId::proportional(11.0), egui::Color32::WHITE);
+    let at = rect.left_top() + egui::vec2(4.0, 4.0);
+    let back = egui::Rect::from_min_size(at, galley.size()).expand(2.0);
+    painter.rect_filled(back, 3.0, accent);
     painter.galley(at, galley, egui::Color32::WHITE);
 }
 

@@ -15,6 +15,7 @@
 
 mod browse;
 mod desktop;
+mod following;
 mod grid;
 mod icon;
 mod persistence;
@@ -39,6 +40,7 @@ use anyhow::Context as _;
 use tokio::sync::mpsc::Receiver;
 
 pub use browse::BrowseAction;
+pub use following::{Following, FollowingAction};
 pub use grid::{
     FOCUS_RING_WIDTH, GridAction, GridOutput, MAX_PENDING, TEXTURE_BUDGET, ThumbnailGrid, UPLOADS_PER_FRAME,
 };
@@ -219,6 +221,8 @@ pub enum Action {
     /// Text pasted onto the window (not into a field): links to queue.
     PastedLinks(String),
     Reposts(reposts::RepostsAction),
+    /// The Following view, and the Follow buttons.
+    Following(FollowingAction),
 }
 
 /// What the middle of the window shows. Each view is a file of its own (the grid's
@@ -230,6 +234,8 @@ pub enum View {
     Pictures,
     /// A queued source's pictures, to pick from.
     Preview,
+    /// The followed sources ([`following`]).
+    Following,
 }
 
 /// Which button gets the keyboard focus once it can take it.
@@ -333,6 +339,8 @@ pub struct GalleyApp {
     actions: Vec<Action>,
     focus: Option<FocusTarget>,
     panels: Panels,
+    /// The followed sources and their checks.
+    following: Following,
 }
 
 impl GalleyApp {
@@ -378,6 +386,7 @@ impl GalleyApp {
             actions: Vec::new(),
             focus: None,
             panels: Panels { settings: false, activity: true, view: View::Pictures },
+            following: Following::default(),
         };
         let pending =
             PendingWork { demo_server: app.config.demo_mode.then(|| app.show_demo()), autostart: app.config.autostart };
@@ -392,6 +401,7 @@ impl GalleyApp {
         }
         if let Some(archive) = &self.config.archive {
             self.engine.send(Command::LoadRuns(archive.clone()));
+            self.engine.send(Command::LoadFollows(archive.clone()));
         }
         // One folder at a time: the folder on show is where downloads go, so `galley
         // FOLDER` makes FOLDER the download folder too.
@@ -538,6 +548,7 @@ impl GalleyApp {
                 self.views_ui(ui);
                 match self.panels.view {
                     View::Preview if self.previewing.is_some() => self.preview_ui(ui),
+                    View::Following => self.following_ui(ui),
                     _ => self.main_panel_ui(ui),
                 }
             });
@@ -546,6 +557,7 @@ impl GalleyApp {
         }
         // A list dropped (or links pasted) while the viewer is open is queued all the same.
         self.drop_ui(&ctx);
+        self.check_follows_when_due(&ctx);
 
         for action in std::mem::take(&mut self.actions) {
             self.apply(&ctx, action);
@@ -627,6 +639,11 @@ impl GalleyApp {
                 if ui.selectable_label(view == View::Preview, label).clicked() {
                     self.actions.push(Action::ShowView(View::Preview));
                 }
+            }
+            let label = format!("Following ({})", self.following.rows().len());
+            let tab = ui.selectable_label(view == View::Following, label);
+            if tab.on_hover_text("The followed sources: what each check brought, Check now").clicked() {
+                self.actions.push(Action::ShowView(View::Following));
             }
         });
         ui.separator();
@@ -850,6 +867,11 @@ impl GalleyApp {
             let folder = self.folder.shown.as_ref().map(|f| f.display().to_string()).unwrap_or_default();
             let videos = grid.videos();
             ui.label(browse::count_line(view.shown - videos, videos, view.total, view.selected, &folder));
+            let new = grid.new_shown();
+            if new > 0 {
+                let text = egui::RichText::new(format!("{} new", grid::thousands(new as u64))).strong();
+                ui.label(text).on_hover_text("Brought by a check of the followed sources since you last looked");
+            }
             if let Some((made, total)) = self.folder.thumbnailing.filter(|(made, total)| made < total) {
                 ui.weak(format!(
                     "· making thumbnails {} / {}",
@@ -1016,7 +1038,10 @@ impl GalleyApp {
                 }
             }
             Action::Settings(SettingsAction::ClearThumbnails) => self.engine.send(Command::ClearThumbnails),
-            Action::ShowView(view) => self.panels.view = view,
+            Action::ShowView(view) => {
+                self.panels.view = view;
+                self.mark_new_pictures();
+            }
             Action::Preview(action) => self.preview_action(ctx, action),
             Action::ClearHistory => {
                 if let Some(archive) = &self.config.archive {
@@ -1035,6 +1060,7 @@ impl GalleyApp {
                 self.queue.add_list("the pasted text", engine::link_lines(&text));
             }
             Action::Reposts(action) => self.reposts_action(action),
+            Action::Following(action) => self.following_action(action),
         }
     }
 
@@ -1054,6 +1080,12 @@ impl GalleyApp {
             QueueAction::SetOptions { id, pages, limit } => self.queue.set_options(id, pages, limit),
             QueueAction::Preview(id) => self.start_preview(Some(id)),
             QueueAction::PreviewAll => self.start_preview(None),
+            QueueAction::Follow(id) => {
+                if let Some(entry) = self.queue.entries().iter().find(|entry| entry.id == id) {
+                    let text = entry.source.to_string();
+                    self.follow_text(&text);
+                }
+            }
         }
     }
 
@@ -1062,6 +1094,16 @@ impl GalleyApp {
             SourcesAction::AddTyped => self.queue.add_typed(),
             SourcesAction::OpenForm(kind) => self.form = Some(GalleryForm::new(kind)),
             SourcesAction::CloseForm => self.form = None,
+            SourcesAction::FollowForm => {
+                let Some(form) = &mut self.form else { return };
+                match form.short_form() {
+                    Ok(text) => {
+                        self.follow_text(&text);
+                        self.form = None;
+                    }
+                    Err(problem) => form.problem = Some(problem),
+                }
+            }
             SourcesAction::AddForm => {
                 let Some(form) = &mut self.form else { return };
                 match form.short_form() {
@@ -1519,6 +1561,7 @@ impl GalleyApp {
         // A grid of 50,000 files takes a frame's time to free.
         grid::drop_elsewhere(old.grid);
         self.open_folder(folder);
+        self.mark_new_pictures();
     }
 
     /// Opens the viewer on the tile at `index` (or moves the open one there); the grid
@@ -1802,6 +1845,7 @@ impl GalleyApp {
                 ));
             }
             event @ (Event::RepostsProgress { .. } | Event::Reposts { .. }) => self.reposts_event(event),
+            event @ (Event::Follows(_) | Event::FollowsChecked { .. }) => self.following_event(event),
             _ => {}
         }
     }

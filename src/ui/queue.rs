@@ -178,6 +178,8 @@ pub enum QueueAction {
     Preview(EntryId),
     /// The same for every source queued.
     PreviewAll,
+    /// Follow it: each check of the followed sources downloads what is new in it.
+    Follow(EntryId),
 }
 
 /// What adding lines did.
@@ -552,6 +554,12 @@ fn entry_ui(ui: &mut egui::Ui, queue: &Queue, entry: &QueuedSource, can_move: (b
             .on_hover_text("List it and show its pictures (small versions, nothing saved), to pick what to download");
         if preview.clicked() {
             action = Some(QueueAction::Preview(entry.id));
+        }
+        let follow = ui.add(egui::Button::new("Follow").small()).on_hover_text(
+            "Follow it into the download folder: each check (Following) downloads only what is new in it",
+        );
+        if follow.clicked() {
+            action = Some(QueueAction::Follow(entry.id));
         }
         if ui.add_enabled(can_move.0, egui::Button::new("Up").small()).clicked() {
             action = Some(QueueAction::MoveUp(entry.id));

@@ -13,6 +13,9 @@ use crate::engine::{CONCURRENCY_RANGE, DEFAULT_TEMPLATE, MovingPictures, NameTem
 /// How many folders the Recent menu offers.
 pub const RECENT_FOLDERS: usize = 8;
 
+/// Hours between automatic checks of the followed sources, unless the user says.
+pub const DEFAULT_FOLLOW_CHECK_HOURS: u32 = 6;
+
 /// The window's colours.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Theme {
@@ -61,6 +64,9 @@ pub struct Settings {
     /// Each album's images in a subfolder named by its title.
     pub album_folders: bool,
     pub theme: Theme,
+    /// Check the followed sources at start and every this many hours while the window is
+    /// open (0: only when asked).
+    pub follow_check_hours: u32,
 }
 
 impl Default for Settings {
@@ -74,6 +80,7 @@ impl Default for Settings {
             file_names: DEFAULT_TEMPLATE.to_owned(),
             album_folders: false,
             theme: Theme::System,
+            follow_check_hours: DEFAULT_FOLLOW_CHECK_HOURS,
         }
     }
 }
@@ -95,9 +102,10 @@ fn pictures_dir() -> PathBuf {
 }
 
 impl Settings {
-    /// The demo gallery's own settings: its folder, the rest as a new user has them.
+    /// The demo gallery's own settings: its folder, no automatic checks of followed
+    /// sources, the rest as a new user has them.
     pub fn demo(folder: &std::path::Path) -> Self {
-        Self { folder: folder.display().to_string(), ..Self::default() }
+        Self { folder: folder.display().to_string(), follow_check_hours: 0, ..Self::default() }
     }
 
     /// `folder` is the download folder now: it heads the Recent menu (once).
@@ -225,6 +233,19 @@ pub fn settings_ui(
             ui.checkbox(&mut settings.animated_as_mp4, "Animated GIFs as MP4 (smaller)")
                 .on_hover_text("Save each animated GIF as the MP4 Imgur also offers, a fraction of the size, instead of the .gif.");
         });
+        ui.end_row();
+
+        let label = ui.label("Check followed");
+        let field = egui::DragValue::new(&mut settings.follow_check_hours).range(0..=168).custom_formatter(
+            |hours, _| match hours {
+                0.0 => "only when asked".to_owned(),
+                1.0 => "at start, then every hour".to_owned(),
+                hours => format!("at start, then every {hours} hours"),
+            },
+        );
+        ui.add(field)
+            .labelled_by(label.id)
+            .on_hover_text("While galley is open, check the followed sources for new pictures (Following)");
         ui.end_row();
 
         let label = ui.label("Theme");

@@ -120,6 +120,8 @@ pub enum SourcesAction {
     OpenForm(GalleryKind),
     /// Queue the short form's gallery.
     AddForm,
+    /// Follow the short form's gallery.
+    FollowForm,
     CloseForm,
 }
 
@@ -185,6 +187,12 @@ pub fn form_ui(ui: &mut egui::Ui, form: &mut GalleryForm) -> Option<SourcesActio
         }
         if ui.button("Queue it").clicked() {
             action = Some(SourcesAction::AddForm);
+        }
+        let follow = ui.button("Follow").on_hover_text(
+            "Follow it into the download folder: each check (Following) downloads only what is new in it",
+        );
+        if follow.clicked() {
+            action = Some(SourcesAction::FollowForm);
         }
         if ui.button("Cancel").clicked() {
             action = Some(SourcesAction::CloseForm);

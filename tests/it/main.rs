@@ -15,6 +15,7 @@ mod crash;
 mod dupes;
 mod engine;
 mod faults;
+mod follow;
 mod library;
 mod listing;
 mod names;
