@@ -169,6 +169,25 @@ impl Archive {
             std::fs::create_dir_all(parent)
                 .map_err(|source| ArchiveError::Folder { path: parent.to_owned(), source })?;
         }
+        // Two processes opening a new archive at once can find it locked while the other
+        // sets it up (turning on WAL takes a lock the busy timeout does not wait for on
+        // every platform): try again for a while before saying so.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match Archive::open_once(path) {
+                Err(ArchiveError::Sqlite { source, .. })
+                    if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tracing::debug!("the archive {} is busy; trying again", path.display());
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Archive, ArchiveError> {
         let sqlite = |source| ArchiveError::Sqlite { path: path.to_owned(), source };
         let conn = Connection::open(path).map_err(sqlite)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(sqlite)?;
