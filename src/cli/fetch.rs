@@ -13,8 +13,8 @@ use super::{EXIT_FAILED, EXIT_USAGE, FetchArgs};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{
-    ClientId, Ending, EventSink, FatalKind, Job, JobInput, MovingPictures, RunOrigin, Source, read_link_list,
-    read_link_text, run_job,
+    ClientId, Ending, EventSink, FatalKind, Job, JobInput, MovingPictures, RunChoices, RunOrigin, Source,
+    read_link_list, read_link_text, run_job,
 };
 use crate::library::ThumbnailCache;
 use crate::signals::StopSignals;
@@ -97,31 +97,32 @@ fn build_job(args: &FetchArgs, demo: Option<&DemoServer>) -> anyhow::Result<Job>
         None => source_inputs(args, demo)?,
     };
     let listed_by_api = inputs.iter().any(|input| matches!(input, JobInput::Imgur { .. }));
-    let mut job = Job::queue(inputs, out_dir(args)?);
+    let thumbnails = !args.no_thumbnails;
+    let choices = RunChoices {
+        concurrency: args.concurrency,
+        moving: MovingPictures { videos: args.videos || args.animated, gifs_as_mp4: args.gifs_as_mp4 || args.animated },
+        naming: args.filename.clone(),
+        album_folders: args.album_folders,
+        write_metadata: args.write_metadata,
+        thumbnails,
+        archive: match (&args.archive, args.no_archive) {
+            // A listing saves nothing, so it is no run of the history.
+            _ if args.list => None,
+            (_, true) => None,
+            (Some(path), false) => Some(path.clone()),
+            (None, false) => archive::default_path(),
+        },
+        // The thumbnails made while saving go to the desktop's shared cache, so the app
+        // (or a file manager) opens the folder without decoding its images again.
+        thumbnail_cache: ThumbnailCache::for_user().map(|cache| cache.root().to_owned()),
+    };
+    let mut job = Job::planned(inputs, out_dir(args)?, choices);
     if demo.is_some() && listed_by_api {
         job.origin = RunOrigin::Demo;
     }
-    job.concurrency = args.concurrency;
     job.limit = args.limit;
-    job.moving =
-        MovingPictures { videos: args.videos || args.animated, gifs_as_mp4: args.gifs_as_mp4 || args.animated };
-    job.naming = args.filename.clone();
-    job.album_folders = args.album_folders;
-    job.write_metadata = args.write_metadata;
     job.list_only = args.list;
-    job.thumbnails = !args.no_thumbnails;
     job.max_image_bytes = args.max_image_mib.saturating_mul(1024 * 1024);
-    job.archive = match (&args.archive, args.no_archive) {
-        // A listing saves nothing, so it is no run of the history.
-        _ if args.list => None,
-        (_, true) => None,
-        (Some(path), false) => Some(path.clone()),
-        (None, false) => archive::default_path(),
-    };
-    // The thumbnails made while saving go to the desktop's shared cache, so the app (or a
-    // file manager) opens the folder without decoding its images again.
-    job.thumbnail_cache =
-        job.thumbnails.then(|| ThumbnailCache::for_user().map(|cache| cache.root().to_owned())).flatten();
     Ok(job)
 }
 

@@ -29,7 +29,7 @@ use super::error::Quota;
 use super::events::EventSink;
 use super::run::{RunOptions, run_job_with};
 use super::source::{Sort, Source, SourceError};
-use super::types::{ClientId, Ending, Event, Job, JobInput, RateLimits, RunId, RunReport, SourceStage};
+use super::types::{ClientId, Ending, Event, Job, JobInput, RateLimits, RunChoices, RunId, RunReport, SourceStage};
 use crate::archive::{Archive, ArchiveError, FollowCheck, FollowRecord, Followed, QuotaSeen, RunOrigin};
 
 /// Requests of a quota a check leaves unspent besides one per request that may be in
@@ -355,13 +355,16 @@ fn check_job(request: &CheckRequest, plan: Arc<FollowPlan>) -> Job {
         })
         .collect();
     let first_folder = plan.targets().first().map(|target| target.folder.clone()).unwrap_or_default();
-    let mut job = Job::queue(inputs, first_folder);
+    let choices = RunChoices {
+        concurrency: request.concurrency,
+        thumbnails: request.thumbnails,
+        archive: Some(request.archive.clone()),
+        thumbnail_cache: request.thumbnail_cache.clone(),
+        ..RunChoices::default()
+    };
+    let mut job = Job::planned(inputs, first_folder, choices);
     job.label = format!("follow check: {}", job.label);
-    job.concurrency = request.concurrency;
-    job.archive = Some(request.archive.clone());
     job.origin = request.origin;
-    job.thumbnails = request.thumbnails;
-    job.thumbnail_cache = request.thumbnail_cache.clone();
     job.follow = Some(plan);
     job
 }

@@ -176,7 +176,67 @@ pub struct Job {
     pub follow: Option<Arc<super::follow::FollowPlan>>,
 }
 
+/// What a person chose for a run: in the app its settings, in the CLI its flags. Every
+/// run of either becomes a [`Job`] through [`Job::planned`], so the two cannot drift.
+#[derive(Debug, Clone)]
+pub struct RunChoices {
+    /// Downloads at once.
+    pub concurrency: usize,
+    pub moving: MovingPictures,
+    pub naming: NameTemplate,
+    pub album_folders: bool,
+    pub write_metadata: bool,
+    /// Decode each image as it is saved (proving it whole) and send its thumbnail.
+    pub thumbnails: bool,
+    /// The run archive; `None` keeps no history.
+    pub archive: Option<PathBuf>,
+    /// The library's thumbnail cache, where thumbnails made while saving are kept.
+    pub thumbnail_cache: Option<PathBuf>,
+}
+
+impl Default for RunChoices {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            moving: MovingPictures::default(),
+            naming: NameTemplate::default(),
+            album_folders: false,
+            write_metadata: false,
+            thumbnails: true,
+            archive: None,
+            thumbnail_cache: None,
+        }
+    }
+}
+
 impl Job {
+    /// The job of `sources` into `out_dir` as the person chose: the one constructor the
+    /// app, the CLI and follow checks share.
+    pub fn planned(sources: Vec<JobInput>, out_dir: PathBuf, choices: RunChoices) -> Self {
+        let RunChoices {
+            concurrency,
+            moving,
+            naming,
+            album_folders,
+            write_metadata,
+            thumbnails,
+            archive,
+            thumbnail_cache,
+        } = choices;
+        Self {
+            concurrency,
+            moving,
+            naming,
+            album_folders,
+            write_metadata,
+            thumbnails,
+            archive,
+            // Thumbnails are kept only where they are made.
+            thumbnail_cache: thumbnail_cache.filter(|_| thumbnails),
+            ..Self::queue(sources, out_dir)
+        }
+    }
+
     /// A job of one source.
     pub fn new(input: JobInput, out_dir: PathBuf) -> Self {
         Self::queue(vec![input], out_dir)
@@ -607,4 +667,34 @@ impl Event {
 /// Duration helper for summaries.
 pub fn images_per_second(images: u64, seconds: f64) -> f64 {
     if seconds > 0.0 { images as f64 / seconds } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_planned_job_carries_every_choice_and_keeps_thumbnails_only_where_made() {
+        let input = JobInput::Urls(vec![]);
+        let choices = RunChoices {
+            concurrency: 7,
+            moving: MovingPictures { videos: true, gifs_as_mp4: false },
+            album_folders: true,
+            write_metadata: true,
+            archive: Some("/a.sqlite".into()),
+            thumbnail_cache: Some("/thumbnails".into()),
+            ..RunChoices::default()
+        };
+        let job = Job::planned(vec![input.clone()], "/out".into(), choices.clone());
+        assert_eq!(
+            (job.concurrency, job.moving, job.album_folders, job.write_metadata),
+            (7, choices.moving, true, true)
+        );
+        assert_eq!(job.archive.as_deref(), Some(std::path::Path::new("/a.sqlite")));
+        assert_eq!(job.thumbnail_cache.as_deref(), Some(std::path::Path::new("/thumbnails")));
+        assert_eq!(job.origin, RunOrigin::Links, "a job of links only says so");
+
+        let without = Job::planned(vec![input], "/out".into(), RunChoices { thumbnails: false, ..choices });
+        assert_eq!(without.thumbnail_cache, None, "no thumbnails made, none kept");
+    }
 }

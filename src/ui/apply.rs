@@ -462,17 +462,28 @@ impl GalleyApp {
         if folder.as_os_str().is_empty() {
             return Err("Choose a folder to save the images in (Saving to, above the pictures).".to_owned());
         }
-        let mut job = Job::queue(inputs, folder);
+        let mut job = Job::planned(inputs, folder, self.run_choices()?);
         job.source_limits = limits;
-        job.concurrency = self.settings.concurrency;
-        job.moving = self.settings.moving_pictures();
-        job.naming = self.settings.name_template()?;
-        job.album_folders = self.settings.album_folders;
-        job.archive = self.config.archive.clone();
         if self.server.is_demo() {
             job.origin = RunOrigin::Demo;
         }
         Ok(job)
+    }
+
+    /// What the settings choose for a run (a follow check's too).
+    pub(super) fn run_choices(&self) -> Result<RunChoices, String> {
+        Ok(RunChoices {
+            concurrency: self.settings.concurrency,
+            moving: self.settings.moving_pictures(),
+            naming: self.settings.name_template()?,
+            album_folders: self.settings.album_folders,
+            write_metadata: false,
+            thumbnails: true,
+            archive: self.config.archive.clone(),
+            // Thumbnails made while saving go to the library's cache: the grid then
+            // shows the folder without decoding its images again.
+            thumbnail_cache: Some(self.config.library.thumbnails.clone()),
+        })
     }
 
     /// Runs go to the demo gallery, with the demo's own settings (its gallery, its

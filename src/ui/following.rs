@@ -274,7 +274,8 @@ impl GalleyApp {
             client_id: ClientId::new(client_id),
             concurrency: self.settings.concurrency,
             thumbnails: true,
-            thumbnail_cache: None,
+            // As any run of the app: thumbnails made while saving go to the library's cache.
+            thumbnail_cache: Some(self.config.library.thumbnails.clone()),
             origin: if demo { RunOrigin::Demo } else { RunOrigin::Imgur },
         };
         self.following.notice = Some(Notice::info("Checking the followed sources..."));

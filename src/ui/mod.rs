@@ -69,8 +69,8 @@ pub use window::{AppConfig, AppOptions, run, tune_allocator};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{
-    self, ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, LibraryPlaces, PreviewId, RunId, RunOrigin,
-    RunRecord, Source,
+    self, ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, LibraryPlaces, PreviewId, RunChoices, RunId,
+    RunOrigin, RunRecord, Source,
 };
 use browse::TrashRequest;
 use desktop::{Desktop, DesktopAnswer};
