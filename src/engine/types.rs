@@ -213,26 +213,17 @@ impl Job {
     /// The job of `sources` into `out_dir` as the person chose: the one constructor the
     /// app, the CLI and follow checks share.
     pub fn planned(sources: Vec<JobInput>, out_dir: PathBuf, choices: RunChoices) -> Self {
-        let RunChoices {
-            concurrency,
-            moving,
-            naming,
-            album_folders,
-            write_metadata,
-            thumbnails,
-            archive,
-            thumbnail_cache,
-        } = choices;
+        // Thumbnails are kept only where they are made.
+        let thumbnail_cache = choices.thumbnail_cache.filter(|_| choices.thumbnails);
         Self {
-            concurrency,
-            moving,
-            naming,
-            album_folders,
-            write_metadata,
-            thumbnails,
-            archive,
-            // Thumbnails are kept only where they are made.
-            thumbnail_cache: thumbnail_cache.filter(|_| thumbnails),
+            concurrency: choices.concurrency,
+            moving: choices.moving,
+            naming: choices.naming,
+            album_folders: choices.album_folders,
+            write_metadata: choices.write_metadata,
+            thumbnails: choices.thumbnails,
+            archive: choices.archive,
+            thumbnail_cache,
             ..Self::queue(sources, out_dir)
         }
     }
