@@ -26,7 +26,7 @@ use super::naming;
 use super::retry;
 use super::template::{self, NameTemplate};
 use super::transfer::{self, Pace};
-use super::types::{Event, RunId, SkipReason, Throttle, Thumbnail};
+use super::types::{Event, Job, JobInput, RunId, SkipReason, Throttle, Thumbnail};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
 use crate::library::{FileStat, ThumbnailCache, ThumbnailPixels};
@@ -78,35 +78,35 @@ pub enum Outcome {
 
 /// Downloads images of one run into one folder. Shared by all the run's download tasks.
 pub struct Downloader {
-    pub http: reqwest::Client,
-    pub out_dir: PathBuf,
-    pub max_bytes: u64,
-    pub thumbnails: bool,
-    pub run: RunId,
-    pub events: EventSink,
-    pub archive: Option<Arc<Mutex<Archive>>>,
-    pub archive_run: Option<i64>,
-    pub source_label: String,
-    pub disk: Arc<dyn Disk>,
+    http: reqwest::Client,
+    out_dir: PathBuf,
+    max_bytes: u64,
+    thumbnails: bool,
+    run: RunId,
+    events: EventSink,
+    archive: Option<Arc<Mutex<Archive>>>,
+    archive_run: Option<i64>,
+    source_label: String,
+    disk: Arc<dyn Disk>,
     /// Where bodies are written, checked and renamed (one thread per core).
     workers: Workers,
     /// Whether an item's id names one picture, by the item's source (Imgur ids do; a
     /// link's last segment does not: two lists may both end in `image.jpg`). Only then may
     /// the archive's record of an id let a download be skipped before its bytes are seen.
-    pub ids_name_pictures: Vec<bool>,
+    ids_name_pictures: Vec<bool>,
     /// How fast a body must keep coming (see `transfer`).
-    pub pace: Pace,
+    pace: Pace,
     /// What one image's attempts and waits may take in all ([`retry::IMAGE_BUDGET`]).
-    pub image_budget: std::time::Duration,
+    image_budget: std::time::Duration,
     /// The library's thumbnail cache: each thumbnail made while saving is stored there too,
     /// so the folder opens later without decoding the images again.
-    pub thumbnail_cache: Option<ThumbnailCache>,
+    thumbnail_cache: Option<ThumbnailCache>,
     /// How saved files are named.
-    pub naming: NameTemplate,
+    naming: NameTemplate,
     /// Each album's images go in a subfolder named by its title.
-    pub album_folders: bool,
+    album_folders: bool,
     /// Write `<file>.json` beside each image: what the API said of it.
-    pub write_metadata: bool,
+    write_metadata: bool,
     /// The folder's files when the run began, as paths inside it (see `present`).
     existing: HashSet<PathBuf>,
     /// Every name in the folder or taken by this run, as a case-insensitive file system
@@ -316,45 +316,56 @@ impl Fingerprint {
 /// What checking a body found: the image's dimensions, and its thumbnail when asked for.
 type Checked = (Option<(u32, u32)>, Option<Pixels>);
 
+/// What each of a run's downloaders is made from: the run's job and the handles it
+/// shares, whatever folder the downloader saves into.
+pub struct RunSetup<'a> {
+    pub run: RunId,
+    pub job: &'a Job,
+    pub events: &'a EventSink,
+    pub http: &'a reqwest::Client,
+    pub disk: &'a Arc<dyn Disk>,
+    pub workers: &'a Workers,
+    /// The run's archive and its row, when it keeps one.
+    pub archive: Option<(Arc<Mutex<Archive>>, i64)>,
+    /// How fast a body must keep coming (see `transfer`).
+    pub pace: Pace,
+    /// What one image's attempts and waits may take in all ([`retry::IMAGE_BUDGET`]).
+    pub image_budget: std::time::Duration,
+}
+
 impl Downloader {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        http: reqwest::Client,
-        out_dir: PathBuf,
-        max_bytes: u64,
-        thumbnails: bool,
-        run: RunId,
-        events: EventSink,
-        disk: Arc<dyn Disk>,
-        workers: Workers,
-    ) -> Self {
-        Self {
-            http,
+    /// The run's downloader into `out_dir`, which held `existing` when the run began.
+    pub fn new(setup: &RunSetup<'_>, out_dir: PathBuf, existing: HashSet<PathBuf>) -> Self {
+        let job = setup.job;
+        let mut downloader = Self {
+            http: setup.http.clone(),
             out_dir,
-            max_bytes,
-            thumbnails,
-            run,
-            events,
-            archive: None,
-            archive_run: None,
-            source_label: String::new(),
-            ids_name_pictures: Vec::new(),
-            pace: Pace::default(),
-            image_budget: retry::IMAGE_BUDGET,
-            thumbnail_cache: None,
-            naming: NameTemplate::default(),
-            album_folders: false,
-            write_metadata: false,
+            max_bytes: job.max_image_bytes,
+            thumbnails: job.thumbnails,
+            run: setup.run,
+            events: setup.events.clone(),
+            archive: setup.archive.as_ref().map(|(archive, _)| archive.clone()),
+            archive_run: setup.archive.as_ref().map(|(_, number)| *number),
+            source_label: job.label.clone(),
+            ids_name_pictures: ids_name_pictures(job),
+            pace: setup.pace,
+            image_budget: setup.image_budget,
+            thumbnail_cache: job.thumbnail_cache.as_ref().map(ThumbnailCache::new),
+            naming: job.naming.clone(),
+            album_folders: job.album_folders,
+            write_metadata: job.write_metadata,
             existing: HashSet::new(),
             names: Arc::default(),
-            disk,
-            workers,
+            disk: setup.disk.clone(),
+            workers: setup.workers.clone(),
             saved: Mutex::new(HashMap::new()),
-        }
+        };
+        downloader.set_existing(existing);
+        downloader
     }
 
     /// The files the folder held when the run began, as paths inside it.
-    pub fn set_existing(&mut self, existing: HashSet<PathBuf>) {
+    fn set_existing(&mut self, existing: HashSet<PathBuf>) {
         let folded =
             existing.iter().map(|name| (naming::folded(name.as_os_str()), name.as_os_str().to_owned())).collect();
         self.names = Arc::new(Mutex::new(folded));
@@ -1081,6 +1092,12 @@ fn with_contiguous<T>(chunks: &[Bytes], f: impl FnOnce(&[u8]) -> T) -> T {
 const SPOOL_LIMIT: usize = 512 * 1024;
 /// A body arriving in more pieces than this goes to its file as it comes.
 const SPOOL_CHUNKS: usize = 64;
+
+/// Whether each source's item ids name one picture: Imgur's do; a link's last segment
+/// does not (two lists may both end in `image.jpg`).
+pub fn ids_name_pictures(job: &Job) -> Vec<bool> {
+    job.sources.iter().map(|source| matches!(source, JobInput::Imgur { .. } | JobInput::Items { .. })).collect()
+}
 
 #[cfg(test)]
 mod tests {

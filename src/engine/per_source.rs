@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use super::download::lock_or_recover;
 use super::events::EventSink;
-use super::types::{Event, Fatal, Job, JobInput, RunId, SourceReport, SourceStage};
+use super::types::{Event, Fatal, Job, RunId, SourceReport, SourceStage};
 
 /// The sources of one run, in the job's order.
 pub struct SourceBook {
@@ -76,16 +76,10 @@ impl SourceBook {
     }
 }
 
-/// Whether the item ids of a source name pictures (Imgur's do; a link's last segment
-/// does not: two lists may both end in `image.jpg`), by source index.
-pub fn ids_name_pictures(job: &Job) -> Vec<bool> {
-    job.sources.iter().map(|source| matches!(source, JobInput::Imgur { .. } | JobInput::Items { .. })).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::types::FatalKind;
+    use crate::engine::types::{FatalKind, JobInput};
 
     fn book(sources: usize) -> (SourceBook, tokio::sync::mpsc::Receiver<Event>) {
         let links = (0..sources).map(|n| JobInput::Urls(vec![format!("http://h/{n}.jpg")])).collect();

@@ -18,13 +18,13 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::download::{Disk, Downloader, LocalDisk, Outcome, lock_or_recover};
+use super::download::{Disk, Downloader, LocalDisk, Outcome, RunSetup, lock_or_recover};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
 use super::imgur::{FollowListing, ImageItem, ImgurClient, ListRequest, Listed, Position};
 use super::limits;
 use super::naming;
-use super::per_source::{self, SourceBook};
+use super::per_source::SourceBook;
 use super::redirects;
 use super::transfer::Pace;
 use super::types::{
@@ -33,7 +33,6 @@ use super::types::{
 };
 use super::workers::Workers;
 use crate::archive::{Archive, ArchiveError, ImageMeta, RunEnding, RunStart};
-use crate::library::ThumbnailCache;
 use crate::media::sniff::MediaKind;
 
 /// Connection and read timeouts of the HTTP client, and the pace a body must keep.
@@ -336,29 +335,18 @@ fn downloader_into(
     existing: HashSet<PathBuf>,
 ) -> Downloader {
     let RunContext { run, job, events, options, .. } = context;
-    let mut downloader = Downloader::new(
-        http.clone(),
-        folder,
-        job.max_image_bytes,
-        job.thumbnails,
-        *run,
-        events.clone(),
-        options.disk.clone(),
-        workers.clone(),
-    );
-    let archive = recorder.archive();
-    downloader.archive = archive.as_ref().map(|(archive, _)| archive.clone());
-    downloader.archive_run = archive.as_ref().map(|(_, number)| *number);
-    downloader.source_label = job.label.clone();
-    downloader.set_existing(existing);
-    downloader.pace = options.timeouts.pace;
-    downloader.image_budget = options.timeouts.image_budget;
-    downloader.thumbnail_cache = job.thumbnail_cache.as_ref().map(ThumbnailCache::new);
-    downloader.naming = job.naming.clone();
-    downloader.album_folders = job.album_folders;
-    downloader.write_metadata = job.write_metadata;
-    downloader.ids_name_pictures = per_source::ids_name_pictures(job);
-    downloader
+    let setup = RunSetup {
+        run: *run,
+        job,
+        events,
+        http,
+        disk: &options.disk,
+        workers,
+        archive: recorder.archive(),
+        pace: options.timeouts.pace,
+        image_budget: options.timeouts.image_budget,
+    };
+    Downloader::new(&setup, folder, existing)
 }
 
 /// A follow check's downloaders: one per distinct folder of its follows. A folder that
