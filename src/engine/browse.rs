@@ -479,7 +479,7 @@ impl Browser {
             if let Err(error) = &found {
                 tracing::warn!("the search for reposts in {} failed: {error}", folder.display());
             }
-            events.send_blocking(Event::Reposts { folder, result: found.map_err(|error| error.to_string()) });
+            events.send_blocking(Event::Reposts { folder, result: found.map_err(Arc::new) });
         });
     }
 

@@ -5,6 +5,7 @@
 //! order; a run itself is a separate task, so `Cancel` is served while it goes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
@@ -15,10 +16,10 @@ use super::error::EngineError;
 pub use super::events::Waker;
 use super::events::{EVENT_QUEUE, EventSink};
 use super::follow;
-use super::links::read_link_list;
+use super::links::{LinkListError, read_link_list};
 use super::preview::preview;
 use super::run::{compare, run_job};
-use super::types::{Command, Event, RunId};
+use super::types::{Command, Event, HistoryError, RunId};
 use super::viewing::Viewing;
 use crate::archive::Archive;
 
@@ -199,8 +200,8 @@ async fn wait_for(task: Option<tokio::task::JoinHandle<()>>) {
 async fn send_link_list(path: PathBuf, events: EventSink) {
     let file = path.clone();
     let result = match tokio::task::spawn_blocking(move || read_link_list(&file)).await {
-        Ok(links) => links.map_err(|error| error.to_string()),
-        Err(error) => Err(format!("the reading task failed: {error}")),
+        Ok(links) => links.map_err(Arc::new),
+        Err(error) => Err(Arc::new(LinkListError::Stopped(error.to_string()))),
     };
     if let Err(error) = &result {
         tracing::warn!("cannot read the list of links: {error}");
@@ -221,8 +222,8 @@ async fn send_runs(archive: PathBuf, events: EventSink, clear: bool) {
     .await;
     let runs = match runs {
         Ok(Ok(runs)) => Ok(runs),
-        Ok(Err(error)) => Err(error.to_string()),
-        Err(error) => Err(format!("the history task failed: {error}")),
+        Ok(Err(error)) => Err(Arc::new(HistoryError::Archive(error))),
+        Err(error) => Err(Arc::new(HistoryError::Stopped(error.to_string()))),
     };
     if let Err(error) = &runs {
         tracing::warn!("cannot read the run history: {error}");

@@ -137,7 +137,7 @@ pub async fn change_then_send(
         rows(archive)
     })
     .await
-    .map_err(|error| error.to_string());
+    .map_err(Arc::new);
     if let Err(error) = &listed {
         tracing::warn!("cannot read or change the followed sources: {error}");
     }

@@ -18,6 +18,9 @@ pub enum LinkListError {
     TooLarge { path: PathBuf },
     #[error("{} is not text (UTF-8)", path.display())]
     NotText { path: PathBuf },
+    /// The engine's reading task stopped before it was done (it panicked).
+    #[error("the reading stopped unexpectedly: {0}")]
+    Stopped(String),
 }
 
 /// The links of a text: one per line; blank lines and `#` comments ignored.

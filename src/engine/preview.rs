@@ -116,7 +116,7 @@ pub async fn preview(preview: PreviewId, mut job: Job, events: EventSink, cancel
                         if let Err(error) = &result {
                             tracing::debug!("no preview picture for {id}: {error}");
                         }
-                        let result = result.map(Arc::new).map_err(|error| error.to_string());
+                        let result = result.map(Arc::new).map_err(Arc::new);
                         events.send(Event::PreviewThumbnail { preview, id, result }).await;
                     });
                 }

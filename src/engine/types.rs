@@ -539,6 +539,16 @@ impl RunReport {
     }
 }
 
+/// Why the run history could not be read or cleared.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
+    /// The engine's task stopped before it was done (it panicked).
+    #[error("the history task stopped unexpectedly: {0}")]
+    Stopped(String),
+}
+
 /// Everything the engine reports. Front ends read these from one channel.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -609,22 +619,22 @@ pub enum Event {
     /// A preview found one more image.
     PreviewListed { preview: PreviewId, file: PlannedFile, item: Box<ImageItem> },
     /// A preview's picture of image `id` (its small variant, decoded), or why there is none.
-    PreviewThumbnail { preview: PreviewId, id: String, result: Result<Arc<Pixels>, String> },
+    PreviewThumbnail { preview: PreviewId, id: String, result: Result<Arc<Pixels>, Arc<super::preview::PreviewError>> },
     /// A preview's listing ended: how (its sources' reports say which failed).
     PreviewDone { preview: PreviewId, report: RunReport },
     /// The run ended: its counts and how.
     Finished { run: RunId, report: RunReport },
     /// The run history, newest first, or why it could not be read (or cleared).
-    Runs(Result<Vec<RunRecord>, String>),
+    Runs(Result<Vec<RunRecord>, Arc<HistoryError>>),
     /// The links of a file asked for by `Command::ReadLinks`, or why it could not be read.
-    LinkList { path: PathBuf, result: Result<Vec<String>, String> },
+    LinkList { path: PathBuf, result: Result<Vec<String>, Arc<super::links::LinkListError>> },
     /// A search for reposts hashed `done` of the `total` pictures that lacked a hash.
     RepostsProgress { folder: PathBuf, done: usize, total: usize },
     /// The reposts found in a folder, or why the search failed.
-    Reposts { folder: PathBuf, result: Result<super::dupes::RepostReport, String> },
+    Reposts { folder: PathBuf, result: Result<super::dupes::RepostReport, Arc<super::dupes::DupesError>> },
     /// The followed sources, each with its files new since they were last looked at, or
     /// why they could not be read or changed.
-    Follows(Result<Vec<super::follow::FollowRow>, String>),
+    Follows(Result<Vec<super::follow::FollowRow>, Arc<super::follow::FollowError>>),
     /// A follow check ended: the sources the quota left for later and when it can go on,
     /// or why it could not check at all.
     FollowsChecked { not_checked: Vec<String>, resume: Option<String>, error: Option<String> },

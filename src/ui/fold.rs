@@ -77,7 +77,7 @@ impl GalleyApp {
                 self.history = History { runs, problem: None };
             }
             Event::Runs(Err(reason)) => {
-                let problem = Notice::error("The run history could not be read or cleared.", reason);
+                let problem = Notice::error("The run history could not be read or cleared.", reason.to_string());
                 self.history.problem = Some(problem);
             }
             Event::View { path, result } => {
@@ -93,7 +93,7 @@ impl GalleyApp {
                         let text = format!(
                             "The links in {name} could not be read: nothing was queued. Check the file and drop it again."
                         );
-                        self.queue.say(Notice::error(text, reason));
+                        self.queue.say(Notice::error(text, reason.to_string()));
                     }
                 }
             }

@@ -322,7 +322,7 @@ impl GalleyApp {
             }
             Event::Follows(Err(reason)) => {
                 self.following.notice =
-                    Some(Notice::error("The followed sources could not be read or changed.", reason));
+                    Some(Notice::error("The followed sources could not be read or changed.", reason.to_string()));
             }
             Event::FollowsChecked { not_checked, resume, error } => {
                 self.following.checking = false;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::grid::{UPLOADS_PER_FRAME, format_bytes, thousands};
 use super::progress::Notice;
-use crate::engine::{Ending, ImageItem, PlannedFile, PreviewId, RunReport};
+use crate::engine::{Ending, ImageItem, PlannedFile, PreviewError, PreviewId, RunReport};
 use crate::media::Pixels;
 
 /// A preview tile's side, in points.
@@ -118,11 +118,11 @@ impl Preview {
         self.entries.push(PreviewEntry { file, item, pixels: None, texture: None, missing: None, selected });
     }
 
-    pub fn picture(&mut self, id: &str, result: Result<Arc<Pixels>, String>) {
+    pub fn picture(&mut self, id: &str, result: Result<Arc<Pixels>, Arc<PreviewError>>) {
         let Some(entry) = self.by_id.get(id).and_then(|&index| self.entries.get_mut(index)) else { return };
         match result {
             Ok(pixels) => entry.pixels = Some(pixels),
-            Err(reason) => entry.missing = Some(reason),
+            Err(reason) => entry.missing = Some(reason.to_string()),
         }
     }
 
@@ -472,7 +472,7 @@ mod tests {
         assert!(preview.entries[1].file.present && !preview.entries[1].selected);
         let pixels = Arc::new(Pixels { width: 1, height: 1, rgba: vec![0; 4] });
         preview.picture("img0002", Ok(pixels));
-        preview.picture("unknown", Err("gone".into()));
+        preview.picture("unknown", Err(Arc::new(PreviewError::Status(404))));
         assert_eq!(preview.pictures(), 1);
     }
 }

@@ -376,7 +376,7 @@ impl GalleyApp {
                     Ok(report) => Search::Found(report),
                     Err(reason) => Search::Failed(Notice::error(
                         "Reposts could not be looked for in this folder. Try again; if it keeps failing, Clear thumbnails rebuilds the index.",
-                        reason,
+                        reason.to_string(),
                     )),
                 };
                 reposts.showing = matches!(reposts.search, Search::Found(_));
