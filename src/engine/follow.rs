@@ -69,10 +69,14 @@ pub fn ago(at: i64, now: i64) -> String {
 /// searches are sorted by time; users' posts and favorites, albums and posts are listed as
 /// they come. The random gallery cannot be followed.
 pub fn followable(text: &str) -> Result<Source, FollowError> {
+    newest_first(text.parse()?)
+}
+
+/// `source` as it is followed (see [`followable`]).
+pub fn newest_first(mut source: Source) -> Result<Source, FollowError> {
     let newest = |sort: &mut Sort| *sort = Sort::Time;
-    let mut source: Source = text.parse()?;
     match &mut source {
-        Source::Random => return Err(FollowError::Unfollowable(text.to_owned())),
+        Source::Random => return Err(FollowError::Unfollowable(source.to_string())),
         Source::Gallery { sort, .. }
         | Source::Subreddit { sort, .. }
         | Source::Tag { sort, .. }

@@ -39,7 +39,8 @@ pub use dupes::{DupesError, FindOptions, LibraryStores, RepostReport, find_repos
 pub use error::EngineError;
 pub use events::EventSink;
 pub use follow::{
-    CheckReport, CheckRequest, FollowError, FollowPlan, FollowRow, FollowTarget, ago, followable, unix_now,
+    CheckReport, CheckRequest, FollowError, FollowPlan, FollowRow, FollowTarget, ago, followable, newest_first,
+    unix_now,
 };
 pub use imgur::{ImageItem, Position, parse_page};
 pub use limits::raise_open_file_limit;

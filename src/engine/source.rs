@@ -142,6 +142,30 @@ fn check_name(name: &str, what: &'static str) -> Result<String, SourceError> {
 }
 
 impl Source {
+    /// A user's posts; `name` as Imgur spells it (letters, digits and `_`).
+    pub fn user(name: &str) -> Result<Source, SourceError> {
+        Ok(Source::User { name: check_name(name.trim(), "user name")? })
+    }
+
+    /// A tag's gallery.
+    pub fn tag(name: &str, sort: Sort, window: Window) -> Result<Source, SourceError> {
+        Ok(Source::Tag { name: check_name(name.trim(), "tag")?, sort, window })
+    }
+
+    /// A subreddit's gallery (`aww` or `r/aww`).
+    pub fn subreddit(name: &str, sort: Sort, window: Window) -> Result<Source, SourceError> {
+        let name = name.trim();
+        Ok(Source::Subreddit { name: check_name(name.strip_prefix("r/").unwrap_or(name), "subreddit")?, sort, window })
+    }
+
+    /// A search of the gallery for `query`, newest first (as `search:WORDS` is).
+    pub fn search(query: &str) -> Result<Source, SourceError> {
+        match query.trim() {
+            "" => Err(SourceError::Unrecognised("search:".to_owned())),
+            query => Ok(Source::Search { query: query.to_owned(), sort: Sort::Time, window: Window::All }),
+        }
+    }
+
     /// The API path of page `page` (0-based), without the host.
     pub fn api_path(&self, page: u32) -> String {
         match self {

@@ -82,8 +82,7 @@ impl GalleyApp {
             QueueAction::PreviewAll => self.start_preview(None),
             QueueAction::Follow(id) => {
                 if let Some(entry) = self.queue.entries().iter().find(|entry| entry.id == id) {
-                    let text = entry.source.to_string();
-                    self.follow_text(&text);
+                    self.follow_source(entry.source.clone());
                 }
             }
         }
@@ -96,9 +95,9 @@ impl GalleyApp {
             SourcesAction::CloseForm => self.form = None,
             SourcesAction::FollowForm => {
                 let Some(form) = &mut self.form else { return };
-                match form.short_form() {
-                    Ok(text) => {
-                        self.follow_text(&text);
+                match form.source() {
+                    Ok(source) => {
+                        self.follow_source(source);
                         self.form = None;
                     }
                     Err(problem) => form.problem = Some(problem),
@@ -106,9 +105,9 @@ impl GalleyApp {
             }
             SourcesAction::AddForm => {
                 let Some(form) = &mut self.form else { return };
-                match form.short_form() {
-                    Ok(text) => {
-                        self.queue.add_list("the Galleries menu", vec![text]);
+                match form.source() {
+                    Ok(source) => {
+                        self.queue.add_sources(vec![source]);
                         self.form = None;
                     }
                     Err(problem) => form.problem = Some(problem),

@@ -16,7 +16,7 @@ use super::progress::Notice;
 use super::state::RunState;
 use super::{Action, GalleyApp, View};
 use crate::demo::DEMO_CLIENT_ID;
-use crate::engine::{ClientId, Command, Event, FollowRow, RunOrigin, Source, ago, followable, unix_now};
+use crate::engine::{ClientId, Command, Event, FollowRow, RunOrigin, Source, ago, newest_first, unix_now};
 
 /// The folder column's width, least and most, in points: a long path is cut short (the
 /// whole of it on hover), a short one leaves the others their room.
@@ -240,10 +240,11 @@ impl GalleyApp {
     }
 
     /// A queued or typed source, to follow: in the form a check lists (newest first).
-    pub(super) fn follow_text(&mut self, text: &str) {
-        match followable(text) {
+    pub(super) fn follow_source(&mut self, source: Source) {
+        let shown = source.to_string();
+        match newest_first(source) {
             Ok(source) => self.actions.push(Action::Following(FollowingAction::Follow(vec![source]))),
-            Err(error) => self.notice = Some(Notice::error(format!("{text} cannot be followed."), error.to_string())),
+            Err(error) => self.notice = Some(Notice::error(format!("{shown} cannot be followed."), error.to_string())),
         }
     }
 

@@ -312,6 +312,20 @@ impl Queue {
         addition
     }
 
+    /// Queues sources already made (the Galleries menu's), each shown by its short form.
+    pub fn add_sources(&mut self, sources: Vec<Source>) {
+        let mut addition = Addition::default();
+        for source in sources {
+            if self.entries.iter().any(|entry| entry.source == source) {
+                addition.already += 1;
+            } else {
+                self.push(source.to_string(), source, EntryStatus::Waiting);
+                addition.added += 1;
+            }
+        }
+        self.notice = Some(addition_notice(&addition, ""));
+    }
+
     /// Queues the sources box's lines; the lines refused stay in the box to be fixed.
     pub fn add_typed(&mut self) {
         let typed = std::mem::take(&mut self.typed);

@@ -5,7 +5,7 @@
 //! queues its short form (`hot/viral/day`, `user/NAME`, `t/TAG`, `r/NAME`, `search:...`).
 //! Drawing only: every click comes back as a [`SourcesAction`].
 
-use crate::engine::{Sort, Source, Window};
+use crate::engine::{Section, Sort, Source, Window};
 
 /// The accessible name (and visible label) of the box.
 pub const SOURCES_BOX: &str = "Add sources";
@@ -83,9 +83,8 @@ impl GalleryForm {
         Self { kind, word: String::new(), sort, window, problem: None }
     }
 
-    /// The source's short form, as the queue shows it, or why the form names none (in
-    /// the form's words).
-    pub fn short_form(&self) -> Result<String, String> {
+    /// The gallery the form names, or why it names none (in the form's words).
+    pub fn source(&self) -> Result<Source, String> {
         let word = self.word.trim();
         if let Some(asked) = self.kind.asks_for()
             && word.is_empty()
@@ -93,21 +92,20 @@ impl GalleryForm {
             return Err(format!("Enter the {} first.", asked.to_lowercase()));
         }
         let (sort, window) = (self.sort, self.window);
-        let text = match self.kind {
-            GalleryKind::Hot => format!("hot/{sort}/{window}"),
-            GalleryKind::Top => format!("top/{sort}/{window}"),
-            GalleryKind::User => format!("user/{word}"),
-            GalleryKind::Tag => format!("t/{word}/{sort}/{window}"),
-            GalleryKind::Subreddit => format!("r/{}/{sort}/{window}", word.trim_start_matches("r/")),
-            GalleryKind::Search => format!("search:{word}"),
+        let source = match self.kind {
+            GalleryKind::Hot => Ok(Source::Gallery { section: Section::Hot, sort, window }),
+            GalleryKind::Top => Ok(Source::Gallery { section: Section::Top, sort, window }),
+            GalleryKind::User => Source::user(word),
+            GalleryKind::Tag => Source::tag(word, sort, window),
+            GalleryKind::Subreddit => Source::subreddit(word, sort, window),
+            GalleryKind::Search => Source::search(word),
         };
-        match text.parse::<Source>() {
-            Ok(_) => Ok(text),
-            Err(_) => Err(format!(
+        source.map_err(|_| {
+            format!(
                 "\"{word}\" is not a {}: use letters, digits and _ only.",
                 self.kind.asks_for().unwrap_or("name").to_lowercase()
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -233,18 +231,19 @@ mod tests {
             (form(GalleryKind::Search, "red pandas"), "search:red pandas", "/3/gallery/search/time/all/0"),
         ];
         for (form, text, path) in cases {
-            let short = form.short_form().expect(text);
-            assert_eq!(short, text);
-            assert_eq!(short.parse::<Source>().expect(text).api_path(0), path);
+            let source = form.source().expect(text);
+            assert_eq!(source.to_string(), text, "the queue shows its short form");
+            assert_eq!(source.api_path(0), path);
+            assert_eq!(text.parse::<Source>().expect(text), source, "and it reads back the same");
         }
     }
 
     #[test]
     fn a_form_without_its_word_or_with_a_bad_one_says_so_plainly() {
         let empty = GalleryForm::new(GalleryKind::Subreddit);
-        assert_eq!(empty.short_form(), Err("Enter the subreddit first.".to_owned()));
+        assert_eq!(empty.source(), Err("Enter the subreddit first.".to_owned()));
         let bad = GalleryForm { word: "no spaces/please".into(), ..GalleryForm::new(GalleryKind::User) };
-        let reason = bad.short_form().expect_err("refused");
+        let reason = bad.source().expect_err("refused");
         assert!(reason.contains("is not a user name: use letters, digits and _ only"), "{reason}");
     }
 }
