@@ -433,7 +433,7 @@ impl Browser {
     pub fn trash(&self, paths: Vec<PathBuf>) {
         let (trash, cache, events) = (self.places.trash.clone(), self.cache.clone(), self.events.clone());
         tokio::task::spawn_blocking(move || {
-            let result = trash_files(&trash, &paths).map_err(|error| error.to_string());
+            let result = trash_files(&trash, &paths).map_err(Arc::new);
             if result.is_ok() {
                 cache.remove(&paths);
             }
@@ -449,7 +449,7 @@ impl Browser {
             // old one stays in the trash, and the window says so.
             let (taken, free): (Vec<PathBuf>, Vec<PathBuf>) =
                 paths.iter().cloned().partition(|path| std::fs::symlink_metadata(path).is_ok());
-            let result = restore_files(&trash, &free).map(|()| taken).map_err(|error| error.to_string());
+            let result = restore_files(&trash, &free).map(|()| taken).map_err(Arc::new);
             events.send_blocking(Event::Restored { paths: free, result });
         });
     }
@@ -495,11 +495,10 @@ impl Browser {
             }
             let mut slot = lock_or_recover(&index, "the library index");
             let result = match open_index(&mut slot, &places, &events) {
-                Some(index) => index
-                    .all_files()
-                    .and_then(|files| index.clear().map(|()| cache.remove(&files)))
-                    .map_err(|error| error.to_string()),
-                None => Err("the library index cannot be opened".to_owned()),
+                Some(index) => {
+                    index.all_files().and_then(|files| index.clear().map(|()| cache.remove(&files))).map_err(Arc::new)
+                }
+                None => Err(Arc::new(crate::library::IndexError::Unavailable)),
             };
             events.send_blocking(Event::ThumbnailsCleared(result));
         });

@@ -29,7 +29,9 @@ use super::error::Quota;
 use super::events::EventSink;
 use super::run::{RunOptions, run_job_with};
 use super::source::{Sort, Source, SourceError};
-use super::types::{ClientId, Ending, Event, Job, JobInput, RateLimits, RunChoices, RunId, RunReport, SourceStage};
+use super::types::{
+    ClientId, Ending, Event, Fatal, Job, JobInput, RateLimits, RunChoices, RunId, RunReport, SourceStage,
+};
 use crate::archive::{Archive, ArchiveError, FollowCheck, FollowRecord, Followed, QuotaSeen, RunOrigin};
 
 /// Requests of a quota a check leaves unspent besides one per request that may be in
@@ -48,6 +50,9 @@ pub enum FollowError {
     Archive(#[from] ArchiveError),
     #[error("the archive task stopped unexpectedly: {0}")]
     Task(String),
+    /// The check's run stopped (the network, the quota, the folder).
+    #[error("{0}")]
+    Stopped(Fatal),
 }
 
 /// Unix seconds now.
@@ -155,12 +160,16 @@ pub async fn check_for_window(run: RunId, request: CheckRequest, events: EventSi
     let checked = check(run, request, events.clone(), cancel, RunOptions::default()).await;
     let ended = match checked {
         Ok(checked) => {
-            let error = checked.run.as_ref().and_then(RunReport::fatal).map(ToString::to_string);
+            let error = checked
+                .run
+                .as_ref()
+                .and_then(RunReport::fatal)
+                .map(|fatal| Arc::new(FollowError::Stopped(fatal.clone())));
             Event::FollowsChecked { not_checked: checked.not_checked, resume: checked.resume, error }
         }
         Err(error) => {
             tracing::warn!("the follow check could not run: {error}");
-            Event::FollowsChecked { not_checked: Vec::new(), resume: None, error: Some(error.to_string()) }
+            Event::FollowsChecked { not_checked: Vec::new(), resume: None, error: Some(Arc::new(error)) }
         }
     };
     events.send(ended).await;

@@ -595,13 +595,13 @@ pub enum Event {
     /// Background thumbnailing of the open folder: `made` of `total`.
     LibraryProgress { folder: PathBuf, made: usize, total: usize },
     /// Files moved to the trash, or why not.
-    Trashed { paths: Vec<PathBuf>, result: Result<(), String> },
+    Trashed { paths: Vec<PathBuf>, result: Result<(), Arc<super::browse::TrashError>> },
     /// Files brought back from the trash, or why not.
     /// `paths` were brought back; `Ok` holds those left in the trash because a new file
     /// has taken their name since.
-    Restored { paths: Vec<PathBuf>, result: Result<Vec<PathBuf>, String> },
+    Restored { paths: Vec<PathBuf>, result: Result<Vec<PathBuf>, Arc<super::browse::TrashError>> },
     /// The thumbnail cache was cleared (how many thumbnails went), or why not.
-    ThumbnailsCleared(Result<usize, String>),
+    ThumbnailsCleared(Result<usize, Arc<crate::library::index::IndexError>>),
     /// The open folder changed on disk (another program added, removed or changed files,
     /// or the folder went): list it again.
     FolderChanged { folder: PathBuf },
@@ -637,7 +637,7 @@ pub enum Event {
     Follows(Result<Vec<super::follow::FollowRow>, Arc<super::follow::FollowError>>),
     /// A follow check ended: the sources the quota left for later and when it can go on,
     /// or why it could not check at all.
-    FollowsChecked { not_checked: Vec<String>, resume: Option<String>, error: Option<String> },
+    FollowsChecked { not_checked: Vec<String>, resume: Option<String>, error: Option<Arc<super::follow::FollowError>> },
 }
 
 impl Event {

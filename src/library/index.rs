@@ -17,6 +17,9 @@ use crate::media::MediaKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
+    /// The index could not be opened (why was logged when it was tried).
+    #[error("the library index cannot be opened")]
+    Unavailable,
     #[error("cannot create the library folder {path}: {source}")]
     Folder { path: PathBuf, source: std::io::Error },
     #[error("library index {path}: {source}")]

@@ -132,7 +132,8 @@ pub fn confirm_trash_ui(ctx: &egui::Context, request: &TrashRequest) -> Option<B
             _ => format!("these {} files", thousands(count as u64)),
         };
         ui.heading("Move to trash?");
-        ui.label(format!("Move {what} to the trash? You can bring them back with Undo, or from the trash."));
+        let them = if count == 1 { "it" } else { "them" };
+        ui.label(format!("Move {what} to the trash? You can bring {them} back with Undo, or from the trash."));
         ui.horizontal(|ui| {
             if ui.button("Move to trash").clicked() {
                 action = Some(BrowseAction::ConfirmTrash);

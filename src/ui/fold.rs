@@ -170,7 +170,7 @@ impl GalleyApp {
                 Err(reason) => {
                     let text =
                         "Nothing was moved to the trash: galley could not reach it. The files are where they were.";
-                    self.folder.status = Some(Notice::error(text, reason));
+                    self.folder.status = Some(Notice::error(text, reason.to_string()));
                 }
             },
             Event::Restored { paths, result } => {
@@ -188,9 +188,10 @@ impl GalleyApp {
                             "",
                         )
                     }
-                    Err(reason) => {
-                        Notice::error("Some files could not be brought back: look for them in the trash.", reason)
-                    }
+                    Err(reason) => Notice::error(
+                        "Some files could not be brought back: look for them in the trash.",
+                        reason.to_string(),
+                    ),
                 });
                 if let Some(folder) = self.folder.shown.clone() {
                     self.open_folder(folder);
@@ -202,7 +203,7 @@ impl GalleyApp {
                     Ok(removed) => {
                         Notice::info(format!("Removed {} thumbnails galley made.", grid::thousands(removed as u64)))
                     }
-                    Err(reason) => Notice::error("The thumbnail cache could not be cleared.", reason),
+                    Err(reason) => Notice::error("The thumbnail cache could not be cleared.", reason.to_string()),
                 });
             }
             Event::FolderChanged { folder } if self.folder.shown.as_ref() == Some(&folder) => {

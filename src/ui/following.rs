@@ -334,7 +334,7 @@ impl GalleyApp {
                 self.following.notice = Some(match (error, resume) {
                     (Some(error), resume) => Notice::error(
                         resume.unwrap_or_else(|| "The check stopped before every source was checked.".to_owned()),
-                        error,
+                        error.to_string(),
                     ),
                     (None, Some(resume)) => Notice::error(resume, not_checked.join(", ")),
                     (None, None) => {

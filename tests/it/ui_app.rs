@@ -229,9 +229,17 @@ fn clicking_a_thumbnail_opens_the_viewer_and_its_actions_say_how_they_went() {
     let grid_path = |harness: &Harness<'static, GalleyApp>, index: usize| -> PathBuf {
         harness.state().grid().path(index).expect("a tile").to_owned()
     };
-    let (first, second) = (grid_path(&fixture.harness, 0), grid_path(&fixture.harness, 1));
+    let first = grid_path(&fixture.harness, 0);
     let name = first.file_name().expect("file name").to_string_lossy().into_owned();
     let shows = |app: &GalleyApp, path: &Path| app.viewer().is_some_and(|v| v.path() == path && v.is_ready());
+    // The image after `path` in the grid's order as it is then (the folder is listed again
+    // when the run's last events land, and the viewer follows its image).
+    let shows_the_one_after = |app: &GalleyApp, path: &Path| {
+        app.viewer().is_some_and(|v| {
+            let at = (0..app.grid().len()).find(|&index| app.grid().path(index) == Some(path));
+            v.is_ready() && v.path() != path && at.is_some_and(|at| app.grid().path(at + 1) == Some(v.path()))
+        })
+    };
 
     // A click selects; Enter (or a double click) opens.
     fixture.harness.get_by_label(&name).focus();
@@ -239,7 +247,7 @@ fn clicking_a_thumbnail_opens_the_viewer_and_its_actions_say_how_they_went() {
     fixture.harness.key_press(egui::Key::Enter);
     step_until(&mut fixture.harness, "the first image", |app| shows(app, &first));
     fixture.harness.key_press(egui::Key::ArrowRight);
-    step_until(&mut fixture.harness, "the next image", |app| shows(app, &second));
+    step_until(&mut fixture.harness, "the next image", |app| shows_the_one_after(app, &first));
 
     // Each desktop action says in the window how it went: done, or why not (here, with
     // no desktop, most fail; they must not fail silently).
