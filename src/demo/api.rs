@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::gallery::{DemoAlbum, DemoEntry, DemoImage, DemoKind, Rendition};
 use super::host;
 use super::pictures::{self, DemoFile, PictureError};
-use super::server::DemoState;
+use super::state::DemoState;
 use super::{DemoQuirks, REFUSED_CLIENT_ID};
 
 const CLIENT_LIMIT: u64 = 12_500;

@@ -8,57 +8,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use bytes::Bytes;
-
 use super::DemoConfig;
-use super::pictures::{self, PictureError};
+use super::kinds;
+pub use super::kinds::DemoKind;
+pub(crate) use super::kinds::Rendition;
 use super::rng::SplitMix;
-
-/// The kind of one piece of media.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DemoKind {
-    Jpeg,
-    Png,
-    /// A still GIF.
-    Gif,
-    /// A GIF with several frames; Imgur also offers it as an mp4.
-    AnimatedGif,
-    /// A video-only entry (`video/mp4`): not an image, a default fetch skips it.
-    Video,
-}
-
-impl DemoKind {
-    /// The MIME type Imgur reports in `type`.
-    pub fn mime(self) -> &'static str {
-        match self {
-            DemoKind::Jpeg => "image/jpeg",
-            DemoKind::Png => "image/png",
-            DemoKind::Gif | DemoKind::AnimatedGif => "image/gif",
-            DemoKind::Video => "video/mp4",
-        }
-    }
-
-    /// The extension of its `link`.
-    pub fn extension(self) -> &'static str {
-        match self {
-            DemoKind::Jpeg => "jpg",
-            DemoKind::Png => "png",
-            DemoKind::Gif | DemoKind::AnimatedGif => "gif",
-            DemoKind::Video => "mp4",
-        }
-    }
-
-    /// Imgur's `animated` flag.
-    pub fn animated(self) -> bool {
-        matches!(self, DemoKind::AnimatedGif | DemoKind::Video)
-    }
-
-    /// Whether a default fetch saves it: every image, animated GIFs included (as .gif);
-    /// videos only when asked for.
-    pub fn downloadable(self) -> bool {
-        self != DemoKind::Video
-    }
-}
 
 /// One image or video of the gallery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,22 +38,6 @@ impl DemoImage {
     /// The path of its `mp4` rendition, for animated items.
     pub fn mp4_path(&self) -> Option<String> {
         self.kind.animated().then(|| format!("/i/{}.mp4", self.id))
-    }
-
-    /// The bytes served at its link. Blocking: the first call for a given picture
-    /// generates it (tens of milliseconds), later calls are cheap.
-    pub fn bytes(&self) -> Result<Bytes, PictureError> {
-        Ok(pictures::file(self, Rendition::Original)?.to_bytes())
-    }
-
-    /// The length of [`DemoImage::bytes`], as listed in `size`. Blocking like `bytes`.
-    pub fn size(&self) -> Result<u64, PictureError> {
-        Ok(pictures::file(self, Rendition::Original)?.len())
-    }
-
-    /// The length of its mp4 rendition (`mp4_size`), for animated items. Cheap.
-    pub fn mp4_size(&self) -> Option<u64> {
-        self.kind.animated().then(|| pictures::mp4_len(&self.id))
     }
 }
 
@@ -136,15 +74,6 @@ impl DemoEntry {
             DemoEntry::Album(album) => &album.images,
         }
     }
-}
-
-/// Which file of an item a request names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Rendition {
-    /// The file at `link`.
-    Original,
-    /// The mp4 at `mp4` (animated GIFs only; a video's link already is its mp4).
-    Mp4,
 }
 
 /// The whole demo gallery, in listing order.
@@ -331,8 +260,8 @@ impl Layout {
     }
 
     fn media(&mut self, kind: DemoKind, album: Option<String>) -> DemoImage {
-        let variant = self.rng.below(pictures::variants(kind) as u64) as usize;
-        let (width, height) = pictures::dimensions(kind, variant);
+        let variant = self.rng.below(kinds::variants(kind) as u64) as usize;
+        let (width, height) = kinds::dimensions(kind, variant);
         DemoImage { id: self.ids.next(), title: self.title(), kind, width, height, album, variant }
     }
 

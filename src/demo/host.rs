@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::gallery::{DemoImage, DemoKind, Rendition};
 use super::pictures::{self, DemoFile};
 use super::rng;
-use super::server::DemoState;
+use super::state::DemoState;
 
 /// Body pieces when the bandwidth is unlimited.
 const CHUNK: usize = 32 * 1024;

@@ -16,13 +16,16 @@
 //! ties them into an axum router and a server that can be started and stopped.
 
 mod api;
+mod control;
 mod feeds;
 mod gallery;
 mod host;
+mod kinds;
 mod paint;
 mod pictures;
 mod rng;
 mod server;
+mod state;
 #[cfg(test)]
 mod tests;
 

@@ -20,8 +20,9 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{Delay, ExtendedColorType, Frame, ImageEncoder, RgbaImage};
 
-use super::gallery::{DemoImage, DemoKind, Rendition};
-use super::paint::{Painter, Spec, sparse, spec};
+use super::gallery::DemoImage;
+use super::kinds::{ANIMATED_SPECS, DemoKind, GIF_SPECS, JPEG_SPECS, PNG_SPECS, Rendition, dimensions, spec_of};
+use super::paint::{Painter, Spec, spec};
 use super::rng::{self, SplitMix};
 
 /// A base picture could not be encoded. Not expected to happen (the inputs are ours),
@@ -32,35 +33,6 @@ pub struct PictureError {
     kind: &'static str,
     reason: String,
 }
-
-// The noise amplitudes and densities below were tuned (see `print_base_sizes`) so files
-// range from about 100 KB to 520 KB and a default mix averages about 170 KB, the size of
-// the workload the performance goals were set on (issue 5).
-const JPEG_SPECS: [Spec; 8] = [
-    spec(1024, 768, 5),
-    spec(800, 600, 8),
-    spec(1280, 960, 4),
-    spec(640, 480, 13),
-    spec(1600, 1200, 4),
-    spec(900, 1200, 5),
-    spec(1200, 800, 4),
-    spec(720, 720, 9),
-];
-const PNG_SPECS: [Spec; 8] = [
-    sparse(800, 600, 1, 6),
-    sparse(640, 480, 2, 6),
-    sparse(1024, 768, 1, 2),
-    sparse(500, 700, 1, 11),
-    sparse(600, 600, 2, 6),
-    sparse(960, 540, 1, 8),
-    sparse(450, 800, 2, 11),
-    sparse(1200, 900, 2, 6),
-];
-const GIF_SPECS: [Spec; 6] =
-    [spec(480, 400, 2), spec(640, 480, 1), spec(400, 400, 3), spec(800, 600, 1), spec(500, 500, 2), spec(600, 450, 1)];
-const ANIMATED_SPECS: [Spec; 3] = [sparse(480, 400, 1, 8), sparse(400, 400, 1, 16), sparse(520, 400, 0, 0)];
-/// Videos are never painted: these only give their listing a plausible size.
-const VIDEO_SPECS: [Spec; 3] = [spec(1280, 720, 0), spec(720, 1280, 0), spec(640, 640, 0)];
 
 const ANIMATION_FRAMES: u32 = 4;
 const FRAME_DELAY_MS: u32 = 200;
@@ -76,16 +48,6 @@ static PNG_BASES: [Base; PNG_SPECS.len()] = [const { OnceLock::new() }; PNG_SPEC
 static GIF_BASES: [Base; GIF_SPECS.len()] = [const { OnceLock::new() }; GIF_SPECS.len()];
 static ANIMATED_BASES: [Base; ANIMATED_SPECS.len()] = [const { OnceLock::new() }; ANIMATED_SPECS.len()];
 
-fn specs(kind: DemoKind) -> &'static [Spec] {
-    match kind {
-        DemoKind::Jpeg => &JPEG_SPECS,
-        DemoKind::Png => &PNG_SPECS,
-        DemoKind::Gif => &GIF_SPECS,
-        DemoKind::AnimatedGif => &ANIMATED_SPECS,
-        DemoKind::Video => &VIDEO_SPECS,
-    }
-}
-
 fn bases(kind: DemoKind) -> &'static [Base] {
     match kind {
         DemoKind::Jpeg => &JPEG_BASES,
@@ -94,22 +56,6 @@ fn bases(kind: DemoKind) -> &'static [Base] {
         DemoKind::AnimatedGif => &ANIMATED_BASES,
         DemoKind::Video => &[],
     }
-}
-
-/// How many base pictures `kind` has.
-pub(crate) fn variants(kind: DemoKind) -> usize {
-    specs(kind).len()
-}
-
-/// The size in pixels of base picture `variant` of `kind`.
-pub(crate) fn dimensions(kind: DemoKind, variant: usize) -> (u32, u32) {
-    let spec = spec_of(kind, variant);
-    (spec.width, spec.height)
-}
-
-fn spec_of(kind: DemoKind, variant: usize) -> &'static Spec {
-    let specs = specs(kind);
-    specs.get(variant).unwrap_or(&specs[0])
 }
 
 /// Whether `file` can answer for `image` in `rendition` without making anything.
@@ -370,9 +316,28 @@ fn hash(text: &str) -> u64 {
     text.bytes().fold(0x5EED, |h, byte| rng::mix(h, byte as u64))
 }
 
+impl DemoImage {
+    /// The bytes served at its link. Blocking: the first call for a given picture
+    /// generates it (tens of milliseconds), later calls are cheap.
+    pub fn bytes(&self) -> Result<Bytes, PictureError> {
+        Ok(file(self, Rendition::Original)?.to_bytes())
+    }
+
+    /// The length of [`DemoImage::bytes`], as listed in `size`. Blocking like `bytes`.
+    pub fn size(&self) -> Result<u64, PictureError> {
+        Ok(file(self, Rendition::Original)?.len())
+    }
+
+    /// The length of its mp4 rendition (`mp4_size`), for animated items. Cheap.
+    pub fn mp4_size(&self) -> Option<u64> {
+        self.kind.animated().then(|| mp4_len(&self.id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::kinds::variants;
 
     fn image(kind: DemoKind, variant: usize, id: &str) -> DemoImage {
         let (width, height) = dimensions(kind, variant);

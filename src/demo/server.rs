@@ -1,16 +1,14 @@
-//! The demo server's shared state, its axum router and the [`DemoServer`] handle that
-//! binds, runs and stops it.
+//! The demo server's axum router and the [`DemoServer`] handle that binds, runs and
+//! stops it.
 //!
-//! Ownership: one `Arc<DemoState>` is shared by every handler. It holds the (immutable)
+//! Ownership: one `Arc<DemoState>` (`state.rs`) is shared by every handler. It holds the (immutable)
 //! gallery, atomic counters, and the cancellation token that stops everything: the
 //! accept loop (graceful shutdown), latency sleeps and paced bodies all race it, so a
 //! stop is prompt even mid-download.
 
-use std::collections::HashSet;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -21,159 +19,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::signals::StopSignals;
 
-use super::feeds::{self, Feeds};
-use super::gallery::{DemoGallery, DemoImage, Rendition, demo_gallery};
-use super::{DemoConfig, api, host, pictures};
+use super::feeds;
+use super::gallery::DemoGallery;
+pub use super::state::DemoStats;
+use super::state::{DemoState, OpenApiRequest};
+use super::{DemoConfig, api, control, host};
 
 /// How long [`DemoServer::shutdown`] lets open connections finish before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// Counters since the server started.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DemoStats {
-    /// Requests to `/3/...`, refused ones included.
-    pub api_requests: u64,
-    /// Requests for files that exist under `/i/...`.
-    pub image_requests: u64,
-    /// Image requests answered with an injected fault.
-    pub faults_injected: u64,
-    /// The most requests to `/3/...` that were open at once (latency included).
-    pub api_in_flight_peak: u64,
-    /// Requests for the 'h' thumbnails of big GIFs (the big-GIF quirk).
-    pub thumbnail_requests: u64,
-    /// Requests for small renditions (`{id}m.jpg`, Imgur's `m` suffix): a preview's.
-    pub small_requests: u64,
-}
-
-/// Everything the handlers share.
-pub(crate) struct DemoState {
-    pub(crate) config: DemoConfig,
-    pub(crate) gallery: DemoGallery,
-    pub(crate) cancel: CancellationToken,
-    api_requests: AtomicU64,
-    image_requests: AtomicU64,
-    faults_injected: AtomicU64,
-    api_in_flight: AtomicU64,
-    api_in_flight_peak: AtomicU64,
-    thumbnail_requests: AtomicU64,
-    small_requests: AtomicU64,
-    /// The ids the deleted quirk deletes.
-    deleted: HashSet<String>,
-    /// Posts and album images added while running, requests by path, quota set low.
-    pub(crate) feeds: Feeds,
-}
-
-/// Counts one open API request from arrival to answer; dropping it counts it closed.
-struct OpenApiRequest<'a>(&'a DemoState);
-
-impl<'a> OpenApiRequest<'a> {
-    fn new(state: &'a DemoState) -> Self {
-        let open = state.api_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        state.api_in_flight_peak.fetch_max(open, Ordering::SeqCst);
-        Self(state)
-    }
-}
-
-impl Drop for OpenApiRequest<'_> {
-    fn drop(&mut self) {
-        self.0.api_in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl DemoState {
-    fn new(config: DemoConfig) -> Self {
-        let gallery = demo_gallery(&config);
-        let deleted = gallery.images().take(config.quirks.deleted).map(|image| image.id.clone()).collect();
-        let feeds = Feeds::new(&gallery, config.seed);
-        Self {
-            deleted,
-            feeds,
-            thumbnail_requests: AtomicU64::new(0),
-            small_requests: AtomicU64::new(0),
-            gallery,
-            config,
-            cancel: CancellationToken::new(),
-            api_requests: AtomicU64::new(0),
-            image_requests: AtomicU64::new(0),
-            faults_injected: AtomicU64::new(0),
-            api_in_flight: AtomicU64::new(0),
-            api_in_flight_peak: AtomicU64::new(0),
-        }
-    }
-
-    /// Counts an API request; returns how many there have been, this one included.
-    pub(crate) fn count_api_request(&self) -> u64 {
-        self.api_requests.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    /// Counts an image request; returns its 0-based number (which decides its fault).
-    /// API requests so far.
-    pub(crate) fn stats_api_requests(&self) -> u64 {
-        self.api_requests.load(Ordering::Relaxed)
-    }
-
-    /// The image host's file `name`: the gallery's, or one added while running.
-    pub(crate) fn file(&self, name: &str) -> Option<(DemoImage, Rendition)> {
-        let file = self.gallery.file(name).map(|(image, rendition)| (image.clone(), rendition));
-        file.or_else(|| self.feeds.file(name))
-    }
-
-    pub(crate) fn count_image_request(&self) -> u64 {
-        self.image_requests.fetch_add(1, Ordering::Relaxed)
-    }
-
-    pub(crate) fn count_thumbnail_request(&self) {
-        self.thumbnail_requests.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn count_small_request(&self) {
-        self.small_requests.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Whether the deleted quirk deleted this image.
-    pub(crate) fn is_deleted(&self, id: &str) -> bool {
-        self.deleted.contains(id)
-    }
-
-    pub(crate) fn count_fault(&self) {
-        self.faults_injected.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn stats(&self) -> DemoStats {
-        DemoStats {
-            api_requests: self.api_requests.load(Ordering::Relaxed),
-            image_requests: self.image_requests.load(Ordering::Relaxed),
-            faults_injected: self.faults_injected.load(Ordering::Relaxed),
-            api_in_flight_peak: self.api_in_flight_peak.load(Ordering::SeqCst),
-            thumbnail_requests: self.thumbnail_requests.load(Ordering::Relaxed),
-            small_requests: self.small_requests.load(Ordering::Relaxed),
-        }
-    }
-
-    /// Makes the gallery's base pictures on one blocking thread, in listing order, so
-    /// the first requests find most of them ready. A request that needs one first makes
-    /// it itself (the `OnceLock` lets only one thread paint each).
-    fn warm_up(self: &Arc<Self>) {
-        let state = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let mut done = HashSet::new();
-            for image in state.gallery.images() {
-                if state.cancel.is_cancelled() {
-                    return;
-                }
-                if done.insert((image.kind, image.variant)) {
-                    // An error here is met again, and reported, by the request that needs it.
-                    let _ = pictures::file(image, Rendition::Original);
-                }
-            }
-        });
-    }
-}
 
 /// The demo as an axum router, to mount on a listener of your own. It is never stopped
 /// by a token; use [`DemoServer`] for that.
@@ -188,10 +45,10 @@ fn app(state: Arc<DemoState>) -> Router {
         .route("/i/{file}", get(host::image))
         .route("/removed.png", get(host::removed))
         .route("/3/{*path}", get(api::api))
-        .route("/demo/post", post(feeds::post))
-        .route("/demo/grow", post(feeds::grow))
-        .route("/demo/quota", post(feeds::quota))
-        .route("/demo/requests", get(feeds::requests))
+        .route("/demo/post", post(control::post))
+        .route("/demo/grow", post(control::grow))
+        .route("/demo/quota", post(control::quota))
+        .route("/demo/requests", get(control::requests))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), add_latency))
         .with_state(state)
