@@ -20,12 +20,12 @@ impl GalleyApp {
             if run > self.latest_run {
                 self.latest_run = run;
                 self.run_state = self.run_state.run_began(run);
-                self.queue.run_began(run);
-                self.progress = Some(RunProgress::new(run));
+                self.progress = Some(RunProgress::started_now());
             }
         }
+        // The progress on show is the latest run's.
         if let Some(progress) = &mut self.progress
-            && event.run() == Some(progress.run)
+            && event.run() == Some(self.latest_run)
         {
             progress.apply(&event);
         }
@@ -50,13 +50,20 @@ impl GalleyApp {
                 self.folder.grid.insert_video(&path, bytes);
                 self.folder.exists_now();
             }
-            Event::Source { run, index, report } => self.queue.reported(run, index, &report),
+            // The queue hears only of the run going (RunState's), which is its run if it
+            // sent one.
+            Event::Source { run, index, report } => {
+                if self.run_state == RunState::Running(run) {
+                    self.queue.reported(index, &report);
+                }
+            }
             Event::Finished { run, report } => {
+                let was_going = self.run_state == RunState::Running(run);
                 self.run_state = self.run_state.run_finished(run);
-                if self.queue.finished(run, &report) {
+                if was_going && self.queue.finished(&report) {
                     self.actions.push(Action::Start(StartKind::Run));
                 }
-                if let Some(progress) = self.progress.as_mut().filter(|progress| progress.run == run) {
+                if let Some(progress) = self.progress.as_mut().filter(|_| run == self.latest_run) {
                     progress.paused = self.queue.state() == &QueueState::Paused;
                 }
                 self.after_runs_changed();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::engine::{Ending, Event, Fatal, FatalKind, RateLimits, RunId, Tally, Throttle};
+use crate::engine::{Ending, Event, Fatal, FatalKind, RateLimits, Tally, Throttle};
 
 /// How often a point is added to the live plot.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
@@ -15,10 +15,10 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(200);
 /// saw-tooths between 0 and several images a sample at low concurrency.
 const RATE_WINDOW: Duration = Duration::from_secs(2);
 
-/// The state of one run, built from its events.
+/// The state of one run, built from its events: the latest run's (the app keeps which
+/// run that is).
 #[derive(Debug)]
 pub struct RunProgress {
-    pub run: RunId,
     pub started: Instant,
     pub tally: Tally,
     /// When the server asked us to wait, and for how long.
@@ -64,9 +64,9 @@ impl Notice {
 }
 
 impl RunProgress {
-    pub fn new(run: RunId) -> Self {
+    /// A run's progress, its clock starting now (at the run's first event).
+    pub fn started_now() -> Self {
         Self {
-            run,
             started: Instant::now(),
             tally: Tally::default(),
             rate_limited: None,
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn counts_follow_the_events() {
-        let mut progress = RunProgress::new(3);
+        let mut progress = RunProgress::started_now();
         progress.apply(&Event::Listed { run: 3, id: "a".into(), total: 1 });
         progress.apply(&Event::Listed { run: 3, id: "b".into(), total: 2 });
         progress.apply(&Event::Started { run: 3, id: "a".into() });
@@ -307,7 +307,7 @@ mod tests {
     #[test]
     fn the_rate_is_smooth_at_a_steady_pace() {
         // Five images a second, one at a time, sampled every 200 ms: the rate stays near 5.
-        let mut progress = RunProgress::new(3);
+        let mut progress = RunProgress::started_now();
         let start = progress.started;
         for tick in 1..=50u64 {
             let now = start + Duration::from_millis(tick * 100);
@@ -325,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_run_that_failed_at_once_draws_no_plot() {
-        let mut progress = RunProgress::new(3);
+        let mut progress = RunProgress::started_now();
         progress.sample(progress.started);
         let fatal = Fatal::new(FatalKind::Offline, "Cannot reach the gallery server", "dns error");
         progress.apply(&finished(Ending::Failed(fatal)));
@@ -334,7 +334,7 @@ mod tests {
 
     #[test]
     fn a_full_folder_says_what_is_already_there() {
-        let mut progress = RunProgress::new(3);
+        let mut progress = RunProgress::started_now();
         for id in ["a", "b"] {
             progress.apply(&Event::Listed { run: 3, id: id.into(), total: 2 });
             let path = PathBuf::from(id);
@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_rate_limit_says_how_long_it_waits() {
-        let mut progress = RunProgress::new(1);
+        let mut progress = RunProgress::started_now();
         progress.apply(&Event::RateLimited { run: 1, wait: Duration::from_secs(30), why: Throttle::TooManyRequests });
         let notice = progress.status().expect("a message while waiting");
         assert!(notice.text.contains("Rate-limited") && notice.text.contains("waiting 30 s"), "{notice:?}");

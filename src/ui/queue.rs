@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::progress::Notice;
-use crate::engine::{Ending, RunId, RunReport, Source, SourceError, SourceReport, SourceStage};
+use crate::engine::{Ending, RunReport, Source, SourceError, SourceReport, SourceStage};
 
 /// Names one queued source for as long as it is queued (indexes move on reorder).
 pub type EntryId = u64;
@@ -138,19 +138,21 @@ pub enum QueueState {
     /// No run of it goes: Start runs the sources not yet done.
     #[default]
     Idle,
-    /// A run of these entries (in the job's order) was sent; its id is known from its
-    /// first event on.
-    Running { run: Option<RunId>, entries: Vec<EntryId> },
+    /// A run of these entries (in the job's order) was sent. Which run it is is the app's
+    /// `RunState` (the one owner of the run going's id): the app tells the queue only of
+    /// that run's events.
+    Running { entries: Vec<EntryId> },
     /// Pause was pressed: the run is stopping, and ends in `Paused`.
-    Pausing { run: Option<RunId>, entries: Vec<EntryId> },
+    Pausing { entries: Vec<EntryId> },
     /// Stopped by Pause: Resume (or Start) runs the sources not yet done.
     Paused,
 }
 
 impl QueueState {
-    fn run(&self) -> Option<(Option<RunId>, &[EntryId])> {
+    /// The entries of the run going, if the queue sent it.
+    fn run(&self) -> Option<&[EntryId]> {
         match self {
-            QueueState::Running { run, entries } | QueueState::Pausing { run, entries } => Some((*run, entries)),
+            QueueState::Running { entries } | QueueState::Pausing { entries } => Some(entries),
             QueueState::Idle | QueueState::Paused => None,
         }
     }
@@ -241,7 +243,7 @@ impl Queue {
 
     /// Whether `id` is in the run going (it cannot be removed until the run ends).
     pub fn in_run(&self, id: EntryId) -> bool {
-        self.state.run().is_some_and(|(_, entries)| entries.contains(&id))
+        self.state.run().is_some_and(|entries| entries.contains(&id))
     }
 
     /// The queued source `id`, if it is queued.
@@ -365,7 +367,7 @@ impl Queue {
 
     pub fn clear_done(&mut self) {
         let state = &self.state;
-        self.entries.retain(|entry| !entry.is_done() || state.run().is_some_and(|(_, run)| run.contains(&entry.id)));
+        self.entries.retain(|entry| !entry.is_done() || state.run().is_some_and(|run| run.contains(&entry.id)));
     }
 
     /// A run of `entries` was sent to the engine.
@@ -374,22 +376,13 @@ impl Queue {
             entry.status = EntryStatus::Waiting;
         }
         self.notice = None;
-        self.state = QueueState::Running { run: None, entries };
+        self.state = QueueState::Running { entries };
     }
 
-    /// The first event of run `run` arrived: it is the queue's run if one was sent.
-    pub fn run_began(&mut self, run: RunId) {
-        if let QueueState::Running { run: current @ None, .. } | QueueState::Pausing { run: current @ None, .. } =
-            &mut self.state
-        {
-            *current = Some(run);
-        }
-    }
-
-    /// Source `index` of run `run` moved on.
-    pub fn reported(&mut self, run: RunId, index: usize, report: &SourceReport) {
-        let Some((Some(current), entries)) = self.state.run() else { return };
-        let Some(id) = entries.get(index).copied().filter(|_| current == run) else { return };
+    /// Source `index` of the queue's run moved on.
+    pub fn reported(&mut self, index: usize, report: &SourceReport) {
+        let Some(entries) = self.state.run() else { return };
+        let Some(id) = entries.get(index).copied() else { return };
         if let Some(entry) = self.entries.iter_mut().find(|entry| entry.id == id) {
             entry.status = EntryStatus::Reported(report.clone());
         }
@@ -398,8 +391,8 @@ impl Queue {
     /// Pause was pressed: returns whether there is a run to stop.
     pub fn pause(&mut self) -> bool {
         match std::mem::take(&mut self.state) {
-            QueueState::Running { run, entries } => {
-                self.state = QueueState::Pausing { run, entries };
+            QueueState::Running { entries } => {
+                self.state = QueueState::Pausing { entries };
                 true
             }
             other => {
@@ -417,13 +410,10 @@ impl Queue {
         };
     }
 
-    /// Run `run` ended. Returns whether sources queued while it went are waiting for a
-    /// run of their own (the queue goes on with them, as a queue does).
-    pub fn finished(&mut self, run: RunId, report: &RunReport) -> bool {
-        let Some((Some(current), ran)) = self.state.run() else { return false };
-        if current != run {
-            return false;
-        }
+    /// The queue's run ended. Returns whether sources queued while it went are waiting
+    /// for a run of their own (the queue goes on with them, as a queue does).
+    pub fn finished(&mut self, report: &RunReport) -> bool {
+        let Some(ran) = self.state.run() else { return false };
         let ran = ran.to_vec();
         for (id, source) in ran.iter().zip(&report.sources) {
             if let Some(entry) = self.entries.iter_mut().find(|entry| entry.id == *id) {
@@ -635,16 +625,15 @@ mod tests {
         let mut queue = queue_of(&["album/AAAAA", "album/BBBBB"]);
         let ids: Vec<EntryId> = queue.runnable().into_iter().map(|entry| entry.id).collect();
         queue.started(ids.clone());
-        queue.run_began(7);
-        queue.reported(7, 0, &report(SourceStage::Done, 3, 3));
-        queue.reported(7, 1, &report(SourceStage::Downloading, 4, 1));
+        queue.reported(0, &report(SourceStage::Done, 3, 3));
+        queue.reported(1, &report(SourceStage::Downloading, 4, 1));
         assert_eq!(queue.entries()[1].state_text(queue.halt(ids[1])), "1 of 4 saved");
         assert!(!queue.in_run(99) && queue.in_run(ids[0]));
         assert!(queue.pause());
-        let more = queue.finished(
-            7,
-            &finished(Ending::Cancelled, vec![report(SourceStage::Done, 3, 3), report(SourceStage::Downloading, 4, 2)]),
-        );
+        let more = queue.finished(&finished(
+            Ending::Cancelled,
+            vec![report(SourceStage::Done, 3, 3), report(SourceStage::Downloading, 4, 2)],
+        ));
         assert!(!more);
         assert_eq!(queue.state(), &QueueState::Paused);
         assert_eq!(queue.entries()[1].state_text(queue.halt(ids[1])), "paused at 2 of 4 saved");
@@ -656,11 +645,9 @@ mod tests {
     fn sources_added_during_a_run_get_the_next_one() {
         let mut queue = queue_of(&["album/AAAAA"]);
         queue.started(vec![0]);
-        queue.run_began(2);
         queue.add_lines(["album/BBBBB".to_owned()]);
         assert_eq!(queue.entries()[1].state_text(queue.halt(1)), "waiting (next run)");
-        assert!(!queue.finished(1, &finished(Ending::Done, Vec::new())), "another run's end changes nothing");
-        assert!(queue.finished(2, &finished(Ending::Done, vec![report(SourceStage::Done, 1, 1)])));
+        assert!(queue.finished(&finished(Ending::Done, vec![report(SourceStage::Done, 1, 1)])));
         assert_eq!(queue.state(), &QueueState::Idle);
     }
 
@@ -668,10 +655,9 @@ mod tests {
     fn a_failed_source_says_why_and_is_tried_again_by_the_next_run() {
         let mut queue = queue_of(&["album/AAAAA"]);
         queue.started(vec![0]);
-        queue.run_began(1);
         let fatal = Fatal::new(FatalKind::NotFound, "This album does not exist.", "HTTP 404");
         let failed = SourceReport { stage: SourceStage::Failed(fatal), ..SourceReport::waiting("x".into()) };
-        queue.finished(1, &finished(Ending::Done, vec![failed]));
+        queue.finished(&finished(Ending::Done, vec![failed]));
         assert_eq!(queue.entries()[0].state_text(None), "failed: This album does not exist.");
         assert_eq!(queue.entries()[0].failure_detail(), Some("HTTP 404"));
         assert_eq!(queue.runnable().len(), 1);
@@ -689,8 +675,7 @@ mod tests {
         queue.remove(0);
         queue.remove(1);
         assert_eq!(queue.entries().len(), 2, "the run's source stays; another goes");
-        queue.run_began(1);
-        queue.finished(1, &finished(Ending::Done, vec![report(SourceStage::Done, 1, 1)]));
+        queue.finished(&finished(Ending::Done, vec![report(SourceStage::Done, 1, 1)]));
         queue.clear_done();
         let left: Vec<EntryId> = queue.entries().iter().map(|entry| entry.id).collect();
         assert_eq!(left, [2]);
