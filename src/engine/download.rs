@@ -26,7 +26,7 @@ use super::naming;
 use super::retry;
 use super::template::{self, NameTemplate};
 use super::transfer::{self, Pace};
-use super::types::{Event, Job, JobInput, RunId, SkipReason, Throttle, Thumbnail};
+use super::types::{Event, ItemFailure, Job, JobInput, RunId, SkipReason, Throttle, Thumbnail};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
 use crate::library::{FileStat, ThumbnailCache, ThumbnailPixels};
@@ -439,10 +439,13 @@ impl Downloader {
     }
 
     async fn failed(&self, id: &str, error: DownloadError) -> Outcome {
-        let disk_full = error.disk_full();
-        let reason = error.to_string();
-        self.events.send(Event::Failed { run: self.run, id: id.to_owned(), reason: reason.clone() }).await;
-        if disk_full { Outcome::DiskFull(reason) } else { Outcome::Failed }
+        let disk_full = error.disk_full().then(|| error.to_string());
+        let reason = ItemFailure::Download(Arc::new(error));
+        self.events.send(Event::Failed { run: self.run, id: id.to_owned(), reason }).await;
+        match disk_full {
+            Some(reason) => Outcome::DiskFull(reason),
+            None => Outcome::Failed,
+        }
     }
 
     /// The path of this item's picture already in the folder, if galley can tell without

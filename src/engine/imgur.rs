@@ -20,7 +20,7 @@ use super::events::EventSink;
 use super::retry;
 use super::source::Source;
 use super::transfer::{self, Pace};
-use super::types::{ClientId, Event, MovingPictures, RateLimits, RunId, Throttle};
+use super::types::{ClientId, Event, ItemFailure, MovingPictures, RateLimits, RunId, Throttle};
 use crate::archive::ImageMeta;
 use crate::media::sniff::MediaKind;
 
@@ -594,7 +594,7 @@ impl ImgurClient {
             Ok(images) => images,
             Err(EntryError { entry, error }) if error.is_entry_failure() => {
                 tracing::warn!("could not list album {entry}: {error}");
-                let reason = format!("could not list the album's images: {error}");
+                let reason = ItemFailure::Album(Arc::new(error));
                 self.events.send(Event::Failed { run: self.run, id: entry, reason }).await;
                 state.listed.failed_entries += 1;
                 return Ok(EntryEnd::More);

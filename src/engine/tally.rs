@@ -134,7 +134,7 @@ mod tests {
         tally.apply(&skipped("d", SkipReason::Deleted));
         assert_eq!((tally.deleted, tally.skipped), (1, 3));
         tally.skipped -= 1;
-        tally.apply(&Event::Failed { run: 1, id: "c".into(), reason: "HTTP 404".into() });
+        tally.apply(&Event::Failed { run: 1, id: "c".into(), reason: crate::engine::ItemFailure::http_404() });
         assert_eq!((tally.skipped, tally.already_present, tally.failed, tally.done()), (2, 1, 1, 3));
         assert_eq!(tally.failures, ["c: HTTP 404"]);
     }

@@ -539,6 +539,23 @@ impl RunReport {
     }
 }
 
+/// Why one image could not be saved, or one album's images could not be listed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ItemFailure {
+    #[error(transparent)]
+    Download(Arc<super::error::DownloadError>),
+    #[error("could not list the album's images: {0}")]
+    Album(Arc<super::error::ApiError>),
+}
+
+#[cfg(test)]
+impl ItemFailure {
+    /// An image the host answered with 404, for tests.
+    pub fn http_404() -> Self {
+        ItemFailure::Download(Arc::new(super::error::DownloadError::Status { status: 404, retry_after: None }))
+    }
+}
+
 /// Why the run history could not be read or cleared.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -577,7 +594,7 @@ pub enum Event {
     /// An image was not downloaded, for a good reason.
     Skipped { run: RunId, id: String, path: PathBuf, reason: SkipReason },
     /// An image could not be saved; nothing of it is left on disk.
-    Failed { run: RunId, id: String, reason: String },
+    Failed { run: RunId, id: String, reason: ItemFailure },
     /// A thumbnail for the grid (`run` is 0 for folder scans and re-thumbnails).
     Thumbnail { run: RunId, thumbnail: Thumbnail },
     /// A video (MP4) was saved, or found by a folder scan (`run` 0): it has no thumbnail,

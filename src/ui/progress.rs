@@ -298,7 +298,7 @@ mod tests {
         progress.apply(&Event::Started { run: 3, id: "b".into() });
         assert_eq!(progress.in_flight(), 2);
         progress.apply(&saved("a"));
-        progress.apply(&Event::Failed { run: 3, id: "b".into(), reason: "HTTP 404".into() });
+        progress.apply(&Event::Failed { run: 3, id: "b".into(), reason: crate::engine::ItemFailure::http_404() });
         assert_eq!((progress.tally.saved, progress.tally.failed, progress.in_flight()), (1, 1, 0));
         assert_eq!(progress.tally.failures, ["b: HTTP 404"]);
         assert!(progress.is_running());

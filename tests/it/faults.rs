@@ -112,7 +112,7 @@ fn failures(events: &[Event]) -> Vec<(String, String)> {
     events
         .iter()
         .filter_map(|event| match event {
-            Event::Failed { id, reason, .. } => Some((id.clone(), reason.clone())),
+            Event::Failed { id, reason, .. } => Some((id.clone(), reason.to_string())),
             _ => None,
         })
         .collect()

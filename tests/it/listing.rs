@@ -179,7 +179,7 @@ async fn one_album_that_cannot_be_listed_fails_alone_and_the_rest_arrive() {
     let failed: Vec<_> = events
         .iter()
         .filter_map(|event| match event {
-            Event::Failed { id, reason, .. } => Some((id.clone(), reason.clone())),
+            Event::Failed { id, reason, .. } => Some((id.clone(), reason.to_string())),
             _ => None,
         })
         .collect();
@@ -570,7 +570,7 @@ async fn a_client_id_echoed_in_an_api_error_is_redacted_from_events_reports_and_
             None => events
                 .iter()
                 .find_map(|event| match event {
-                    Event::Failed { reason, .. } => Some(reason.clone()),
+                    Event::Failed { reason, .. } => Some(reason.to_string()),
                     _ => None,
                 })
                 .expect("the echoing album fails"),
