@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::download::lock_or_recover;
 use super::events::EventSink;
-use super::types::{Event, Thumbnail};
+use super::types::{Event, Thumbnail, ThumbnailFailure};
 use crate::archive::Archive;
 use crate::library::failures::FailureMarks;
 use crate::library::hashes::HashStore;
@@ -631,7 +631,7 @@ enum Made {
     },
     /// Already in the cache and not on screen: nothing to read.
     AlreadyCached,
-    Failed(String),
+    Failed(ThumbnailFailure),
     /// A video, or a file gone meanwhile: nothing to show.
     Nothing,
 }
@@ -663,7 +663,7 @@ fn make(cache: &ThumbnailCache, failures: &FailureMarks, hashes: &HashStore, job
             return Made::Cached { pixels: wanted.then_some(thumbnail), dimensions, stat };
         }
         Lookup::Missing if failures.failed_before(&job.path, stat) => {
-            return Made::Failed("galley could not read this image before".into());
+            return Made::Failed(ThumbnailFailure::FailedBefore);
         }
         Lookup::Missing => {}
     }
@@ -681,10 +681,10 @@ fn make(cache: &ThumbnailCache, failures: &FailureMarks, hashes: &HashStore, job
         // Only what the bytes themselves decide is remembered as a failure (until the file
         // changes): a file that could not be read (no permission yet, not a regular file)
         // may be readable the next time without its time or size changing.
-        Err(error @ thumbnail::ThumbnailError::Read(_)) => Made::Failed(error.to_string()),
+        Err(error @ thumbnail::ThumbnailError::Read(_)) => Made::Failed(ThumbnailFailure::Decode(Arc::new(error))),
         Err(error) => {
             failures.mark(&job.path, stat);
-            Made::Failed(error.to_string())
+            Made::Failed(ThumbnailFailure::Decode(Arc::new(error)))
         }
     }
 }
@@ -871,7 +871,7 @@ impl Opener {
             Ok(listed) => listed,
             Err(error) => {
                 let missing = !folder.exists();
-                self.events.send_blocking(Event::FolderFailed { folder, reason: error.to_string(), missing });
+                self.events.send_blocking(Event::FolderFailed { folder, reason: Arc::new(error), missing });
                 return;
             }
         };

@@ -510,7 +510,7 @@ impl Downloader {
                 let why = Throttle::TooManyRequests;
                 self.events.send(Event::RateLimited { run: self.run, wait, why }).await;
             }
-            let reason = error.to_string();
+            let reason = Arc::new(error);
             self.events.send(Event::Retrying { run: self.run, id: id.to_owned(), attempt, reason, wait }).await;
             tokio::time::sleep(wait).await;
         }

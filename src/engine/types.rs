@@ -556,6 +556,16 @@ impl ItemFailure {
     }
 }
 
+/// Why a file of the folder has no thumbnail.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ThumbnailFailure {
+    #[error(transparent)]
+    Decode(Arc<crate::media::ThumbnailError>),
+    /// It failed before, and has not changed since (not tried again).
+    #[error("galley could not read this image before")]
+    FailedBefore,
+}
+
 /// Why the run history could not be read or cleared.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -588,7 +598,7 @@ pub enum Event {
     /// More bytes of a download arrived (a delta, sent at most every 64 KiB or so).
     Progress { run: RunId, id: String, bytes: u64 },
     /// A transient failure; the download is tried again after `wait`.
-    Retrying { run: RunId, id: String, attempt: u32, reason: String, wait: Duration },
+    Retrying { run: RunId, id: String, attempt: u32, reason: Arc<super::error::DownloadError>, wait: Duration },
     /// An image is on disk, whole and valid.
     Saved { run: RunId, id: String, path: PathBuf, bytes: u64, elapsed: Duration },
     /// An image was not downloaded, for a good reason.
@@ -601,12 +611,12 @@ pub enum Event {
     /// but the grid shows it.
     Video { run: RunId, path: PathBuf, bytes: u64 },
     /// A thumbnail could not be made for a file in a folder scan.
-    ThumbnailFailed { path: PathBuf, reason: String },
+    ThumbnailFailed { path: PathBuf, reason: ThumbnailFailure },
     /// A folder's files: first as the index last knew them (`complete: false`), then as
     /// the folder is now (`complete: true`).
     Folder { folder: PathBuf, listing: Listing, complete: bool },
     /// A folder cannot be listed (`missing`: it does not exist).
-    FolderFailed { folder: PathBuf, reason: String, missing: bool },
+    FolderFailed { folder: PathBuf, reason: Arc<crate::library::IndexError>, missing: bool },
     /// Images measured while their thumbnails were made: (path, (width, height)).
     Measured { folder: PathBuf, sizes: Vec<(PathBuf, (u32, u32))> },
     /// Background thumbnailing of the open folder: `made` of `total`.

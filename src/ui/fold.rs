@@ -150,12 +150,12 @@ impl GalleyApp {
                 self.folder.status = Some(match missing {
                     true if gone => Notice::error(
                         "This folder is gone: it was deleted or moved while galley showed it. Choose another folder, or download into it to make it again.",
-                        reason,
+                        reason.to_string(),
                     ),
                     true => Notice::info("This folder does not exist yet: it is made when the first image is saved."),
                     false => Notice::error(
                         "This folder cannot be listed: check that it exists and that you may read it.",
-                        reason,
+                        reason.to_string(),
                     ),
                 });
                 self.folder.missing = missing;

@@ -738,7 +738,7 @@ async fn without_thumbnails_a_body_cut_short_is_still_caught() {
     assert_eq!(report.summary.downloaded, 2, "{:?}", failures(&events));
     let retried_for_early_end = events
         .iter()
-        .filter(|event| matches!(event, Event::Retrying { reason, .. } if reason.contains("cut short")))
+        .filter(|event| matches!(event, Event::Retrying { reason, .. } if reason.to_string().contains("cut short")))
         .count();
     assert_eq!(retried_for_early_end, 4, "each cut body was refused, twice per image");
     assert_only_whole_images(out.path());
