@@ -28,10 +28,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use galley::demo::painting;
-use galley::engine::{FindOptions, LibraryPlaces, LibraryStores, find_reposts};
 use galley::library::hashes::HashStore;
 use galley::library::reposts::{self, DEFAULT_THRESHOLD};
-use galley::library::{FileStat, ThumbnailCache, ThumbnailPixels, phash};
+use galley::library::{
+    FileStat, FindOptions, LibraryPlaces, LibraryStores, ThumbnailCache, ThumbnailPixels, find_reposts, phash,
+};
 use galley::media::{THUMBNAIL_SIDE, thumbnail_bytes};
 use image::{DynamicImage, ImageFormat, RgbImage};
 

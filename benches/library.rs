@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use galley::demo::{DemoConfig, demo_gallery};
-use galley::engine::{Command, Engine, Event, LibraryPlaces, worker_counts};
+use galley::engine::{Engine, Event};
+use galley::library::{LibraryCommand, LibraryEvent, LibraryPlaces, worker_counts};
 use galley::library::{Listing, Query, query};
 
 /// Tiles on one screen of the grid at 1280x820 (8 columns x 6 rows of 144 pt cells).
@@ -221,28 +222,33 @@ impl Session {
         Ok(Self { engine, events, made: HashSet::new(), complete: false })
     }
 
-    /// The next event; a failure the benchmark would otherwise wait on forever is an error.
-    fn next(&mut self, deadline: Instant) -> anyhow::Result<Event> {
-        anyhow::ensure!(Instant::now() < deadline, "timed out");
-        match self.events.blocking_recv() {
-            None => anyhow::bail!("the engine stopped"),
-            Some(event) => failed(event),
+    /// The library's next event; a failure the benchmark would otherwise wait on forever
+    /// is an error.
+    fn next(&mut self, deadline: Instant) -> anyhow::Result<LibraryEvent> {
+        loop {
+            anyhow::ensure!(Instant::now() < deadline, "timed out");
+            match self.events.blocking_recv() {
+                None => anyhow::bail!("the engine stopped"),
+                Some(Event::Library(event)) => return failed(event),
+                Some(Event::Run(_) | Event::View(_)) => {}
+            }
         }
     }
 
-    fn note(&mut self, event: &Event) {
-        if let Event::Thumbnail { thumbnail, .. } = event {
+    fn note(&mut self, event: &LibraryEvent) {
+        if let LibraryEvent::Thumbnail(thumbnail) = event {
             self.made.insert(thumbnail.path.clone());
         }
     }
 
     /// Opens `folder` and returns its complete listing.
     fn open(&mut self, folder: &Path) -> anyhow::Result<Listing> {
-        self.engine.send(Command::OpenFolder { folder: folder.to_owned(), order: Query::default().sort_order() });
+        self.engine
+            .send(LibraryCommand::OpenFolder { folder: folder.to_owned(), order: Query::default().sort_order() });
         let deadline = Instant::now() + WAIT;
         loop {
             match self.next(deadline)? {
-                Event::Folder { listing, complete: true, .. } => return Ok(listing),
+                LibraryEvent::Folder { listing, complete: true, .. } => return Ok(listing),
                 other => self.note(&other),
             }
         }
@@ -251,11 +257,12 @@ impl Session {
     /// Opens `folder` and returns the first listing (the index's, on a warm start).
     fn first_listing(&mut self, folder: &Path) -> anyhow::Result<(Listing, Duration)> {
         let opened = Instant::now();
-        self.engine.send(Command::OpenFolder { folder: folder.to_owned(), order: Query::default().sort_order() });
+        self.engine
+            .send(LibraryCommand::OpenFolder { folder: folder.to_owned(), order: Query::default().sort_order() });
         let deadline = Instant::now() + WAIT;
         loop {
             match self.next(deadline)? {
-                Event::Folder { listing, complete, .. } => {
+                LibraryEvent::Folder { listing, complete, .. } => {
                     self.complete = complete;
                     return Ok((listing, opened.elapsed()));
                 }
@@ -268,7 +275,7 @@ impl Session {
         let deadline = Instant::now() + WAIT;
         while !self.complete {
             match self.next(deadline)? {
-                Event::Folder { complete: true, .. } => self.complete = true,
+                LibraryEvent::Folder { complete: true, .. } => self.complete = true,
                 other => self.note(&other),
             }
         }
@@ -279,10 +286,12 @@ impl Session {
     /// them (after taking in the events that came).
     fn want(&mut self, paths: &[PathBuf]) -> anyhow::Result<()> {
         while let Ok(event) = self.events.try_recv() {
-            self.note(&failed(event)?);
+            if let Event::Library(event) = event {
+                self.note(&failed(event)?);
+            }
         }
         let missing = paths.iter().filter(|path| !self.made.contains(*path) && !is_video(path)).cloned();
-        self.engine.send(Command::Want(missing.collect()));
+        self.engine.send(LibraryCommand::Want(missing.collect()));
         Ok(())
     }
 
@@ -301,7 +310,7 @@ impl Session {
         let deadline = Instant::now() + WAIT;
         loop {
             match self.next(deadline)? {
-                Event::LibraryProgress { made, total, .. } if made >= total => return Ok(total),
+                LibraryEvent::Progress { made, total, .. } if made >= total => return Ok(total),
                 other => self.note(&other),
             }
         }
@@ -309,10 +318,10 @@ impl Session {
 }
 
 /// A failure the benchmark would otherwise wait on forever, as an error.
-fn failed(event: Event) -> anyhow::Result<Event> {
+fn failed(event: LibraryEvent) -> anyhow::Result<LibraryEvent> {
     match event {
-        Event::FolderFailed { folder, reason, .. } => anyhow::bail!("{}: {reason}", folder.display()),
-        Event::ThumbnailFailed { path, reason } => anyhow::bail!("{}: {reason}", path.display()),
+        LibraryEvent::FolderFailed { folder, reason, .. } => anyhow::bail!("{}: {reason}", folder.display()),
+        LibraryEvent::ThumbnailFailed { path, reason } => anyhow::bail!("{}: {reason}", path.display()),
         event => Ok(event),
     }
 }

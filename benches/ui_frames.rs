@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use galley::demo::DemoConfig;
-use galley::engine::{LibraryPlaces, Thumbnail};
 use galley::library::{Entry, Listed, Listing, Query, SortKey};
+use galley::library::{LibraryPlaces, Thumbnail};
 use galley::media::MediaKind;
 use galley::media::Pixels;
 use galley::ui::{AppConfig, GalleyApp, Settings, UPLOADS_PER_FRAME};

@@ -13,8 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::terminal::for_terminal;
 use super::{EXIT_FAILED, EXIT_USAGE};
-use crate::engine::{FindOptions, LibraryPlaces, LibraryStores, RepostReport, find_reposts};
 use crate::library::reposts::{DEFAULT_THRESHOLD, MAX_THRESHOLD};
+use crate::library::{FindOptions, LibraryPlaces, LibraryStores, RepostReport, find_reposts, worker_counts};
 
 #[derive(Debug, Args)]
 pub struct DupesArgs {
@@ -47,7 +47,7 @@ pub fn dupes(args: &DupesArgs) -> anyhow::Result<ExitCode> {
     let places = LibraryPlaces::for_user(crate::archive::default_path())
         .context("no cache folder is known on this system, so the folder cannot be indexed")?;
     let stores = LibraryStores::new(&places);
-    let options = FindOptions { threshold: args.threshold, workers: crate::engine::worker_counts().0 };
+    let options = FindOptions { threshold: args.threshold, workers: worker_counts().0 };
 
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(

@@ -196,7 +196,7 @@ pub fn follow_line(follow: &FollowRecord, now: i64) -> String {
         None => "never checked".to_owned(),
         Some(at) => format!(
             "checked {}: {} new{}",
-            crate::engine::follow::ago(at, now),
+            crate::engine::followed::ago(at, now),
             follow.new_at_check,
             match follow.failed_at_check {
                 0 => String::new(),

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 
 use crate::engine::{
-    ClientId, Ending, Event, FatalKind, Job, JobInput, PlannedFile, RunReport, SourceReport, SourceStage, Summary,
+    ClientId, Ending, FatalKind, Job, JobInput, PlannedFile, RunEvent, RunReport, SourceReport, SourceStage, Summary,
     Tally, Throttle,
 };
 
@@ -48,16 +48,16 @@ impl Reporter {
     }
 
     /// Reports events until the run's `Finished` (or the channel closes).
-    pub async fn follow(&self, mut events: Receiver<Event>) {
+    pub async fn follow(&self, mut events: Receiver<RunEvent>) {
         let started = std::time::Instant::now();
         let mut tally = Tally::default();
         let mut stages: Vec<SourceStage> = Vec::new();
         while let Some(event) = events.recv().await {
-            if matches!(event, Event::Finished { .. }) {
+            if matches!(event, RunEvent::Finished { .. }) {
                 break;
             }
             tally.apply(&event);
-            if let Event::Source { index, report, .. } = &event {
+            if let RunEvent::Source { index, report, .. } = &event {
                 self.show_source(&mut stages, *index, report);
             }
             self.show(event);
@@ -100,31 +100,28 @@ impl Reporter {
     }
 
     /// The lines an event is worth (the counts are the tally's).
-    fn show(&self, event: Event) {
+    fn show(&self, event: RunEvent) {
         match event {
-            Event::ListingDone { total, .. } => self.line(&format!("listed {total} images from {}", self.label)),
-            Event::RateLimited { wait, why: Throttle::TooManyRequests, .. } => {
+            RunEvent::ListingDone { total, .. } => self.line(&format!("listed {total} images from {}", self.label)),
+            RunEvent::RateLimited { wait, why: Throttle::TooManyRequests, .. } => {
                 self.line(&format!("rate limited: waiting {:.0} s as the server asks", wait.as_secs_f64()));
             }
-            Event::RateLimited { wait, why: Throttle::OverCapacity, .. } => self.line(&format!(
+            RunEvent::RateLimited { wait, why: Throttle::OverCapacity, .. } => self.line(&format!(
                 "Imgur is over capacity (HTTP 403): waiting {:.0} s, then going on",
                 wait.as_secs_f64()
             )),
-            Event::Retrying { id, attempt, reason, wait, .. } => {
+            RunEvent::Retrying { id, attempt, reason, wait, .. } => {
                 self.plain_line(&format!("retrying {id} (attempt {attempt}) in {} ms: {reason}", wait.as_millis()));
             }
-            Event::Saved { path, bytes, elapsed, .. } => self.plain_line(&format!(
+            RunEvent::Saved { path, bytes, elapsed, .. } => self.plain_line(&format!(
                 "saved {} ({:.0} KB, {:.2} s)",
                 path.display(),
                 bytes as f64 / 1000.0,
                 elapsed.as_secs_f64()
             )),
-            Event::Skipped { path, reason, .. } => self.plain_line(&format!("skipped {}: {reason}", path.display())),
-            Event::Failed { id, reason, .. } => self.line(&format!("failed {id}: {reason}")),
-            Event::WouldSave { file, .. } => self.would_save(&file),
-            Event::ThumbnailFailed { path, reason } => {
-                self.line(&format!("no thumbnail for {}: {reason}", path.display()));
-            }
+            RunEvent::Skipped { path, reason, .. } => self.plain_line(&format!("skipped {}: {reason}", path.display())),
+            RunEvent::Failed { id, reason, .. } => self.line(&format!("failed {id}: {reason}")),
+            RunEvent::WouldSave { file, .. } => self.would_save(&file),
             _ => {}
         }
     }

@@ -1,8 +1,10 @@
 //! The engine as a long-lived service for the desktop app: its own tokio runtime, a
 //! command channel in, the event channel out.
 //!
-//! One controller task owns the current run's cancellation token. Commands are handled in
-//! order; a run itself is a separate task, so `Cancel` is served while it goes.
+//! One controller task takes each command to its subsystem: runs (it owns the current
+//! run's cancellation token), the library's [`Browser`], the viewer's [`Viewing`]. Each
+//! subsystem sends through a sink that wraps its events into [`Event`]. Commands are
+//! handled in order; a run itself is a separate task, so `Cancel` is served while it goes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,17 +13,18 @@ use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::browse::{self, Browser, LibraryPlaces};
+use super::commands::{Command, RunCommand};
 use super::error::EngineError;
-pub use super::events::Waker;
-use super::events::{EVENT_QUEUE, EventSink};
+use super::events::{Event, EventSink, HistoryError, RunEvent};
 use super::follow;
 use super::links::{LinkListError, read_link_list};
 use super::preview::preview;
 use super::run::{compare, run_job};
-use super::types::{Command, Event, HistoryError, RunId};
-use super::viewing::Viewing;
+use super::types::RunId;
 use crate::archive::Archive;
+use crate::events::{EVENT_QUEUE, Sink, Waker};
+use crate::library::{Browser, LibraryPlaces, worker_counts};
+use crate::media::Viewing;
 
 /// A running engine. Dropping it cancels all work and stops its threads.
 pub struct Engine {
@@ -34,11 +37,11 @@ impl Engine {
     /// Starts the engine on its own runtime. `wake` is called after every event, from the
     /// engine's threads (the app passes `ctx.request_repaint()`).
     pub fn start(wake: Waker, library: LibraryPlaces) -> Result<(Engine, mpsc::Receiver<Event>), EngineError> {
-        Self::start_with_workers(wake, library, browse::worker_counts())
+        Self::start_with_workers(wake, library, worker_counts())
     }
 
     /// [`Engine::start`] with `workers` thumbnail workers: (all, of which background).
-    /// The app keeps a core for the window ([`browse::worker_counts`]); a benchmark may
+    /// The app keeps a core for the window ([`worker_counts`]); a benchmark may
     /// give the background every core.
     pub fn start_with_workers(
         wake: Waker,
@@ -52,22 +55,23 @@ impl Engine {
             .map_err(EngineError::Runtime)?;
         let (command_tx, command_rx) = mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
-        let events = EventSink::new(event_tx, wake);
+        let events = Sink::<Event>::new(event_tx, wake);
         let shutdown = CancellationToken::new();
         let browser = {
             let _inside = runtime.enter();
-            Browser::start(library, events.clone(), shutdown.clone(), workers)
+            Browser::start(library, events.map(Event::Library), shutdown.clone(), workers)
         };
         runtime.spawn(control(command_rx, events, browser, shutdown.clone()));
         let engine = Engine { commands: command_tx, runtime: Some(runtime), shutdown };
         Ok((engine, event_rx))
     }
 
-    /// Queue a command. Never blocks.
-    pub fn send(&self, command: Command) {
+    /// Queue a command (a [`RunCommand`], a `LibraryCommand` or a `ViewRequest`). Never
+    /// blocks.
+    pub fn send(&self, command: impl Into<Command>) {
         // The controller only stops when the engine is dropped, so this cannot fail while
         // `self` exists; a failure would only mean the command is moot.
-        let _ = self.commands.send(command);
+        let _ = self.commands.send(command.into());
     }
 
     /// The engine's runtime, for front ends that need to start something on it (the
@@ -90,16 +94,12 @@ impl Drop for Engine {
 
 async fn control(
     mut commands: mpsc::UnboundedReceiver<Command>,
-    events: EventSink,
+    events: Sink<Event>,
     browser: Browser,
     shutdown: CancellationToken,
 ) {
-    let mut next_run: RunId = 1;
-    let mut current = shutdown.child_token();
-    let mut current_task: Option<tokio::task::JoinHandle<()>> = None;
-    let viewing = Viewing::default();
-    // The preview going has a token of its own: runs and previews never stop each other.
-    let mut previewing = shutdown.child_token();
+    let mut runs = Runs::new(events.map(Event::Run), &shutdown);
+    let (viewing, view_events) = (Viewing::default(), events.map(Event::View));
     loop {
         let command = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -109,90 +109,101 @@ async fn control(
             },
         };
         match command {
-            Command::Start(job) => {
-                let (run, cancel) = replace_run(&mut current, &mut current_task, &shutdown, &mut next_run, 1).await;
-                let events = events.clone();
-                current_task = Some(tokio::spawn(async move {
+            Command::Run(command) => runs.handle(*command, &shutdown).await,
+            Command::Library(command) => browser.handle(command, &shutdown),
+            Command::View(request) => viewing.request(request, &view_events),
+        }
+    }
+    runs.current.cancel();
+    runs.previewing.cancel();
+}
+
+/// The download engine's side of the controller: the run going, the preview going, and
+/// the next run's number.
+struct Runs {
+    events: EventSink,
+    next_run: RunId,
+    current: CancellationToken,
+    current_task: Option<tokio::task::JoinHandle<()>>,
+    /// The preview going has a token of its own: runs and previews never stop each other.
+    previewing: CancellationToken,
+}
+
+impl Runs {
+    fn new(events: EventSink, shutdown: &CancellationToken) -> Self {
+        Self {
+            events,
+            next_run: 1,
+            current: shutdown.child_token(),
+            current_task: None,
+            previewing: shutdown.child_token(),
+        }
+    }
+
+    async fn handle(&mut self, command: RunCommand, shutdown: &CancellationToken) {
+        let events = self.events.clone();
+        match command {
+            RunCommand::Start(job) => {
+                let (run, cancel) = self.replace_run(shutdown, 1).await;
+                self.current_task = Some(tokio::spawn(async move {
                     let _ = run_job(run, job, events, cancel).await;
                 }));
             }
-            Command::Compare { job, levels } => {
-                let runs = levels.len() as RunId;
-                let (first, cancel) =
-                    replace_run(&mut current, &mut current_task, &shutdown, &mut next_run, runs).await;
-                current_task = Some(tokio::spawn(compare(first, job, levels, events.clone(), cancel)));
+            RunCommand::Compare { job, levels } => {
+                let (first, cancel) = self.replace_run(shutdown, levels.len() as RunId).await;
+                self.current_task = Some(tokio::spawn(compare(first, job, levels, events, cancel)));
             }
-            Command::Cancel => current.cancel(),
-            Command::OpenFolder { folder, order } => browser.open(folder, order),
-            Command::Reorder(order) => browser.reorder(order),
-            Command::Want(paths) => browser.want(paths),
-            Command::Trash(paths) => browser.trash(paths),
-            Command::Restore(paths) => browser.restore(paths),
-            Command::ClearThumbnails => browser.clear_thumbnails(),
-            Command::View { paths, max_side } => viewing.request(paths, max_side, &events),
-            Command::LoadRuns(archive) => {
-                tokio::spawn(send_runs(archive, events.clone(), false));
+            RunCommand::Cancel => self.current.cancel(),
+            RunCommand::LoadRuns(archive) => {
+                tokio::spawn(send_runs(archive, events, false));
             }
-            Command::ClearRuns(archive) => {
-                tokio::spawn(send_runs(archive, events.clone(), true));
+            RunCommand::ClearRuns(archive) => {
+                tokio::spawn(send_runs(archive, events, true));
             }
-            Command::ReadLinks(path) => {
-                tokio::spawn(send_link_list(path, events.clone()));
+            RunCommand::ReadLinks(path) => {
+                tokio::spawn(send_link_list(path, events));
             }
-            Command::Preview { preview: id, job } => {
-                previewing.cancel();
-                previewing = shutdown.child_token();
-                tokio::spawn(preview(id, job, events.clone(), previewing.clone()));
+            RunCommand::Preview { preview: id, job } => {
+                self.previewing.cancel();
+                self.previewing = shutdown.child_token();
+                tokio::spawn(preview(id, job, events, self.previewing.clone()));
             }
-            Command::CancelPreview => previewing.cancel(),
-            Command::FindReposts { folder, threshold } => browser.find_reposts(folder, threshold, &shutdown),
-            Command::CheckFollows(request) => {
-                let (run, cancel) = replace_run(&mut current, &mut current_task, &shutdown, &mut next_run, 1).await;
-                current_task = Some(tokio::spawn(follow::check_for_window(run, request, events.clone(), cancel)));
+            RunCommand::CancelPreview => self.previewing.cancel(),
+            RunCommand::CheckFollows(request) => {
+                let (run, cancel) = self.replace_run(shutdown, 1).await;
+                self.current_task = Some(tokio::spawn(follow::check_for_window(run, request, events, cancel)));
             }
-            Command::Follow { archive, sources, out_dir } => {
+            RunCommand::Follow { archive, sources, out_dir } => {
                 let change = move |archive: &Archive| follow::follow_all(archive, &sources, &out_dir).map(drop);
-                tokio::spawn(follow::change_then_send(archive, events.clone(), change));
+                tokio::spawn(follow::change_then_send(archive, events, change));
             }
-            Command::Unfollow { archive, source } => {
+            RunCommand::Unfollow { archive, source } => {
                 let change = move |archive: &Archive| archive.unfollow(&source).map(drop).map_err(Into::into);
-                tokio::spawn(follow::change_then_send(archive, events.clone(), change));
+                tokio::spawn(follow::change_then_send(archive, events, change));
             }
-            Command::LoadFollows(archive) => {
-                tokio::spawn(follow::change_then_send(archive, events.clone(), |_| Ok(())));
+            RunCommand::LoadFollows(archive) => {
+                tokio::spawn(follow::change_then_send(archive, events, |_| Ok(())));
             }
-            Command::FollowsLooked { archive, sources } => {
+            RunCommand::FollowsLooked { archive, sources } => {
                 let change = move |archive: &Archive| {
                     sources.iter().try_for_each(|source| archive.follow_looked(source)).map_err(Into::into)
                 };
-                tokio::spawn(follow::change_then_send(archive, events.clone(), change));
+                tokio::spawn(follow::change_then_send(archive, events, change));
             }
         }
     }
-    current.cancel();
-    previewing.cancel();
-}
 
-/// Stops the run going (and waits for it), then hands out `runs` run numbers and the
-/// token of what starts next: (its first run number, its token).
-async fn replace_run(
-    current: &mut CancellationToken,
-    task: &mut Option<tokio::task::JoinHandle<()>>,
-    shutdown: &CancellationToken,
-    next_run: &mut RunId,
-    runs: RunId,
-) -> (RunId, CancellationToken) {
-    current.cancel();
-    wait_for(task.take()).await;
-    *current = shutdown.child_token();
-    let first = *next_run;
-    *next_run += runs;
-    (first, current.clone())
-}
-
-async fn wait_for(task: Option<tokio::task::JoinHandle<()>>) {
-    if let Some(task) = task {
-        let _ = task.await;
+    /// Stops the run going (and waits for it), then hands out `runs` run numbers and the
+    /// token of what starts next: (its first run number, its token).
+    async fn replace_run(&mut self, shutdown: &CancellationToken, runs: RunId) -> (RunId, CancellationToken) {
+        self.current.cancel();
+        if let Some(task) = self.current_task.take() {
+            let _ = task.await;
+        }
+        self.current = shutdown.child_token();
+        let first = self.next_run;
+        self.next_run += runs;
+        (first, self.current.clone())
     }
 }
 
@@ -206,7 +217,7 @@ async fn send_link_list(path: PathBuf, events: EventSink) {
     if let Err(error) = &result {
         tracing::warn!("cannot read the list of links: {error}");
     }
-    events.send(Event::LinkList { path, result }).await;
+    events.send(RunEvent::LinkList { path, result }).await;
 }
 
 /// Reads the run history on the blocking pool (clearing it first when asked) and sends
@@ -228,5 +239,5 @@ async fn send_runs(archive: PathBuf, events: EventSink, clear: bool) {
     if let Err(error) = &runs {
         tracing::warn!("cannot read the run history: {error}");
     }
-    events.send(Event::Runs(runs)).await;
+    events.send(RunEvent::Runs(runs)).await;
 }

@@ -21,15 +21,19 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::error::DownloadError;
 use super::events::EventSink;
-use super::imgur::ImageItem;
+use super::events::{ItemFailure, RunEvent};
+use super::item::ImageItem;
+use super::job::{Job, JobInput};
 use super::naming;
 use super::retry;
 use super::template::{self, NameTemplate};
 use super::transfer::{self, Pace};
-use super::types::{Event, ItemFailure, Job, JobInput, RunId, SkipReason, Throttle, Thumbnail};
+use super::types::{RunId, SkipReason, Throttle};
 use super::workers::Workers;
 use crate::archive::{Archive, ImageRecord};
+use crate::library::Thumbnail;
 use crate::library::{FileStat, ThumbnailCache, ThumbnailPixels};
+use crate::lock::lock_or_recover;
 use crate::media::Pixels;
 use crate::media::sniff::{self, MediaKind, SNIFF_LEN};
 use crate::media::thumbnail::{self, THUMBNAIL_SIDE};
@@ -406,13 +410,13 @@ impl Downloader {
         };
         if let Some(path) = self.present(&item, &place).await {
             self.write_sidecar(&item, &path).await;
-            let event = Event::Skipped { run: self.run, id: item.id, path, reason: SkipReason::AlreadyPresent };
+            let event = RunEvent::Skipped { run: self.run, id: item.id, path, reason: SkipReason::AlreadyPresent };
             self.events.send(event).await;
             return Some(Outcome::Skipped);
         }
         let started = Instant::now();
         let arrived = async {
-            self.events.send(Event::Started { run: self.run, id: item.id.clone() }).await;
+            self.events.send(RunEvent::Started { run: self.run, id: item.id.clone() }).await;
             let body = self.download_with_retries(&item.id, &url, &place.stem).await?;
             Ok::<_, DownloadError>((body, checks.acquire().await))
         };
@@ -424,7 +428,7 @@ impl Downloader {
             Ok(arrived) => arrived,
             Err(DownloadError::Removed) => {
                 let path = naming::file_path(&place.dir, &place.stem, item.claimed.unwrap_or(MediaKind::Jpeg));
-                let event = Event::Skipped { run: self.run, id: item.id, path, reason: SkipReason::Deleted };
+                let event = RunEvent::Skipped { run: self.run, id: item.id, path, reason: SkipReason::Deleted };
                 self.events.send(event).await;
                 return Some(Outcome::Deleted);
             }
@@ -433,7 +437,7 @@ impl Downloader {
         let Ok(_check) = check else { return Some(Outcome::Failed) };
         // Said before the connection is handed on, so no front end ever counts this body
         // and the next download in flight at once.
-        self.events.send(Event::Received { run: self.run, id: item.id.clone() }).await;
+        self.events.send(RunEvent::Received { run: self.run, id: item.id.clone() }).await;
         drop(connection);
         Some(self.keep(item, place, body, started).await)
     }
@@ -441,7 +445,7 @@ impl Downloader {
     async fn failed(&self, id: &str, error: DownloadError) -> Outcome {
         let disk_full = error.disk_full().then(|| error.to_string());
         let reason = ItemFailure::Download(Arc::new(error));
-        self.events.send(Event::Failed { run: self.run, id: id.to_owned(), reason }).await;
+        self.events.send(RunEvent::Failed { run: self.run, id: id.to_owned(), reason }).await;
         match disk_full {
             Some(reason) => Outcome::DiskFull(reason),
             None => Outcome::Failed,
@@ -508,10 +512,10 @@ impl Downloader {
             }
             if error.retry_after().is_some() {
                 let why = Throttle::TooManyRequests;
-                self.events.send(Event::RateLimited { run: self.run, wait, why }).await;
+                self.events.send(RunEvent::RateLimited { run: self.run, wait, why }).await;
             }
             let reason = Arc::new(error);
-            self.events.send(Event::Retrying { run: self.run, id: id.to_owned(), attempt, reason, wait }).await;
+            self.events.send(RunEvent::Retrying { run: self.run, id: id.to_owned(), attempt, reason, wait }).await;
             tokio::time::sleep(wait).await;
         }
     }
@@ -561,7 +565,7 @@ impl Downloader {
                 .await
                 .map_err(|source| DownloadError::Disk { path: spool.temp.path.clone(), source })?;
             if unreported >= 64 * 1024 {
-                self.events.send_lossy(Event::Progress { run: self.run, id: id.to_owned(), bytes: unreported });
+                self.events.send_lossy(RunEvent::Progress { run: self.run, id: id.to_owned(), bytes: unreported });
                 unreported = 0;
             }
         }
@@ -573,7 +577,7 @@ impl Downloader {
         // send arrived, and with no Content-Length a clean close proves nothing.
         spool.check_whole(kind, self.disk.as_ref()).await?;
         if unreported > 0 {
-            self.events.send_lossy(Event::Progress { run: self.run, id: id.to_owned(), bytes: unreported });
+            self.events.send_lossy(RunEvent::Progress { run: self.run, id: id.to_owned(), bytes: unreported });
         }
         Ok(Body { spool, bytes: received, fingerprint: fingerprint.finish(), kind })
     }
@@ -587,7 +591,7 @@ impl Downloader {
         if let Some(original) = self.copy_elsewhere(&fingerprint, saved_at.as_deref(), &place, kind).await {
             let path = naming::file_path(&place.dir, &place.stem, kind);
             let reason = SkipReason::Duplicate(original);
-            self.events.send(Event::Skipped { run: self.run, id: item.id, path, reason }).await;
+            self.events.send(RunEvent::Skipped { run: self.run, id: item.id, path, reason }).await;
             return Outcome::Skipped;
         }
         let stored = match self.store(spool, &place, kind).await {
@@ -601,18 +605,18 @@ impl Downloader {
         self.write_sidecar(&item, &path).await;
         if placement == Placement::AlreadyThere {
             let reason = SkipReason::AlreadyPresent;
-            self.events.send(Event::Skipped { run: self.run, id: item.id, path, reason }).await;
+            self.events.send(RunEvent::Skipped { run: self.run, id: item.id, path, reason }).await;
             return Outcome::Skipped;
         }
         let elapsed = started.elapsed();
-        let saved = Event::Saved { run: self.run, id: item.id, path: path.clone(), bytes, elapsed };
+        let saved = RunEvent::Saved { run: self.run, id: item.id, path: path.clone(), bytes, elapsed };
         self.events.send(saved).await;
         if kind == MediaKind::Mp4 {
-            self.events.send(Event::Video { run: self.run, path: path.clone(), bytes }).await;
+            self.events.send(RunEvent::Video { run: self.run, path: path.clone(), bytes }).await;
         }
         if let (Some(pixels), Some((width, height))) = (pixels, dimensions) {
             let thumbnail = Thumbnail { path: path.clone(), bytes, width, height, pixels: Arc::new(pixels) };
-            self.events.send(Event::Thumbnail { run: self.run, thumbnail }).await;
+            self.events.send(RunEvent::Thumbnail { run: self.run, thumbnail }).await;
         }
         Outcome::Saved { bytes, path }
     }
@@ -770,17 +774,6 @@ pub fn checked_link(link: &str) -> Result<Url, DownloadError> {
 
 fn media_kind(head: &[u8]) -> Result<MediaKind, DownloadError> {
     sniff::sniff(head).ok_or_else(|| DownloadError::NotAnImage(sniff::non_media(head)))
-}
-
-/// Locks `mutex`, recovering it if a task panicked while holding it: the data behind
-/// these locks (fingerprints, names, a database connection) stays usable, and a poisoned
-/// lock must not quietly read as "no duplicate" or "not archived". The panic is logged
-/// once where it happened; this says what was recovered.
-pub(crate) fn lock_or_recover<'a, T>(mutex: &'a Mutex<T>, what: &str) -> std::sync::MutexGuard<'a, T> {
-    mutex.lock().unwrap_or_else(|poisoned| {
-        tracing::warn!("{what} was left locked by a task that panicked; going on with it");
-        poisoned.into_inner()
-    })
 }
 
 /// Whether the file at `path` still holds what the archive recorded: same size, same

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::transfer::TooSlow;
 use super::types::{ClientId, Fatal, FatalKind};
+use crate::media::ThumbnailError;
 use crate::media::sniff::NonMedia;
 
 /// Errors from talking to the Imgur API (or the demo server).
@@ -315,6 +317,25 @@ pub enum EngineError {
     Runtime(std::io::Error),
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
+}
+
+/// Why a preview picture could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error("no small picture is known for {0}")]
+    NoSmallVariant(String),
+    #[error("the image host could not be reached: {0}")]
+    Http(String),
+    #[error("the image host answered HTTP {0}")]
+    Status(u16),
+    #[error("the small picture is over {} MiB", max_bytes >> 20)]
+    TooLarge { max_bytes: usize },
+    #[error("the small picture came too slowly: {0}")]
+    Slow(#[from] TooSlow),
+    #[error("the small picture cannot be decoded: {0}")]
+    Decode(#[from] ThumbnailError),
+    #[error("the decoding task stopped: {0}")]
+    Task(String),
 }
 
 #[cfg(all(test, windows))]

@@ -17,50 +17,14 @@ use url::Url;
 
 use super::error::{ApiError, Quota, describe_reqwest};
 use super::events::EventSink;
+use super::events::{ItemFailure, RunEvent};
+use super::item::{ImageItem, Position};
 use super::retry;
 use super::source::Source;
 use super::transfer::{self, Pace};
-use super::types::{ClientId, Event, ItemFailure, MovingPictures, RateLimits, RunId, Throttle};
+use super::types::{ClientId, MovingPictures, RateLimits, RunId, Throttle};
 use crate::archive::ImageMeta;
 use crate::media::sniff::MediaKind;
-
-/// One thing to download.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageItem {
-    /// Imgur's id (untrusted: cleaned before it becomes a file name).
-    pub id: String,
-    /// The link to fetch (untrusted: checked before it is fetched).
-    pub link: String,
-    /// What the listing claims it is; the bytes have the last word.
-    pub claimed: Option<MediaKind>,
-    /// The listing's claimed size, if any.
-    pub size: Option<u64>,
-    /// What the API said of it (and of its album), kept in the archive for the library.
-    pub meta: ImageMeta,
-    /// Which source of the job listed it (0-based, in the job's order).
-    pub source: usize,
-    /// Its place in its album, or else in its source, in listing order (`{num}`). An image
-    /// outside albums handed over ahead of its place has none (0): that happens only when
-    /// nothing reads it (see [`ListRequest::ahead`]).
-    pub position: Position,
-}
-
-/// An item's place in listing order: 1-based, and out of how many when that is known.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Position {
-    pub num: u32,
-    /// The album's size; `None` in a source whose end is not known yet.
-    pub of: Option<u32>,
-}
-
-impl std::fmt::Display for Position {
-    /// Zero-padded so that names sort in order: to the album size's digits (at least
-    /// two), or three in a source of unknown length.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let width = self.of.map_or(3, |of| of.to_string().len().max(2));
-        write!(f, "{:0width$}", self.num)
-    }
-}
 
 /// How many times one API request is tried when it fails transiently.
 const API_ATTEMPTS: u32 = 5;
@@ -576,7 +540,7 @@ impl ImgurClient {
         state.listed.sent += 1;
         item.source = state.index;
         let total = state.listed_before + state.listed.sent;
-        self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
+        self.events.send(RunEvent::Listed { run: self.run, id: item.id.clone(), total }).await;
         match state.items.send(item).await {
             Ok(()) => EntryEnd::More,
             Err(_) => EntryEnd::Stop,
@@ -595,7 +559,7 @@ impl ImgurClient {
             Err(EntryError { entry, error }) if error.is_entry_failure() => {
                 tracing::warn!("could not list album {entry}: {error}");
                 let reason = ItemFailure::Album(Arc::new(error));
-                self.events.send(Event::Failed { run: self.run, id: entry, reason }).await;
+                self.events.send(RunEvent::Failed { run: self.run, id: entry, reason }).await;
                 state.listed.failed_entries += 1;
                 return Ok(EntryEnd::More);
             }
@@ -706,7 +670,7 @@ impl ImgurClient {
                     if waited + wait > MAX_RATE_LIMIT_WAIT {
                         return Err(ApiError::RateLimited { endpoint, waited });
                     }
-                    self.events.send(Event::RateLimited { run: self.run, wait, why }).await;
+                    self.events.send(RunEvent::RateLimited { run: self.run, wait, why }).await;
                     waited += wait;
                     self.pause_for(wait);
                     attempt = 0; // being paced is not a failure of this request
@@ -820,12 +784,12 @@ impl ImgurClient {
             lock(&self.quota_low).get_or_insert(low);
         }
         if limits != RateLimits::default() {
-            self.events.send(Event::RateLimit { run: self.run, limits }).await;
+            self.events.send(RunEvent::RateLimit { run: self.run, limits }).await;
         }
     }
 
     async fn report_open_requests(&self, open: usize) {
-        self.events.send(Event::ListingRequests { run: self.run, in_flight: open }).await;
+        self.events.send(RunEvent::ListingRequests { run: self.run, in_flight: open }).await;
     }
 }
 
@@ -906,7 +870,7 @@ impl Drop for OpenRequest<'_> {
     fn drop(&mut self) {
         let open = self.client.open_requests.fetch_sub(1, Ordering::SeqCst) - 1;
         // Drop cannot wait: a full queue loses this sample, and the next one corrects it.
-        self.client.events.send_lossy(Event::ListingRequests { run: self.client.run, in_flight: open });
+        self.client.events.send_lossy(RunEvent::ListingRequests { run: self.client.run, in_flight: open });
     }
 }
 

@@ -1,6 +1,6 @@
 //! Lists of links, one a line: what `galley fetch --urls FILE` reads and what a `.txt`
 //! file dropped on the window holds. Reading one is disk work, so the app asks the engine
-//! for it ([`super::Command::ReadLinks`]) and never reads in a frame.
+//! for it (`RunCommand::ReadLinks`) and never reads in a frame.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -2,13 +2,15 @@
 //! listed one after another while their images download from one shared pool, so two
 //! tasks move each source on: the lister (waiting, listing, listed or failed) and the
 //! download loop (one more image saved, skipped or failed). Both write here, and every
-//! change is announced as `Event::Source` so a front end can show each source's state.
+//! change is announced as `RunEvent::Source` so a front end can show each source's state.
 
 use std::sync::Mutex;
 
-use super::download::lock_or_recover;
 use super::events::EventSink;
-use super::types::{Event, Fatal, Job, RunId, SourceReport, SourceStage};
+use super::events::RunEvent;
+use super::job::Job;
+use super::types::{Fatal, RunId, SourceReport, SourceStage};
+use crate::lock::lock_or_recover;
 
 /// The sources of one run, in the job's order.
 pub struct SourceBook {
@@ -32,7 +34,7 @@ impl SourceBook {
             report.settle();
             report.clone()
         };
-        self.events.send(Event::Source { run: self.run, index, report }).await;
+        self.events.send(RunEvent::Source { run: self.run, index, report }).await;
     }
 
     pub async fn listing(&self, index: usize) {
@@ -79,9 +81,10 @@ impl SourceBook {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::types::{FatalKind, JobInput};
+    use crate::engine::job::JobInput;
+    use crate::engine::types::FatalKind;
 
-    fn book(sources: usize) -> (SourceBook, tokio::sync::mpsc::Receiver<Event>) {
+    fn book(sources: usize) -> (SourceBook, tokio::sync::mpsc::Receiver<RunEvent>) {
         let links = (0..sources).map(|n| JobInput::Urls(vec![format!("http://h/{n}.jpg")])).collect();
         let job = Job::queue(links, "/tmp/x".into());
         let (events, receiver) = EventSink::channel();
@@ -113,6 +116,6 @@ mod tests {
         assert_eq!(sources[0].error().map(|fatal| fatal.kind), Some(FatalKind::NotFound));
         assert_eq!(sources[1].error(), Some(&offline));
         assert_eq!(sources[2].stage, SourceStage::Waiting);
-        assert!(matches!(events.recv().await, Some(Event::Source { index: 0, .. })));
+        assert!(matches!(events.recv().await, Some(RunEvent::Source { index: 0, .. })));
     }
 }

@@ -18,13 +18,16 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::error::PreviewError;
 use super::events::EventSink;
+use super::events::RunEvent;
+use super::job::{Job, JobInput};
 use super::run::{Timeouts, http_client, run_job};
 use super::source::direct_link_id;
 use super::transfer::{self, Pace};
-use super::types::{Event, Job, JobInput, PreviewId};
+use super::types::PreviewId;
 use crate::media::Pixels;
-use crate::media::thumbnail::{ThumbnailError, thumbnail_bytes};
+use crate::media::thumbnail::thumbnail_bytes;
 
 /// Pictures fetched at once for one preview.
 pub const PREVIEW_FETCHES: usize = 8;
@@ -35,25 +38,6 @@ pub const PREVIEW_SIDE: u32 = 256;
 const MAX_SMALL_BYTES: usize = 4 * 1024 * 1024;
 /// How long one picture may take in all.
 const FETCH_DEADLINE: Duration = Duration::from_secs(60);
-
-/// Why a preview picture could not be shown.
-#[derive(Debug, thiserror::Error)]
-pub enum PreviewError {
-    #[error("no small picture is known for {0}")]
-    NoSmallVariant(String),
-    #[error("the image host could not be reached: {0}")]
-    Http(String),
-    #[error("the image host answered HTTP {0}")]
-    Status(u16),
-    #[error("the small picture is over {} MiB", MAX_SMALL_BYTES >> 20)]
-    TooLarge,
-    #[error("the small picture came too slowly: {0}")]
-    Slow(#[from] transfer::TooSlow),
-    #[error("the small picture cannot be decoded: {0}")]
-    Decode(#[from] ThumbnailError),
-    #[error("the decoding task stopped: {0}")]
-    Task(String),
-}
 
 /// The link of the small variant (`m`, about 320 px, always a JPEG) of the image at
 /// `link`: `https://i.imgur.com/AbCdE12.png` -> `https://i.imgur.com/AbCdE12m.jpg`. A link
@@ -103,7 +87,7 @@ pub async fn preview(preview: PreviewId, mut job: Job, events: EventSink, cancel
         event = listing_events.recv() => event,
     } {
         match event {
-            Event::WouldSave { file, item, .. } => {
+            RunEvent::WouldSave { file, item, .. } => {
                 if let Some(http) = &http {
                     let (http, fetches, cancel) = (http.clone(), fetches.clone(), cancel.clone());
                     let (events, id, link) = (events.clone(), item.id.clone(), item.link.clone());
@@ -117,13 +101,13 @@ pub async fn preview(preview: PreviewId, mut job: Job, events: EventSink, cancel
                             tracing::debug!("no preview picture for {id}: {error}");
                         }
                         let result = result.map(Arc::new).map_err(Arc::new);
-                        events.send(Event::PreviewThumbnail { preview, id, result }).await;
+                        events.send(RunEvent::PreviewThumbnail { preview, id, result }).await;
                     });
                 }
-                events.send(Event::PreviewListed { preview, file, item }).await;
+                events.send(RunEvent::PreviewListed { preview, file, item }).await;
             }
-            Event::Finished { report, .. } => {
-                events.send(Event::PreviewDone { preview, report }).await;
+            RunEvent::Finished { report, .. } => {
+                events.send(RunEvent::PreviewDone { preview, report }).await;
             }
             _ => {}
         }
@@ -147,7 +131,7 @@ async fn fetch_picture(http: &reqwest::Client, link: &str) -> Result<Pixels, Pre
         return Err(PreviewError::Status(response.status().as_u16()));
     }
     if response.content_length().is_some_and(|length| length > MAX_SMALL_BYTES as u64) {
-        return Err(PreviewError::TooLarge);
+        return Err(PreviewError::TooLarge { max_bytes: MAX_SMALL_BYTES });
     }
     let pace = Pace { deadline: FETCH_DEADLINE, ..Pace::default() };
     let mut chunks = transfer::Paced::new(response.bytes_stream(), pace);
@@ -155,7 +139,7 @@ async fn fetch_picture(http: &reqwest::Client, link: &str) -> Result<Pixels, Pre
     while let Some(chunk) = chunks.next().await? {
         let chunk = chunk.map_err(|error| PreviewError::Http(super::error::describe_reqwest(&error)))?;
         if body.len() + chunk.len() > MAX_SMALL_BYTES {
-            return Err(PreviewError::TooLarge);
+            return Err(PreviewError::TooLarge { max_bytes: MAX_SMALL_BYTES });
         }
         body.extend_from_slice(&chunk);
     }

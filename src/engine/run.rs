@@ -18,21 +18,25 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::download::{Disk, Downloader, LocalDisk, Outcome, RunSetup, lock_or_recover};
+use super::download::{Disk, Downloader, LocalDisk, Outcome, RunSetup};
 use super::error::{ApiError, EngineError, describe_reqwest};
 use super::events::EventSink;
-use super::imgur::{FollowListing, ImageItem, ImgurClient, ListRequest, Listed, Position};
+use super::events::RunEvent;
+use super::imgur::{FollowListing, ImgurClient, ListRequest, Listed};
+use super::item::{ImageItem, Position};
+use super::job::{Job, JobInput, PlannedFile};
 use super::limits;
 use super::naming;
 use super::per_source::SourceBook;
 use super::redirects;
 use super::transfer::Pace;
 use super::types::{
-    CONCURRENCY_RANGE, ClientId, Ending, Event, Fatal, FatalKind, Job, JobInput, PlannedFile, RunId, RunReport,
-    SourceReport, SourceStage, Summary, images_per_second,
+    CONCURRENCY_RANGE, ClientId, Ending, Fatal, FatalKind, RunId, RunReport, SourceReport, SourceStage, Summary,
+    images_per_second,
 };
 use super::workers::Workers;
 use crate::archive::{Archive, ArchiveError, ImageMeta, RunEnding, RunStart};
+use crate::lock::lock_or_recover;
 use crate::media::sniff::MediaKind;
 
 /// Connection and read timeouts of the HTTP client, and the pace a body must keep.
@@ -128,7 +132,7 @@ pub async fn run_job_with(
     if let Ok(recorder) = recorder {
         recorder.finish(&report).await;
     }
-    context.events.send(Event::Finished { run, report: report.clone() }).await;
+    context.events.send(RunEvent::Finished { run, report: report.clone() }).await;
     report
 }
 
@@ -356,7 +360,7 @@ async fn follow_downloaders(
     recorder: &Recorder,
     http: &reqwest::Client,
     workers: &Workers,
-    plan: &super::follow::FollowPlan,
+    plan: &super::followed::FollowPlan,
 ) -> Downloaders {
     let mut folders: Vec<(PathBuf, Result<usize, Fatal>)> = Vec::new();
     let mut downloaders = Downloaders { each: Vec::new(), by_source: Vec::new() };
@@ -472,7 +476,7 @@ async fn say_what_would_be_saved(
         let present = existing.contains(&file);
         let planned =
             PlannedFile { id: item.id.clone(), link: item.link.clone(), file, kind, size: item.size, source, present };
-        context.events.send(Event::WouldSave { run: context.run, file: planned, item: Box::new(item) }).await;
+        context.events.send(RunEvent::WouldSave { run: context.run, file: planned, item: Box::new(item) }).await;
     }
 }
 
@@ -645,7 +649,7 @@ impl Lister {
         if let (0, Some(error)) = (succeeded, first_failure) {
             return Err(error);
         }
-        self.events.send(Event::ListingDone { run: self.run, total: total.sent }).await;
+        self.events.send(RunEvent::ListingDone { run: self.run, total: total.sent }).await;
         Ok(total)
     }
 
@@ -698,7 +702,7 @@ impl Lister {
             }
             sent += 1;
             let total = list.listed_before + sent;
-            self.events.send(Event::Listed { run: self.run, id: id.clone(), total }).await;
+            self.events.send(RunEvent::Listed { run: self.run, id: id.clone(), total }).await;
             let position = Position { num: sent as u32, of: Some(list.links.len() as u32) };
             let (meta, source) = (ImageMeta::default(), list.index);
             let item = ImageItem { id, link: link.clone(), claimed, size: None, meta, source, position };
@@ -725,7 +729,7 @@ impl Lister {
         for item in picked.iter().take(limit.unwrap_or(usize::MAX)) {
             sent += 1;
             let total = listed_before + sent;
-            self.events.send(Event::Listed { run: self.run, id: item.id.clone(), total }).await;
+            self.events.send(RunEvent::Listed { run: self.run, id: item.id.clone(), total }).await;
             let item = ImageItem { source: index, ..item.clone() };
             if items.send(item).await.is_err() {
                 break;
@@ -872,14 +876,14 @@ pub async fn compare(first_run: RunId, job: Job, levels: Vec<usize>, events: Eve
             break;
         }
         events
-            .send(Event::CompareStep {
+            .send(RunEvent::CompareStep {
                 concurrency: level,
                 seconds: report.summary.seconds,
                 saved: report.summary.downloaded,
             })
             .await;
     }
-    events.send(Event::CompareDone).await;
+    events.send(RunEvent::CompareDone).await;
 }
 
 /// A scratch folder's name, unpredictable so nobody can plant one in its place.

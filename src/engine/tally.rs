@@ -4,7 +4,8 @@
 
 use std::collections::HashSet;
 
-use super::types::{Event, RunReport, SkipReason};
+use super::events::RunEvent;
+use super::types::{RunReport, SkipReason};
 
 /// Failure reasons kept for display; the count covers the rest.
 pub const FAILURES_KEPT: usize = 200;
@@ -37,27 +38,27 @@ pub struct Tally {
 
 impl Tally {
     /// Folds one event of the run in. Events of other runs must not be passed.
-    pub fn apply(&mut self, event: &Event) {
+    pub fn apply(&mut self, event: &RunEvent) {
         match event {
-            Event::Listed { total, .. } => self.listed = self.listed.max(*total),
-            Event::ListingDone { total, .. } => {
+            RunEvent::Listed { total, .. } => self.listed = self.listed.max(*total),
+            RunEvent::ListingDone { total, .. } => {
                 self.listed = self.listed.max(*total);
                 self.listing_done = true;
                 self.listing_requests = 0;
             }
-            Event::ListingRequests { in_flight, .. } => self.listing_requests = *in_flight,
-            Event::Started { id, .. } => {
+            RunEvent::ListingRequests { in_flight, .. } => self.listing_requests = *in_flight,
+            RunEvent::Started { id, .. } => {
                 self.in_flight.insert(id.clone());
             }
-            Event::Received { id, .. } => {
+            RunEvent::Received { id, .. } => {
                 self.in_flight.remove(id);
             }
-            Event::Progress { bytes, .. } => self.bytes += bytes,
-            Event::Saved { id, .. } => {
+            RunEvent::Progress { bytes, .. } => self.bytes += bytes,
+            RunEvent::Saved { id, .. } => {
                 self.in_flight.remove(id);
                 self.saved += 1;
             }
-            Event::Skipped { id, reason, .. } => {
+            RunEvent::Skipped { id, reason, .. } => {
                 self.in_flight.remove(id);
                 self.skipped += 1;
                 match reason {
@@ -66,14 +67,14 @@ impl Tally {
                     SkipReason::Duplicate(_) => {}
                 }
             }
-            Event::Failed { id, reason, .. } => {
+            RunEvent::Failed { id, reason, .. } => {
                 self.in_flight.remove(id);
                 self.failed += 1;
                 if self.failures.len() < FAILURES_KEPT {
                     self.failures.push(format!("{id}: {reason}"));
                 }
             }
-            Event::Finished { report, .. } => {
+            RunEvent::Finished { report, .. } => {
                 self.in_flight.clear();
                 self.listing_requests = 0;
                 // The run's own count is the last word: it is what the archive keeps, so
@@ -109,17 +110,17 @@ mod tests {
 
     use super::*;
 
-    fn saved(id: &str) -> Event {
-        Event::Saved { run: 1, id: id.into(), path: PathBuf::from(id), bytes: 10, elapsed: Duration::ZERO }
+    fn saved(id: &str) -> RunEvent {
+        RunEvent::Saved { run: 1, id: id.into(), path: PathBuf::from(id), bytes: 10, elapsed: Duration::ZERO }
     }
 
     #[test]
     fn a_download_leaves_flight_when_its_body_arrives() {
         let mut tally = Tally::default();
-        tally.apply(&Event::Started { run: 1, id: "a".into() });
-        tally.apply(&Event::Received { run: 1, id: "a".into() });
+        tally.apply(&RunEvent::Started { run: 1, id: "a".into() });
+        tally.apply(&RunEvent::Received { run: 1, id: "a".into() });
         // At concurrency 1 the next download starts while the first is being checked.
-        tally.apply(&Event::Started { run: 1, id: "b".into() });
+        tally.apply(&RunEvent::Started { run: 1, id: "b".into() });
         assert_eq!(tally.in_flight(), 1);
         tally.apply(&saved("a"));
         assert_eq!((tally.in_flight(), tally.saved), (1, 1));
@@ -128,13 +129,13 @@ mod tests {
     #[test]
     fn skips_tell_already_present_from_duplicates() {
         let mut tally = Tally::default();
-        let skipped = |id: &str, reason| Event::Skipped { run: 1, id: id.into(), path: PathBuf::from(id), reason };
+        let skipped = |id: &str, reason| RunEvent::Skipped { run: 1, id: id.into(), path: PathBuf::from(id), reason };
         tally.apply(&skipped("a", SkipReason::AlreadyPresent));
         tally.apply(&skipped("b", SkipReason::Duplicate(PathBuf::from("a"))));
         tally.apply(&skipped("d", SkipReason::Deleted));
         assert_eq!((tally.deleted, tally.skipped), (1, 3));
         tally.skipped -= 1;
-        tally.apply(&Event::Failed { run: 1, id: "c".into(), reason: crate::engine::ItemFailure::http_404() });
+        tally.apply(&RunEvent::Failed { run: 1, id: "c".into(), reason: crate::engine::ItemFailure::http_404() });
         assert_eq!((tally.skipped, tally.already_present, tally.failed, tally.done()), (2, 1, 1, 3));
         assert_eq!(tally.failures, ["c: HTTP 404"]);
     }

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::imgur::ImageItem;
+use super::item::ImageItem;
 use super::naming;
 
 /// The fields a template may name.
@@ -185,7 +185,7 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
     use crate::archive::ImageMeta;
-    use crate::engine::imgur::Position;
+    use crate::engine::item::Position;
 
     fn item(id: &str, meta: ImageMeta, position: Position) -> ImageItem {
         ImageItem { id: id.into(), link: String::new(), claimed: None, size: None, meta, source: 0, position }

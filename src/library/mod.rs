@@ -1,18 +1,25 @@
 //! The library: what is in a folder of downloaded images, kept so that it opens at once
 //! however large it is. The folder index ([`index`]), the shared thumbnail cache
-//! ([`cache`]) and the grid's queries ([`query`]: sort, filter). No egui here: the UI
-//! asks the engine, which runs the library's work off the UI thread and feeds it as it
-//! saves.
+//! ([`cache`]), the grid's queries ([`query`]: sort, filter), and the service that does
+//! the library's work off the UI thread ([`browser`]: opening a folder, thumbnail
+//! workers, the folder's watch, the trash, the search for reposts). No egui here: the
+//! front end sends [`LibraryCommand`]s through the engine and reads [`LibraryEvent`]s.
 
+pub mod browser;
 pub mod cache;
 pub mod failures;
+pub mod find;
 pub mod hashes;
 pub mod index;
 pub mod listing;
+pub mod messages;
 pub mod names;
 pub mod phash;
+pub mod places;
 pub mod query;
 pub mod reposts;
+pub mod trash;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,10 +27,15 @@ use std::sync::Arc;
 use crate::media::MediaKind;
 
 pub use crate::archive::ImageMeta;
+pub use browser::{Browser, FIRST_SCREEN, worker_counts};
 pub use cache::{CachedThumbnail, FileStat, Lookup, ThumbnailCache, ThumbnailPixels, parse_thumbnail};
+pub use find::{DupesError, FindOptions, LibraryStores, RepostReport, find_reposts};
 pub use index::{FolderIndex, IndexError, Listed, StoredRow};
 pub use listing::Listing;
+pub use messages::{LibraryCommand, LibraryEvent, Thumbnail, ThumbnailFailure};
+pub use places::{LibraryPlaces, TrashPlace};
 pub use query::{Query, SortKey};
+pub use trash::TrashError;
 
 /// One file of a folder, as the grid shows it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Images for the viewer: one picture at up to screen size, or every frame of an animated
 //! GIF with its delay, decoded (on the engine's blocking pool).
 //!
-//! What to decode and when is the engine's (`engine::viewing`).
+//! What to decode and when is [`super::viewing`]'s.
 //!
 //! Every decode keeps the thumbnailer's bounds (file size, dimensions, memory per decode);
 //! an animation is further bounded in frames and in total bytes, past which only its first

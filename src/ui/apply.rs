@@ -36,7 +36,7 @@ impl GalleyApp {
                     self.save_client_id_in_background();
                 }
             }
-            Action::Settings(SettingsAction::ClearThumbnails) => self.engine.send(Command::ClearThumbnails),
+            Action::Settings(SettingsAction::ClearThumbnails) => self.engine.send(LibraryCommand::ClearThumbnails),
             Action::ShowView(view) => {
                 self.panels.view = view;
                 self.mark_new_pictures();
@@ -44,12 +44,12 @@ impl GalleyApp {
             Action::Preview(action) => self.preview_action(ctx, action),
             Action::ClearHistory => {
                 if let Some(archive) = &self.config.archive {
-                    self.engine.send(Command::ClearRuns(archive.clone()));
+                    self.engine.send(RunCommand::ClearRuns(archive.clone()));
                 }
             }
-            Action::Rethumbnail(paths) => self.engine.send(Command::Want(paths)),
+            Action::Rethumbnail(paths) => self.engine.send(LibraryCommand::Want(paths)),
             Action::OpenViewer(index) => self.open_viewer(ctx, index),
-            Action::DecodeForViewer { paths, max_side } => self.engine.send(Command::View { paths, max_side }),
+            Action::DecodeForViewer { paths, max_side } => self.engine.send(ViewRequest { paths, max_side }),
             Action::Viewer(action) => self.viewer_action(ctx, action),
             Action::Grid(action) => self.grid_action(ctx, action),
             Action::Browse(action) => self.browse_action(ctx, action),
@@ -155,7 +155,7 @@ impl GalleyApp {
         let preview = Preview::new(self.latest_preview, label);
         self.previewing = Some(Previewing { preview, scope });
         self.panels.view = View::Preview;
-        self.engine.send(Command::Preview { preview: self.latest_preview, job });
+        self.engine.send(RunCommand::Preview { preview: self.latest_preview, job });
     }
 
     pub(super) fn preview_action(&mut self, ctx: &egui::Context, action: PreviewAction) {
@@ -164,7 +164,7 @@ impl GalleyApp {
             PreviewAction::Close => {
                 self.previewing = None;
                 self.panels.view = View::Pictures;
-                self.engine.send(Command::CancelPreview);
+                self.engine.send(RunCommand::CancelPreview);
             }
             PreviewAction::DownloadSelected => self.download_selected(ctx),
             other => previewing.preview.apply(&other),
@@ -197,7 +197,7 @@ impl GalleyApp {
         self.notice = None;
         self.progress = None;
         self.show_folder(job.out_dir.clone());
-        self.engine.send(Command::Start(job));
+        self.engine.send(RunCommand::Start(job));
         self.run_state = RunState::Launching(StartKind::Run);
         self.focus = Some(FocusTarget::Cancel);
         self.panels.view = View::Pictures;
@@ -248,7 +248,7 @@ impl GalleyApp {
             let name = crate::library::names::shown_file_name(&path);
             if is_list {
                 self.queue.say(Notice::info(format!("Reading the links in {name}...")));
-                self.engine.send(Command::ReadLinks(path));
+                self.engine.send(RunCommand::ReadLinks(path));
             } else {
                 let text = format!(
                     "{name} was not queued: drop a .txt file with one Imgur link per line, or paste links into the sources box."
@@ -297,7 +297,7 @@ impl GalleyApp {
                 self.folder.grid.set_query(query);
                 // The background makes the folder's thumbnails in the order now shown.
                 if reordered && self.folder.shown.is_some() {
-                    self.engine.send(Command::Reorder(order));
+                    self.engine.send(LibraryCommand::Reorder(order));
                 }
             }
             BrowseAction::CellSize(cell) => {
@@ -313,7 +313,7 @@ impl GalleyApp {
                 if let Some(request) = self.folder.confirm_trash.take() {
                     self.folder.status =
                         Some(Notice::info(format!("Moving {} to the trash...", files(request.paths.len()))));
-                    self.engine.send(Command::Trash(request.paths));
+                    self.engine.send(LibraryCommand::Trash(request.paths));
                 }
             }
             BrowseAction::CancelTrash => {
@@ -325,7 +325,7 @@ impl GalleyApp {
                 let paths = std::mem::take(&mut self.folder.trashed);
                 if !paths.is_empty() {
                     self.folder.status = Some(Notice::info(format!("Bringing back {}...", files(paths.len()))));
-                    self.engine.send(Command::Restore(paths));
+                    self.engine.send(LibraryCommand::Restore(paths));
                 }
             }
         }
@@ -402,12 +402,12 @@ impl GalleyApp {
         match kind {
             StartKind::Run => {
                 self.show_folder(job.out_dir.clone());
-                self.engine.send(Command::Start(job));
+                self.engine.send(RunCommand::Start(job));
                 self.queue.started(ids);
             }
             StartKind::Compare => {
                 self.comparison = Comparison::default();
-                self.engine.send(Command::Compare { job, levels: COMPARE_LEVELS.to_vec() });
+                self.engine.send(RunCommand::Compare { job, levels: COMPARE_LEVELS.to_vec() });
             }
         }
         self.run_state = RunState::Launching(kind);
@@ -424,7 +424,7 @@ impl GalleyApp {
                 self.focus = Some(FocusTarget::Start);
             }
             // The run's `Finished` (or the series' `CompareDone`) brings the state back to idle.
-            RunState::Launching(_) | RunState::Running(_) | RunState::Comparing => self.engine.send(Command::Cancel),
+            RunState::Launching(_) | RunState::Running(_) | RunState::Comparing => self.engine.send(RunCommand::Cancel),
         }
     }
 
@@ -555,7 +555,7 @@ impl GalleyApp {
     /// Asks the engine for `folder`'s listing and thumbnails, made in the grid's order.
     pub(super) fn open_folder(&self, folder: PathBuf) {
         let order = self.folder.grid.query().sort_order();
-        self.engine.send(Command::OpenFolder { folder, order });
+        self.engine.send(LibraryCommand::OpenFolder { folder, order });
     }
 
     /// Shows the images already in `folder` (no download), if it is not the one shown.

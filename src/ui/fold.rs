@@ -13,7 +13,21 @@ impl GalleyApp {
     }
 
     pub(super) fn apply_event(&mut self, ctx: &egui::Context, event: Event) {
-        if let Some(run) = event.run().filter(|run| *run != crate::engine::scan::SCAN_RUN) {
+        match event {
+            Event::Run(event) => self.apply_run_event(event),
+            Event::Library(event) => self.apply_library_event(event),
+            Event::View(ViewEvent { path, result }) => {
+                if let Some(viewer) = &mut self.folder.viewer {
+                    viewer.loaded(ctx, &path, result);
+                }
+            }
+        }
+    }
+
+    /// Folds what the download engine says: a run's progress, previews, the history,
+    /// link lists and follows.
+    pub(super) fn apply_run_event(&mut self, event: RunEvent) {
+        if let Some(run) = event.run() {
             if run < self.latest_run {
                 return; // a run that was replaced: its stragglers are not shown
             }
@@ -30,34 +44,28 @@ impl GalleyApp {
             progress.apply(&event);
         }
         // A picture saved is in the folder now: the preview marks it.
-        if let (Event::Saved { id, .. }, Some(previewing)) = (&event, &mut self.previewing) {
+        if let (RunEvent::Saved { id, .. }, Some(previewing)) = (&event, &mut self.previewing) {
             previewing.preview.saved(id);
         }
-        if let Event::Thumbnail { thumbnail, .. } = &event {
-            self.reposts_thumbnail(thumbnail);
-        }
         match event {
-            // A run's thumbnail may bring a new file; the library's only pictures for files
-            // the grid has (one that came late for a file moved to the trash is dropped).
-            Event::Thumbnail { run, thumbnail } if self.shows(run, &thumbnail.path) => match run {
-                crate::engine::scan::SCAN_RUN => self.folder.grid.update(thumbnail),
-                _ => {
+            // A run's thumbnail may bring a new file to the grid.
+            RunEvent::Thumbnail { thumbnail, .. } => {
+                self.reposts_thumbnail(&thumbnail);
+                if self.shows_from_run(&thumbnail.path) {
                     self.folder.grid.insert(thumbnail);
                     self.folder.exists_now();
                 }
-            },
-            Event::Video { run, path, bytes } if self.shows(run, &path) => {
+            }
+            RunEvent::Video { path, bytes, .. } if self.shows_from_run(&path) => {
                 self.folder.grid.insert_video(&path, bytes);
                 self.folder.exists_now();
             }
             // The queue hears only of the run going (RunState's), which is its run if it
             // sent one.
-            Event::Source { run, index, report } => {
-                if self.run_state == RunState::Running(run) {
-                    self.queue.reported(index, &report);
-                }
+            RunEvent::Source { run, index, report } if self.run_state == RunState::Running(run) => {
+                self.queue.reported(index, &report);
             }
-            Event::Finished { run, report } => {
+            RunEvent::Finished { run, report } => {
                 let was_going = self.run_state == RunState::Running(run);
                 self.run_state = self.run_state.run_finished(run);
                 if was_going && self.queue.finished(&report) {
@@ -73,26 +81,21 @@ impl GalleyApp {
                     self.open_folder(folder);
                 }
             }
-            Event::CompareStep { concurrency, seconds, saved } => {
+            RunEvent::CompareStep { concurrency, seconds, saved } => {
                 self.comparison.steps.push((concurrency, seconds, saved));
             }
-            Event::CompareDone => {
+            RunEvent::CompareDone => {
                 self.run_state = self.run_state.compare_done();
                 self.after_runs_changed();
             }
-            Event::Runs(Ok(runs)) => {
+            RunEvent::Runs(Ok(runs)) => {
                 self.history = History { runs, problem: None };
             }
-            Event::Runs(Err(reason)) => {
+            RunEvent::Runs(Err(reason)) => {
                 let problem = Notice::error("The run history could not be read or cleared.", reason.to_string());
                 self.history.problem = Some(problem);
             }
-            Event::View { path, result } => {
-                if let Some(viewer) = &mut self.folder.viewer {
-                    viewer.loaded(ctx, &path, result);
-                }
-            }
-            Event::LinkList { path, result } => {
+            RunEvent::LinkList { path, result } => {
                 let name = crate::library::names::shown_file_name(&path);
                 match result {
                     Ok(links) => self.queue.add_list(&name, links),
@@ -104,33 +107,42 @@ impl GalleyApp {
                     }
                 }
             }
-            Event::ThumbnailFailed { path, reason } => {
-                tracing::debug!("no thumbnail for {}: {reason}", path.display());
-            }
-            Event::PreviewListed { preview, file, item } => {
+            RunEvent::PreviewListed { preview, file, item } => {
                 if let Some(previewing) = self.previewing.as_mut().filter(|shown| shown.preview.id == preview) {
                     previewing.preview.listed(file, *item);
                 }
             }
-            Event::PreviewThumbnail { preview, id, result } => {
+            RunEvent::PreviewThumbnail { preview, id, result } => {
                 if let Some(previewing) = self.previewing.as_mut().filter(|shown| shown.preview.id == preview) {
                     previewing.preview.picture(&id, result);
                 }
             }
-            Event::PreviewDone { preview, report } => {
+            RunEvent::PreviewDone { preview, report } => {
                 if let Some(previewing) = self.previewing.as_mut().filter(|shown| shown.preview.id == preview) {
                     previewing.preview.done(&report);
                 }
             }
-            other => self.apply_library_event(other),
+            event @ (RunEvent::Follows(_) | RunEvent::FollowsChecked { .. }) => self.following_event(event),
+            _ => {}
         }
     }
 
-    /// Folds what the library says of the folder on show (its listing, the trash, the
-    /// cache, changes made by other programs).
-    pub(super) fn apply_library_event(&mut self, event: Event) {
+    /// Folds what the library says of the folder on show (its listing, its thumbnails, the
+    /// trash, the cache, changes made by other programs, reposts).
+    pub(super) fn apply_library_event(&mut self, event: LibraryEvent) {
         match event {
-            Event::Folder { folder, listing, complete } if self.folder.shown.as_ref() == Some(&folder) => {
+            // The library's pictures are only for files the grid has (one that came late
+            // for a file moved to the trash is dropped).
+            LibraryEvent::Thumbnail(thumbnail) => {
+                self.reposts_thumbnail(&thumbnail);
+                if self.in_shown_folder(&thumbnail.path) {
+                    self.folder.grid.update(thumbnail);
+                }
+            }
+            LibraryEvent::ThumbnailFailed { path, reason } => {
+                tracing::debug!("no thumbnail for {}: {reason}", path.display());
+            }
+            LibraryEvent::Folder { folder, listing, complete } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.grid.set_listing(listing, complete);
                 // A folder that could not be listed (not made yet) can be now. Only that
                 // status goes: what the trash or Undo said stays until the next action.
@@ -139,7 +151,7 @@ impl GalleyApp {
                     self.folder.missing = false;
                 }
             }
-            Event::FolderFailed { folder, reason, missing } if self.folder.shown.as_ref() == Some(&folder) => {
+            LibraryEvent::FolderFailed { folder, reason, missing } if self.folder.shown.as_ref() == Some(&folder) => {
                 // A folder that was shown and is gone was deleted or moved while open: its
                 // tiles go. One not made yet is what a first run expects, not an error.
                 let gone = missing && self.folder.grid.total() > 0;
@@ -161,13 +173,13 @@ impl GalleyApp {
                 self.folder.missing = missing;
                 self.folder.listing_failed = true;
             }
-            Event::Measured { folder, sizes } if self.folder.shown.as_ref() == Some(&folder) => {
+            LibraryEvent::Measured { folder, sizes } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.grid.measured(&sizes);
             }
-            Event::LibraryProgress { folder, made, total } if self.folder.shown.as_ref() == Some(&folder) => {
+            LibraryEvent::Progress { folder, made, total } if self.folder.shown.as_ref() == Some(&folder) => {
                 self.folder.thumbnailing = Some((made, total));
             }
-            Event::Trashed { paths, result } => match result {
+            LibraryEvent::Trashed { paths, result } => match result {
                 Ok(()) => {
                     self.folder.grid.remove(&paths);
                     self.reposts_trashed(&paths);
@@ -180,7 +192,7 @@ impl GalleyApp {
                     self.folder.status = Some(Notice::error(text, reason.to_string()));
                 }
             },
-            Event::Restored { paths, result } => {
+            LibraryEvent::Restored { paths, result } => {
                 self.folder.status = Some(match result {
                     Ok(taken) if taken.is_empty() => Notice::info(format!("Brought back {}.", files(paths.len()))),
                     Ok(taken) => {
@@ -205,7 +217,7 @@ impl GalleyApp {
                 }
                 self.reposts_restored();
             }
-            Event::ThumbnailsCleared(result) => {
+            LibraryEvent::ThumbnailsCleared(result) => {
                 self.notice = Some(match result {
                     Ok(removed) => {
                         Notice::info(format!("Removed {} thumbnails galley made.", grid::thousands(removed as u64)))
@@ -213,7 +225,7 @@ impl GalleyApp {
                     Err(reason) => Notice::error("The thumbnail cache could not be cleared.", reason.to_string()),
                 });
             }
-            Event::FolderChanged { folder } if self.folder.shown.as_ref() == Some(&folder) => {
+            LibraryEvent::FolderChanged { folder } if self.folder.shown.as_ref() == Some(&folder) => {
                 // A run saving here shows its files as they land and lists the folder when
                 // it ends; otherwise another program changed it: list it again.
                 let saving_here = self.run_state.is_busy() && !self.run_state.is_comparing();
@@ -221,15 +233,19 @@ impl GalleyApp {
                     self.open_folder(folder);
                 }
             }
-            Event::IndexRebuilt { moved_to } => {
+            LibraryEvent::IndexRebuilt { moved_to } => {
                 self.notice = Some(Notice::error(
                     "The library's index was damaged, so galley started a new one: folders are listed and thumbnails made again as you open them.",
                     format!("the damaged index was moved to {}", moved_to.display()),
                 ));
             }
-            event @ (Event::RepostsProgress { .. } | Event::Reposts { .. }) => self.reposts_event(event),
-            event @ (Event::Follows(_) | Event::FollowsChecked { .. }) => self.following_event(event),
-            _ => {}
+            event @ (LibraryEvent::RepostsProgress { .. } | LibraryEvent::Reposts { .. }) => self.reposts_event(event),
+            // Another folder's listing, measurements or changes: not on show any more.
+            LibraryEvent::Folder { .. }
+            | LibraryEvent::FolderFailed { .. }
+            | LibraryEvent::Measured { .. }
+            | LibraryEvent::Progress { .. }
+            | LibraryEvent::FolderChanged { .. } => {}
         }
     }
 
@@ -237,20 +253,24 @@ impl GalleyApp {
     /// back to Start once nothing runs.
     pub(super) fn after_runs_changed(&mut self) {
         if let Some(archive) = &self.config.archive {
-            self.engine.send(Command::LoadRuns(archive.clone()));
+            self.engine.send(RunCommand::LoadRuns(archive.clone()));
         }
         if !self.run_state.is_busy() {
             self.focus = Some(FocusTarget::Start);
         }
     }
 
-    /// Whether a file of run `run` belongs in the grid: only the shown folder's files,
-    /// and none of a compare series (those go to scratch folders). Paths are compared as
-    /// given (the engine joins names onto the folder it was handed), so no disk access
-    /// happens here on the UI thread.
-    pub(super) fn shows(&self, run: RunId, path: &Path) -> bool {
-        let in_shown_folder = path.parent() == self.folder.shown.as_deref();
-        in_shown_folder && (run == crate::engine::scan::SCAN_RUN || !self.run_state.is_comparing())
+    /// Whether `path` is a file of the folder on show. Paths are compared as given (the
+    /// engine joins names onto the folder it was handed), so no disk access happens here
+    /// on the UI thread.
+    pub(super) fn in_shown_folder(&self, path: &Path) -> bool {
+        path.parent() == self.folder.shown.as_deref()
+    }
+
+    /// Whether a file a run saved belongs in the grid: only the shown folder's files, and
+    /// none of a compare series (those go to scratch folders).
+    fn shows_from_run(&self, path: &Path) -> bool {
+        self.in_shown_folder(path) && !self.run_state.is_comparing()
     }
 
     // ---- the Client-ID ----

@@ -1,7 +1,7 @@
 //! The "Following" view: the sources followed in the run archive (the same follows as
 //! `galley follow`), each with its folder, when it was last checked, what that check
 //! brought and why it failed; "Check now", and a check at start and every few hours while
-//! the window is open (Settings). Checks are engine runs (`Command::CheckFollows`): their
+//! the window is open (Settings). Checks are engine runs (`RunCommand::CheckFollows`): their
 //! progress shows as any run's, and the pictures they bring are marked "new" in the grid
 //! until they have been looked at.
 //!
@@ -16,7 +16,7 @@ use super::progress::Notice;
 use super::state::RunState;
 use super::{Action, GalleyApp, View};
 use crate::demo::DEMO_CLIENT_ID;
-use crate::engine::{ClientId, Command, Event, FollowRow, RunOrigin, Source, ago, newest_first, unix_now};
+use crate::engine::{ClientId, FollowRow, RunCommand, RunEvent, RunOrigin, Source, ago, newest_first, unix_now};
 
 /// The folder column's width, least and most, in points: a long path is cut short (the
 /// whole of it on hover), a short one leaves the others their room.
@@ -212,7 +212,7 @@ impl GalleyApp {
         };
         match action {
             FollowingAction::CheckNow => self.check_follows(),
-            FollowingAction::Unfollow(source) => self.engine.send(Command::Unfollow { archive, source }),
+            FollowingAction::Unfollow(source) => self.engine.send(RunCommand::Unfollow { archive, source }),
             FollowingAction::ShowFolder(folder) => {
                 self.panels.view = View::Pictures;
                 self.change_folder(folder);
@@ -234,7 +234,7 @@ impl GalleyApp {
                 // Said where the Follow button was pressed, and in the Following view.
                 self.notice = Some(said.clone());
                 self.following.notice = Some(said);
-                self.engine.send(Command::Follow { archive, sources, out_dir });
+                self.engine.send(RunCommand::Follow { archive, sources, out_dir });
             }
         }
     }
@@ -283,7 +283,7 @@ impl GalleyApp {
         self.following.checking = true;
         self.progress = None;
         self.run_state = RunState::Launching(super::StartKind::Run);
-        self.engine.send(Command::CheckFollows(request));
+        self.engine.send(RunCommand::CheckFollows(request));
     }
 
     /// Starts the automatic check when it is due (at start, then every few hours, as the
@@ -311,9 +311,9 @@ impl GalleyApp {
     }
 
     /// Folds what the engine says of the follows.
-    pub(super) fn following_event(&mut self, event: Event) {
+    pub(super) fn following_event(&mut self, event: RunEvent) {
         match event {
-            Event::Follows(Ok(rows)) => {
+            RunEvent::Follows(Ok(rows)) => {
                 if std::mem::take(&mut self.following.summarize) {
                     self.following.notice = Some(check_summary(&rows));
                 }
@@ -321,11 +321,11 @@ impl GalleyApp {
                 self.following.loaded = true;
                 self.mark_new_pictures();
             }
-            Event::Follows(Err(reason)) => {
+            RunEvent::Follows(Err(reason)) => {
                 self.following.notice =
                     Some(Notice::error("The followed sources could not be read or changed.", reason.to_string()));
             }
-            Event::FollowsChecked { not_checked, resume, error } => {
+            RunEvent::FollowsChecked { not_checked, resume, error } => {
                 self.following.checking = false;
                 // A check that found nothing to run (or could not start) never began a run.
                 if self.run_state == RunState::Launching(super::StartKind::Run) {
@@ -364,7 +364,7 @@ impl GalleyApp {
         let sources =
             self.following.rows.iter().filter(|row| row.record.out_dir == folder && !row.new_files.is_empty());
         let sources = sources.map(|row| row.record.source.clone()).collect();
-        self.engine.send(Command::FollowsLooked { archive, sources });
+        self.engine.send(RunCommand::FollowsLooked { archive, sources });
     }
 }
 

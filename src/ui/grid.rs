@@ -2,7 +2,7 @@
 //! toolbar's [`Query`], with a selection.
 //!
 //! Only visible rows are laid out (`show_rows`). Tiles on screen without a texture are
-//! asked for (`wanted`, sent as `Command::Want`): the engine reads them from the thumbnail
+//! asked for (`wanted`, sent as `LibraryCommand::Want`): the engine reads them from the thumbnail
 //! cache or makes them first. At most [`UPLOADS_PER_FRAME`] textures are uploaded a frame
 //! and at most [`TEXTURE_BUDGET`] kept: the least recently drawn are dropped and asked for
 //! again (from the cache) if they scroll back into view.
@@ -11,7 +11,7 @@ use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::engine::Thumbnail;
+use crate::library::Thumbnail;
 use crate::library::listing::{ListingParts, Places, Sorted};
 use crate::library::query::{self, Query, SortKey};
 use crate::library::{Entry, Listed, Listing};

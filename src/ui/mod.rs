@@ -69,9 +69,11 @@ pub use window::{AppConfig, AppOptions, run, tune_allocator};
 use crate::archive;
 use crate::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use crate::engine::{
-    self, ClientId, Command, Engine, Event, IMGUR_API_BASE, Job, JobInput, LibraryPlaces, PreviewId, RunChoices, RunId,
+    self, ClientId, Engine, Event, IMGUR_API_BASE, Job, JobInput, PreviewId, RunChoices, RunCommand, RunEvent, RunId,
     RunOrigin, RunRecord, Source,
 };
+use crate::library::{LibraryCommand, LibraryEvent, LibraryPlaces};
+use crate::media::{ViewEvent, ViewRequest};
 use browse::TrashRequest;
 use desktop::{Desktop, DesktopAnswer};
 use runs::Comparison;
@@ -318,8 +320,8 @@ impl GalleyApp {
             self.spawn_demo_server(ctx, ready);
         }
         if let Some(archive) = &self.config.archive {
-            self.engine.send(Command::LoadRuns(archive.clone()));
-            self.engine.send(Command::LoadFollows(archive.clone()));
+            self.engine.send(RunCommand::LoadRuns(archive.clone()));
+            self.engine.send(RunCommand::LoadFollows(archive.clone()));
         }
         // One folder at a time: the folder on show is where downloads go, so `galley
         // FOLDER` makes FOLDER the download folder too.

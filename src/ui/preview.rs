@@ -3,7 +3,7 @@
 //! marked. A person selects (click, Ctrl-click, Shift-click, All, None, by kind) and
 //! "Download selected" runs the normal engine on exactly those items.
 //!
-//! The engine fetches and decodes the pictures ([`crate::engine::Command::Preview`]);
+//! The engine fetches and decodes the pictures ([`crate::engine::RunCommand::Preview`]);
 //! this view only uploads what arrived, a few textures a frame, and draws the visible
 //! rows. Drawing only: every click comes back as a [`PreviewAction`].
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::engine::{Ending, Event, Fatal, FatalKind, RateLimits, Tally, Throttle};
+use crate::engine::{Ending, Fatal, FatalKind, RateLimits, RunEvent, Tally, Throttle};
 
 /// How often a point is added to the live plot.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);
@@ -86,11 +86,11 @@ impl RunProgress {
     }
 
     /// Folds one event of this run into the state.
-    pub fn apply(&mut self, event: &Event) {
+    pub fn apply(&mut self, event: &RunEvent) {
         self.tally.apply(event);
         match event {
-            Event::RateLimited { wait, why, .. } => self.rate_limited = Some((Instant::now(), *wait, *why)),
-            Event::RateLimit { limits, .. } => self.quota = Some(limits.clone()),
+            RunEvent::RateLimited { wait, why, .. } => self.rate_limited = Some((Instant::now(), *wait, *why)),
+            RunEvent::RateLimit { limits, .. } => self.quota = Some(limits.clone()),
             _ => {}
         }
     }
@@ -281,24 +281,24 @@ mod tests {
     use crate::engine::{RunReport, SkipReason, Summary};
     use std::path::PathBuf;
 
-    fn saved(id: &str) -> Event {
-        Event::Saved { run: 3, id: id.into(), path: PathBuf::from(id), bytes: 10, elapsed: Duration::ZERO }
+    fn saved(id: &str) -> RunEvent {
+        RunEvent::Saved { run: 3, id: id.into(), path: PathBuf::from(id), bytes: 10, elapsed: Duration::ZERO }
     }
 
-    fn finished(ending: Ending) -> Event {
-        Event::Finished { run: 3, report: RunReport { summary: Summary::default(), ending, sources: Vec::new() } }
+    fn finished(ending: Ending) -> RunEvent {
+        RunEvent::Finished { run: 3, report: RunReport { summary: Summary::default(), ending, sources: Vec::new() } }
     }
 
     #[test]
     fn counts_follow_the_events() {
         let mut progress = RunProgress::started_now();
-        progress.apply(&Event::Listed { run: 3, id: "a".into(), total: 1 });
-        progress.apply(&Event::Listed { run: 3, id: "b".into(), total: 2 });
-        progress.apply(&Event::Started { run: 3, id: "a".into() });
-        progress.apply(&Event::Started { run: 3, id: "b".into() });
+        progress.apply(&RunEvent::Listed { run: 3, id: "a".into(), total: 1 });
+        progress.apply(&RunEvent::Listed { run: 3, id: "b".into(), total: 2 });
+        progress.apply(&RunEvent::Started { run: 3, id: "a".into() });
+        progress.apply(&RunEvent::Started { run: 3, id: "b".into() });
         assert_eq!(progress.in_flight(), 2);
         progress.apply(&saved("a"));
-        progress.apply(&Event::Failed { run: 3, id: "b".into(), reason: crate::engine::ItemFailure::http_404() });
+        progress.apply(&RunEvent::Failed { run: 3, id: "b".into(), reason: crate::engine::ItemFailure::http_404() });
         assert_eq!((progress.tally.saved, progress.tally.failed, progress.in_flight()), (1, 1, 0));
         assert_eq!(progress.tally.failures, ["b: HTTP 404"]);
         assert!(progress.is_running());
@@ -336,23 +336,27 @@ mod tests {
     fn a_full_folder_says_what_is_already_there() {
         let mut progress = RunProgress::started_now();
         for id in ["a", "b"] {
-            progress.apply(&Event::Listed { run: 3, id: id.into(), total: 2 });
+            progress.apply(&RunEvent::Listed { run: 3, id: id.into(), total: 2 });
             let path = PathBuf::from(id);
-            progress.apply(&Event::Skipped { run: 3, id: id.into(), path, reason: SkipReason::AlreadyPresent });
+            progress.apply(&RunEvent::Skipped { run: 3, id: id.into(), path, reason: SkipReason::AlreadyPresent });
         }
         assert_eq!(progress.bar_text(), "2 already in this folder: nothing new to save");
         let path = PathBuf::from("gone");
-        progress.apply(&Event::Skipped { run: 3, id: "gone".into(), path, reason: SkipReason::Deleted });
+        progress.apply(&RunEvent::Skipped { run: 3, id: "gone".into(), path, reason: SkipReason::Deleted });
         assert!(progress.bar_text().contains("1 deleted on Imgur"), "{}", progress.bar_text());
     }
 
     #[test]
     fn a_rate_limit_says_how_long_it_waits() {
         let mut progress = RunProgress::started_now();
-        progress.apply(&Event::RateLimited { run: 1, wait: Duration::from_secs(30), why: Throttle::TooManyRequests });
+        progress.apply(&RunEvent::RateLimited {
+            run: 1,
+            wait: Duration::from_secs(30),
+            why: Throttle::TooManyRequests,
+        });
         let notice = progress.status().expect("a message while waiting");
         assert!(notice.text.contains("Rate-limited") && notice.text.contains("waiting 30 s"), "{notice:?}");
-        progress.apply(&Event::RateLimited { run: 1, wait: Duration::from_secs(12), why: Throttle::OverCapacity });
+        progress.apply(&RunEvent::RateLimited { run: 1, wait: Duration::from_secs(12), why: Throttle::OverCapacity });
         let notice = progress.status().expect("a countdown while Imgur is over capacity");
         assert!(notice.text.contains("over capacity") && notice.text.contains("in 12 s"), "{notice:?}");
     }

@@ -1,5 +1,5 @@
 //! "Find reposts": the open folder's near-duplicate pictures, found by the engine
-//! (`Command::FindReposts`, off this thread) and shown group by group, side by side, the
+//! (`LibraryCommand::FindReposts`, off this thread) and shown group by group, side by side, the
 //! best copy marked; "Keep best, move the rest to the trash" for one group or all goes
 //! through the grid's own confirmation, trash and Undo. The grid can show only the
 //! pictures that are in a group ("Reposts only").
@@ -15,9 +15,9 @@ use super::browse::TrashRequest;
 use super::grid::{format_bytes, thousands};
 use super::progress::Notice;
 use super::{Action, GalleyApp};
-use crate::engine::{Command, Event, RepostReport, Thumbnail};
 use crate::library::Entry;
 use crate::library::reposts::{DEFAULT_THRESHOLD, RepostGroup};
+use crate::library::{LibraryCommand, LibraryEvent, RepostReport, Thumbnail};
 use crate::media::Pixels;
 
 /// Thumbnails turned into textures per frame.
@@ -332,7 +332,7 @@ impl GalleyApp {
             RepostsAction::Find => {
                 if let Some(folder) = self.folder.shown.clone() {
                     reposts.search = Search::Running { done: 0, total: 0 };
-                    self.engine.send(Command::FindReposts { folder, threshold: DEFAULT_THRESHOLD });
+                    self.engine.send(LibraryCommand::FindReposts { folder, threshold: DEFAULT_THRESHOLD });
                 }
             }
             RepostsAction::ShowGroups(show) => reposts.showing = show,
@@ -350,7 +350,7 @@ impl GalleyApp {
                 let paths: Vec<PathBuf> = groups.iter().flat_map(|group| paths_of(group.rest())).collect();
                 self.ask_to_trash(paths);
             }
-            RepostsAction::Want(paths) => self.engine.send(Command::Want(paths)),
+            RepostsAction::Want(paths) => self.engine.send(LibraryCommand::Want(paths)),
         }
     }
 
@@ -362,16 +362,16 @@ impl GalleyApp {
     }
 
     /// Folds in what the engine says of a search (for the folder on show only).
-    pub(super) fn reposts_event(&mut self, event: Event) {
+    pub(super) fn reposts_event(&mut self, event: LibraryEvent) {
         let shown = self.folder.shown.as_deref();
         let reposts = &mut self.folder.reposts;
         match event {
-            Event::RepostsProgress { folder, done, total } if shown == Some(folder.as_path()) => {
+            LibraryEvent::RepostsProgress { folder, done, total } if shown == Some(folder.as_path()) => {
                 if matches!(reposts.search, Search::Running { .. }) {
                     reposts.search = Search::Running { done, total };
                 }
             }
-            Event::Reposts { folder, result } if shown == Some(folder.as_path()) => {
+            LibraryEvent::Reposts { folder, result } if shown == Some(folder.as_path()) => {
                 reposts.search = match result {
                     Ok(report) => Search::Found(report),
                     Err(reason) => Search::Failed(Notice::error(

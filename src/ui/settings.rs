@@ -2,7 +2,7 @@
 //! animated GIFs as MP4 and the theme, in a window of its own opened from the gear button
 //! (the main window keeps the sources, the queue, the grid and the activity). What to
 //! download is not here: it is the queue's, one source at a time, with its own pages and
-//! limit. How settings are kept across restarts is in [`super::persistence`].
+//! limit. How settings are kept across restarts is in `ui::persistence`.
 
 use std::path::PathBuf;
 

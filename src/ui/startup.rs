@@ -76,7 +76,7 @@ mod tests {
             demo_folder: dir.path().join("pictures"),
             demo_mode: true,
             autostart: false,
-            library: crate::engine::LibraryPlaces::inside(dir.path()),
+            library: crate::library::LibraryPlaces::inside(dir.path()),
             browse: None,
         };
         let (app, pending) = GalleyApp::open(&egui::Context::default(), config, Settings::default()).expect("opens");

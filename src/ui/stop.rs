@@ -104,7 +104,7 @@ mod tests {
             demo_folder: pictures.clone(),
             demo_mode: true,
             autostart: true,
-            library: crate::engine::LibraryPlaces::inside(dir.path()),
+            library: crate::library::LibraryPlaces::inside(dir.path()),
             browse: None,
         };
         let ctx = egui::Context::default();

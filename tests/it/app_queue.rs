@@ -10,7 +10,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use galley::demo::{DemoConfig, DemoGallery};
-use galley::engine::LibraryPlaces;
+use galley::library::LibraryPlaces;
 use galley::ui::{AppConfig, GalleyApp, QueueState, Settings};
 
 /// Bound on any wait for the app to reach a state.

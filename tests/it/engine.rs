@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use galley::archive::Archive;
 use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoEntry, DemoServer};
-use galley::engine::{ClientId, Ending, Event, EventSink, Job, JobInput, RunReport, Source, Tally, run_job};
+use galley::engine::{ClientId, Ending, EventSink, Job, JobInput, RunEvent, RunReport, Source, Tally, run_job};
 use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
 
@@ -28,7 +28,7 @@ fn demo_job(server: &DemoServer, out_dir: &Path, concurrency: usize) -> Job {
 }
 
 /// Runs `job` to the end, collecting its events alongside.
-async fn run(job: Job) -> (RunReport, Vec<Event>) {
+async fn run(job: Job) -> (RunReport, Vec<RunEvent>) {
     let (events, receiver) = EventSink::channel();
     let collector = tokio::spawn(collect(receiver));
     let report = tokio::time::timeout(RUN_BOUND, run_job(1, job, events, CancellationToken::new()))
@@ -38,7 +38,7 @@ async fn run(job: Job) -> (RunReport, Vec<Event>) {
     (report, events)
 }
 
-async fn collect(mut receiver: Receiver<Event>) -> Vec<Event> {
+async fn collect(mut receiver: Receiver<RunEvent>) -> Vec<RunEvent> {
     let mut events = Vec::new();
     while let Some(event) = receiver.recv().await {
         events.push(event);
@@ -92,12 +92,12 @@ async fn two_hundred_images_behind_latency_all_arrive_and_decode() {
         let image = image::open(file).unwrap_or_else(|error| panic!("{} does not decode: {error}", file.display()));
         assert!(image.width() > 0 && image.height() > 0);
     }
-    let thumbnails = events.iter().filter(|event| matches!(event, Event::Thumbnail { .. })).count();
+    let thumbnails = events.iter().filter(|event| matches!(event, RunEvent::Thumbnail { .. })).count();
     assert_eq!(thumbnails, 200, "one thumbnail per saved image");
     let saved_bytes: u64 = events
         .iter()
         .filter_map(|event| match event {
-            Event::Saved { bytes, path, .. } => {
+            RunEvent::Saved { bytes, path, .. } => {
                 assert_eq!(std::fs::metadata(path).expect("saved file exists").len(), *bytes);
                 Some(*bytes)
             }
@@ -105,7 +105,7 @@ async fn two_hundred_images_behind_latency_all_arrive_and_decode() {
         })
         .sum();
     assert_eq!(saved_bytes, report.summary.bytes);
-    assert!(matches!(events.last(), Some(Event::Finished { report: RunReport { ending: Ending::Done, .. }, .. })));
+    assert!(matches!(events.last(), Some(RunEvent::Finished { report: RunReport { ending: Ending::Done, .. }, .. })));
 
     let archive = Archive::open(&archive).expect("archive opens");
     let runs = archive.runs(10).expect("runs readable");
@@ -127,17 +127,17 @@ async fn at_fail_rate_one_in_five_every_image_still_arrives() {
     assert_eq!(report.summary.downloaded, 80);
     assert_eq!(names(&files_in(out.path())), expected_names(&server));
     assert!(server.stats().faults_injected > 0, "the demo really injected faults");
-    assert!(events.iter().any(|event| matches!(event, Event::Retrying { .. })), "faults were retried");
+    assert!(events.iter().any(|event| matches!(event, RunEvent::Retrying { .. })), "faults were retried");
     for file in files_in(out.path()) {
         image::open(&file).unwrap_or_else(|error| panic!("{} does not decode: {error}", file.display()));
     }
 }
 
-fn failures(events: &[Event]) -> Vec<String> {
+fn failures(events: &[RunEvent]) -> Vec<String> {
     events
         .iter()
         .filter_map(|event| match event {
-            Event::Failed { id, reason, .. } => Some(format!("{id}: {reason}")),
+            RunEvent::Failed { id, reason, .. } => Some(format!("{id}: {reason}")),
             _ => None,
         })
         .collect()
@@ -159,7 +159,7 @@ async fn a_second_run_skips_everything_already_there() {
     assert_eq!(second.summary.downloaded, 0);
     assert_eq!(second.summary.skipped, 30);
     assert_eq!(server.stats().image_requests, requests_after_first, "nothing downloaded again");
-    assert!(events.iter().all(|event| !matches!(event, Event::Saved { .. })));
+    assert!(events.iter().all(|event| !matches!(event, RunEvent::Saved { .. })));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -186,7 +186,7 @@ async fn a_damaged_file_is_fetched_again_not_skipped() {
 /// Cancels a run of slow downloads once `ready` holds, and checks that nothing but whole
 /// images is left. Slow responses and a trickle of bandwidth keep many downloads mid-body
 /// when cancel lands.
-async fn cancel_mid_body(bandwidth: u64, ready: impl Fn(&[Event], &Path) -> bool) {
+async fn cancel_mid_body(bandwidth: u64, ready: impl Fn(&[RunEvent], &Path) -> bool) {
     let config = DemoConfig {
         images: 120,
         latency: Duration::from_millis(100),
@@ -218,14 +218,19 @@ async fn cancel_mid_body(bandwidth: u64, ready: impl Fn(&[Event], &Path) -> bool
     for file in files_in(out.path()) {
         image::open(&file).unwrap_or_else(|error| panic!("{} is not whole: {error}", file.display()));
     }
-    assert!(matches!(events.last(), Some(Event::Finished { report: RunReport { ending: Ending::Cancelled, .. }, .. })));
+    assert!(matches!(
+        events.last(),
+        Some(RunEvent::Finished { report: RunReport { ending: Ending::Cancelled, .. }, .. })
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancel_while_bodies_arrive_in_memory_leaves_only_whole_images() {
     // 10 KB pieces: a body stays in memory until it is whole.
-    cancel_mid_body(200_000, |events, _| events.iter().filter(|e| matches!(e, Event::Progress { .. })).count() >= 20)
-        .await;
+    cancel_mid_body(200_000, |events, _| {
+        events.iter().filter(|e| matches!(e, RunEvent::Progress { .. })).count() >= 20
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -333,7 +338,7 @@ async fn compare_runs_each_level_into_a_scratch_folder_and_reports_its_time() {
     let steps: Vec<(usize, u64)> = events
         .iter()
         .filter_map(|event| match event {
-            Event::CompareStep { concurrency, saved, seconds } => {
+            RunEvent::CompareStep { concurrency, saved, seconds } => {
                 assert!(*seconds > 0.0);
                 Some((*concurrency, *saved))
             }

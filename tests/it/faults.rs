@@ -16,7 +16,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use galley::engine::{ClientId, Event, FatalKind, Job, JobInput, Source};
+use galley::engine::{ClientId, FatalKind, Job, JobInput, RunEvent, Source};
 use galley::engine::{Disk, RunOptions, RunReport, Timeouts};
 use tokio_util::sync::CancellationToken;
 
@@ -92,27 +92,27 @@ fn fast_options() -> RunOptions {
     }
 }
 
-async fn fetch_links(base: &str, paths: &[&str], out: &Path, options: RunOptions) -> (RunReport, Vec<Event>) {
+async fn fetch_links(base: &str, paths: &[&str], out: &Path, options: RunOptions) -> (RunReport, Vec<RunEvent>) {
     let links = paths.iter().map(|path| format!("{base}{path}")).collect();
     let mut job = Job::new(JobInput::Urls(links), out.to_owned());
     job.concurrency = 8;
     run(job, options).await
 }
 
-async fn run(job: Job, options: RunOptions) -> (RunReport, Vec<Event>) {
+async fn run(job: Job, options: RunOptions) -> (RunReport, Vec<RunEvent>) {
     run_until(job, options, CancellationToken::new()).await
 }
 
 /// `run`, with a token that cancels it.
-async fn run_until(job: Job, options: RunOptions, cancel: CancellationToken) -> (RunReport, Vec<Event>) {
+async fn run_until(job: Job, options: RunOptions, cancel: CancellationToken) -> (RunReport, Vec<RunEvent>) {
     common::run_collecting(job, options, cancel, RUN_BOUND).await
 }
 
-fn failures(events: &[Event]) -> Vec<(String, String)> {
+fn failures(events: &[RunEvent]) -> Vec<(String, String)> {
     events
         .iter()
         .filter_map(|event| match event {
-            Event::Failed { id, reason, .. } => Some((id.clone(), reason.to_string())),
+            RunEvent::Failed { id, reason, .. } => Some((id.clone(), reason.to_string())),
             _ => None,
         })
         .collect()
@@ -205,7 +205,7 @@ async fn transient_faults_are_retried_until_each_image_arrives_whole() {
 
     assert_eq!(failures(&events), Vec::new());
     assert_eq!(report.summary.downloaded, paths.len() as u64);
-    let retries = events.iter().filter(|event| matches!(event, Event::Retrying { .. })).count();
+    let retries = events.iter().filter(|event| matches!(event, RunEvent::Retrying { .. })).count();
     assert_eq!(retries, 2 * paths.len(), "two retries per image");
     assert_only_whole_images(out.path());
 }
@@ -221,7 +221,7 @@ async fn permanent_errors_fail_at_once_with_the_reason() {
     let (report, events) = fetch_links(&base, &["/missing.jpg", "/forbidden.jpg"], out.path(), fast_options()).await;
 
     assert_eq!(report.summary.failed, 2);
-    assert!(events.iter().all(|event| !matches!(event, Event::Retrying { .. })), "4xx is not retried");
+    assert!(events.iter().all(|event| !matches!(event, RunEvent::Retrying { .. })), "4xx is not retried");
     let reasons: Vec<String> = failures(&events).into_iter().map(|(_, reason)| reason).collect();
     assert!(reasons.iter().any(|reason| reason.contains("404")), "{reasons:?}");
     assert!(reasons.iter().any(|reason| reason.contains("403")), "{reasons:?}");
@@ -299,7 +299,7 @@ async fn a_link_that_cannot_be_sent_fails_at_once() {
     let (report, events) = fetch_links(&base, &[long.as_str()], out.path(), fast_options()).await;
 
     assert_eq!(report.summary.failed, 1, "{:?}", failures(&events));
-    let retries = events.iter().filter(|event| matches!(event, Event::Retrying { .. })).count();
+    let retries = events.iter().filter(|event| matches!(event, RunEvent::Retrying { .. })).count();
     assert_eq!(retries, 0, "a permanent error is not retried: {:?}", failures(&events));
     assert_eq!(hits.0.lock().expect("lock").get("any"), None, "it never reached the server");
     assert!(failures(&events)[0].1.starts_with("refused link"), "{:?}", failures(&events));
@@ -623,7 +623,7 @@ async fn a_big_body_streams_to_disk_and_is_checked_there_with_and_without_thumbn
         let (report, events) = run(job, fast_options()).await;
 
         let thumbnail = events.iter().find_map(|event| match event {
-            Event::Thumbnail { thumbnail, .. } => Some(thumbnail),
+            RunEvent::Thumbnail { thumbnail, .. } => Some(thumbnail),
             _ => None,
         });
         assert_eq!(thumbnail.map(|t| (t.width, t.height)), thumbnails.then_some((640, 640)));
@@ -738,7 +738,7 @@ async fn without_thumbnails_a_body_cut_short_is_still_caught() {
     assert_eq!(report.summary.downloaded, 2, "{:?}", failures(&events));
     let retried_for_early_end = events
         .iter()
-        .filter(|event| matches!(event, Event::Retrying { reason, .. } if reason.to_string().contains("cut short")))
+        .filter(|event| matches!(event, RunEvent::Retrying { reason, .. } if reason.to_string().contains("cut short")))
         .count();
     assert_eq!(retried_for_early_end, 4, "each cut body was refused, twice per image");
     assert_only_whole_images(out.path());
@@ -799,7 +799,7 @@ async fn an_animated_gif_of_thousands_of_frames_is_saved_from_its_first_frame() 
 
     assert_eq!(report.summary.downloaded, 1, "{:?}", failures(&events));
     let thumbnail = events.iter().find_map(|event| match event {
-        Event::Thumbnail { thumbnail, .. } => Some((thumbnail.width, thumbnail.height)),
+        RunEvent::Thumbnail { thumbnail, .. } => Some((thumbnail.width, thumbnail.height)),
         _ => None,
     });
     assert_eq!(thumbnail, Some((16, 16)), "the thumbnail is made from the first frame");
@@ -1089,7 +1089,7 @@ async fn a_duplicate_of_a_copy_that_failed_to_save_is_saved_itself() {
     let saved = saved_names(out.path());
     assert_eq!(saved.len(), 1, "the picture is somewhere: {saved:?}");
     for event in &events {
-        if let Event::Skipped { reason: galley::engine::SkipReason::Duplicate(original), .. } = event {
+        if let RunEvent::Skipped { reason: galley::engine::SkipReason::Duplicate(original), .. } = event {
             assert!(original.is_file(), "a duplicate of a file that does not exist: {original:?}");
         }
     }
@@ -1225,7 +1225,7 @@ async fn files_that_land_while_a_run_stops_are_in_its_report_and_archive() {
     let on_disk = saved_names(out.path());
     assert!(!on_disk.is_empty(), "the write went on after cancel");
     assert_only_whole_images(out.path());
-    let announced = events.iter().filter(|event| matches!(event, Event::Saved { .. })).count();
+    let announced = events.iter().filter(|event| matches!(event, RunEvent::Saved { .. })).count();
     assert_eq!(announced, on_disk.len(), "every file on disk was announced: {on_disk:?}");
     assert_eq!(report.summary.downloaded, on_disk.len() as u64);
     let archive = galley::archive::Archive::open(&archive).expect("archive");

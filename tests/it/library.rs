@@ -9,9 +9,9 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use galley::demo::DemoConfig;
-use galley::engine::{Command, Engine, Event, FIRST_SCREEN, LibraryPlaces};
+use galley::engine::{Engine, Event};
 use galley::library::query::SortOrder;
-use galley::library::{SortKey, ThumbnailCache};
+use galley::library::{FIRST_SCREEN, LibraryCommand, LibraryEvent, LibraryPlaces, SortKey, ThumbnailCache};
 use galley::ui::{AppConfig, GalleyApp, Settings};
 
 const WAIT_BOUND: Duration = Duration::from_secs(60);
@@ -302,7 +302,7 @@ fn a_folder_is_thumbnailed_in_the_grids_order_its_first_screen_first() {
     let places = LibraryPlaces::inside(&dir.path().join("library"));
     let (engine, _events) = Engine::start_with_workers(Arc::new(|| {}), places.clone(), (2, 1)).expect("engine");
     let order = SortOrder { key: SortKey::Name, descending: true };
-    engine.send(Command::OpenFolder { folder: folder.clone(), order });
+    engine.send(LibraryCommand::OpenFolder { folder: folder.clone(), order });
 
     let cache = ThumbnailCache::new(&places.thumbnails);
     let cached = |n: usize| cache.large_path(&path(n)).expect("absolute").exists();
@@ -343,7 +343,7 @@ fn a_folders_first_screen_comes_unasked_and_the_rest_only_to_the_cache() {
     let path = |n: usize| numbered(&folder, n);
     let places = LibraryPlaces::inside(&dir.path().join("library"));
     let (engine, mut events) = Engine::start_with_workers(Arc::new(|| {}), places.clone(), (2, 1)).expect("engine");
-    engine.send(Command::OpenFolder {
+    engine.send(LibraryCommand::OpenFolder {
         folder: folder.clone(),
         order: SortOrder { key: SortKey::Name, descending: false },
     });
@@ -353,8 +353,8 @@ fn a_folders_first_screen_comes_unasked_and_the_rest_only_to_the_cache() {
     loop {
         assert!(Instant::now() < deadline, "timed out; thumbnails sent: {}", sent.len());
         match events.blocking_recv().expect("the engine runs") {
-            Event::Thumbnail { thumbnail, .. } => sent.push(thumbnail.path.clone()),
-            Event::LibraryProgress { made, total, .. } if made == total => break,
+            Event::Library(LibraryEvent::Thumbnail(thumbnail)) => sent.push(thumbnail.path.clone()),
+            Event::Library(LibraryEvent::Progress { made, total, .. }) if made == total => break,
             _ => {}
         }
     }
@@ -382,8 +382,8 @@ fn a_change_of_sort_reorders_the_background() {
     let places = LibraryPlaces::inside(&dir.path().join("library"));
     let (engine, _events) = Engine::start_with_workers(Arc::new(|| {}), places.clone(), (2, 1)).expect("engine");
     let by_name = |descending| SortOrder { key: SortKey::Name, descending };
-    engine.send(Command::OpenFolder { folder: folder.clone(), order: by_name(false) });
-    engine.send(Command::Reorder(by_name(true)));
+    engine.send(LibraryCommand::OpenFolder { folder: folder.clone(), order: by_name(false) });
+    engine.send(LibraryCommand::Reorder(by_name(true)));
 
     let cache = ThumbnailCache::new(&places.thumbnails);
     let cached = |n: usize| cache.large_path(&path(n)).expect("absolute").exists();

@@ -18,14 +18,14 @@ use axum::routing::get;
 use futures_util::StreamExt;
 use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use galley::engine::RunReport;
-use galley::engine::{ClientId, Event, FatalKind, Job, JobInput, Pace, RunOptions, Source};
+use galley::engine::{ClientId, FatalKind, Job, JobInput, Pace, RunEvent, RunOptions, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 /// Generous bound on any one run, so a hang fails the test instead of stalling CI.
 const RUN_BOUND: Duration = Duration::from_secs(120);
 
-async fn run(job: Job) -> (RunReport, Vec<Event>) {
+async fn run(job: Job) -> (RunReport, Vec<RunEvent>) {
     common::run_collecting(job, RunOptions::default(), CancellationToken::new(), RUN_BOUND).await
 }
 
@@ -46,11 +46,11 @@ fn json_response(value: &serde_json::Value) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
 }
 
-fn listed_ids(events: &[Event]) -> Vec<String> {
+fn listed_ids(events: &[RunEvent]) -> Vec<String> {
     events
         .iter()
         .filter_map(|event| match event {
-            Event::Listed { id, .. } => Some(id.clone()),
+            RunEvent::Listed { id, .. } => Some(id.clone()),
             _ => None,
         })
         .collect()
@@ -83,7 +83,7 @@ async fn listing_requests_in_flight_reach_the_concurrency_limit_and_keep_listing
     let most_open = events
         .iter()
         .filter_map(|event| match event {
-            Event::ListingRequests { in_flight, .. } => Some(*in_flight),
+            RunEvent::ListingRequests { in_flight, .. } => Some(*in_flight),
             _ => None,
         })
         .max();
@@ -179,7 +179,7 @@ async fn one_album_that_cannot_be_listed_fails_alone_and_the_rest_arrive() {
     let failed: Vec<_> = events
         .iter()
         .filter_map(|event| match event {
-            Event::Failed { id, reason, .. } => Some((id.clone(), reason.to_string())),
+            RunEvent::Failed { id, reason, .. } => Some((id.clone(), reason.to_string())),
             _ => None,
         })
         .collect();
@@ -396,7 +396,7 @@ async fn a_429_asking_for_no_wait_is_paced_by_a_growing_floor_not_stormed() {
     let waits: Vec<_> = events
         .iter()
         .filter_map(|event| match event {
-            Event::RateLimited { wait, .. } => Some(wait.as_millis()),
+            RunEvent::RateLimited { wait, .. } => Some(wait.as_millis()),
             _ => None,
         })
         .collect();
@@ -570,7 +570,7 @@ async fn a_client_id_echoed_in_an_api_error_is_redacted_from_events_reports_and_
             None => events
                 .iter()
                 .find_map(|event| match event {
-                    Event::Failed { reason, .. } => Some(reason.to_string()),
+                    RunEvent::Failed { reason, .. } => Some(reason.to_string()),
                     _ => None,
                 })
                 .expect("the echoing album fails"),

@@ -16,6 +16,7 @@ mod dupes;
 mod engine;
 mod faults;
 mod follow;
+mod layers;
 mod library;
 mod listing;
 mod names;

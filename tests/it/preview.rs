@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
 use galley::engine::{
-    ClientId, Ending, Event, EventSink, ImageItem, Job, JobInput, PREVIEW_SIDE, PlannedFile, Source, preview, run_job,
+    ClientId, Ending, EventSink, ImageItem, Job, JobInput, PREVIEW_SIDE, PlannedFile, RunEvent, Source, preview,
+    run_job,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -38,15 +39,15 @@ async fn run_preview(job: Job) -> Previewed {
     let collect = async {
         while let Some(event) = receiver.recv().await {
             match event {
-                Event::PreviewListed { preview, file, item } => {
+                RunEvent::PreviewListed { preview, file, item } => {
                     assert_eq!(preview, 7);
                     previewed.items.push((file, *item));
                 }
-                Event::PreviewThumbnail { id, result, .. } => {
+                RunEvent::PreviewThumbnail { id, result, .. } => {
                     let pixels = result.unwrap_or_else(|error| panic!("no picture for {id}: {error}"));
                     previewed.pictures.push((id, pixels.width, pixels.height));
                 }
-                Event::PreviewDone { report, .. } => previewed.ending = report.ending,
+                RunEvent::PreviewDone { report, .. } => previewed.ending = report.ending,
                 other => panic!("a preview sends only preview events, not {other:?}"),
             }
         }

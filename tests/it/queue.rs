@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoServer};
-use galley::engine::{ClientId, Ending, Event, Job, JobInput, RunOptions, Source, SourceStage, Tally};
+use galley::engine::{ClientId, Ending, Job, JobInput, RunEvent, RunOptions, Source, SourceStage, Tally};
 use tokio_util::sync::CancellationToken;
 
 const RUN_BOUND: Duration = Duration::from_secs(120);
@@ -70,11 +70,12 @@ async fn sources_are_listed_in_order_and_share_one_pool_of_downloads() {
     // In order: the second album's listing starts after the first one's ends.
     let listing = |wanted: usize| {
         events.iter().position(
-            |event| matches!(event, Event::Source { index, report, .. } if *index == wanted && report.stage == SourceStage::Listing),
+            |event| matches!(event, RunEvent::Source { index, report, .. } if *index == wanted && report.stage == SourceStage::Listing),
         )
     };
-    let first_listed =
-        events.iter().position(|event| matches!(event, Event::Source { index: 0, report, .. } if report.listing_done));
+    let first_listed = events
+        .iter()
+        .position(|event| matches!(event, RunEvent::Source { index: 0, report, .. } if report.listing_done));
     assert!(first_listed < listing(2), "listed one after another");
     assert_eq!(files_in(out.path()), expected as usize);
 }

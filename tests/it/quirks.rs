@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use galley::demo::{DEMO_CLIENT_ID, DemoConfig, DemoKind, DemoQuirks, DemoServer};
-use galley::engine::{ClientId, Ending, Event, FatalKind, Job, JobInput, RunOptions, RunReport, Source};
+use galley::engine::{ClientId, Ending, FatalKind, Job, JobInput, RunEvent, RunOptions, RunReport, Source};
 use tokio_util::sync::CancellationToken;
 
 const RUN_BOUND: Duration = Duration::from_secs(120);
@@ -30,7 +30,7 @@ fn job(server: &DemoServer, out: &Path) -> Job {
     Job::new(input, out.to_owned())
 }
 
-async fn run(job: Job) -> (RunReport, Vec<Event>) {
+async fn run(job: Job) -> (RunReport, Vec<RunEvent>) {
     common::run_collecting(job, RunOptions::default(), CancellationToken::new(), RUN_BOUND).await
 }
 
@@ -77,7 +77,7 @@ async fn a_big_gif_is_saved_from_its_original_never_its_thumbnail() {
     wanted.moving.gifs_as_mp4 = true;
     let (report, events) = run(wanted).await;
     assert_eq!(report.ending, Ending::Done);
-    let videos = events.iter().filter(|event| matches!(event, Event::Video { .. })).count();
+    let videos = events.iter().filter(|event| matches!(event, RunEvent::Video { .. })).count();
     assert!(videos >= animated.len(), "each big GIF saved as its mp4: {videos} of {}", animated.len());
     assert_eq!(server.stats().thumbnail_requests, 0, "no 'h' thumbnail was fetched");
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use galley::engine::{Event, EventSink, Job, RunOptions, RunReport, run_job_with};
+use galley::engine::{EventSink, Job, RunEvent, RunOptions, RunReport, run_job_with};
 use tokio_util::sync::CancellationToken;
 
 /// Runs `job` until it ends (or `cancel` stops it), collecting every event it sends.
@@ -12,7 +12,7 @@ pub async fn run_collecting(
     options: RunOptions,
     cancel: CancellationToken,
     bound: Duration,
-) -> (RunReport, Vec<Event>) {
+) -> (RunReport, Vec<RunEvent>) {
     let (events, mut receiver) = EventSink::channel();
     let collector = tokio::spawn(async move {
         let mut all = Vec::new();
@@ -39,7 +39,7 @@ pub fn app_config(dir: &std::path::Path, demo: galley::demo::DemoConfig, demo_mo
         demo_folder: dir.join("demo-pictures"),
         demo_mode,
         autostart: false,
-        library: galley::engine::LibraryPlaces::inside(dir),
+        library: galley::library::LibraryPlaces::inside(dir),
         browse: None,
     }
 }

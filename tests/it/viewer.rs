@@ -10,7 +10,7 @@ use egui::ViewportId;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use galley::demo::DemoConfig;
-use galley::engine::LibraryPlaces;
+use galley::library::LibraryPlaces;
 use galley::ui::{AppConfig, GalleyApp, SLIDESHOW_INTERVAL, Settings};
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, DynamicImage, Frame, RgbaImage};

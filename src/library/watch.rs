@@ -2,7 +2,7 @@
 //! `galley fetch` in another terminal, a file manager, the folder deleted. The watcher
 //! (inotify, FSEvents, ReadDirectoryChanges through `notify`) only says that something
 //! changed; a thread of its own waits until the folder has been quiet for a moment and then
-//! sends one [`Event::FolderChanged`], and the window lists the folder again, as it does
+//! sends one [`LibraryEvent::FolderChanged`], and the window lists the folder again, as it does
 //! after a run. Listing is cheap (a reopen of 50,000 files takes about 0.3 s of CPU), and
 //! one listing a burst keeps a busy folder from costing a listing per file.
 
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
 
-use super::events::EventSink;
-use super::types::Event;
+use super::messages::LibraryEvent;
+use crate::events::Sink;
 
 /// How long the folder must be quiet before it is listed again.
 const QUIET: Duration = Duration::from_millis(400);
@@ -29,7 +29,7 @@ pub struct FolderWatch {
 impl FolderWatch {
     /// Starts watching `folder` (not its subfolders). `None`, with a log line, when the
     /// system will not watch it (no such folder yet, no inotify watches left).
-    pub fn start(folder: &Path, events: EventSink) -> Option<FolderWatch> {
+    pub fn start(folder: &Path, events: Sink<LibraryEvent>) -> Option<FolderWatch> {
         let (changes, received) = mpsc::channel::<()>();
         let handler = move |result: notify::Result<notify::Event>| match result {
             Ok(event) if event.paths.iter().any(|path| !is_ours(path)) || event.paths.is_empty() => {
@@ -75,7 +75,7 @@ fn is_ours(path: &Path) -> bool {
 
 /// Until the watcher goes (its sender with it): waits for a change, then for the folder to
 /// be quiet, then reports it once.
-fn settle_and_report(received: &mpsc::Receiver<()>, folder: &Path, events: &EventSink) {
+fn settle_and_report(received: &mpsc::Receiver<()>, folder: &Path, events: &Sink<LibraryEvent>) {
     while received.recv().is_ok() {
         let burst = Instant::now();
         loop {
@@ -85,6 +85,6 @@ fn settle_and_report(received: &mpsc::Receiver<()>, folder: &Path, events: &Even
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
         }
-        events.send_blocking(Event::FolderChanged { folder: folder.to_owned() });
+        events.send_blocking(LibraryEvent::FolderChanged { folder: folder.to_owned() });
     }
 }

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio_util::sync::CancellationToken;
 
-use super::browse::{LibraryPlaces, folder_metadata};
+use super::places::LibraryPlaces;
 use crate::library::failures::FailureMarks;
 use crate::library::hashes::{HashStore, HashStoreError};
 use crate::library::index::{self, FolderIndex, IndexError};
@@ -161,7 +161,7 @@ fn groups_of(
     if found.is_empty() {
         return Vec::new();
     }
-    let meta = folder_metadata(places.archive.as_deref(), folder);
+    let meta = places.folder_metadata(folder);
     let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
     let mut groups: Vec<RepostGroup> = found
         .into_iter()

@@ -1,4 +1,4 @@
-//! The library's work, done by the engine: opening a folder (its index first, then a fresh
+//! The library's service: opening a folder (its index first, then a fresh
 //! listing, then what the archive knows), and thumbnail workers that make what is on
 //! screen first and the rest of the folder after, into the shared thumbnail cache.
 //!
@@ -15,65 +15,21 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::download::lock_or_recover;
-use super::events::EventSink;
-use super::types::{Event, Thumbnail, ThumbnailFailure};
-use crate::archive::Archive;
-use crate::library::failures::FailureMarks;
-use crate::library::hashes::HashStore;
-use crate::library::index::{self, FolderIndex};
-use crate::library::phash;
-use crate::library::query::{self, SortKey, SortOrder};
-use crate::library::{
-    CachedThumbnail, Entry, FileStat, ImageMeta, Listing, Lookup, ThumbnailCache, ThumbnailPixels, cache,
-};
+use super::failures::FailureMarks;
+use super::find::{FindOptions, LibraryStores, find_reposts};
+use super::hashes::HashStore;
+use super::index::{self, FolderIndex};
+use super::messages::{LibraryCommand, LibraryEvent, Thumbnail, ThumbnailFailure};
+use super::phash;
+use super::places::LibraryPlaces;
+use super::query::{self, SortKey, SortOrder};
+use super::trash::{restore_files, trash_files};
+use super::watch::FolderWatch;
+use super::{CachedThumbnail, Entry, FileStat, ImageMeta, Listing, Lookup, ThumbnailCache, ThumbnailPixels, cache};
+use crate::events::Sink;
+use crate::lock::lock_or_recover;
 use crate::media::thumbnail;
 use crate::media::{MediaKind, Pixels};
-
-/// Where the library keeps its things; tests and benchmarks point these at temp dirs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LibraryPlaces {
-    /// The thumbnail cache root (`~/.cache/thumbnails`).
-    pub thumbnails: PathBuf,
-    /// The folder index database.
-    pub index: PathBuf,
-    /// The run archive, for what Imgur said of each image.
-    pub archive: Option<PathBuf>,
-    /// Where deleted files go.
-    pub trash: TrashPlace,
-}
-
-impl LibraryPlaces {
-    /// The user's own: the shared thumbnail cache, galley's cache folder, the system trash.
-    pub fn for_user(archive: Option<PathBuf>) -> Option<Self> {
-        Some(Self {
-            thumbnails: ThumbnailCache::for_user()?.root().to_owned(),
-            index: index::default_path()?,
-            archive,
-            trash: TrashPlace::System,
-        })
-    }
-
-    /// Everything under one folder (tests, benchmarks).
-    pub fn inside(folder: &Path) -> Self {
-        Self {
-            thumbnails: folder.join("thumbnails"),
-            index: folder.join("library.sqlite"),
-            archive: None,
-            trash: TrashPlace::Folder(folder.join("trash")),
-        }
-    }
-}
-
-/// Where "Move to trash" puts files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrashPlace {
-    /// The desktop's trash (freedesktop.org trash on Linux), from which the file manager
-    /// restores them.
-    System,
-    /// A plain folder (tests): files are moved into it and back.
-    Folder(PathBuf),
-}
 
 /// Thumbnail workers: all of them make what is on screen (and the first screen of a folder
 /// just opened); the rest of a folder is left to every core but one, so the UI keeps a core.
@@ -251,9 +207,9 @@ pub struct Browser {
     queue: Arc<Queue>,
     index: Arc<Mutex<Option<FolderIndex>>>,
     measured: Pending,
-    events: EventSink,
+    events: Sink<LibraryEvent>,
     /// The watch of the folder open now.
-    watch: Mutex<Option<super::watch::FolderWatch>>,
+    watch: Mutex<Option<FolderWatch>>,
     /// Files that could not be thumbnailed (until they change).
     failures: Arc<FailureMarks>,
     /// Each image's perceptual hash, made from its thumbnail's pixels (reposts).
@@ -264,7 +220,7 @@ impl Browser {
     /// Starts the worker threads; they stop when `shutdown` is cancelled.
     pub fn start(
         places: LibraryPlaces,
-        events: EventSink,
+        events: Sink<LibraryEvent>,
         shutdown: CancellationToken,
         workers: (usize, usize),
     ) -> Self {
@@ -289,6 +245,19 @@ impl Browser {
         }
         browser.spawn_index_writer(shutdown);
         browser
+    }
+
+    /// Serves one of the front end's asks (`shutdown` stops a search for reposts).
+    pub fn handle(&self, command: LibraryCommand, shutdown: &CancellationToken) {
+        match command {
+            LibraryCommand::OpenFolder { folder, order } => self.open(folder, order),
+            LibraryCommand::Reorder(order) => self.reorder(order),
+            LibraryCommand::Want(paths) => self.want(paths),
+            LibraryCommand::Trash(paths) => self.trash(paths),
+            LibraryCommand::Restore(paths) => self.restore(paths),
+            LibraryCommand::ClearThumbnails => self.clear_thumbnails(),
+            LibraryCommand::FindReposts { folder, threshold } => self.find_reposts(folder, threshold, shutdown),
+        }
     }
 
     /// Opens `folder`: sends its entries from the index at once, then as the folder is
@@ -321,7 +290,7 @@ impl Browser {
         if watch.as_ref().is_some_and(|watch| watch.folder() == folder) {
             return;
         }
-        *watch = super::watch::FolderWatch::start(folder, self.events.clone());
+        *watch = FolderWatch::start(folder, self.events.clone());
     }
 
     /// The grid's sort changed: the rest of the open folder is made in its new order (the
@@ -418,7 +387,7 @@ impl Browser {
                 // Only news is sent: an idle library does not wake the window.
                 if let Some(folder) = folder.filter(|_| total > 0 && last_sent != (done, total)) {
                     last_sent = (done, total);
-                    events.send_blocking(Event::LibraryProgress { folder, made: done.min(total), total });
+                    events.send_blocking(LibraryEvent::Progress { folder, made: done.min(total), total });
                 }
             }
         };
@@ -437,7 +406,7 @@ impl Browser {
             if result.is_ok() {
                 cache.remove(&paths);
             }
-            events.send_blocking(Event::Trashed { paths, result });
+            events.send_blocking(LibraryEvent::Trashed { paths, result });
         });
     }
 
@@ -450,18 +419,15 @@ impl Browser {
             let (taken, free): (Vec<PathBuf>, Vec<PathBuf>) =
                 paths.iter().cloned().partition(|path| std::fs::symlink_metadata(path).is_ok());
             let result = restore_files(&trash, &free).map(|()| taken).map_err(Arc::new);
-            events.send_blocking(Event::Restored { paths: free, result });
+            events.send_blocking(LibraryEvent::Restored { paths: free, result });
         });
     }
 
     /// Finds the reposts in `folder` (a blocking thread, hashing on every core but the
     /// window's), saying how far it got at most every 100 ms, then what it found.
     pub fn find_reposts(&self, folder: PathBuf, threshold: u32, shutdown: &CancellationToken) {
-        let stores = super::dupes::LibraryStores {
-            cache: self.cache.clone(),
-            failures: self.failures.clone(),
-            hashes: self.hashes.clone(),
-        };
+        let stores =
+            LibraryStores { cache: self.cache.clone(), failures: self.failures.clone(), hashes: self.hashes.clone() };
         let (places, events, cancel) = (self.places.clone(), self.events.clone(), shutdown.child_token());
         let workers = worker_counts().1;
         tokio::task::spawn_blocking(move || {
@@ -471,15 +437,15 @@ impl Browser {
                 if done == total || last.elapsed() >= Duration::from_millis(100) {
                     *last = std::time::Instant::now();
                     drop(last);
-                    events.send_blocking(Event::RepostsProgress { folder: folder.clone(), done, total });
+                    events.send_blocking(LibraryEvent::RepostsProgress { folder: folder.clone(), done, total });
                 }
             };
-            let options = super::dupes::FindOptions { threshold, workers };
-            let found = super::dupes::find_reposts(&places, &stores, &folder, options, &cancel, &progress);
+            let options = FindOptions { threshold, workers };
+            let found = find_reposts(&places, &stores, &folder, options, &cancel, &progress);
             if let Err(error) = &found {
                 tracing::warn!("the search for reposts in {} failed: {error}", folder.display());
             }
-            events.send_blocking(Event::Reposts { folder, result: found.map_err(Arc::new) });
+            events.send_blocking(LibraryEvent::Reposts { folder, result: found.map_err(Arc::new) });
         });
     }
 
@@ -498,96 +464,13 @@ impl Browser {
                 Some(index) => {
                     index.all_files().and_then(|files| index.clear().map(|()| cache.remove(&files))).map_err(Arc::new)
                 }
-                None => Err(Arc::new(crate::library::IndexError::Unavailable)),
+                None => Err(Arc::new(index::IndexError::Unavailable)),
             };
-            events.send_blocking(Event::ThumbnailsCleared(result));
+            events.send_blocking(LibraryEvent::ThumbnailsCleared(result));
         });
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum TrashError {
-    #[error("{0}")]
-    System(#[from] trash::Error),
-    #[error("cannot move {path} ({source})")]
-    Move { path: PathBuf, source: std::io::Error },
-    /// Both of Windows' ways to the Recycle Bin failed.
-    #[cfg(windows)]
-    #[error("{source} (before that: {first})")]
-    Recycle { first: String, source: std::io::Error },
-    #[error("{0} is not in the trash")]
-    NotInTrash(PathBuf),
-}
-
-fn trash_files(trash: &TrashPlace, paths: &[PathBuf]) -> Result<(), TrashError> {
-    match trash {
-        TrashPlace::System => system_trash(paths),
-        TrashPlace::Folder(folder) => {
-            for path in paths {
-                let moved =
-                    std::fs::create_dir_all(folder).and_then(|()| std::fs::rename(path, in_trash(folder, path)));
-                moved.map_err(|source| TrashError::Move { path: path.clone(), source })?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// The desktop's trash (the freedesktop.org trash, the Recycle Bin, the macOS Trash).
-fn system_trash(paths: &[PathBuf]) -> Result<(), TrashError> {
-    match trash::delete_all(paths) {
-        Ok(()) => Ok(()),
-        #[cfg(windows)]
-        Err(error) => {
-            tracing::info!("the Recycle Bin's IFileOperation failed ({error}); trying SHFileOperation");
-            crate::platform::recycle(paths).map_err(|source| TrashError::Recycle { first: error.to_string(), source })
-        }
-        #[cfg(not(windows))]
-        Err(error) => Err(error.into()),
-    }
-}
-
-fn restore_files(trash: &TrashPlace, paths: &[PathBuf]) -> Result<(), TrashError> {
-    match trash {
-        TrashPlace::System => restore_from_system_trash(paths),
-        TrashPlace::Folder(folder) => {
-            for path in paths {
-                // A link, then the trash's copy removed: never replaces a file that took
-                // the name meanwhile (a rename would).
-                let from = in_trash(folder, path);
-                let moved = std::fs::hard_link(&from, path).and_then(|()| std::fs::remove_file(&from));
-                moved.map_err(|source| TrashError::Move { path: path.clone(), source })?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// A file's place in a folder trash: its whole path, flattened, so two folders' files of
-/// the same name do not meet.
-fn in_trash(folder: &Path, path: &Path) -> PathBuf {
-    folder.join(path.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "%"))
-}
-
-#[cfg(any(target_os = "linux", target_os = "windows", target_os = "freebsd"))]
-fn restore_from_system_trash(paths: &[PathBuf]) -> Result<(), TrashError> {
-    // The most recently trashed item of each path is the one to bring back.
-    let mut items = trash::os_limited::list()?;
-    items.sort_by_key(|item| std::cmp::Reverse(item.time_deleted));
-    let mut chosen = Vec::new();
-    for path in paths {
-        let position = items.iter().position(|item| &item.original_path() == path);
-        chosen.push(items.remove(position.ok_or_else(|| TrashError::NotInTrash(path.clone()))?));
-    }
-    Ok(trash::os_limited::restore_all(chosen)?)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "freebsd")))]
-fn restore_from_system_trash(paths: &[PathBuf]) -> Result<(), TrashError> {
-    Err(TrashError::NotInTrash(paths.first().cloned().unwrap_or_default()))
-}
-
-/// Whether a background job's file is also on screen now (then its pixels are sent).
 /// Moves the first-screen jobs of `rest` that the screen now asks for into `wanted`'s, so
 /// each is made once (and still counts as the first screen's).
 fn take_over_first_screen(rest: &mut VecDeque<ThumbJob>, wanted: &mut VecDeque<ThumbJob>) {
@@ -610,6 +493,7 @@ fn take_over_first_screen(rest: &mut VecDeque<ThumbJob>, wanted: &mut VecDeque<T
     }
 }
 
+/// Whether a background job's file is also on screen now (then its pixels are sent).
 fn is_wanted(queue: &Queue, job: &ThumbJob) -> bool {
     let lanes = lock_or_recover(&queue.lanes, "the thumbnail queue");
     let position = lanes.wanted.iter().position(|wanted| wanted.path == job.path);
@@ -700,7 +584,7 @@ fn remember_hash(hashes: &HashStore, path: &Path, stat: FileStat, thumbnail: &Ca
 /// Returns a thumbnail made now, for the caller to write to the cache.
 fn report(
     queue: &Queue,
-    events: &EventSink,
+    events: &Sink<LibraryEvent>,
     measured: &Pending,
     job: &ThumbJob,
     made: Made,
@@ -717,7 +601,7 @@ fn report(
         }
         Made::Failed(reason) => {
             if wanted {
-                events.send_blocking(Event::ThumbnailFailed { path: job.path.clone(), reason });
+                events.send_blocking(LibraryEvent::ThumbnailFailed { path: job.path.clone(), reason });
             }
             return None;
         }
@@ -729,7 +613,7 @@ fn report(
     if let Some(pixels) = pixels {
         let (width, height) = dimensions.unwrap_or((pixels.width, pixels.height));
         let thumbnail = Thumbnail { path: job.path.clone(), bytes: stat.bytes, width, height, pixels };
-        events.send_blocking(Event::Thumbnail { run: super::scan::SCAN_RUN, thumbnail });
+        events.send_blocking(LibraryEvent::Thumbnail(thumbnail));
     }
     unstored
 }
@@ -774,7 +658,7 @@ impl Unstored {
 
 fn remember_measurement(queue: &Queue, measured: &Pending, path: &Path, stat: FileStat, dimensions: (u32, u32)) {
     let Some(folder) = path.parent() else { return };
-    let Some(name) = path.file_name().and_then(crate::library::names::name_key) else { return };
+    let Some(name) = path.file_name().and_then(super::names::name_key) else { return };
     let Some(kind) = path.extension().and_then(|e| e.to_str()).and_then(MediaKind::from_extension) else { return };
     if let Some(known) = lock_or_recover(&queue.lanes, "the thumbnail queue").known.get_mut(path) {
         known.1 = true;
@@ -787,7 +671,7 @@ fn remember_measurement(queue: &Queue, measured: &Pending, path: &Path, stat: Fi
 fn write_measurements(
     index: &Mutex<Option<FolderIndex>>,
     places: &LibraryPlaces,
-    events: &EventSink,
+    events: &Sink<LibraryEvent>,
     batch: Vec<(PathBuf, Entry)>,
 ) {
     let mut by_folder: HashMap<PathBuf, Vec<Entry>> = HashMap::new();
@@ -802,7 +686,7 @@ fn write_measurements(
             tracing::warn!("cannot update the library index: {error}");
         }
         let sizes = entries.iter().filter_map(|entry| Some((entry.path.clone(), entry.dimensions?))).collect();
-        events.send_blocking(Event::Measured { folder, sizes });
+        events.send_blocking(LibraryEvent::Measured { folder, sizes });
     }
 }
 
@@ -811,13 +695,13 @@ fn write_measurements(
 fn open_index<'a>(
     slot: &'a mut Option<FolderIndex>,
     places: &LibraryPlaces,
-    events: &EventSink,
+    events: &Sink<LibraryEvent>,
 ) -> Option<&'a mut FolderIndex> {
     if slot.is_none() {
         match FolderIndex::open_or_rebuild(&places.index) {
             Ok(reopened) => {
                 if let Some(moved_to) = reopened.damaged {
-                    events.send_blocking(Event::IndexRebuilt { moved_to });
+                    events.send_blocking(LibraryEvent::IndexRebuilt { moved_to });
                 }
                 *slot = Some(reopened.index);
             }
@@ -843,7 +727,7 @@ struct Opener {
     cache: ThumbnailCache,
     queue: Arc<Queue>,
     index: Arc<Mutex<Option<FolderIndex>>>,
-    events: EventSink,
+    events: Sink<LibraryEvent>,
     hashes: Arc<HashStore>,
 }
 
@@ -865,13 +749,13 @@ impl Opener {
         let meta = self.metadata();
         if !indexed.is_empty() {
             let listing = Listing::new(for_the_grid(&indexed, &meta), self.order);
-            self.events.send_blocking(Event::Folder { folder: folder.clone(), listing, complete: false });
+            self.events.send_blocking(LibraryEvent::Folder { folder: folder.clone(), listing, complete: false });
         }
         let listed = match index::list_folder(&folder) {
             Ok(listed) => listed,
             Err(error) => {
                 let missing = !folder.exists();
-                self.events.send_blocking(Event::FolderFailed { folder, reason: Arc::new(error), missing });
+                self.events.send_blocking(LibraryEvent::FolderFailed { folder, reason: Arc::new(error), missing });
                 return;
             }
         };
@@ -884,7 +768,7 @@ impl Opener {
         let order: Vec<usize> = sorted.iter().copied().filter(|&at| !kept[at].kind.is_video()).collect();
         let (first_screen, rest) = order.split_at(order.len().min(FIRST_SCREEN));
         let first = self.enqueue(&kept, first_screen, Queued::First { total: order.len() });
-        self.events.send_blocking(Event::Folder { folder, listing, complete: true });
+        self.events.send_blocking(LibraryEvent::Folder { folder, listing, complete: true });
         // Queueing the rest and writing the index take a core for tens and hundreds of
         // milliseconds: on a 2-core machine the first screen would wait behind them.
         self.wait_for_first_screen();
@@ -901,7 +785,7 @@ impl Opener {
 
     /// What the archive knows of the folder's images, by path.
     fn metadata(&self) -> HashMap<PathBuf, Arc<ImageMeta>> {
-        folder_metadata(self.places.archive.as_deref(), &self.folder)
+        self.places.folder_metadata(&self.folder)
     }
 
     /// Waits (up to `FIRST_SCREEN_WAIT`) until the first screen of the background order and
@@ -942,8 +826,7 @@ impl Opener {
                 Err(error) => tracing::warn!("cannot trim the library index: {error}"),
             }
         }
-        let gone: Vec<PathBuf> =
-            gone.iter().map(|name| self.folder.join(crate::library::names::file_name(name))).collect();
+        let gone: Vec<PathBuf> = gone.iter().map(|name| self.folder.join(super::names::file_name(name))).collect();
         self.cache.remove(&gone);
     }
 
@@ -998,19 +881,6 @@ impl Opener {
         }
         self.queue.ready.notify_all();
         true
-    }
-}
-
-/// What the archive knows of `folder`'s images, by path.
-pub(super) fn folder_metadata(archive: Option<&Path>, folder: &Path) -> HashMap<PathBuf, Arc<ImageMeta>> {
-    let Some(archive) = archive else { return HashMap::new() };
-    let known = Archive::open(archive).and_then(|archive| archive.images_in_folder(folder));
-    match known {
-        Ok(images) => images.into_iter().map(|image| (image.path, Arc::new(image.meta))).collect(),
-        Err(error) => {
-            tracing::warn!("the archive cannot be read, so the folder shows no titles or tags: {error}");
-            HashMap::new()
-        }
     }
 }
 

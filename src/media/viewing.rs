@@ -1,4 +1,4 @@
-//! The engine's side of the viewer: the latest wishes, and the decoders that serve them.
+//! The viewer's decoding service: the latest wishes, and the decoders that serve them.
 //! The viewer asks for the image on show and its neighbours (so stepping is instant), and
 //! asks again each time the user moves on. Only the latest wish counts: a decode that has
 //! not begun when its image is no longer wanted is dropped. The viewer has its own small
@@ -11,12 +11,27 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::Semaphore;
 
-use super::events::EventSink;
-use super::types::Event;
-use crate::media::view::{ViewError, view_file};
+use super::view::{ViewError, ViewImage, view_file};
+use crate::events::Sink;
 
 /// Decodes for the viewer at once (beside the thumbnailers).
 const VIEW_DECODERS: usize = 2;
+
+/// What the viewer asks for: these images decoded (at most `max_side` a side), the image
+/// on show first; asked-for images not among them are dropped unless their decode has
+/// begun.
+#[derive(Debug, Clone)]
+pub struct ViewRequest {
+    pub paths: Vec<PathBuf>,
+    pub max_side: u32,
+}
+
+/// An image for the viewer, decoded off the UI thread, or why it cannot be shown.
+#[derive(Debug, Clone)]
+pub struct ViewEvent {
+    pub path: PathBuf,
+    pub result: Result<ViewImage, ViewError>,
+}
 
 /// What the viewer wants decoded now, and what is already on its way.
 #[derive(Default)]
@@ -26,7 +41,7 @@ struct Wishes {
     underway: HashSet<PathBuf>,
 }
 
-/// The engine's side of the viewer: the latest wishes, and the decoders that serve them.
+/// The viewer's decoding service: the latest wishes, and the decoders that serve them.
 #[derive(Clone)]
 pub struct Viewing {
     wishes: Arc<Mutex<Wishes>>,
@@ -42,7 +57,8 @@ impl Default for Viewing {
 impl Viewing {
     /// Makes `paths` what is wanted (in this order), starting a decode for each not
     /// already underway. Must run inside the engine's runtime.
-    pub fn request(&self, paths: Vec<PathBuf>, max_side: u32, events: &EventSink) {
+    pub fn request(&self, request: ViewRequest, events: &Sink<ViewEvent>) {
+        let ViewRequest { paths, max_side } = request;
         let fresh: Vec<PathBuf> = {
             let mut wishes = self.wishes.lock().unwrap_or_else(PoisonError::into_inner);
             wishes.wanted = paths.clone();
@@ -53,7 +69,7 @@ impl Viewing {
         }
     }
 
-    async fn decode(self, path: PathBuf, max_side: u32, events: EventSink) {
+    async fn decode(self, path: PathBuf, max_side: u32, events: Sink<ViewEvent>) {
         let Ok(_permit) = self.decoders.clone().acquire_owned().await else { return };
         if !self.still_wanted(&path) {
             self.finished(&path);
@@ -69,7 +85,7 @@ impl Viewing {
         if let Err(error) = &result {
             tracing::debug!("cannot show {}: {error}", path.display());
         }
-        events.send(Event::View { path, result }).await;
+        events.send(ViewEvent { path, result }).await;
     }
 
     fn still_wanted(&self, path: &Path) -> bool {
@@ -96,17 +112,17 @@ mod tests {
         for path in &paths {
             std::fs::write(path, animated_gif(16, 16, 1, 100)).unwrap();
         }
-        let (events, mut received) = EventSink::channel();
+        let (events, mut received) = Sink::<ViewEvent>::channel();
         let viewing = Viewing::default();
         // Hold every decoder, so nothing begins until the wishes have changed.
         let held = viewing.decoders.clone().acquire_many_owned(VIEW_DECODERS as u32).await.unwrap();
-        viewing.request(paths[..4].to_vec(), VIEW_SIDE, &events);
-        viewing.request(vec![paths[3].clone(), paths[5].clone()], VIEW_SIDE, &events);
+        viewing.request(ViewRequest { paths: paths[..4].to_vec(), max_side: VIEW_SIDE }, &events);
+        viewing.request(ViewRequest { paths: vec![paths[3].clone(), paths[5].clone()], max_side: VIEW_SIDE }, &events);
         drop(held);
         let mut shown = Vec::new();
         for _ in 0..2 {
             match tokio::time::timeout(Duration::from_secs(10), received.recv()).await {
-                Ok(Some(Event::View { path, result })) => {
+                Ok(Some(ViewEvent { path, result })) => {
                     assert!(result.is_ok(), "{result:?}");
                     shown.push(path);
                 }
